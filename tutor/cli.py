@@ -1,0 +1,217 @@
+"""The command line: `python -m tutor [run|list|show|check|progress|serve]`.
+
+Every way a command can go wrong ends in one clear line on stderr and a
+non-zero exit (2 for a bad call, 1 for `check` finding problems), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .i18n import Catalog, detect_lang, pick
+from .lesson import Lesson, LessonLoadError, check_lessons, default_lessons_dir, find_lesson, load_lessons
+
+STRINGS = Catalog(
+    {
+        "unknown_lesson": {
+            "en": "tutor: no lesson '{id}' (see 'python -m tutor list')",
+            "pt": "tutor: não há lição '{id}' (veja 'python -m tutor list')",
+        },
+        "broken": {
+            "en": "tutor: the lessons in {dir} have problems; run 'python -m tutor check {dir}'",
+            "pt": "tutor: as lições em {dir} têm problemas; rode 'python -m tutor check {dir}'",
+        },
+        "check_ok": {
+            "en": "{n} lesson(s) in {dir}: no problems found",
+            "pt": "{n} lição(ões) em {dir}: nenhum problema encontrado",
+        },
+        "check_bad": {
+            "en": "{n} problem(s) found in {dir}",
+            "pt": "{n} problema(s) encontrado(s) em {dir}",
+        },
+        "bad_param": {
+            "en": "tutor: --param takes NAME=NUMBER, one of: {names}",
+            "pt": "tutor: --param espera NOME=NÚMERO, um de: {names}",
+        },
+        "steps": {"en": "{n} steps", "pt": "{n} passos"},
+    }
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad call is one line, not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """Options every command takes, before or after the command's name."""
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--lang", choices=("en", "pt"), default=default,
+                        help="language of lessons and interface (default: from LANG, else en)")
+    parser.add_argument("--seed", type=int, default=argparse.SUPPRESS if suppress else 0,
+                        help="random seed of every lesson (default 0: everyone sees the same numbers)")
+    parser.add_argument("--lessons", metavar="DIR", default=default,
+                        help="a folder of lesson files instead of the built-in chapter")
+    parser.add_argument("--data-dir", metavar="DIR", default=default,
+                        help="where progress is stored (default: $TUTOR_DATA_DIR or the user data folder)")
+    parser.add_argument("--learner", metavar="NAME", default=argparse.SUPPRESS if suppress else "default",
+                        help="whose progress to use (default: 'default')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m tutor",
+        description="A terminal tutor: derivatives to update model parameters, with live PyTorch.",
+        epilog="Without a command, opens the tutor. Keys inside: ? for help, q to quit.",
+    )
+    _common(parser, suppress=False)
+    parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser("run", help="open the tutor (the default)")
+    _common(run, suppress=True)
+    run.add_argument("--lesson", metavar="ID", default=argparse.SUPPRESS, help="open this lesson directly")
+
+    listing = commands.add_parser("list", help="list the lessons in order")
+    _common(listing, suppress=True)
+
+    show = commands.add_parser("show", help="run a lesson headless and print every step")
+    _common(show, suppress=True)
+    show.add_argument("lesson_id", metavar="LESSON", help="a lesson id (or its number in the list)")
+    show.add_argument("--json", action="store_true", help="one JSON document with every value in full")
+    show.add_argument("--answers", action="store_true", help="include each question's live expected answer")
+    show.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                      help="set a lesson parameter, e.g. --param lr=0.01")
+
+    check = commands.add_parser("check", help="validate lesson files (FILE:LINE: message)")
+    _common(check, suppress=True)
+    check.add_argument("folder", nargs="?", metavar="DIR", help="the lessons folder (default: the built-in chapter)")
+
+    progress = commands.add_parser("progress", help="print (or --reset) a learner's progress")
+    _common(progress, suppress=True)
+    progress.add_argument("--reset", action="store_true", help="clear this learner's progress (asks first)")
+    progress.add_argument("--yes", action="store_true", help="with --reset: do not ask")
+
+    try:
+        from . import serve
+    except ImportError:  # pragma: no cover - the server package is optional while it is being built
+        serve = None
+    if serve is not None and hasattr(serve, "add_arguments"):
+        server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
+        _common(server, suppress=True)
+        serve.add_arguments(server)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.lang is None:
+        args.lang = detect_lang(os.environ)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            from .ui.app import run_app
+
+            return run_app(args)
+        if command == "list":
+            return _list(args)
+        if command == "show":
+            return _show(args)
+        if command == "check":
+            return _check(args)
+        if command == "progress":
+            from .progress_cmd import main as progress_main
+
+            return progress_main(args)
+        if command == "serve":
+            from . import serve
+
+            return serve.main(args)
+    except LessonLoadError as exc:
+        folder = args.lessons or default_lessons_dir()
+        if len(exc.errors) == 1 and exc.errors[0].line <= 0:  # no folder, no lessons
+            print(f"tutor: {exc.errors[0]}", file=sys.stderr)
+            return 2
+        for error in exc.errors[:5]:
+            print(error, file=sys.stderr)
+        print(STRINGS.get("broken", args.lang, dir=folder), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `show ... | head`
+        sys.stderr.close()
+        return 0
+    return 2
+
+
+def _lessons(args) -> list[Lesson]:
+    return load_lessons(args.lessons)
+
+
+def _find(lessons: list[Lesson], wanted: str, lang: str) -> Lesson:
+    lesson = find_lesson(lessons, wanted)
+    if lesson is None and wanted.isdigit() and 1 <= int(wanted) <= len(lessons):
+        lesson = lessons[int(wanted) - 1]
+    if lesson is None:
+        print(STRINGS.get("unknown_lesson", lang, id=wanted), file=sys.stderr)
+        raise SystemExit(2)
+    return lesson
+
+
+def _list(args) -> int:
+    lessons = _lessons(args)
+    width = max(len(lesson.id) for lesson in lessons)
+    for n, lesson in enumerate(lessons, 1):
+        steps = STRINGS.get("steps", args.lang, n=len(lesson.steps))
+        print(f"{n:>2}. {lesson.id:<{width}}  {pick(lesson.title, args.lang)}  ({steps})")
+    return 0
+
+
+def _show(args) -> int:
+    from .runner import LessonRun
+    from .textview import render_json, render_text
+
+    lessons = _lessons(args)
+    lesson = _find(lessons, args.lesson_id, args.lang)
+    params = {}
+    names = ", ".join(p.name for p in lesson.params) or "-"
+    for item in args.param:
+        name, _, value = item.partition("=")
+        try:
+            lesson.param(name.strip())
+            params[name.strip()] = float(value)
+        except (StopIteration, ValueError):
+            print(STRINGS.get("bad_param", args.lang, names=names), file=sys.stderr)
+            return 2
+    run = LessonRun(lesson, seed=args.seed, params=params, lang=args.lang)
+    run.run_all()
+    if args.json:
+        doc = render_json(lesson, run, args.lang, args.seed, args.answers)
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    else:
+        position = (lessons.index(lesson) + 1, len(lessons))
+        sys.stdout.write(render_text(lesson, run, args.lang, position, args.answers))
+    sys.stdout.flush()
+    return 0
+
+
+def _check(args) -> int:
+    folder = Path(args.folder or args.lessons or default_lessons_dir())
+    lessons, errors = check_lessons(folder)
+    if len(errors) == 1 and errors[0].line <= 0:  # no folder, no lessons
+        print(f"tutor: {errors[0]}", file=sys.stderr)
+        return 2
+    for error in errors:
+        print(error)
+    if errors:
+        print(STRINGS.get("check_bad", args.lang, n=len(errors), dir=folder), file=sys.stderr)
+        return 1
+    print(STRINGS.get("check_ok", args.lang, n=len(lessons), dir=folder))
+    return 0
