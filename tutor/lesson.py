@@ -266,6 +266,9 @@ class _Checker:
         self.path = path
         self.loc = _Locator(text)
         self.errors: list[LessonError] = []
+        # After code that does not compile, which names exist is unknown:
+        # stop checking names rather than report a cascade of false problems.
+        self.names_known = True
 
     def error(self, key_path: tuple, message: str, line: int | None = None) -> None:
         self.errors.append(LessonError(self.path, line or self.loc.line(key_path), message))
@@ -338,7 +341,7 @@ class _Checker:
             self.error(where, f"{what} {source!r} is not a valid expression: {exc.msg}")
             return None
         unknown = sorted(n for n in _free_names(tree) if n not in known and not hasattr(builtins, n))
-        if unknown:
+        if unknown and self.names_known:
             names = ", ".join(f"'{n}'" for n in unknown)
             self.error(where, f"{what} {source!r} names nothing: {names} is not defined by this step or an earlier one")
             return None
@@ -445,6 +448,7 @@ class _Checker:
                 known |= _bound_names(code)
             except SyntaxError as exc:
                 line = code_line + (exc.lineno or 1) - 1
+                self.names_known = False
                 self.error(where + ("code",), f"step '{step_id}': code does not compile: {exc.msg}", line=line)
         show_raw = raw.get("show", [])
         show: list[str] = []
