@@ -1,0 +1,371 @@
+"""The progress store: what a learner relies on when they come back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tutor.progress import (
+    FILE_NAME,
+    SCHEMA_VERSION,
+    ProgressError,
+    ProgressStore,
+    default_data_dir,
+    default_store_path,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def path(tmp_path) -> Path:
+    return tmp_path / FILE_NAME
+
+
+def reopen(path: Path, learner: str = "default") -> ProgressStore:
+    store = ProgressStore(path, learner)
+    assert store.warning is None
+    return store
+
+
+def broken_files(path: Path) -> list[Path]:
+    return sorted(p for p in path.parent.iterdir() if p.name.startswith(FILE_NAME + ".broken-"))
+
+
+# ------------------------------------------------------------------ data dir
+
+
+def test_data_dir_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "env"))
+    assert default_data_dir(str(tmp_path / "flag")) == tmp_path / "flag"
+    assert default_data_dir(None) == tmp_path / "env"
+    assert default_store_path(None) == tmp_path / "env" / FILE_NAME
+    monkeypatch.delenv("TUTOR_DATA_DIR")
+    import platformdirs
+
+    assert default_data_dir(None) == Path(platformdirs.user_data_dir("tutor"))
+
+
+def test_store_creates_its_folder(tmp_path):
+    path = tmp_path / "a" / "b" / FILE_NAME
+    with ProgressStore(path) as store:
+        store.set_position("slope", 0, 3)
+    assert path.exists()
+
+
+def test_unwritable_folder_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root writes anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(ProgressError, match="cannot"):
+        ProgressStore(locked / "sub" / FILE_NAME)
+
+
+def test_a_file_where_the_folder_should_be_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ProgressError, match="cannot create the folder"):
+        ProgressStore(tmp_path / "file" / FILE_NAME)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 65, "a\nb"])
+def test_bad_learner_names(path, name):
+    with pytest.raises(ProgressError):
+        ProgressStore(path, name)
+
+
+# ---------------------------------------------------------------- positions
+
+
+def test_round_trip_and_resume(path):
+    with ProgressStore(path, "ana") as store:
+        assert store.position("slope") is None
+        assert store.last_lesson() is None
+        store.set_position("slope", 0, 5)
+        store.set_position("slope", 3, 5)
+        store.set_position("convexity", 1, 4)
+        store.set_position("slope", 2, 5)  # went back to look again
+    with reopen(path, "ana") as store:
+        assert store.position("slope") == 2
+        assert store.furthest("slope") == 3
+        assert store.position("convexity") == 1
+        assert store.last_lesson() == "slope"
+        store.set_position("convexity", 2, 4)
+        assert store.last_lesson() == "convexity"
+
+
+def test_position_outside_the_lesson_is_refused(path):
+    with ProgressStore(path) as store:
+        with pytest.raises(ValueError):
+            store.set_position("slope", 5, 5)
+        with pytest.raises(ValueError):
+            store.set_position("slope", -1, 5)
+
+
+# --------------------------------------------------------- answers and hints
+
+
+def test_attempts_hints_reveal_are_kept_in_order(path):
+    with ProgressStore(path) as store:
+        assert store.record_hint("slope", "autograd") == 1
+        assert store.record_answer("slope", "autograd", "5", False) == 1
+        assert store.record_hint("slope", "autograd") == 2
+        assert store.record_answer("slope", "autograd", "6", True) == 2
+        assert store.record_answer("slope", "autograd", "6.0", True) == 3
+    with reopen(path) as store:
+        q = store.question("slope", "autograd")
+        assert [(a.answer, a.correct) for a in q.attempts] == [("5", False), ("6", True), ("6.0", True)]
+        assert q.attempts[0].at <= q.attempts[1].at <= q.attempts[2].at
+        assert (q.hints, q.solved, q.revealed) == (2, True, False)
+        assert q.solve_hints == 2
+        assert q.points == 0.5
+        fresh = store.question("slope", "never-seen")
+        assert (fresh.attempts, fresh.hints, fresh.solved, fresh.revealed) == ((), 0, False, False)
+
+
+def test_reveal_before_solving_scores_nothing(path):
+    with ProgressStore(path) as store:
+        store.record_reveal("slope", "q1")
+        store.record_reveal("slope", "q1")
+        store.record_answer("slope", "q1", "6", True)
+        q = store.question("slope", "q1")
+        assert q.revealed and q.solved and q.points == 0.0
+
+
+def test_huge_answers_are_stored_cut(path):
+    with ProgressStore(path) as store:
+        store.record_answer("slope", "q1", "9" * 100_000, False)
+        (attempt,) = store.question("slope", "q1").attempts
+        assert len(attempt.answer) == 500 and attempt.answer.endswith("…")
+
+
+def test_answers_are_data_in_sql_too(path):
+    evil = "'); DROP TABLE attempts; --"
+    with ProgressStore(path) as store:
+        store.record_answer("slope", "q1", evil, False)
+    with reopen(path) as store:
+        assert store.question("slope", "q1").attempts[0].answer == evil
+
+
+# ----------------------------------------------------------------- summaries
+
+
+def test_lesson_summary_new_started_done(path):
+    ids = ["q1", "q2"]
+    with ProgressStore(path) as store:
+        new = store.lesson_summary("slope", 4, ids)
+        assert (new.status, new.furthest, new.solved, new.total_questions, new.score) == ("new", None, 0, 2, 0)
+        store.set_position("slope", 1, 4)
+        store.record_answer("slope", "q1", "6", True)
+        started = store.lesson_summary("slope", 4, ids)
+        assert (started.status, started.furthest, started.solved, started.score) == ("started", 1, 1, 50)
+        store.set_position("slope", 3, 4)
+        # Last step reached, but q2 is still open: not done.
+        assert store.lesson_summary("slope", 4, ids).status == "started"
+        store.record_hint("slope", "q2")
+        store.record_reveal("slope", "q2")
+        done = store.lesson_summary("slope", 4, ids)
+        assert (done.status, done.furthest, done.solved, done.revealed, done.score) == ("done", 3, 1, 1, 50)
+
+
+def test_score_counts_hints_before_solving(path):
+    with ProgressStore(path) as store:
+        store.set_position("slope", 2, 3)
+        for _ in range(2):
+            store.record_hint("slope", "q1")
+        store.record_answer("slope", "q1", "1", True)
+        store.record_hint("slope", "q1")  # read after solving: free
+        store.record_answer("slope", "q2", "1", True)
+        assert store.lesson_summary("slope", 3, ["q1", "q2"]).score == 75
+
+
+def test_lesson_grown_since_is_started_again(path):
+    """A lesson file that gained a step: the stored furthest step no longer reaches the end."""
+    with ProgressStore(path) as store:
+        store.set_position("slope", 2, 3)
+        assert store.lesson_summary("slope", 3, []).status == "done"
+        assert store.lesson_summary("slope", 4, []).status == "started"
+
+
+def test_summary_lists_stored_lessons_latest_first(path):
+    with ProgressStore(path) as store:
+        store.set_position("slope", 1, 3)
+        store.set_position("convexity", 0, 2)
+        store.record_answer("loops", "q1", "x", False)  # answered without a stored position
+        rows = store.summary()
+        assert [row.lesson_id for row in rows] == ["convexity", "slope", "loops"]
+        assert rows[1].furthest == 1 and rows[1].total_steps == 3
+        assert rows[2].status == "started"
+
+
+# ------------------------------------------------------- learners and reset
+
+
+def test_two_learners_are_isolated_and_reset_is_per_learner(path):
+    ana, bia = ProgressStore(path, "ana"), ProgressStore(path, "bia")
+    ana.set_position("slope", 2, 5)
+    ana.record_answer("slope", "q1", "6", True)
+    bia.set_position("slope", 0, 5)
+    assert bia.question("slope", "q1").attempts == ()
+    assert bia.position("slope") == 0 and ana.position("slope") == 2
+    assert ana.learners() == ["ana", "bia"]
+    bia.reset()
+    assert bia.position("slope") is None and bia.last_lesson() is None
+    assert ana.position("slope") == 2
+    assert ana.question("slope", "q1").solved
+    ana.reset()
+    assert ana.summary() == []
+    ana.close()
+    bia.close()
+
+
+# ------------------------------------------------------- damaged stores
+
+
+def test_garbage_file_is_moved_aside_with_a_warning(path):
+    path.write_bytes(b"this is not a database\n" * 100)
+    with ProgressStore(path) as store:
+        assert store.warning is not None
+        (aside,) = broken_files(path)
+        assert aside.name in store.warning
+        assert aside.read_bytes().startswith(b"this is not a database")
+        store.set_position("slope", 1, 3)
+    with reopen(path) as store:
+        assert store.position("slope") == 1
+
+
+def test_damaged_pages_are_moved_aside(path):
+    with ProgressStore(path) as store:
+        for i in range(200):
+            store.record_answer("slope", "q1", f"answer {i} " + "x" * 200, False)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 8 * 4096
+    data[4096 * 2 : 4096 * 6] = b"\xff" * (4096 * 4)  # wreck pages 3-6, keep the header
+    path.write_bytes(bytes(data))
+    with ProgressStore(path) as store:
+        assert store.warning and "could not be used" in store.warning
+        assert len(broken_files(path)) == 1
+        assert store.summary() == []
+
+
+def test_newer_schema_is_moved_aside(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE future (x)")
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.close()
+    with ProgressStore(path) as store:
+        assert store.warning and "newer" in store.warning
+        store.set_position("slope", 0, 1)
+    (aside,) = broken_files(path)
+    con = sqlite3.connect(aside)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    con.close()
+
+
+def test_someone_elses_sqlite_file_is_moved_aside(path):
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE recipes (name)")
+    con.commit()
+    con.close()
+    with ProgressStore(path) as store:
+        assert store.warning and "recipes" in store.warning
+
+
+def test_a_good_store_is_not_touched(path):
+    with ProgressStore(path) as store:
+        store.set_position("slope", 1, 3)
+    with reopen(path) as store:
+        assert store.position("slope") == 1
+    assert broken_files(path) == []
+
+
+# ------------------------------------------------------ kill during writes
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from tutor.progress import ProgressStore
+    store = ProgressStore(sys.argv[1], "ana")
+    i = 0
+    while True:
+        store.record_answer("slope", "q1", f"answer {i}", i % 3 == 0)
+        store.set_position("slope", i % 7, 7)
+        print(i, flush=True)   # printed only after both commits returned
+        i += 1
+    """
+)
+
+
+def test_kill_during_writes_keeps_every_committed_answer(path):
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    committed = -1
+    try:
+        for line in child.stdout:
+            committed = int(line)
+            if committed >= 60:
+                break
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    assert committed >= 60
+    assert child.returncode == -signal.SIGKILL
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+    with reopen(path, "ana") as store:
+        answers = [a.answer for a in store.question("slope", "q1").attempts]
+        # Every answer reported as written is there, in order (a later one may be too).
+        assert answers[: committed + 1] == [f"answer {i}" for i in range(committed + 1)]
+        assert store.position("slope") is not None
+        assert store.question("slope", "q1").solved
+
+
+def test_progress_imports_neither_textual_nor_torch():
+    code = "import sys, tutor.progress; print('textual' in sys.modules, 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.split() == ["False", "False"]
+
+
+CONCURRENT = textwrap.dedent(
+    """
+    import sys
+    from tutor.progress import ProgressStore
+    store = ProgressStore(sys.argv[1], sys.argv[2])
+    for i in range(150):
+        store.record_answer("slope", "q1", f"{sys.argv[2]} {i}", False)
+        store.set_position("slope", i % 5, 5)
+    store.close()
+    """
+)
+
+
+def test_learners_writing_at_once_wait_for_each_other(path):
+    """The SSH classroom: one process per learner, one file."""
+    children = [
+        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), name], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        for name in ("ana", "bia", "caio")
+    ]
+    for child in children:
+        _, err = child.communicate()
+        assert child.returncode == 0, err
+    for name in ("ana", "bia", "caio"):
+        with reopen(path, name) as store:
+            answers = [a.answer for a in store.question("slope", "q1").attempts]
+            assert answers == [f"{name} {i}" for i in range(150)]

@@ -1,0 +1,568 @@
+"""Where each learner is: a small SQLite store, one file for every learner.
+
+The file is `<data dir>/progress.sqlite3`; the data dir is `--data-dir`, else
+the `TUTOR_DATA_DIR` environment variable, else
+`platformdirs.user_data_dir("tutor")` (`default_data_dir`).
+
+What is kept, per learner (the SSH classroom runs one process per learner
+against the same file, so every row carries the learner's name):
+
+- lessons: the current step, the furthest step reached, the lesson's step
+  count when last seen, and when it was started and last touched;
+- questions (the question id is the step id): hints used, when it was first
+  solved (and how many hints had been used by then), when it was revealed;
+- attempts: every answer text, right or wrong, with its time.
+
+Nothing is lost: every change is its own short transaction, committed before
+the method returns, in WAL mode with synchronous=FULL, so killing the process
+at any moment leaves a readable store holding every answer already recorded.
+Concurrent writers wait for each other (busy_timeout) instead of failing.
+
+A file that is not a readable SQLite database, or one written by a newer
+version of the tutor (`PRAGMA user_version` above `SCHEMA_VERSION`), is
+renamed to `progress.sqlite3.broken-<timestamp>` (with its -wal and -shm
+files) and a fresh store is used; `ProgressStore.warning` says so. The tutor
+keeps running either way: progress is a convenience, never a reason to stop a
+lesson.
+
+The score of a lesson (`LessonSummary.score`, 0-100) rewards solving without
+help: a solved question is worth 1 point, less 0.25 per hint used before it
+was solved (at least 0.25); a question revealed before it was solved is worth
+0. Wrong attempts cost nothing: trying is how one learns.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+SCHEMA_VERSION = 1
+FILE_NAME = "progress.sqlite3"
+BUSY_TIMEOUT_MS = 10_000
+MAX_ANSWER = 500  # characters of an answer kept; the checker refuses more than 200 anyway
+MAX_LEARNER = 64
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lessons (
+    learner       TEXT    NOT NULL,
+    lesson_id     TEXT    NOT NULL,
+    current_step  INTEGER NOT NULL,
+    furthest_step INTEGER NOT NULL,
+    total_steps   INTEGER NOT NULL,
+    started_at    TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL,
+    touched       INTEGER NOT NULL,   -- per-learner sequence: the latest lesson has the highest
+    PRIMARY KEY (learner, lesson_id)
+);
+CREATE TABLE IF NOT EXISTS questions (
+    learner      TEXT    NOT NULL,
+    lesson_id    TEXT    NOT NULL,
+    question_id  TEXT    NOT NULL,
+    hints        INTEGER NOT NULL DEFAULT 0,
+    solved_at    TEXT,
+    solve_hints  INTEGER,             -- hints used before the first right answer
+    revealed_at  TEXT,
+    first_at     TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL,
+    PRIMARY KEY (learner, lesson_id, question_id)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    learner      TEXT    NOT NULL,
+    lesson_id    TEXT    NOT NULL,
+    question_id  TEXT    NOT NULL,
+    answer       TEXT    NOT NULL,
+    correct      INTEGER NOT NULL,
+    at           TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_by_question ON attempts (learner, lesson_id, question_id);
+"""
+_TABLES = {"lessons", "questions", "attempts", "sqlite_sequence"}
+
+
+class ProgressError(Exception):
+    """The store cannot be opened or written (a read-only folder, a locked file)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    answer: str
+    correct: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QuestionProgress:
+    lesson_id: str
+    question_id: str
+    attempts: tuple[Attempt, ...]
+    hints: int
+    solved: bool
+    revealed: bool
+    solved_at: datetime | None = None
+    revealed_at: datetime | None = None
+    solve_hints: int | None = None  # hints used before the first right answer
+
+    @property
+    def points(self) -> float:
+        """This question's share of the score (see the module docstring)."""
+        if not self.solved:
+            return 0.0
+        if self.revealed and self.revealed_at and self.solved_at and self.revealed_at <= self.solved_at:
+            return 0.0
+        hints = self.solve_hints if self.solve_hints is not None else self.hints
+        return max(0.25, 1.0 - 0.25 * hints)
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    lesson_id: str
+    status: str  # "new" | "started" | "done"
+    current: int | None  # step index, None when never opened
+    furthest: int | None
+    total_steps: int
+    solved: int  # questions answered right
+    revealed: int  # questions revealed without being solved
+    total_questions: int
+    score: int  # 0-100
+    updated_at: datetime | None
+
+
+def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """`data_dir` if given, else $TUTOR_DATA_DIR, else the platform's user data dir."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    env = os.environ.get("TUTOR_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tutor"))
+
+
+def default_store_path(data_dir: str | os.PathLike | None = None) -> Path:
+    return default_data_dir(data_dir) / FILE_NAME
+
+
+def check_learner(name: str) -> str:
+    """A learner's name is a label: non-empty, printable, at most 64 characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise ProgressError("the learner name is empty")
+    name = name.strip()
+    if len(name) > MAX_LEARNER:
+        raise ProgressError(f"the learner name is longer than {MAX_LEARNER} characters")
+    if not name.isprintable():
+        raise ProgressError("the learner name has control characters")
+    return name
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class ProgressStore:
+    """One learner's view of the shared progress file. Thread-safe; keep one per process."""
+
+    def __init__(self, path: str | os.PathLike, learner: str = "default"):
+        self.path = Path(path)
+        self.learner = check_learner(learner)
+        self.warning: str | None = None
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProgressError(f"cannot create the folder {self.path.parent}: {exc.strerror or exc}") from None
+        with _file_lock(self.path):
+            self._conn = self._open_or_replace()
+
+    # -------------------------------------------------------------- opening
+
+    def _open_or_replace(self) -> sqlite3.Connection:
+        try:
+            conn = self._connect()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _is_access_problem(exc):
+                raise ProgressError(f"cannot open {self.path}: {exc}") from None
+            return self._replace(str(exc))
+        problem = self._problem(conn)
+        if problem is None:
+            try:
+                self._create_schema(conn)
+                return conn
+            except sqlite3.DatabaseError as exc:
+                problem = str(exc)
+        conn.close()
+        return self._replace(problem)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # autocommit; transactions are explicit (`_tx`)
+            check_same_thread=False,  # the app calls from its UI and worker threads, under _lock
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _problem(self, conn: sqlite3.Connection) -> str | None:
+        """Why this file cannot be our store, or None when it can."""
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        if version > SCHEMA_VERSION:
+            return f"it was written by a newer tutor (schema {version}; this one reads up to {SCHEMA_VERSION})"
+        if check != "ok":
+            return f"it is damaged ({check})"
+        if version == 0 and tables - _TABLES:
+            return "it is a SQLite file of something else (tables: " + ", ".join(sorted(tables)) + ")"
+        return None
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _replace(self, reason: str) -> sqlite3.Connection:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.replace(side, aside.with_name(aside.name + suffix))
+        except OSError as exc:
+            raise ProgressError(f"{self.path} is unreadable ({reason}) and cannot be moved aside: {exc}") from None
+        self.warning = (
+            f"The progress file {self.path} could not be used: {reason}. "
+            f"It was moved to {aside.name} and a fresh one started."
+        )
+        conn = self._connect()
+        self._create_schema(conn)
+        return conn
+
+    # ---------------------------------------------------------- transactions
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, committed before returning."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise ProgressError(f"cannot write progress to {self.path}: {exc}") from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise ProgressError(f"cannot write progress to {self.path}: {exc}") from None
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise ProgressError(f"cannot read progress from {self.path}: {exc}") from None
+
+    # --------------------------------------------------------------- lessons
+
+    def set_position(self, lesson_id: str, step_index: int, total_steps: int) -> None:
+        """The learner is looking at `step_index` (0-based) of a lesson of `total_steps`."""
+        step_index, total_steps = int(step_index), int(total_steps)
+        if total_steps < 1 or not 0 <= step_index < total_steps:
+            raise ValueError(f"step {step_index} is outside a lesson of {total_steps} steps")
+        now = _now()
+        with self._tx() as conn:
+            touched = conn.execute(
+                "SELECT COALESCE(MAX(touched), 0) + 1 FROM lessons WHERE learner = ?", (self.learner,)
+            ).fetchone()[0]
+            conn.execute(
+                """INSERT INTO lessons (learner, lesson_id, current_step, furthest_step, total_steps,
+                                        started_at, updated_at, touched)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (learner, lesson_id) DO UPDATE SET
+                       current_step = excluded.current_step,
+                       furthest_step = MAX(furthest_step, excluded.furthest_step),
+                       total_steps = excluded.total_steps,
+                       updated_at = excluded.updated_at,
+                       touched = excluded.touched""",
+                (self.learner, lesson_id, step_index, step_index, total_steps, now, now, touched),
+            )
+
+    def position(self, lesson_id: str) -> int | None:
+        """The step to resume at, or None for a lesson never opened."""
+        rows = self._read(
+            "SELECT current_step FROM lessons WHERE learner = ? AND lesson_id = ?", (self.learner, lesson_id)
+        )
+        return rows[0][0] if rows else None
+
+    def furthest(self, lesson_id: str) -> int | None:
+        rows = self._read(
+            "SELECT furthest_step FROM lessons WHERE learner = ? AND lesson_id = ?", (self.learner, lesson_id)
+        )
+        return rows[0][0] if rows else None
+
+    def last_lesson(self) -> str | None:
+        """The lesson the learner moved in last, to resume where they left."""
+        rows = self._read(
+            "SELECT lesson_id FROM lessons WHERE learner = ? ORDER BY touched DESC LIMIT 1", (self.learner,)
+        )
+        return rows[0][0] if rows else None
+
+    # ------------------------------------------------------------- questions
+
+    def _ensure_question(self, conn: sqlite3.Connection, lesson_id: str, question_id: str, now: str) -> None:
+        conn.execute(
+            """INSERT INTO questions (learner, lesson_id, question_id, first_at, updated_at)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            (self.learner, lesson_id, question_id, now, now),
+        )
+
+    def record_answer(self, lesson_id: str, question_id: str, answer: str, correct: bool) -> int:
+        """Keep one answer (committed on return); returns the attempts so far."""
+        answer = str(answer)
+        if len(answer) > MAX_ANSWER:
+            answer = answer[: MAX_ANSWER - 1] + "…"
+        now = _now()
+        with self._tx() as conn:
+            self._ensure_question(conn, lesson_id, question_id, now)
+            conn.execute(
+                """INSERT INTO attempts (learner, lesson_id, question_id, answer, correct, at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (self.learner, lesson_id, question_id, answer, int(bool(correct)), now),
+            )
+            if correct:
+                conn.execute(
+                    """UPDATE questions SET solved_at = ?, solve_hints = hints
+                       WHERE learner = ? AND lesson_id = ? AND question_id = ? AND solved_at IS NULL""",
+                    (now, self.learner, lesson_id, question_id),
+                )
+            conn.execute(
+                "UPDATE questions SET updated_at = ? WHERE learner = ? AND lesson_id = ? AND question_id = ?",
+                (now, self.learner, lesson_id, question_id),
+            )
+            return conn.execute(
+                "SELECT COUNT(*) FROM attempts WHERE learner = ? AND lesson_id = ? AND question_id = ?",
+                (self.learner, lesson_id, question_id),
+            ).fetchone()[0]
+
+    def record_hint(self, lesson_id: str, question_id: str) -> int:
+        """One more hint shown; returns the hints used so far."""
+        now = _now()
+        with self._tx() as conn:
+            self._ensure_question(conn, lesson_id, question_id, now)
+            conn.execute(
+                """UPDATE questions SET hints = hints + 1, updated_at = ?
+                   WHERE learner = ? AND lesson_id = ? AND question_id = ?""",
+                (now, self.learner, lesson_id, question_id),
+            )
+            return conn.execute(
+                "SELECT hints FROM questions WHERE learner = ? AND lesson_id = ? AND question_id = ?",
+                (self.learner, lesson_id, question_id),
+            ).fetchone()[0]
+
+    def record_reveal(self, lesson_id: str, question_id: str) -> None:
+        """The learner asked to see the answer (the first reveal is the one kept)."""
+        now = _now()
+        with self._tx() as conn:
+            self._ensure_question(conn, lesson_id, question_id, now)
+            conn.execute(
+                """UPDATE questions SET revealed_at = COALESCE(revealed_at, ?), updated_at = ?
+                   WHERE learner = ? AND lesson_id = ? AND question_id = ?""",
+                (now, now, self.learner, lesson_id, question_id),
+            )
+
+    def question(self, lesson_id: str, question_id: str) -> QuestionProgress:
+        return self._questions(lesson_id, [question_id])[question_id]
+
+    def _questions(self, lesson_id: str, question_ids: Iterable[str] | None) -> dict[str, QuestionProgress]:
+        """Progress of the given questions (every stored one when None), in one read."""
+        with self._lock:
+            try:
+                rows = self._conn.execute(
+                    """SELECT question_id, hints, solved_at, solve_hints, revealed_at FROM questions
+                       WHERE learner = ? AND lesson_id = ?""",
+                    (self.learner, lesson_id),
+                ).fetchall()
+                attempt_rows = self._conn.execute(
+                    """SELECT question_id, answer, correct, at FROM attempts
+                       WHERE learner = ? AND lesson_id = ? ORDER BY id""",
+                    (self.learner, lesson_id),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise ProgressError(f"cannot read progress from {self.path}: {exc}") from None
+        attempts: dict[str, list[Attempt]] = {}
+        for qid, answer, correct, at in attempt_rows:
+            attempts.setdefault(qid, []).append(Attempt(answer, bool(correct), _when(at)))
+        stored = {row[0]: row for row in rows}
+        ids = list(question_ids) if question_ids is not None else list(stored)
+        out = {}
+        for qid in ids:
+            _, hints, solved_at, solve_hints, revealed_at = stored.get(qid, (qid, 0, None, None, None))
+            out[qid] = QuestionProgress(
+                lesson_id=lesson_id,
+                question_id=qid,
+                attempts=tuple(attempts.get(qid, ())),
+                hints=hints,
+                solved=solved_at is not None,
+                revealed=revealed_at is not None,
+                solved_at=_when(solved_at),
+                revealed_at=_when(revealed_at),
+                solve_hints=solve_hints,
+            )
+        return out
+
+    # -------------------------------------------------------------- summaries
+
+    def lesson_summary(self, lesson_id: str, total_steps: int, question_ids: Iterable[str]) -> LessonSummary:
+        """Status and score of a lesson as it is now (its steps and questions from the lesson file).
+
+        done = the last step was reached and every question is solved or revealed.
+        """
+        question_ids = list(question_ids)
+        rows = self._read(
+            """SELECT current_step, furthest_step, updated_at FROM lessons
+               WHERE learner = ? AND lesson_id = ?""",
+            (self.learner, lesson_id),
+        )
+        questions = self._questions(lesson_id, question_ids)
+        current, furthest, updated = rows[0] if rows else (None, None, None)
+        solved = sum(q.solved for q in questions.values())
+        revealed = sum(q.revealed and not q.solved for q in questions.values())
+        closed = all(q.solved or q.revealed for q in questions.values())
+        touched = rows or any(q.attempts or q.hints or q.revealed for q in questions.values())
+        if furthest is not None and total_steps > 0 and furthest >= total_steps - 1 and closed:
+            status = "done"
+        elif touched:
+            status = "started"
+        else:
+            status = "new"
+        score = round(100 * sum(q.points for q in questions.values()) / len(question_ids)) if question_ids else 0
+        if not question_ids and status == "done":
+            score = 100
+        return LessonSummary(
+            lesson_id=lesson_id,
+            status=status,
+            current=current,
+            furthest=furthest,
+            total_steps=total_steps,
+            solved=solved,
+            revealed=revealed,
+            total_questions=len(question_ids),
+            score=score,
+            updated_at=_when(updated),
+        )
+
+    def summary(self) -> list[LessonSummary]:
+        """Every lesson this learner has stored, most recent first, judged by what was stored
+        (the step count last seen, the questions met so far). `progress` prefers
+        `lesson_summary` with the lesson files when it has them."""
+        lessons = self._read(
+            """SELECT lesson_id, total_steps FROM lessons WHERE learner = ? ORDER BY touched DESC""",
+            (self.learner,),
+        )
+        seen = {lid for lid, _ in lessons}
+        orphans = self._read(
+            "SELECT DISTINCT lesson_id FROM questions WHERE learner = ? ORDER BY lesson_id", (self.learner,)
+        )
+        out = []
+        for lesson_id, total in lessons + [(lid, 0) for (lid,) in orphans if lid not in seen]:
+            ids = list(self._questions(lesson_id, None))
+            out.append(self.lesson_summary(lesson_id, total, ids))
+        return out
+
+    def learners(self) -> list[str]:
+        """Everyone with progress in this file (for an instructor's overview)."""
+        rows = self._read("SELECT learner FROM lessons UNION SELECT learner FROM questions ORDER BY 1")
+        return [row[0] for row in rows]
+
+    # ---------------------------------------------------------------- admin
+
+    def reset(self) -> None:
+        """Forget this learner's progress; other learners keep theirs."""
+        with self._tx() as conn:
+            for table in ("attempts", "questions", "lessons"):
+                conn.execute(f"DELETE FROM {table} WHERE learner = ?", (self.learner,))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "ProgressStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _is_access_problem(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "unable to open" in text or "readonly" in text or "locked" in text or "disk i/o" in text
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Serialise opening (and possibly moving aside) the store between processes, so two
+    learners starting at once never both rename the file, or rename a fresh one."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: opening is rarely concurrent there
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield  # a read-only folder: sqlite will report the real problem
+        return
+    try:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break  # better to race than to hang a learner's start forever
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)
