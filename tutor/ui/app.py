@@ -1,0 +1,203 @@
+"""The Textual app: a lesson menu, lessons stepped through with live PyTorch.
+
+`make_app` builds the app from injected lessons, language, seed, learner
+and progress store, so the command line, the tests and the SSH server all
+build the same app. `run_app` is the command line's entry point.
+
+Start-up is kept short on purpose: the menu paints before torch is imported.
+torch loads in a background thread right after the first frame, and a lesson
+opened before it finishes says so instead of freezing.
+"""
+
+from tutor import _start_time  # noqa: F401  (first: start-up is measured from here)
+
+import os
+import sys
+from time import perf_counter_ns
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from tutor.i18n import detect_lang
+from tutor.ui.screens.help import HelpScreen
+from tutor.ui.screens.keys import localized
+from tutor.ui.screens.menu import MenuScreen
+from tutor.ui.strings import t
+
+
+class TorchReady(Message):
+    """The background import of torch finished (or failed: `error`)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
+class TutorApp(App):
+    """The tutor. Keyboard first: every action has a key; see HelpScreen."""
+
+    CSS_PATH = "tutor.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    # Screens get one class per axis; the stylesheet switches layouts with them.
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-normal"), (40, "-tall")]
+
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        return [
+            Binding("question_mark,f1", "help", t("key_help", lang), key_display="?"),
+            Binding("q", "quit", t("key_quit", lang)),
+        ]
+
+    def __init__(self, *, lessons: list, lang: str, seed: int, learner: str, store,
+                 start_lesson: str | None = None, lessons_dir=None) -> None:
+        super().__init__()
+        self.lessons = list(lessons)
+        self.lang = lang
+        self.seed = seed
+        self.learner = learner
+        self.store = store
+        self.start_lesson = start_lesson
+        self.lessons_dir = lessons_dir
+        self.torch_ready = False
+        self.torch_error: str | None = None
+        self.runs: dict[str, object] = {}  # lesson id -> RunHolder
+        self.title = t("app_title", lang)
+        self.first_paint_ns: int | None = None
+
+    # ------------------------------------------------------------ start-up
+
+    def on_mount(self) -> None:
+        self.push_screen(localized(MenuScreen, self.lang)(self.lessons, lang=self.lang,
+                                                          store=self.store, learner=self.learner))
+        if self.start_lesson:
+            self.open_lesson(self.start_lesson)
+        warning = getattr(self.store, "warning", None)
+        if warning:
+            self.notify(t("store_warning", self.lang, warning=warning), severity="warning", timeout=8)
+
+    def on_ready(self) -> None:
+        self.first_paint_ns = perf_counter_ns()
+        if os.environ.get("TUTOR_REPORT_STARTUP") == "1":
+            ms = (self.first_paint_ns - _start_time.START_TIME_NS) / 1e6
+            # stderr is the terminal under Textual; a file keeps the number clean.
+            path = os.environ.get("TUTOR_STARTUP_FILE")
+            if path:
+                with open(path, "a", encoding="utf-8") as fh:
+                    fh.write(f"{ms:.1f}\n")
+        # After this frame is on screen, not before: the import holds the GIL.
+        self.call_after_refresh(self._load_torch)
+
+    @work(thread=True, group="torch", exit_on_error=False)
+    def _load_torch(self) -> None:
+        """Import torch (one thread) and warm torch._dynamo with a throwaway
+        optimizer, then the lesson screen's modules (plotext), so neither
+        costs a learner a pause later."""
+        try:
+            from tutor.runner import load_torch
+
+            load_torch(warm=True)
+            import tutor.ui.screens.lesson  # noqa: F401
+        except Exception as exc:  # reported in the app, never a traceback
+            self.post_message(TorchReady(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(TorchReady())
+
+    def on_torch_ready(self, message: TorchReady) -> None:
+        self.torch_ready = True
+        self.torch_error = message.error
+        for screen in self.screen_stack:
+            loaded = getattr(screen, "torch_loaded", None)
+            if loaded is not None:
+                loaded()
+
+    # ------------------------------------------------------------ navigation
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Open a lesson at the learner's stored place (the menu stays below)."""
+        from tutor.runner import LessonRun
+        from tutor.ui.screens.lesson import LessonScreen, RunHolder
+
+        lesson = next((item for item in self.lessons if item.id == lesson_id), None)
+        if lesson is None:
+            return
+        holder = self.runs.get(lesson_id)
+        if holder is None:
+            holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang))
+            self.runs[lesson_id] = holder
+        start = 0
+        try:
+            stored = self.store.position(lesson_id) if self.store is not None else None
+        except Exception:
+            stored = None
+        if stored is not None:
+            start = stored
+        self.show_menu()
+        self.push_screen(localized(LessonScreen, self.lang)(
+            lesson, lang=self.lang, store=self.store, holder=holder, start_index=start))
+
+    def show_menu(self) -> None:
+        """Back to the menu: pop whatever is above it."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(localized(HelpScreen, self.lang)(self.lang))
+
+
+def make_app(*, lessons: list, lang: str, seed: int = 0, learner: str = "default", store=None,
+             start_lesson: str | None = None, lessons_dir=None) -> TutorApp:
+    """Build the tutor app (the command line, the tests and the SSH server
+    all come through here)."""
+    cls = localized(TutorApp, lang)
+    return cls(lessons=lessons, lang=lang, seed=seed, learner=learner, store=store,
+               start_lesson=start_lesson, lessons_dir=lessons_dir)
+
+
+def run_app(args) -> int:
+    """`python -m tutor`: load the lessons and the learner's progress, run the
+    app full screen, return the exit code (2 for bad input, with a message)."""
+    from tutor.lesson import LessonLoadError, load_lessons
+
+    lang = getattr(args, "lang", None) or detect_lang(os.environ)
+    try:
+        lessons = load_lessons(getattr(args, "lessons", None))
+    except LessonLoadError as exc:
+        print(t("err_lessons", lang), file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(t("err_lessons", lang), exc, file=sys.stderr)
+        return 2
+    start = getattr(args, "lesson", None)
+    if start and not any(lesson.id == start for lesson in lessons):
+        ids = ", ".join(lesson.id for lesson in lessons)
+        print(t("err_unknown_lesson", lang, lesson=start, ids=ids), file=sys.stderr)
+        return 2
+    learner = getattr(args, "learner", None) or "default"
+    try:
+        store = open_store(getattr(args, "data_dir", None), learner)
+    except Exception as exc:
+        print(t("err_store", lang, error=exc), file=sys.stderr)
+        return 2
+    app = make_app(lessons=lessons, lang=lang, seed=getattr(args, "seed", 0) or 0, learner=learner,
+                   store=store, start_lesson=start, lessons_dir=getattr(args, "lessons", None))
+    try:
+        app.run(mouse=False)
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+    return app.return_code or 0
+
+
+def open_store(data_dir, learner: str):
+    """The learner's progress store in the tutor's data folder."""
+    from tutor.progress import ProgressStore, default_store_path
+
+    return ProgressStore(default_store_path(data_dir), learner)

@@ -1,0 +1,1 @@
+"""The app's screens: the lesson menu, a lesson, the key help."""

@@ -1,0 +1,517 @@
+"""One lesson: the explanation, the code that ran, the live values, the plot
+and the backprop diagram, stepped through with the keyboard.
+
+The screen never runs lesson code itself: a thread worker runs the steps
+(`LessonRun.run_to`) and posts the result back as a message, so keys keep
+answering while torch works. Requests carry a token; a result whose token is
+no longer the newest is dropped, so pressing `n` five times quickly shows the
+fifth step, not a slideshow of the four before it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from rich.console import Group
+from rich.markdown import Markdown
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, LoadingIndicator, Static
+
+from tutor.i18n import pick
+from tutor.ui.strings import t
+from tutor.ui.widgets.code_view import CodeView
+from tutor.ui.widgets.layer_diagram import LayerDiagram
+from tutor.ui.widgets.plot_pane import PlotPane
+from tutor.ui.widgets.question_panel import QuestionPanel
+from tutor.ui.widgets.status_line import StatusLine
+from tutor.ui.widgets.tensor_view import TensorView
+from tutor.ui.widgets.too_small import TooSmall
+
+ANIMATION_FRAMES = 24  # the training curve grows in this many redraws
+ANIMATION_INTERVAL = 1 / 12  # seconds between two of them (~2 s in all)
+
+
+@dataclass
+class RunHolder:
+    """A lesson's LessonRun and the lock that keeps it to one thread at a
+    time (the runner is not thread-safe). Kept by the app per lesson, so
+    leaving and reopening a lesson does not re-run it."""
+
+    run: object
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class StepReady(Message):
+    """A worker finished running up to a step."""
+
+    def __init__(self, token: int, result, params: dict[str, float]) -> None:
+        super().__init__()
+        self.token = token
+        self.result = result
+        self.params = params
+
+
+class StepFailed(Message):
+    """The runner itself failed (not the lesson's code, which the runner
+    reports as `StepResult.error`)."""
+
+    def __init__(self, token: int, error: str) -> None:
+        super().__init__()
+        self.token = token
+        self.error = error
+
+
+def format_param(value: float) -> str:
+    return f"{value:g}"
+
+
+def format_loss(loss: float) -> str:
+    if loss != loss or loss in (float("inf"), float("-inf")):
+        return str(loss)
+    return f"{loss:.4g}"
+
+
+class LessonScreen(Screen):
+    """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
+
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        return [
+            Binding("right,n,space", "next", t("key_next", lang), key_display="n"),
+            Binding("left,p", "prev", t("key_prev", lang), key_display="p"),
+            Binding("r", "rerun", t("key_rerun", lang)),
+            Binding("plus", "param(1)", t("key_param_up", lang), key_display="+"),
+            Binding("minus", "param(-1)", t("key_param_down", lang), key_display="-"),
+            Binding("k", "next_param", t("key_param_next", lang), show=False),
+            Binding("h", "hint", t("key_hint", lang)),
+            Binding("a,enter", "answer", t("key_answer", lang), show=False),
+            Binding("z", "zoom", t("key_zoom", lang), show=False),
+            Binding("l,escape", "menu", t("key_menu", lang), key_display="l"),
+        ]
+
+    def __init__(self, lesson, *, lang: str, store, holder: RunHolder, start_index: int = 0) -> None:
+        super().__init__(id="lesson")
+        self.lesson = lesson
+        self.lang = lang
+        self.store = store
+        self.holder = holder
+        self.total = len(lesson.steps)
+        self.index = min(max(start_index, 0), max(self.total - 1, 0))
+        self.result = None  # the StepResult on screen
+        self.busy = False
+        self._token = 0
+        self._params = dict(holder.run.param_values)
+        self._param_i = 0
+        self._asked: int | None = None  # step whose question the panel holds
+        self._revealed: set[int] = set()  # question steps answered or revealed
+        self._hints_used: dict[int, int] = {}
+        self._anim_timer = None
+        self._reveal = 0
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        yield StatusLine(id="status")
+        with Container(id="body"):
+            with Vertical(id="left"):
+                with VerticalScroll(id="explain-pane", classes="pane") as pane:
+                    pane.border_title = t("pane_explanation", lang)
+                    yield Static(id="explain")
+                code = CodeView(t("no_code", lang), id="code", classes="pane")
+                code.border_title = t("pane_code", lang)
+                yield code
+            with Container(id="side"):
+                with Vertical(id="middle"):
+                    question = QuestionPanel(id="question", classes="pane")
+                    question.border_title = t("pane_question", lang)
+                    yield question
+                    with Vertical(id="notice"):
+                        yield LoadingIndicator(id="spinner")
+                        yield Static(id="notice-text")
+                    yield Static(id="step-error")
+                    values = TensorView(lang=lang, id="values", classes="pane")
+                    values.border_title = t("pane_values", lang)
+                    yield values
+                with Vertical(id="right"):
+                    diagram = LayerDiagram(lang=lang, id="diagram", classes="pane")
+                    diagram.border_title = t("pane_diagram", lang)
+                    yield diagram
+                    plot = PlotPane(lang=lang, id="plot", classes="pane")
+                    plot.border_title = t("pane_plot", lang)
+                    yield plot
+        yield TooSmall(t("too_small", lang))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for wid in ("#question", "#notice", "#step-error", "#right", "#diagram", "#plot"):
+            self.query_one(wid).display = False
+        self.query_one("#explain-pane").focus()
+        self.request(self.index)
+
+    # ------------------------------------------------------------ running
+
+    def request(self, index: int, *, params: dict[str, float] | None = None, reset: bool = False) -> None:
+        """Show step `index`: its text at once, its results when the worker
+        has run it."""
+        moved = index != self.index or self.result is None
+        self.index = index
+        self._token += 1
+        token = self._token
+        self.busy = True
+        self._show_text()
+        if moved:
+            self._save_position()
+        self._update_status()
+        self._set_notice()
+        holder = self.holder
+
+        def work() -> None:
+            with holder.lock:
+                run = holder.run
+                if params:
+                    for name, value in params.items():
+                        run.set_param(name, value)
+                if reset:
+                    run.reset()
+                if token != self._token:
+                    return  # a newer request supersedes this one
+                try:
+                    result = run.run_to(index)
+                except Exception as exc:  # the runner failed, not the lesson
+                    self.post_message(StepFailed(token, f"{type(exc).__name__}: {exc}"))
+                    return
+                self.post_message(StepReady(token, result, dict(run.param_values)))
+
+        self.run_worker(work, thread=True, group="run", exit_on_error=False)
+
+    def on_step_ready(self, message: StepReady) -> None:
+        if message.token != self._token:
+            return
+        self.busy = False
+        self.result = message.result
+        self._params = dict(message.params)
+        self._show_result()
+
+    def on_step_failed(self, message: StepFailed) -> None:
+        if message.token != self._token:
+            return
+        self.busy = False
+        self.result = None
+        self._set_notice(t("run_failed", self.lang, error=message.error))
+        self._update_status()
+
+    def torch_loaded(self) -> None:
+        """The app tells us torch finished loading: drop the loading notice."""
+        self._set_notice()
+
+    # ------------------------------------------------------------ display
+
+    @property
+    def step(self):
+        return self.lesson.steps[self.index]
+
+    def _show_text(self) -> None:
+        step = self.step
+        title = Text(pick(step.title, self.lang), style="bold")
+        body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
+        self.query_one("#explain", Static).update(Group(title, Text(""), body))
+        self.query_one("#explain-pane").scroll_home(animate=False)
+
+    def _update_status(self) -> None:
+        lang = self.lang
+        params = tuple(
+            (p.name, format_param(self._params.get(p.name, p.default)), i == self._param_i)
+            for i, p in enumerate(self.lesson.params)
+        )
+        loss = ""
+        if self.result is not None and not self.busy and self.result.loss is not None:
+            loss = t("loss", lang, loss=format_loss(self.result.loss))
+        self.query_one("#status", StatusLine).set_state(
+            pick(self.lesson.title, lang),
+            t("step_of", lang, n=self.index + 1, m=self.total),
+            params,
+            loss,
+            t("running", lang) if self.busy else "",
+        )
+
+    def _set_notice(self, text: str | None = None) -> None:
+        """The line above the values: loading torch, running, or a failure."""
+        notice = self.query_one("#notice")
+        spinner = self.query_one("#spinner")
+        loading = self.busy and not getattr(self.app, "torch_ready", True)
+        if text is None and loading:
+            text = t("loading_torch", self.lang)
+        spinner.display = loading
+        notice.display = text is not None
+        self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
+
+    def _show_result(self) -> None:
+        result = self.result
+        step = result.step
+        self._set_notice()
+        self._update_status()
+        self.query_one("#code", CodeView).show(result.code)
+        error = self.query_one("#step-error", Static)
+        if result.error:
+            message = Text(t("step_error", self.lang) + "\n", style="bold")
+            message.append(result.error)
+            error.update(message)
+            error.display = True
+        else:
+            error.display = False
+
+        question = step.question
+        panel = self.query_one("#question", QuestionPanel)
+        if question is not None:
+            if self._asked != self.index:
+                self._ask()
+            panel.display = True
+        else:
+            panel.display = False
+        hidden = question is not None and self.index not in self._revealed
+        self.set_class(hidden, "-hidden-values")
+        self.query_one("#values", TensorView).display = not hidden
+        self.query_one("#values", TensorView).show(result.values, result.previous)
+
+        diagram = self.query_one("#diagram", LayerDiagram)
+        diagram.display = bool(step.diagram)
+        diagram.highlight(step.diagram)
+        plot = self.query_one("#plot", PlotPane)
+        plot.display = result.plot is not None
+        self._stop_animation()
+        if result.plot is not None and not hidden and getattr(result.plot, "animate", False):
+            self._start_animation()
+        else:
+            plot.show(result.plot)
+        self.query_one("#right").display = (bool(step.diagram) or result.plot is not None) and not hidden
+
+    # ------------------------------------------------------------ animation
+
+    def _series_length(self) -> int:
+        plot = self.result.plot if self.result is not None else None
+        if plot is None:
+            return 0
+        return max((len(s.xs) for s in plot.series), default=0)
+
+    def _start_animation(self) -> None:
+        self._reveal = 1
+        self.query_one("#plot", PlotPane).show(self.result.plot, reveal=self._reveal)
+        self._anim_timer = self.set_interval(ANIMATION_INTERVAL, self._animate)
+
+    def _animate(self) -> None:
+        total = self._series_length()
+        if self.result is None or self.result.plot is None or self._reveal >= total:
+            self._stop_animation()
+            return
+        self._reveal = min(total, self._reveal + max(1, -(-total // ANIMATION_FRAMES)))
+        self.query_one("#plot", PlotPane).show(self.result.plot, reveal=self._reveal)
+        if self._reveal >= total:
+            self._stop_animation()
+
+    def _stop_animation(self) -> None:
+        if self._anim_timer is not None:
+            self._anim_timer.stop()
+            self._anim_timer = None
+
+    # ------------------------------------------------------------ questions
+
+    def _ask(self) -> None:
+        """Put the current step's question in the panel, as the learner left it."""
+        lang = self.lang
+        step = self.step
+        question = step.question
+        self._asked = self.index
+        options = [(o.key, pick(o.text, lang)) for o in question.options]
+        record = self._store_call("question", self.lesson.id, step.id)
+        before = bool(record is not None and (getattr(record, "solved", False) or getattr(record, "revealed", False)))
+        if before:
+            self._revealed.add(self.index)
+        used = int(getattr(record, "hints", 0) or 0) if record is not None else 0
+        self._hints_used.setdefault(self.index, min(used, len(question.hints)))
+        note = Text(t("q_done_before", lang) if before else t("q_predict", lang), style="italic")
+        note.append("\n" + t("q_how", lang), style="dim")
+        panel = self.query_one("#question", QuestionPanel)
+        panel.ask(pick(question.prompt, lang), options, t("q_options", lang), t("q_placeholder", lang), note)
+        self._show_hints()
+
+    def _show_hints(self, reveal: bool = False) -> None:
+        lang = self.lang
+        question = self.step.question
+        used = self._hints_used.get(self.index, 0)
+        text = Text()
+        for n in range(used):
+            text.append(t("q_hint", lang, n=n + 1, m=len(question.hints), text=pick(question.hints[n], lang)) + "\n")
+        if reveal:
+            text.append(t("q_revealed", lang) + "\n", style="bold")
+            text.append(self._explain() + "\n")
+        elif used:
+            more = "q_hint_more" if used < len(question.hints) else "q_hint_reveal"
+            text.append(t(more, lang), style="dim")
+        text.rstrip()
+        self.query_one("#question", QuestionPanel).hints(text)
+
+    def _explain(self) -> str:
+        question = self.step.question
+        expected = self._expected_text()
+        return pick(question.explain, self.lang).replace("{answer}", expected or "?")
+
+    def _expected_text(self) -> str | None:
+        from tutor import checking
+
+        if self.result is None or self.result.expected is None:
+            return None
+        try:
+            return checking.expected_text(self.step.question, self.result.expected, self.lang)
+        except checking.AnswerError:
+            return None
+
+    @on(Input.Submitted, "#q-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.check_answer(event.value)
+
+    def check_answer(self, text: str) -> None:
+        """Check the learner's answer against the live value and say how it went."""
+        from tutor import checking
+
+        lang = self.lang
+        panel = self.query_one("#question", QuestionPanel)
+        question = self.step.question
+        if question is None or self.result is None or self.busy:
+            return
+        if self.result.expected is None:
+            panel.feedback(Text(t("q_unavailable", lang), style="bold"))
+            return
+        try:
+            verdict = checking.check(question, self.result.expected, text, lang)
+        except checking.AnswerError as exc:
+            panel.feedback(Text("? " + exc.message, style="bold"))
+            return
+        self._store_call("record_answer", self.lesson.id, self.step.id, text, verdict.correct)
+        if verdict.correct:
+            line = Text("+ " + t("q_right", lang), style="bold green")
+        else:
+            line = Text("x " + t("q_wrong", lang), style="bold red")
+        line.append("\n" + t("q_you", lang, given=verdict.given))
+        line.append("\n" + t("q_live", lang, expected=verdict.expected), style="bold")
+        if verdict.detail:
+            line.append("\n" + verdict.detail, style="italic")
+        panel.feedback(line)
+        self._reveal_values()
+        if verdict.correct:
+            self.set_focus(None)
+
+    def _reveal_values(self) -> None:
+        if self.index not in self._revealed:
+            self._revealed.add(self.index)
+            self._show_result()
+
+    # ------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing here from the footer."""
+        if action in ("param", "next_param"):
+            return bool(self.lesson.params) if action == "param" else len(self.lesson.params) > 1
+        if action in ("hint", "answer"):
+            return self.step.question is not None
+        return True
+
+    def action_next(self) -> None:
+        if self.index + 1 >= self.total:
+            self.notify(t("last_step", self.lang), timeout=3)
+            return
+        self.request(self.index + 1)
+        self.refresh_bindings()
+
+    def action_prev(self) -> None:
+        if self.index == 0:
+            self.notify(t("first_step", self.lang), timeout=3)
+            return
+        self.request(self.index - 1)
+        self.refresh_bindings()
+
+    def action_rerun(self) -> None:
+        self._asked = None
+        self.request(self.index, reset=True)
+
+    def action_param(self, direction: int) -> None:
+        lang = self.lang
+        if not self.lesson.params:
+            self.notify(t("no_params", lang), timeout=3)
+            return
+        param = self.lesson.params[self._param_i]
+        current = self._params.get(param.name, param.default)
+        new = param.clamp(param.moved(current, direction))
+        label = pick(param.label, lang)
+        if new == current:
+            self.notify(t("param_limit", lang, label=label, value=format_param(current)), timeout=3)
+            return
+        self._params[param.name] = new
+        self.request(self.index, params={param.name: new})
+
+    def action_next_param(self) -> None:
+        if self.lesson.params:
+            self._param_i = (self._param_i + 1) % len(self.lesson.params)
+            self._update_status()
+
+    def action_hint(self) -> None:
+        question = self.step.question
+        if question is None:
+            return
+        used = self._hints_used.get(self.index, 0)
+        if used < len(question.hints):
+            self._hints_used[self.index] = used + 1
+            self._store_call("record_hint", self.lesson.id, self.step.id)
+            self._show_hints()
+        else:
+            if self.result is None or self.busy:
+                return
+            self._store_call("record_reveal", self.lesson.id, self.step.id)
+            self._show_hints(reveal=True)
+            self._reveal_values()
+
+    def action_answer(self) -> None:
+        if self.step.question is not None:
+            self.query_one("#question", QuestionPanel).focus_answer()
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        target = self.focused or self.query_one("#explain-pane")
+        if not self.maximize(target):
+            self.maximize(self.query_one("#explain-pane"))
+
+    def action_menu(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        self.app.show_menu()
+
+    # ------------------------------------------------------------ progress
+
+    def _save_position(self) -> None:
+        self._store_call("set_position", self.lesson.id, self.index, self.total)
+
+    def _store_call(self, name: str, *args):
+        """Use the progress store if there is one; a store failure is told
+        once and never stops the lesson."""
+        method = getattr(self.store, name, None)
+        if method is None:
+            return None
+        try:
+            return method(*args)
+        except Exception as exc:
+            self.notify(t("store_warning", self.lang, warning=str(exc)), severity="warning", timeout=5)
+            return None
+
+    def on_unmount(self) -> None:
+        self._stop_animation()

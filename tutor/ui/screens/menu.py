@@ -1,0 +1,130 @@
+"""The lesson menu: the chapter's lessons in order, and the learner's place
+in each (status, step n/m, questions solved), read from the progress store
+every time the menu comes back into view."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tutor.i18n import pick
+from tutor.ui.strings import t
+from tutor.ui.widgets.too_small import TooSmall
+
+
+class MenuScreen(Screen):
+    """Up/Down choose, Enter opens. The cursor starts on the lesson the
+    learner was last in, so resuming is one key."""
+
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        return [
+            Binding("enter", "open", t("key_open", lang), key_display="Enter"),
+        ]
+
+    def __init__(self, lessons: list, *, lang: str, store, learner: str) -> None:
+        super().__init__(id="menu")
+        self.lessons = lessons
+        self.lang = lang
+        self.store = store
+        self.learner = learner
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        yield Static(id="menu-title")
+        table: DataTable = DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
+        yield table
+        yield Static(id="menu-summary")
+        yield TooSmall(t("too_small", lang))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lang = self.lang
+        title = Text(t("chapter", lang), style="bold")
+        title.append("   " + t("learner", lang, name=self.learner), style="dim")
+        self.query_one("#menu-title", Static).update(title)
+        table = self.query_one("#lessons", DataTable)
+        table.add_column("#", key="order")
+        table.add_column(t("col_lesson", lang), key="lesson")
+        table.add_column(t("col_status", lang), key="status")
+        table.add_column(t("col_step", lang), key="step")
+        table.add_column(t("col_questions", lang), key="questions")
+        self.fill()
+        last = self._call_store("last_lesson")
+        ids = [lesson.id for lesson in self.lessons]
+        if last in ids:
+            table.move_cursor(row=ids.index(last), animate=False)
+        table.focus()
+        if not self.lessons:
+            self.query_one("#menu-summary", Static).update(t("no_lessons", lang))
+
+    def on_screen_resume(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        """(Re)build the rows from the store, keeping the cursor where it was."""
+        table = self.query_one("#lessons", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for lesson in self.lessons:
+            status, step, questions = self.place(lesson)
+            table.add_row(
+                str(lesson.order),
+                pick(lesson.title, self.lang),
+                status,
+                step,
+                questions,
+                key=lesson.id,
+            )
+        if self.lessons:
+            table.move_cursor(row=min(max(row, 0), len(self.lessons) - 1), animate=False)
+            self._show_summary(table.cursor_row)
+
+    def place(self, lesson) -> tuple[str, str, str]:
+        """(status, step n/m, questions solved/total) for one lesson."""
+        lang = self.lang
+        total = len(lesson.steps)
+        question_ids = [s.id for s in lesson.steps if s.question is not None]
+        summary = self._call_store("lesson_summary", lesson.id, total, question_ids)
+        position = self._call_store("position", lesson.id)
+        status_key = getattr(summary, "status", "new") if summary is not None else "new"
+        status = t(f"status_{status_key}", lang) if status_key in ("new", "started", "done") else status_key
+        if status_key == "done":
+            status = "* " + status  # marked without colour too
+        step = f"{position + 1}/{total}" if position is not None else f"-/{total}"
+        solved = getattr(summary, "solved", 0) if summary is not None else 0
+        questions = f"{solved}/{len(question_ids)}" if question_ids else "-"
+        return status, step, questions
+
+    def _call_store(self, name: str, *args):
+        """Ask the progress store; without one (or on a store error) the menu
+        still works, showing every lesson as new."""
+        method = getattr(self.store, name, None)
+        if method is None:
+            return None
+        try:
+            return method(*args)
+        except Exception:
+            return None
+
+    def _show_summary(self, row: int) -> None:
+        if not 0 <= row < len(self.lessons):
+            return
+        lesson = self.lessons[row]
+        text = pick(lesson.summary, self.lang) if lesson.summary else ""
+        self.query_one("#menu-summary", Static).update(Text(text, style="italic"))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_summary(event.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.app.open_lesson(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one("#lessons", DataTable)
+        if 0 <= table.cursor_row < len(self.lessons):
+            self.app.open_lesson(self.lessons[table.cursor_row].id)
