@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import os
 import signal
 import sqlite3
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor import progress_cmd
 from tutor.progress import (
     FILE_NAME,
     SCHEMA_VERSION,
@@ -369,3 +372,146 @@ def test_learners_writing_at_once_wait_for_each_other(path):
         with reopen(path, name) as store:
             answers = [a.answer for a in store.question("slope", "q1").attempts]
             assert answers == [f"{name} {i}" for i in range(150)]
+
+
+# ------------------------------------------------- `python -m tutor progress`
+
+TINY = '''
+id = "tiny"
+order = 1
+title = { en = "A tiny lesson", pt = "Uma lição pequena" }
+
+[[steps]]
+id = "start"
+title = { en = "Start", pt = "Início" }
+text = { en = "Hello", pt = "Olá" }
+code = "x = 2"
+
+[[steps]]
+id = "ask"
+title = { en = "Ask", pt = "Pergunta" }
+text = { en = "What is x?", pt = "Quanto vale x?" }
+
+[steps.question]
+kind = "number"
+prompt = { en = "x?", pt = "x?" }
+answer = "x"
+explain = { en = "{answer}", pt = "{answer}" }
+
+[[steps]]
+id = "end"
+title = { en = "End", pt = "Fim" }
+text = { en = "Bye", pt = "Tchau" }
+'''
+
+
+@pytest.fixture
+def lessons_dir(tmp_path) -> Path:
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    (folder / "01-tiny.toml").write_text(TINY, encoding="utf-8")
+    return folder
+
+
+def run_cmd(lessons_dir, data_dir, *, lang="en", learner="default", reset=False, yes=False, stdin=""):
+    args = argparse.Namespace(
+        lang=lang, learner=learner, data_dir=str(data_dir), lessons=str(lessons_dir), reset=reset, yes=yes
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = progress_cmd.main(args, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def table_row(output: str, lesson_id: str) -> list[str]:
+    for line in output.splitlines():
+        cells = line.split()
+        if len(cells) > 1 and cells[1] == lesson_id:
+            return cells
+    raise AssertionError(f"no row for {lesson_id} in:\n{output}")
+
+
+def test_progress_table_before_anything_creates_nothing(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    code, out, err = run_cmd(lessons_dir, data)
+    assert code == 0 and err == ""
+    assert table_row(out, "tiny") == ["1", "tiny", "A", "tiny", "lesson", "new", "-/3", "-", "-"]
+    assert "No progress yet" in out
+    assert not data.exists()
+
+
+def test_progress_table_follows_the_store(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    with ProgressStore(data / FILE_NAME, "ana") as store:
+        store.set_position("tiny", 1, 3)
+        store.record_hint("tiny", "ask")
+        store.record_answer("tiny", "ask", "3", False)
+        store.record_answer("tiny", "ask", "2", True)
+        store.set_position("gone-lesson", 0, 2)
+        store.set_position("tiny", 1, 3)
+    code, out, _ = run_cmd(lessons_dir, data, learner="ana")
+    assert code == 0
+    assert table_row(out, "tiny")[-4:] == ["started", "2/3", "1/1", "75%"]
+    assert table_row(out, "gone-lesson")[2:5] == ["(no", "longer", "in"]
+    assert "Resume: tiny, step 2 of 3." in out
+    with ProgressStore(data / FILE_NAME, "ana") as store:
+        store.set_position("tiny", 2, 3)
+    code, out, _ = run_cmd(lessons_dir, data, learner="ana", lang="pt")
+    assert "Uma lição pequena" in out and "concluída" in out and "Continuar: tiny, passo 3 de 3." in out
+    # Another learner in the same file sees nothing of ana's.
+    code, out, _ = run_cmd(lessons_dir, data, learner="bia")
+    assert table_row(out, "tiny")[-4:] == ["new", "-/3", "-", "-"]
+
+
+def test_progress_reset_asks_first(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    for learner in ("ana", "bia"):
+        with ProgressStore(data / FILE_NAME, learner) as store:
+            store.set_position("tiny", 1, 3)
+    code, out, _ = run_cmd(lessons_dir, data, learner="ana", reset=True, stdin="no\n")
+    assert code == 1 and "Type yes to confirm" in out and "Nothing erased." in out
+    code, out, _ = run_cmd(lessons_dir, data, learner="ana", reset=True, stdin="")  # end of input
+    assert code == 1
+    with ProgressStore(data / FILE_NAME, "ana") as store:
+        assert store.position("tiny") == 1
+    code, out, _ = run_cmd(lessons_dir, data, learner="ana", reset=True, lang="pt", stdin="sim\n")
+    assert code == 0 and "Digite sim" in out and "foi apagado" in out
+    with ProgressStore(data / FILE_NAME, "ana") as store:
+        assert store.position("tiny") is None
+    code, out, _ = run_cmd(lessons_dir, data, learner="bia", reset=True, yes=True)
+    assert code == 0 and "Type yes" not in out and "Erased the progress of learner 'bia'." in out
+    with ProgressStore(data / FILE_NAME, "bia") as store:
+        assert store.position("tiny") is None
+
+
+def test_progress_reset_without_a_store(lessons_dir, tmp_path):
+    code, out, _ = run_cmd(lessons_dir, tmp_path / "none", reset=True, yes=True)
+    assert code == 0 and "no progress to erase" in out
+
+
+def test_progress_bad_learner_and_broken_store(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / FILE_NAME).write_bytes(b"\x00garbage" * 64)
+    code, out, err = run_cmd(lessons_dir, data, learner="")
+    assert code == 2 and "the learner name is empty" in err and out == ""
+    code, out, err = run_cmd(lessons_dir, data, lang="pt")
+    assert code == 0
+    assert "não pôde ser usado" in err and ".broken-" in err
+    assert table_row(out, "tiny")[-4:] == ["nova", "-/3", "-", "-"]
+
+
+def test_progress_command_end_to_end(lessons_dir, tmp_path):
+    env = dict(os.environ, TUTOR_DATA_DIR=str(tmp_path / "env-data"), LANG="pt_BR.UTF-8")
+    with ProgressStore(tmp_path / "env-data" / FILE_NAME, "ana") as store:
+        store.set_position("tiny", 0, 3)
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "progress", "--learner", "ana", "--lessons", str(lessons_dir)],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "em andamento" in result.stdout and "1/3" in result.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "tutor", "progress", "--learner", "x" * 80, "--lang", "en"],
+        cwd=REPO, env=env, capture_output=True, text=True,
+    )
+    assert bad.returncode == 2 and "longer than 64" in bad.stderr and "Traceback" not in bad.stderr

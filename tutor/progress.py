@@ -43,6 +43,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .i18n import Catalog
+
 SCHEMA_VERSION = 1
 FILE_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -85,6 +87,54 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_by_question ON attempts (learner, lesson_id, question_id);
 """
 _TABLES = {"lessons", "questions", "attempts", "sqlite_sequence"}
+
+
+STRINGS = Catalog(
+    {
+        "learner_empty": {"en": "the learner name is empty", "pt": "o nome do aprendiz está vazio"},
+        "learner_long": {
+            "en": "the learner name is longer than {limit} characters",
+            "pt": "o nome do aprendiz tem mais de {limit} caracteres",
+        },
+        "learner_control": {
+            "en": "the learner name has control characters",
+            "pt": "o nome do aprendiz tem caracteres de controle",
+        },
+        "no_folder": {
+            "en": "cannot create the folder {folder}: {error}",
+            "pt": "não foi possível criar a pasta {folder}: {error}",
+        },
+        "no_open": {"en": "cannot open {path}: {error}", "pt": "não foi possível abrir {path}: {error}"},
+        "no_write": {
+            "en": "cannot write progress to {path}: {error}",
+            "pt": "não foi possível gravar o progresso em {path}: {error}",
+        },
+        "no_read": {
+            "en": "cannot read progress from {path}: {error}",
+            "pt": "não foi possível ler o progresso de {path}: {error}",
+        },
+        "no_move": {
+            "en": "{path} is unreadable ({reason}) and cannot be moved aside: {error}",
+            "pt": "{path} está ilegível ({reason}) e não pôde ser renomeado: {error}",
+        },
+        "newer": {
+            "en": "it was written by a newer tutor (schema {version}; this one reads up to {ours})",
+            "pt": "foi gravado por um tutor mais novo (esquema {version}; este lê até {ours})",
+        },
+        "damaged": {"en": "it is damaged ({check})", "pt": "está danificado ({check})"},
+        "foreign": {
+            "en": "it is a SQLite file of something else (tables: {tables})",
+            "pt": "é um arquivo SQLite de outra coisa (tabelas: {tables})",
+        },
+        "unreadable": {"en": "it is not readable ({error})", "pt": "não pode ser lido ({error})"},
+        "moved": {
+            "en": "The progress file {path} could not be used: {reason}. "
+            "It was moved to {aside} and a fresh one started.",
+            "pt": "O arquivo de progresso {path} não pôde ser usado: {reason}. "
+            "Ele foi renomeado para {aside} e um novo foi iniciado.",
+        },
+    }
+)
 
 
 class ProgressError(Exception):
@@ -151,15 +201,15 @@ def default_store_path(data_dir: str | os.PathLike | None = None) -> Path:
     return default_data_dir(data_dir) / FILE_NAME
 
 
-def check_learner(name: str) -> str:
+def check_learner(name: str, lang: str = "en") -> str:
     """A learner's name is a label: non-empty, printable, at most 64 characters."""
     if not isinstance(name, str) or not name.strip():
-        raise ProgressError("the learner name is empty")
+        raise ProgressError(STRINGS.get("learner_empty", lang))
     name = name.strip()
     if len(name) > MAX_LEARNER:
-        raise ProgressError(f"the learner name is longer than {MAX_LEARNER} characters")
+        raise ProgressError(STRINGS.get("learner_long", lang, limit=MAX_LEARNER))
     if not name.isprintable():
-        raise ProgressError("the learner name has control characters")
+        raise ProgressError(STRINGS.get("learner_control", lang))
     return name
 
 
@@ -174,15 +224,17 @@ def _when(text: str | None) -> datetime | None:
 class ProgressStore:
     """One learner's view of the shared progress file. Thread-safe; keep one per process."""
 
-    def __init__(self, path: str | os.PathLike, learner: str = "default"):
+    def __init__(self, path: str | os.PathLike, learner: str = "default", lang: str = "en"):
+        """`lang` is the language of `.warning` and of ProgressError messages."""
         self.path = Path(path)
-        self.learner = check_learner(learner)
+        self.lang = lang
+        self.learner = check_learner(learner, lang)
         self.warning: str | None = None
         self._lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ProgressError(f"cannot create the folder {self.path.parent}: {exc.strerror or exc}") from None
+            raise ProgressError(self._text("no_folder", folder=self.path.parent, error=exc.strerror or exc)) from None
         with _file_lock(self.path):
             self._conn = self._open_or_replace()
 
@@ -193,15 +245,15 @@ class ProgressStore:
             conn = self._connect()
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and _is_access_problem(exc):
-                raise ProgressError(f"cannot open {self.path}: {exc}") from None
-            return self._replace(str(exc))
+                raise ProgressError(self._text("no_open", path=self.path, error=exc)) from None
+            return self._replace(self._text("unreadable", error=exc))
         problem = self._problem(conn)
         if problem is None:
             try:
                 self._create_schema(conn)
                 return conn
             except sqlite3.DatabaseError as exc:
-                problem = str(exc)
+                problem = self._text("unreadable", error=exc)
         conn.close()
         return self._replace(problem)
 
@@ -228,14 +280,17 @@ class ProgressStore:
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
-            return str(exc)
+            return self._text("unreadable", error=exc)
         if version > SCHEMA_VERSION:
-            return f"it was written by a newer tutor (schema {version}; this one reads up to {SCHEMA_VERSION})"
+            return self._text("newer", version=version, ours=SCHEMA_VERSION)
         if check != "ok":
-            return f"it is damaged ({check})"
+            return self._text("damaged", check=check)
         if version == 0 and tables - _TABLES:
-            return "it is a SQLite file of something else (tables: " + ", ".join(sorted(tables)) + ")"
+            return self._text("foreign", tables=", ".join(sorted(tables)))
         return None
+
+    def _text(self, key: str, **fields) -> str:
+        return STRINGS.get(key, self.lang, **fields)
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -263,11 +318,8 @@ class ProgressStore:
                 if side.exists():
                     os.replace(side, aside.with_name(aside.name + suffix))
         except OSError as exc:
-            raise ProgressError(f"{self.path} is unreadable ({reason}) and cannot be moved aside: {exc}") from None
-        self.warning = (
-            f"The progress file {self.path} could not be used: {reason}. "
-            f"It was moved to {aside.name} and a fresh one started."
-        )
+            raise ProgressError(self._text("no_move", path=self.path, reason=reason, error=exc)) from None
+        self.warning = self._text("moved", path=self.path, reason=reason, aside=aside.name)
         conn = self._connect()
         self._create_schema(conn)
         return conn
@@ -282,13 +334,13 @@ class ProgressStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise ProgressError(f"cannot write progress to {self.path}: {exc}") from None
+                raise ProgressError(self._text("no_write", path=self.path, error=exc)) from None
             try:
                 yield conn
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 conn.execute("ROLLBACK")
-                raise ProgressError(f"cannot write progress to {self.path}: {exc}") from None
+                raise ProgressError(self._text("no_write", path=self.path, error=exc)) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -298,7 +350,7 @@ class ProgressStore:
             try:
                 return self._conn.execute(sql, tuple(params)).fetchall()
             except sqlite3.Error as exc:
-                raise ProgressError(f"cannot read progress from {self.path}: {exc}") from None
+                raise ProgressError(self._text("no_read", path=self.path, error=exc)) from None
 
     # --------------------------------------------------------------- lessons
 
@@ -426,7 +478,7 @@ class ProgressStore:
                     (self.learner, lesson_id),
                 ).fetchall()
             except sqlite3.Error as exc:
-                raise ProgressError(f"cannot read progress from {self.path}: {exc}") from None
+                raise ProgressError(self._text("no_read", path=self.path, error=exc)) from None
         attempts: dict[str, list[Attempt]] = {}
         for qid, answer, correct, at in attempt_rows:
             attempts.setdefault(qid, []).append(Attempt(answer, bool(correct), _when(at)))

@@ -1,0 +1,194 @@
+"""`python -m tutor progress [--reset] [--yes]`: a learner's progress, as a table.
+
+The table is judged against the lesson files as they are now (a lesson that
+gained a step is no longer done), so it loads the lessons for their titles,
+step counts and question ids; lessons with stored progress that are no longer
+in the folder are listed after them. Looking never creates a store: with no
+progress file there is simply nothing started yet.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .i18n import Catalog, pick
+from .progress import ProgressError, ProgressStore, check_learner, default_store_path
+
+STRINGS = Catalog(
+    {
+        "heading": {
+            "en": "Progress of learner '{learner}' ({path})",
+            "pt": "Progresso de '{learner}' ({path})",
+        },
+        "col_lesson": {"en": "Lesson", "pt": "Lição"},
+        "col_title": {"en": "Title", "pt": "Título"},
+        "col_status": {"en": "Status", "pt": "Situação"},
+        "col_step": {"en": "Furthest", "pt": "Mais longe"},
+        "col_questions": {"en": "Solved", "pt": "Resolvidas"},
+        "col_score": {"en": "Score", "pt": "Nota"},
+        "status_new": {"en": "new", "pt": "nova"},
+        "status_started": {"en": "started", "pt": "em andamento"},
+        "status_done": {"en": "done", "pt": "concluída"},
+        "gone": {"en": "(no longer in the lessons)", "pt": "(não está mais nas lições)"},
+        "revealed": {"en": "{n} revealed", "pt": "{n} revelada(s)"},
+        "resume": {
+            "en": "Resume: {lesson}, step {step} of {total}.",
+            "pt": "Continuar: {lesson}, passo {step} de {total}.",
+        },
+        "nothing_yet": {
+            "en": "No progress yet: every lesson is new.",
+            "pt": "Nenhum progresso ainda: todas as lições são novas.",
+        },
+        "confirm": {
+            "en": "Erase all progress of learner '{learner}' in {path}? Type yes to confirm: ",
+            "pt": "Apagar todo o progresso de '{learner}' em {path}? Digite sim para confirmar: ",
+        },
+        "kept": {
+            "en": "Nothing erased.",
+            "pt": "Nada foi apagado.",
+        },
+        "erased": {
+            "en": "Erased the progress of learner '{learner}'.",
+            "pt": "O progresso de '{learner}' foi apagado.",
+        },
+        "nothing_to_erase": {
+            "en": "Learner '{learner}' has no progress to erase.",
+            "pt": "'{learner}' não tem progresso para apagar.",
+        },
+        "error": {"en": "tutor: {message}", "pt": "tutor: {message}"},
+    }
+)
+
+YES = {"en": {"yes"}, "pt": {"sim", "yes"}}
+TITLE_WIDTH = 36
+
+
+def main(args, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Print the table, or reset after confirmation. 0 on success, 1 when a reset
+    was not confirmed, 2 when the store cannot be used."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    lang = getattr(args, "lang", None) or "en"
+    learner = getattr(args, "learner", None)
+    learner = "default" if learner is None else learner
+    path = default_store_path(getattr(args, "data_dir", None))
+    try:
+        if getattr(args, "reset", False):
+            return _reset(path, learner, bool(getattr(args, "yes", False)), lang, stdin, stdout, stderr)
+        return _show(args, path, learner, lang, stdout, stderr)
+    except ProgressError as exc:
+        print(STRINGS.get("error", lang, message=exc), file=stderr)
+        return 2
+
+
+def _open(path, learner: str, lang: str, stderr: TextIO) -> ProgressStore:
+    store = ProgressStore(path, learner, lang=lang)
+    if store.warning:
+        print(STRINGS.get("error", lang, message=store.warning), file=stderr)
+    return store
+
+
+def _reset(path, learner: str, yes: bool, lang: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    if not path.exists():
+        print(STRINGS.get("nothing_to_erase", lang, learner=check_learner(learner, lang)), file=stdout)
+        return 0
+    with _open(path, learner, lang, stderr) as store:
+        if not yes:
+            stdout.write(STRINGS.get("confirm", lang, learner=store.learner, path=path))
+            stdout.flush()
+            reply = stdin.readline()  # "" at end of input: no answer is no
+            if not reply or not _is_tty(stdin):  # no terminal echoed the reply's newline
+                stdout.write("\n")
+            if reply.strip().lower() not in YES.get(lang, YES["en"]):
+                print(STRINGS.get("kept", lang), file=stdout)
+                return 1
+        store.reset()
+        print(STRINGS.get("erased", lang, learner=store.learner), file=stdout)
+    return 0
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _show(args, path, learner: str, lang: str, stdout: TextIO, stderr: TextIO) -> int:
+    from .lesson import load_lessons
+
+    lessons = load_lessons(getattr(args, "lessons", None))  # LessonLoadError: the CLI reports it
+    if path.exists():
+        store = _open(path, learner, lang, stderr)
+    else:
+        check_learner(learner, lang)
+        store = None
+    rows = []
+    resume = None
+    try:
+        known = set()
+        for lesson in lessons:
+            ids = [step.id for step in lesson.steps if step.question is not None]
+            known.add(lesson.id)
+            if store is None:
+                rows.append((lesson.id, pick(lesson.title, lang), None, len(lesson.steps)))
+                continue
+            summary = store.lesson_summary(lesson.id, len(lesson.steps), ids)
+            rows.append((lesson.id, pick(lesson.title, lang), summary, len(lesson.steps)))
+        if store is not None:
+            for summary in store.summary():
+                if summary.lesson_id not in known:
+                    rows.append((summary.lesson_id, STRINGS.get("gone", lang), summary, summary.total_steps))
+            last = store.last_lesson()
+            if last is not None and last in known:
+                lesson = next(lesson for lesson in lessons if lesson.id == last)
+                position = store.position(last)
+                if position is not None and position < len(lesson.steps):
+                    resume = (last, position + 1, len(lesson.steps))
+    finally:
+        if store is not None:
+            store.close()
+
+    print(STRINGS.get("heading", lang, learner=learner.strip(), path=path), file=stdout)
+    print(file=stdout)
+    stdout.write(_table(rows, lang))
+    print(file=stdout)
+    if resume:
+        print(STRINGS.get("resume", lang, lesson=resume[0], step=resume[1], total=resume[2]), file=stdout)
+    elif all(summary is None or summary.status == "new" for _, _, summary, _ in rows):
+        print(STRINGS.get("nothing_yet", lang), file=stdout)
+    return 0
+
+
+def _table(rows, lang: str) -> str:
+    header = [
+        "#",
+        STRINGS.get("col_lesson", lang),
+        STRINGS.get("col_title", lang),
+        STRINGS.get("col_status", lang),
+        STRINGS.get("col_step", lang),
+        STRINGS.get("col_questions", lang),
+        STRINGS.get("col_score", lang),
+    ]
+    lines = [header]
+    for n, (lesson_id, title, summary, total_steps) in enumerate(rows, 1):
+        if len(title) > TITLE_WIDTH:
+            title = title[: TITLE_WIDTH - 1] + "…"
+        status = summary.status if summary else "new"
+        if summary is None or summary.status == "new":
+            step, solved, score = f"-/{total_steps}", "-", "-"
+        else:
+            furthest = "-" if summary.furthest is None else str(summary.furthest + 1)
+            step = f"{furthest}/{total_steps}"
+            solved = f"{summary.solved}/{summary.total_questions}"
+            if summary.revealed:
+                solved += " (" + STRINGS.get("revealed", lang, n=summary.revealed) + ")"
+            score = f"{summary.score}%" if summary.total_questions else "-"
+        lines.append([str(n), lesson_id, title, STRINGS.get(f"status_{status}", lang), step, solved, score])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    right = {0, 4, 6}  # numbers line up on the right
+    out = []
+    for line in lines:
+        cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]
+        out.append("  ".join(cells).rstrip() + "\n")
+    return "".join(out)
