@@ -1,0 +1,164 @@
+"""`python -m tutor serve`: the tutor for a whole classroom, over SSH.
+
+Learners type `ssh -p 2222 NAME@HOST` and get the full tutor in a process
+of their own, with their progress kept under their name. This module only
+declares the command line and checks it; the server (asyncssh, torch,
+textual) is imported once the options are known to be good, so
+`python -m tutor --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .limits import DEFAULT_SESSION_CPU_SECONDS, DEFAULT_SESSION_MEMORY_MB, default_max_sessions
+
+DEFAULT_PORT = 2222
+DEFAULT_IDLE_MINUTES = 30
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _seats(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("a classroom needs at least 1 seat")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `serve` options (the common ones: --lang, --seed, --lessons,
+    --data-dir, come from the caller)."""
+    parser.description = (
+        "Serve the tutor to a classroom over SSH. Each learner connects with "
+        "`ssh -p PORT NAME@HOST` (nothing to install), gets the full tutor in a "
+        "process of their own, and finds their progress again when they come back. "
+        "Nothing else is offered: no shell, no commands, no forwarding, no SFTP.")
+    parser.epilog = (
+        "Say who may join: --authorized-keys FILE (OpenSSH format; each key's comment "
+        "names its learner) or --open (anyone who can reach the port; the SSH user name "
+        "is the learner). The host key is made on first start in the data folder and "
+        "its fingerprint printed. Ctrl-C or SIGTERM ends the class: learners are told, "
+        "progress is saved.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1, this machine only; "
+                             "0.0.0.0 for a classroom network)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT,
+                        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument("--authorized-keys", metavar="FILE",
+                     help="only these public keys may join; a key's comment is its learner's name")
+    who.add_argument("--open", action="store_true",
+                     help="anyone who can reach the port may join, named by their SSH user name")
+    parser.add_argument("--max-sessions", type=_seats, default=None, metavar="N",
+                        help="learners at once; the next one is told the class is full "
+                             "(default: available memory / 60 MB, at most 250; "
+                             f"here {default_max_sessions()})")
+    parser.add_argument("--idle-timeout", type=_count, default=DEFAULT_IDLE_MINUTES * 60,
+                        metavar="SECONDS",
+                        help=f"end a session with no keys for this long, progress saved "
+                             f"(default {DEFAULT_IDLE_MINUTES * 60}; 0: never)")
+    parser.add_argument("--session-memory", type=_count, default=DEFAULT_SESSION_MEMORY_MB,
+                        metavar="MB",
+                        help="address space a session may add to the shared image "
+                             f"(RLIMIT_AS; default {DEFAULT_SESSION_MEMORY_MB}; 0: no limit)")
+    parser.add_argument("--session-cpu", type=_count, default=DEFAULT_SESSION_CPU_SECONDS,
+                        metavar="SECONDS",
+                        help="CPU time a session may use in all (RLIMIT_CPU; "
+                             f"default {DEFAULT_SESSION_CPU_SECONDS}; 0: no limit)")
+
+
+def data_dir_for(args) -> Path:
+    """The tutor's data folder: where progress and the host key live."""
+    from tutor.progress import default_data_dir
+
+    return default_data_dir(getattr(args, "data_dir", None))
+
+
+def main(args) -> int:
+    """Check the options, start the pre-fork process, then serve until told to stop."""
+    from tutor.i18n import detect_lang
+
+    from .strings import say
+
+    lang = getattr(args, "lang", None) or detect_lang(os.environ)
+
+    def fail(key: str, code: int = 2, **fields) -> int:
+        print(say(key, lang, **fields), file=sys.stderr)
+        return code
+
+    if not args.authorized_keys and not args.open:
+        return fail("err_who")
+
+    from .keys import KeyFileError, fingerprint, load_or_create_host_key, read_authorized_keys
+
+    keys = None
+    if args.authorized_keys:
+        try:
+            keys = read_authorized_keys(Path(args.authorized_keys))
+        except KeyFileError as exc:
+            return fail("err_keys", path=args.authorized_keys, why=exc)
+
+    data_dir = data_dir_for(args)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        return fail("err_data_dir", path=data_dir, why=exc.strerror or exc)
+    try:
+        host_key, host_key_path = load_or_create_host_key(data_dir)
+    except (KeyFileError, OSError) as exc:
+        return fail("err_hostkey", path=data_dir, why=exc)
+
+    from tutor.lesson import check_lessons
+
+    _lessons, problems = check_lessons(getattr(args, "lessons", None))
+    if problems:
+        return fail("err_lessons", why="\n".join(str(p) for p in problems[:10]))
+
+    from .server import Classroom, ForkerError, ForkerHandle
+
+    forker = ForkerHandle({
+        "lessons": str(Path(args.lessons).resolve()) if getattr(args, "lessons", None) else None,
+        "seed": getattr(args, "seed", 0) or 0,
+        "data_dir": str(data_dir.resolve()),
+        "session_memory_mb": args.session_memory,
+        "session_cpu_seconds": args.session_cpu,
+    })
+    try:
+        forker.start()  # before any event loop or thread exists in this process
+    except ForkerError as exc:
+        return fail("err_forker", 1, why=exc)
+
+    import asyncio
+
+    classroom = Classroom(
+        forker=forker, host_key=host_key, host=args.host, port=args.port, lang=lang,
+        keys=keys, keys_path=args.authorized_keys,
+        max_sessions=args.max_sessions or default_max_sessions(),
+        idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),
+        host_key_path=host_key_path)
+    try:
+        return asyncio.run(classroom.serve())
+    finally:
+        forker.close()

@@ -1,0 +1,228 @@
+"""The pre-fork process: one warm image of torch + Textual, forked per learner.
+
+A fresh Python with torch and an optimizer costs ~220 MB and ~2 s; a child
+forked from a process that has already paid for them shares those pages
+copy-on-write and paints its first frame at once. Forking is only safe from
+a process with a single thread and no event loop, so this process is
+started with `python -m tutor.serve.forker` by the server *before* the
+server creates its event loop, keeps BLAS and torch to one thread, and
+checks that it really has one thread before it reports ready.
+
+It waits on its socket for "spawn" messages (with the session's PTY slave
+attached), forks a child that runs `tutor.serve.session.run_child`, answers
+with the child's pid and a pidfd (so the server can signal that exact
+process, never a recycled pid), reaps every child and reports how it ended.
+When the server goes away (its end of the socket closes, or it dies: see
+PR_SET_PDEATHSIG) it ends every child and exits.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before numpy/torch load: their thread pools must never start in a process
+# that forks (a child would inherit locks held by threads it does not have).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import gc  # noqa: E402
+import json  # noqa: E402
+import selectors  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+from . import protocol  # noqa: E402
+
+GRACE_SECONDS = 5.0
+
+
+@dataclass
+class Warm:
+    """What every child inherits ready-made."""
+    lessons: list
+    config: dict
+
+
+def warm_up(config: dict) -> Warm:
+    """Import and touch everything a session needs, then freeze the heap.
+
+    gc.freeze() moves every object made so far out of the collector's
+    reach, so a child's garbage collections never write to (and so never
+    copy) the shared pages.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    weight = torch.zeros(2, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)  # imports torch._dynamo (~70 MB, ~0.8 s)
+    (weight.sum() ** 2).backward()
+    optimizer.step()
+
+    from tutor.lesson import load_lessons
+
+    lessons = load_lessons(config.get("lessons"))
+    import tutor.progress  # noqa: F401
+    import tutor.runner  # noqa: F401
+    import tutor.ui.app  # noqa: F401  (textual, the widgets, plotext)
+    from tutor.serve import session  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+    return Warm(lessons=lessons, config=config)
+
+
+def thread_count() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+class Forker:
+    def __init__(self, sock: socket.socket, warm: Warm):
+        self.sock = sock
+        self.warm = warm
+        self.children: set[int] = set()
+        self.selector = selectors.DefaultSelector()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+
+    def serve(self) -> int:
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)   # wakes select via the wakeup fd
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        self.selector.register(self.sock, selectors.EVENT_READ)
+        self.selector.register(self.wake_r, selectors.EVENT_READ)
+        while not stopping:
+            for key, _ in self.selector.select(timeout=1.0):
+                if key.fd == self.wake_r:
+                    self._drain_wakeups()
+                elif not self._handle_message():
+                    stopping.append(True)
+                    break
+            self._reap()
+        self._end_children()
+        return 0
+
+    # -- messages from the server
+
+    def _handle_message(self) -> bool:
+        try:
+            message, fds = protocol.receive(self.sock)
+        except (ConnectionError, OSError):
+            return False
+        if message is None:
+            return False
+        if message.get("op") == "spawn" and fds:
+            self._spawn(message, fds[0])
+            for fd in fds[1:]:
+                os.close(fd)
+        else:
+            for fd in fds:
+                os.close(fd)
+        return True
+
+    def _spawn(self, request: dict, slave_fd: int) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(slave_fd)
+            self._send({"op": "failed", "id": request["id"], "error": str(exc)})
+            return
+        if pid == 0:  # the session child: never returns
+            from tutor.serve import session
+
+            session.run_child(slave_fd, request, self.warm, parent)
+        os.close(slave_fd)
+        self.children.add(pid)
+        fds = []
+        try:
+            fds.append(os.pidfd_open(pid))
+        except (AttributeError, OSError):
+            pass  # kernels without pidfd: the server falls back to the pid
+        try:
+            self._send({"op": "started", "id": request["id"], "pid": pid}, fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _send(self, message: dict, fds=()) -> None:
+        try:
+            protocol.send(self.sock, message, fds)
+        except OSError:
+            pass  # the server is gone; the main loop notices on its next read
+
+    # -- children
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self._send({"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+    def _end_children(self) -> None:
+        """SIGTERM every child (the app exits cleanly, progress is saved),
+        SIGKILL what is left after the grace period, reap all of them."""
+        for pid in list(self.children):
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        while self.children and time.monotonic() < deadline:
+            self._reap()
+            time.sleep(0.05)
+        for pid in list(self.children):
+            _signal(pid, signal.SIGKILL)
+        while self.children:
+            try:
+                pid, _ = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            self.children.discard(pid)
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def main(argv: list[str]) -> int:
+    fd = int(argv[0])
+    config = json.loads(argv[1])
+    sock = socket.socket(fileno=fd)
+    protocol.die_with_parent(config["parent"])
+    # Ctrl-C at the teacher's console reaches the whole process group; the
+    # server ends the class in order, so this process waits to be told.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        warm = warm_up(config)
+    except Exception as exc:  # reported to the server, which tells the teacher
+        protocol.send(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    threads = thread_count()
+    if threads != 1:
+        protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
+        return 1
+    protocol.send(sock, {"op": "ready", "pid": os.getpid()})
+    return Forker(sock, warm).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

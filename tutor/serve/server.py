@@ -1,0 +1,571 @@
+"""The classroom: an asyncssh server that gives each learner their own tutor.
+
+The server process only moves bytes: between each learner's SSH channel
+and the master side of that learner's PTY. The app itself runs in a child
+of the pre-fork process (see forker.py), one OS process per learner, so a
+crash, a runaway computation or a killed process touches nobody else.
+
+Nothing but the tutor is offered: no shell, no commands, no port or agent
+or X11 forwarding, no SFTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncssh
+
+from . import protocol
+from .keys import AuthorizedKey
+from .names import sanitize_learner
+from .strings import say
+
+GRACE_SECONDS = 5.0
+IUTF8 = getattr(termios, "IUTF8", 0o40000)  # Linux value; Python 3.11 does not export it
+WRITE_BUFFER_HIGH = 256 * 1024
+FORKER_START_TIMEOUT = 180.0
+
+
+class ForkerError(Exception):
+    """The pre-fork process failed to start or to fork."""
+
+
+def set_window_size(fd: int, rows: int, cols: int, xpixel: int = 0, ypixel: int = 0) -> None:
+    """TIOCSWINSZ: the kernel then sends SIGWINCH to the app on the PTY."""
+    rows = rows if rows > 0 else 24
+    cols = cols if cols > 0 else 80
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, xpixel, ypixel))
+
+
+def log(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+
+# ---------------------------------------------------------------- the forker, seen from here
+
+
+class ForkerHandle:
+    """Starts the pre-fork process and talks to it.
+
+    `start()` blocks and must run before the event loop exists (it only
+    waits; the fork itself happens in the new process).
+    """
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.sock: socket.socket | None = None
+        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None
+        self._waiting: dict[int, asyncio.Future] = {}
+        self._next_id = 0
+        self.on_exit = lambda pid, code: None
+        self.on_lost = lambda: None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = dict(self.config, parent=os.getpid())
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   PYTHONUTF8="1")
+        cwd = str(Path(__file__).resolve().parent.parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (cwd, env.get("PYTHONPATH", "")) if p)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tutor.serve.forker", str(theirs.fileno()), json.dumps(config)],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
+        except OSError as exc:
+            raise ForkerError(str(exc)) from exc
+        finally:
+            theirs.close()
+        self.sock = ours
+        ours.settimeout(FORKER_START_TIMEOUT)
+        try:
+            message, _ = protocol.receive(ours)
+        except (socket.timeout, OSError) as exc:
+            self.close()
+            raise ForkerError(f"no answer ({exc})") from exc
+        if message is None or message.get("op") != "ready":
+            self.close()
+            why = (message or {}).get("error") or f"it exited with code {self.process.wait()}"
+            raise ForkerError(why)
+        self.pid = message["pid"]
+        ours.setblocking(False)
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.add_reader(self.sock.fileno(), self._on_readable)
+
+    async def spawn(self, request: dict, slave_fd: int) -> tuple[int, int | None]:
+        """Ask for a child on `slave_fd`; returns (pid, pidfd or None)."""
+        self._next_id += 1
+        request = dict(request, op="spawn", id=self._next_id)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[self._next_id] = future
+        try:
+            protocol.send(self.sock, request, [slave_fd])
+        except OSError as exc:
+            del self._waiting[self._next_id]
+            raise ForkerError(str(exc)) from exc
+        return await future
+
+    def _on_readable(self) -> None:
+        while True:
+            try:
+                message, fds = protocol.receive(self.sock)
+            except BlockingIOError:
+                return
+            except OSError:
+                message, fds = None, []
+            if message is None:
+                asyncio.get_running_loop().remove_reader(self.sock.fileno())
+                for future in self._waiting.values():
+                    if not future.done():
+                        future.set_exception(ForkerError("the forker is gone"))
+                self._waiting.clear()
+                self.on_lost()
+                return
+            op = message.get("op")
+            if op in ("started", "failed"):
+                future = self._waiting.pop(message["id"], None)
+                if future is None or future.done():
+                    for fd in fds:
+                        os.close(fd)
+                elif op == "started":
+                    future.set_result((message["pid"], fds[0] if fds else None))
+                else:
+                    future.set_exception(ForkerError(message.get("error", "fork failed")))
+            elif op == "exited":
+                self.on_exit(message["pid"], message["code"])
+
+    def close(self, timeout: float = GRACE_SECONDS + 5) -> None:
+        """Hang up on the forker (it ends its children) and wait for it."""
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+        if self.process is not None and self.process.poll() is None:
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# ---------------------------------------------------------------- one learner
+
+
+@dataclass(eq=False)
+class Session:
+    classroom: "Classroom"
+    process: asyncssh.SSHServerProcess
+    learner: str
+    lang: str
+    pid: int | None = None
+    pidfd: int | None = None
+    master: int | None = None
+    reason: str | None = None        # why we ended it: idle | class_over | disconnected
+    exit_code: int | None = None
+    last_input: float = field(default_factory=time.monotonic)
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
+    exit_known: asyncio.Event = field(default_factory=asyncio.Event)
+    _kill_timer: asyncio.TimerHandle | None = None
+    _tasks: list = field(default_factory=list)
+    _output_paused: bool = False
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        process = self.process
+        cols, rows, xpix, ypix = process.get_terminal_size()
+        master, slave = os.openpty()
+        self.master = master
+        try:
+            set_window_size(master, rows, cols, xpix, ypix)
+            attrs = termios.tcgetattr(slave)
+            attrs[0] |= IUTF8
+            termios.tcsetattr(slave, termios.TCSANOW, attrs)
+            env = process.env
+            request = {
+                "learner": self.learner,
+                "lang": self.lang,
+                "term": process.get_terminal_type() or "xterm-256color",
+                "colorterm": env.get("COLORTERM", ""),
+                "no_color": "NO_COLOR" in env,
+            }
+            try:
+                self.pid, self.pidfd = await self.classroom.forker.spawn(request, slave)
+            finally:
+                os.close(slave)
+        except (ForkerError, OSError) as exc:
+            os.close(master)
+            self.master = None
+            self.classroom.refuse(process, self.lang, "start_failed", why=str(exc), reason=str(exc))
+            return
+
+        self.classroom.by_pid[self.pid] = self
+        if self.pid in self.classroom.early_exits:  # it ended before we got here
+            self.child_exited(self.classroom.early_exits.pop(self.pid))
+        os.set_blocking(master, False)
+        loop.add_reader(master, self._on_output)
+        if self.pidfd is not None:
+            loop.add_reader(self.pidfd, self._on_child_gone)
+        self._tasks = [asyncio.create_task(self._pump_input())]
+        if self.classroom.idle_timeout:
+            self._tasks.append(asyncio.create_task(self._watch_idle()))
+        log(say("console_joined", self.classroom.lang, learner=self.learner,
+                active=len(self.classroom.sessions), seats=self.classroom.max_sessions))
+
+        await self.gone.wait()
+        try:  # the forker's report says how it ended; it follows within moments
+            await asyncio.wait_for(self.exit_known.wait(), 2.0)
+        except asyncio.TimeoutError:
+            pass
+        self._drain_output()
+        self._cleanup(loop)
+        self._finish()
+
+    # -- bytes both ways
+
+    def _on_output(self) -> None:
+        try:
+            data = os.read(self.master, 65536)
+        except BlockingIOError:
+            return
+        except OSError:  # EIO: no process has the PTY open any more
+            asyncio.get_running_loop().remove_reader(self.master)
+            self._on_child_gone()
+            return
+        if not data:
+            return
+        self._send(data)
+
+    def _send(self, data: bytes) -> None:
+        channel = self.process.channel
+        if channel.is_closing():
+            return  # the learner is gone: keep reading so the app can finish
+        try:
+            self.process.stdout.write(data)
+        except (OSError, asyncssh.Error):
+            return
+        if not self._output_paused and channel.get_write_buffer_size() > WRITE_BUFFER_HIGH:
+            # A slow link: stop reading the PTY until SSH catches up, so the
+            # app (not this server) waits.
+            self._output_paused = True
+            asyncio.get_running_loop().remove_reader(self.master)
+            self._tasks.append(asyncio.create_task(self._resume_output()))
+
+    async def _resume_output(self) -> None:
+        try:
+            await self.process.stdout.drain()
+        except (OSError, asyncssh.Error):
+            pass
+        self._output_paused = False
+        if not self.gone.is_set() and self.master is not None:
+            asyncio.get_running_loop().add_reader(self.master, self._on_output)
+
+    def _drain_output(self) -> None:
+        if self.master is None:
+            return
+        for _ in range(64):
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self._send(data)
+
+    async def _pump_input(self) -> None:
+        while True:
+            try:
+                data = await self.process.stdin.read(65536)
+            except asyncssh.TerminalSizeChanged as change:
+                if self.master is not None:
+                    set_window_size(self.master, change.height, change.width,
+                                    change.pixwidth, change.pixheight)
+                continue
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived):
+                continue
+            except (OSError, asyncssh.Error):
+                data = b""
+            if not data:
+                self.end("disconnected")
+                return
+            self.last_input = time.monotonic()
+            await self._write_master(data)
+
+    async def _write_master(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view and self.master is not None and not self.gone.is_set():
+            try:
+                written = os.write(self.master, view)
+            except BlockingIOError:
+                await asyncio.sleep(0.01)  # the app is busy; its input buffer is full
+                continue
+            except OSError:
+                return
+            view = view[written:]
+
+    async def _watch_idle(self) -> None:
+        limit = self.classroom.idle_timeout
+        while not self.gone.is_set():
+            idle = time.monotonic() - self.last_input
+            if idle >= limit:
+                self.end("idle")
+                return
+            await asyncio.sleep(min(limit - idle + 0.05, 30.0))
+
+    # -- ending
+
+    def end(self, reason: str) -> None:
+        """Ask the app to exit (it saves progress), and make sure it does."""
+        if self.reason is not None or self.gone.is_set():
+            return
+        self.reason = reason
+        self._signal(signal.SIGTERM)
+        if self.reason == "disconnected":
+            self.last_input = time.monotonic()
+        self._kill_timer = asyncio.get_running_loop().call_later(
+            GRACE_SECONDS, self._signal, signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self.gone.is_set() or self.pid is None:
+            return
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, sig)
+            else:
+                os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _on_child_gone(self) -> None:
+        if self.pidfd is not None:
+            try:
+                asyncio.get_running_loop().remove_reader(self.pidfd)
+            except (ValueError, OSError):
+                pass
+        self.gone.set()
+
+    def child_exited(self, code: int) -> None:
+        self.exit_code = code
+        self.exit_known.set()
+
+    def _cleanup(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._kill_timer is not None:
+            self._kill_timer.cancel()
+        for task in self._tasks:
+            task.cancel()
+        if self.master is not None:
+            loop.remove_reader(self.master)
+            os.close(self.master)
+            self.master = None
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _finish(self) -> None:
+        """Tell the learner why the session ended, and close their channel."""
+        lang, learner = self.lang, self.learner
+        if self.reason == "class_over":
+            message, why = say("class_over", lang, learner=learner), "class over"
+        elif self.reason == "idle":
+            message = say("idle", lang, minutes=max(1, round(self.classroom.idle_timeout / 60)))
+            why = "idle"
+        elif self.reason == "disconnected":
+            message, why = None, "disconnected"
+        elif self.exit_code in (0, None):
+            message, why = say("goodbye", lang, learner=learner), "quit"
+        else:
+            how = (f"signal {-self.exit_code}" if self.exit_code < 0 else f"exit code {self.exit_code}")
+            message, why = say("crashed", lang, reason=how), how
+        if message and not self.process.channel.is_closing():
+            # The app has left the alternate screen: this line stays visible.
+            self.process.stdout.write(f"\r\n{message}\r\n".encode("utf-8"))
+        if not self.process.channel.is_closing():
+            self.process.exit(0 if why in ("quit", "class over", "idle", "disconnected") else 1)
+        self.classroom.session_ended(self, why)
+
+
+# ---------------------------------------------------------------- the SSH side
+
+
+class ClassroomSSHServer(asyncssh.SSHServer):
+    """Per connection: who may log in, and what they may ask for (nothing
+    but a session; asyncssh's defaults already refuse forwarding)."""
+
+    def __init__(self, classroom: "Classroom"):
+        self.classroom = classroom
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+
+    def begin_auth(self, username: str) -> bool:
+        return self.classroom.keys is not None  # --open: no authentication at all
+
+    def public_key_auth_supported(self) -> bool:
+        return self.classroom.keys is not None
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        for allowed in self.classroom.keys or ():
+            if allowed.key.public_data == key.public_data:
+                self.conn.set_extra_info(tutor_learner=allowed.comment or username)
+                return True
+        return False
+
+    def connection_requested(self, *args, **kwargs):
+        return False
+
+    def server_requested(self, *args, **kwargs):
+        return False
+
+    def unix_connection_requested(self, *args, **kwargs):
+        return False
+
+    def unix_server_requested(self, *args, **kwargs):
+        return False
+
+
+class Classroom:
+    def __init__(self, *, forker: ForkerHandle, host_key, host: str, port: int, lang: str,
+                 keys: list[AuthorizedKey] | None, keys_path: str | None, max_sessions: int,
+                 idle_timeout: float, fingerprint: str, host_key_path: Path):
+        self.forker = forker
+        self.host_key = host_key
+        self.host, self.port = host, port
+        self.lang = lang
+        self.keys = keys
+        self.keys_path = keys_path
+        self.max_sessions = max_sessions
+        self.idle_timeout = idle_timeout
+        self.fingerprint = fingerprint
+        self.host_key_path = host_key_path
+        self.sessions: set[Session] = set()
+        self.by_pid: dict[int, Session] = {}
+        self.early_exits: dict[int, int] = {}
+        self.stopping: asyncio.Event | None = None
+        self.exit_status = 0
+
+    async def serve(self) -> int:
+        loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        self.forker.on_exit = self._child_exited
+        self.forker.on_lost = self._forker_lost
+        self.forker.attach(loop)
+        try:
+            acceptor = await asyncssh.create_server(
+                lambda: ClassroomSSHServer(self), self.host, self.port,
+                server_host_keys=[self.host_key], process_factory=self.handle,
+                encoding=None, line_editor=False, allow_scp=False, sftp_factory=None,
+                agent_forwarding=False, x11_forwarding=False, allow_pty=True,
+                login_timeout=60, keepalive_interval=30, keepalive_count_max=4)
+        except OSError as exc:
+            print(say("err_listen", self.lang, host=self.host, port=self.port, why=exc.strerror or exc),
+                  file=sys.stderr)
+            return 2
+        self.port = acceptor.get_port()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        who = (say("console_who_open", self.lang) if self.keys is None else
+               say("console_who_keys", self.lang, count=len(self.keys), path=self.keys_path))
+        print(say("console_fingerprint", self.lang, path=self.host_key_path, fingerprint=self.fingerprint))
+        print(say("console_ready", self.lang, host=self.host, port=self.port,
+                  seats=self.max_sessions, who=who))
+        print(say("console_hint", self.lang, port=self.port,
+                  host=self.host if self.host not in ("0.0.0.0", "::", "") else "HOST"), flush=True)
+
+        await self.stopping.wait()
+        acceptor.close()
+        if self.sessions:
+            log(say("console_closing", self.lang, count=len(self.sessions)))
+        waiters = [asyncio.create_task(s.gone.wait()) for s in self.sessions]
+        for session in list(self.sessions):
+            session.end("class_over")
+        if waiters:
+            await asyncio.wait(waiters, timeout=GRACE_SECONDS + 3)
+        # Let each session write its goodbye and close its channel.
+        for _ in range(50):
+            if not self.sessions:
+                break
+            await asyncio.sleep(0.05)
+        await acceptor.wait_closed()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        log(say("console_closed", self.lang))
+        return self.exit_status
+
+    async def handle(self, process: asyncssh.SSHServerProcess) -> None:
+        try:
+            await self._handle(process)
+        except Exception:  # a bug must not pass silently, nor reach other sessions
+            import traceback
+
+            log("session error:\n" + traceback.format_exc())
+            if not process.channel.is_closing():
+                process.exit(1)
+
+    async def _handle(self, process: asyncssh.SSHServerProcess) -> None:
+        username = process.get_extra_info("username") or ""
+        raw_name = process.get_extra_info("tutor_learner") or username
+        lang = self.lang
+        sockname = process.get_extra_info("sockname") or (self.host, self.port)
+        hint = {"host": sockname[0], "port": sockname[1], "user": username or "NAME"}
+        if process.subsystem is not None or process.command is not None:
+            self.refuse(process, lang, "no_command", why="a command", **hint)
+            return
+        if process.get_terminal_type() is None:
+            self.refuse(process, lang, "no_pty", why="no terminal", **hint)
+            return
+        learner = sanitize_learner(raw_name)
+        if learner is None:
+            self.refuse(process, lang, "bad_name", why="no usable name", **hint)
+            return
+        if len(self.sessions) >= self.max_sessions or self.stopping.is_set():
+            self.refuse(process, lang, "full", why="classroom full", seats=self.max_sessions)
+            return
+        session = Session(classroom=self, process=process, learner=learner, lang=lang)
+        self.sessions.add(session)  # the seat is taken before any await
+        try:
+            await session.run()
+        finally:
+            self.sessions.discard(session)
+            if session.pid is not None:
+                self.by_pid.pop(session.pid, None)
+
+    def refuse(self, process, lang: str, key: str, *, why: str, **fields) -> None:
+        user = sanitize_learner(process.get_extra_info("username")) or "?"
+        log(say("console_refused", self.lang, user=user, why=why))
+        newline = "\r\n" if process.get_terminal_type() else "\n"
+        stream = process.stdout if process.get_terminal_type() else process.stderr
+        stream.write((say(key, lang, **fields) + newline).encode("utf-8"))
+        process.exit(1)
+
+    def session_ended(self, session: Session, why: str) -> None:
+        self.sessions.discard(session)
+        log(say("console_left", self.lang, learner=session.learner, why=why,
+                active=len(self.sessions), seats=self.max_sessions))
+
+    def _child_exited(self, pid: int, code: int) -> None:
+        session = self.by_pid.get(pid)
+        if session is not None:
+            session.child_exited(code)
+        else:
+            self.early_exits[pid] = code
+
+    def _forker_lost(self) -> None:
+        if not self.stopping.is_set():
+            log(say("console_forker_lost", self.lang))
+            self.exit_status = 1
+            self.stopping.set()

@@ -1,0 +1,128 @@
+"""What the classroom server says, to learners and to the teacher.
+
+Learners read these lines in their own terminal (before or after the app,
+so they are plain text with CRLF added by the caller); the teacher reads the
+console lines where the server runs. Both languages are checked at import.
+"""
+
+from __future__ import annotations
+
+from tutor.i18n import Catalog
+
+STRINGS = Catalog({
+    # ---- to a learner, in their terminal
+    "no_pty": {
+        "en": "This is an interactive tutor: connect with a terminal, e.g. ssh -t -p {port} {user}@{host}",
+        "pt": "Este é um tutor interativo: conecte-se com um terminal, por exemplo ssh -t -p {port} {user}@{host}",
+    },
+    "no_command": {
+        "en": "This server only runs the tutor; commands are not available. Connect with: ssh -p {port} {user}@{host}",
+        "pt": "Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} {user}@{host}",
+    },
+    "full": {
+        "en": "The classroom is full ({seats} seats), try again shortly.",
+        "pt": "A sala está cheia ({seats} lugares), tente de novo daqui a pouco.",
+    },
+    "bad_name": {
+        "en": "Choose a learner name with letters or digits, e.g. ssh -p {port} ana@{host}",
+        "pt": "Escolha um nome de aluno com letras ou dígitos, por exemplo ssh -p {port} ana@{host}",
+    },
+    "start_failed": {
+        "en": "The tutor could not start for you ({reason}). Please tell your teacher.",
+        "pt": "O tutor não conseguiu iniciar para você ({reason}). Avise quem está dando a aula.",
+    },
+    "goodbye": {
+        "en": "Progress saved. See you next time, {learner}!",
+        "pt": "Progresso salvo. Até a próxima, {learner}!",
+    },
+    "idle": {
+        "en": "Your session ended after {minutes} idle minutes. Progress saved: connect again to go on where you were.",
+        "pt": "Sua sessão terminou após {minutes} minutos sem atividade. Progresso salvo: conecte-se de novo para continuar de onde parou.",
+    },
+    "class_over": {
+        "en": "The class is over: the server is closing. Your progress is saved. Thank you, {learner}!",
+        "pt": "A aula acabou: o servidor está fechando. Seu progresso está salvo. Obrigado, {learner}!",
+    },
+    "crashed": {
+        "en": "Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to go on.",
+        "pt": "Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de novo para continuar.",
+    },
+    # ---- to the teacher, on the server's console
+    "console_ready": {
+        "en": "Classroom open on {host}:{port} ({seats} seats, {who}).",
+        "pt": "Sala aberta em {host}:{port} ({seats} lugares, {who}).",
+    },
+    "console_who_open": {
+        "en": "open: anyone may join, the SSH user name is the learner",
+        "pt": "aberta: qualquer pessoa entra, o nome de usuário SSH é o aluno",
+    },
+    "console_who_keys": {
+        "en": "{count} authorized keys from {path}",
+        "pt": "{count} chaves autorizadas de {path}",
+    },
+    "console_fingerprint": {
+        "en": "Host key {path}\n  fingerprint {fingerprint}",
+        "pt": "Chave do servidor {path}\n  impressão digital {fingerprint}",
+    },
+    "console_hint": {
+        "en": "Learners connect with: ssh -p {port} NAME@{host}    (Ctrl-C ends the class)",
+        "pt": "Os alunos se conectam com: ssh -p {port} NOME@{host}    (Ctrl-C encerra a aula)",
+    },
+    "console_joined": {
+        "en": "+ {learner} joined ({active}/{seats})",
+        "pt": "+ {learner} entrou ({active}/{seats})",
+    },
+    "console_left": {
+        "en": "- {learner} left ({why}; {active}/{seats})",
+        "pt": "- {learner} saiu ({why}; {active}/{seats})",
+    },
+    "console_refused": {
+        "en": "x {user} refused: {why}",
+        "pt": "x {user} recusado: {why}",
+    },
+    "console_closing": {
+        "en": "Ending the class: telling {count} learners, saving progress...",
+        "pt": "Encerrando a aula: avisando {count} alunos, salvando o progresso...",
+    },
+    "console_closed": {
+        "en": "Class closed.",
+        "pt": "Aula encerrada.",
+    },
+    "console_forker_lost": {
+        "en": "The session forker stopped unexpectedly; closing the class.",
+        "pt": "O processo que cria as sessões parou inesperadamente; encerrando a aula.",
+    },
+    # ---- errors that stop the server before it starts
+    "err_who": {
+        "en": "tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows the address).",
+        "pt": "tutor serve: diga quem pode entrar: --authorized-keys ARQUIVO (só essas chaves) ou --open (qualquer um que saiba o endereço).",
+    },
+    "err_keys": {
+        "en": "tutor serve: cannot use the authorized keys file {path}: {why}",
+        "pt": "tutor serve: não foi possível usar o arquivo de chaves autorizadas {path}: {why}",
+    },
+    "err_hostkey": {
+        "en": "tutor serve: cannot read or create the host key {path}: {why}",
+        "pt": "tutor serve: não foi possível ler ou criar a chave do servidor {path}: {why}",
+    },
+    "err_listen": {
+        "en": "tutor serve: cannot listen on {host}:{port}: {why}",
+        "pt": "tutor serve: não foi possível escutar em {host}:{port}: {why}",
+    },
+    "err_lessons": {
+        "en": "tutor serve: the lessons cannot be loaded:\n{why}",
+        "pt": "tutor serve: as lições não puderam ser carregadas:\n{why}",
+    },
+    "err_forker": {
+        "en": "tutor serve: the session forker did not start: {why}",
+        "pt": "tutor serve: o processo que cria as sessões não iniciou: {why}",
+    },
+    "err_data_dir": {
+        "en": "tutor serve: cannot use the data folder {path}: {why}",
+        "pt": "tutor serve: não foi possível usar a pasta de dados {path}: {why}",
+    },
+})
+
+
+def say(key: str, lang: str, **fields: object) -> str:
+    return STRINGS.get(key, lang, **fields)
