@@ -25,6 +25,10 @@ files) and a fresh store is used; `ProgressStore.warning` says so. The tutor
 keeps running either way: progress is a convenience, never a reason to stop a
 lesson.
 
+Opening takes an advisory lock on `progress.sqlite3.lock` beside the store
+(left in place: deleting a lock file races with the next process), so that two
+learners starting at once never both move a damaged file aside.
+
 The score of a lesson (`LessonSummary.score`, 0-100) rewards solving without
 help: a solved question is worth 1 point, less 0.25 per hint used before it
 was solved (at least 0.25); a question revealed before it was solved is worth
