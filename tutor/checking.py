@@ -53,7 +53,7 @@ MESSAGES = Catalog({
     },
     "not_number": {
         "en": "“{text}” is not a number. Write it like 0.25, -1.5e-3 or 1,5.",
-        "pt": "“{text}” não é um número. Escreva como 0,25, -1.5e-3 ou 1,5.",
+        "pt": "“{text}” não é um número. Escreva como 0,25 ou 0.25 ou -1.5e-3.",
     },
     "two_separators": {
         "en": "Use one decimal separator, a point or a comma, not both: “{text}”.",
