@@ -1,0 +1,419 @@
+"""The data widgets as a learner sees them: mounted in a tiny app at 80x24,
+fed hand-built values, read back as the text on the screen."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import pytest
+from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input
+
+from tutor.runner import PlotData, Series
+from tutor.ui.widgets import LayerDiagram, PlotPane, TensorView
+from tutor.ui.widgets.plot_pane import decimate
+from tutor.ui.widgets.tensor_view import GridModel, exact_number
+from tutor.values import ListValue, NumberValue, TensorValue, TextValue
+
+
+def screen_text(app: App) -> str:
+    """The screen as plain text, the way `App.export_screenshot` composes it
+    (Textual has no public text export; this is its SVG path minus the SVG)."""
+    console = Console(
+        width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
+        color_system=None, legacy_windows=False,
+    )
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def region_text(app: App, widget) -> list[str]:
+    """The lines of the screen inside `widget`'s region."""
+    lines = screen_text(app).splitlines()
+    r = widget.region
+    return [line[r.x : r.right] for line in lines[r.y : r.bottom]]
+
+
+def pane_text(app: App, widget) -> str:
+    """The pane's inner text, wrapped lines joined by one space."""
+    lines = (line.strip(" │╭╮╰╯─") for line in region_text(app, widget))
+    return " ".join(line for line in lines if line)
+
+
+def grid_row(lines: list[str], label: str, start: int = 0) -> str:
+    """The first grid line (from `start`) of row `label`: its index, a space
+    or the cursor's `>`, then signed entries."""
+    pattern = re.compile(rf"^{re.escape(label)}[ >] ?[+.-]")
+    return next(line for line in lines[start:] if pattern.match(line.strip(" │")))
+
+
+def matrix(rows: int, cols: int, f, dtype: str = "float64", requires_grad: bool = False) -> TensorValue:
+    data = [[f(r, c) for c in range(cols)] for r in range(rows)]
+    return TensorValue((rows, cols), dtype, data, requires_grad)
+
+
+def weight(r: int, c: int) -> float:
+    """Distinct entries of both signs; entry (7, 15) is the largest."""
+    return (-1) ** (r + c) * (r * 16 + c + 1) / 1000.0
+
+
+W = matrix(8, 16, weight, requires_grad=True)
+
+
+class OneWidget(App):
+    """A code-pane stand-in on the left, the widget in a 40-column pane on
+    the right: the split the app uses at 80 columns."""
+
+    CSS = """
+    #left { width: 40; }
+    #right { width: 40; border: round white; padding: 0 1; }
+    """
+
+    def __init__(self, widget, width: int | None = None):
+        super().__init__()
+        self.widget = widget
+        self.widget.id = "right"
+        if width is not None:
+            self.widget.styles.width = width
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Input(id="left")
+            yield self.widget
+
+
+# --- TensorView -----------------------------------------------------------------
+
+
+async def test_tensor_shows_shape_dtype_and_signed_entries_in_a_40_column_pane():
+    view = TensorView()
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"model[0].weight": W}, {})
+        await pilot.pause()
+        lines = region_text(app, view)
+        text = "\n".join(lines)
+        assert "model[0].weight" in text
+        assert "8x16 float32" not in text  # the dtype is the value's own
+        assert "8x16 float64 requires_grad" in text
+        # a heatmap row: every entry carries its sign, row 0 starts +0 -0 +0 ...
+        row0 = grid_row(lines, "0")
+        assert row0.count("+") + row0.count("-") == 16
+        assert "+0-0+0-0" in row0  # small entries, alternating signs
+        # the largest entry (7, 15) = +0.128 reads as size 9
+        assert grid_row(lines, "7").rstrip(" │").endswith("-9+9")
+        assert "0-9: tenths of max |x| = 0.128" in text
+        # nothing spills past the pane's border
+        assert all(line.rstrip().endswith("│") or not line.strip() for line in lines[1:-1])
+
+
+async def test_wide_pane_shows_the_numbers_themselves():
+    view = TensorView()
+    app = OneWidget(view, width=160)
+    async with app.run_test(size=(200, 30)) as pilot:
+        view.show({"w": W}, {})
+        await pilot.pause()
+        text = "\n".join(region_text(app, view))
+        assert "+0.0010" in text and "-0.0020" in text and "+0.1280" in text and "-0.1270" in text
+        assert "tenths of max" not in text
+
+
+async def test_cursor_moves_with_arrows_and_hjkl_and_reads_the_exact_entry():
+    view = TensorView()
+    app = OneWidget(view)
+    w = matrix(8, 16, lambda r, c: -0.123456789 if (r, c) == (1, 3) else weight(r, c))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"w": w}, {})
+        await pilot.pause()
+        assert "w[0, 0] = +0.001" in screen_text(app)
+        await pilot.press("tab")  # from the input on the left to the view
+        assert app.focused is view
+        await pilot.press("right", "right", "l", "down")
+        assert view.cursor == ("w", 1, 3)
+        assert "w[1, 3] = -0.123456789" in screen_text(app)
+        await pilot.press("j", "h", "k", "up")
+        assert view.cursor == ("w", 0, 2)
+        assert "w[0, 2] = +0.003" in screen_text(app)
+        # the cursor stops at the edges instead of wrapping round
+        await pilot.press(*["left"] * 5)
+        assert view.cursor == ("w", 0, 0)
+
+
+async def test_float32_entries_read_in_float32_precision():
+    view = TensorView()
+    app = OneWidget(view)
+    # 0.1 stored as float32 is 0.10000000149011612 in a Python float
+    value = TensorValue((2,), "float32", [0.10000000149011612, -2.5])
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"b": value}, {})
+        await pilot.pause()
+        view.focus()
+        await pilot.press("right")
+        assert "b[1] = -2.5" in screen_text(app)
+        await pilot.press("left")
+        assert "b[0] = +0.1" in screen_text(app)
+    assert exact_number(0.10000000149011612, "float32") == "+0.1"
+    assert exact_number(0.1, "float64") == "+0.1"
+    assert exact_number(3, "int64") == "+3"
+
+
+async def test_cursor_walks_down_into_the_next_tensor_and_the_pane_scrolls():
+    view = TensorView()
+    app = OneWidget(view)
+    grad = matrix(8, 16, lambda r, c: weight(r, c) / 100)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"model[0].weight": W, "model[0].weight.grad": grad}, {})
+        await pilot.pause()
+        view.focus()
+        await pilot.press(*["down"] * 15)
+        await pilot.pause()
+        assert view.cursor == ("model[0].weight.grad", 7, 0)
+        assert view.body.scroll_y > 0
+        text = screen_text(app)
+        assert "model[0].weight.grad[7, 0] = -0.00113" in pane_text(app, view)
+        # the cursor's row is on screen, marked with `>` after its index
+        lines = region_text(app, view)
+        title = next(i for i, line in enumerate(lines) if "model[0].weight.grad" in line)
+        assert grid_row(lines, "7", title).strip(" │").startswith("7>")
+
+
+async def test_update_shows_what_changed_with_a_legend():
+    view = TensorView()
+    app = OneWidget(view)
+    new = matrix(8, 16, lambda r, c: weight(r, c) - (0.01 if (r, c) == (2, 5) else 0.0), requires_grad=True)
+    async with app.run_test(size=(80, 40)) as pilot:
+        view.show({"w": new, "b": TensorValue((4,), "float64", [1.0, 2.0, 3.0, 4.0])},
+                  {"w": W, "b": TensorValue((4,), "float64", [1.0, 2.0, 3.0, 4.0])})
+        await pilot.pause()
+        text = "\n".join(region_text(app, view))
+        assert "change: now - before" in text
+        assert "+ went up  - went down  . unchanged" in text
+        assert "unchanged" in text.split("\n b", 1)[-1] or "unchanged" in text
+        # in the change grid only entry (2, 5) moved: a full-size step down
+        lines = region_text(app, view)
+        title = next(i for i, line in enumerate(lines) if "change: now - before" in line)
+        change_row2 = grid_row(lines, "2", title)
+        assert "-9" in change_row2 and change_row2.count(".") == 15
+        view.focus()
+        await pilot.press("down", "down", *["right"] * 5)
+        assert "w[2, 5] = " in screen_text(app)
+        assert "change -0.01" in screen_text(app)
+
+
+async def test_numbers_lists_and_text_read_plainly_with_what_changed():
+    view = TensorView()
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show(
+            {
+                "w.shape": ListValue((NumberValue(8), NumberValue(16))),
+                "lr": NumberValue(0.01),
+                "loss_name": TextValue("CrossEntropyLoss()"),
+                "steps": NumberValue(3),
+            },
+            {"lr": NumberValue(0.001), "steps": NumberValue(3)},
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        assert "(8, 16)" in text
+        assert "+0.0100  was +0.0010, change +0.0090" in text
+        assert "CrossEntropyLoss()" in text
+        assert "+3  unchanged" in text
+        # no tensor: the keys scroll and no exact-value line appears
+        assert " = " not in "\n".join(region_text(app, view))
+
+
+async def test_shape_change_and_scalar_tensor():
+    view = TensorView(lang="pt")
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show(
+            {"x": TensorValue((2, 2), "float32", [[1.0, -1.0], [0.5, 0.0]]),
+             "loss": TensorValue((), "float32", 0.6931471824645996, True)},
+            {"x": TensorValue((4,), "float32", [1.0, -1.0, 0.5, 0.0])},
+        )
+        await pilot.pause()
+        text = screen_text(app)
+        assert "forma mudou: antes 4 (vetor)" in text
+        assert "escalar float32 requires_grad" in text
+        assert "+0.6931" in text
+
+
+@pytest.mark.parametrize("lang, words", [("en", "this step shows no values"), ("pt", "este passo não mostra valores")])
+async def test_empty_state_in_both_languages(lang, words):
+    view = TensorView(lang=lang)
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"w": W}, {})
+        await pilot.pause()
+        view.show({}, {})
+        await pilot.pause()
+        text = screen_text(app)
+        assert words in text
+        assert "model" not in text and "w[0, 0]" not in text
+
+
+def test_heat_cells_read_without_colour():
+    values = TensorValue((1, 5), "float64", [[0.5, -0.05, 0.0, 0.001, float("nan")]])
+    model = GridModel(values)
+    heat = [m for m in model.modes() if m.kind == "heat"][0]
+    assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+0", "??"]
+    change = GridModel(values, is_change=True)
+    assert change.cell_text(0.0, heat) == "."
+    # a vector wraps over lines, its numbers kept, when a row would not fit
+    vec = GridModel(TensorValue((8,), "float64", [0.125 * i for i in range(8)]))
+    mode, chunks, _ = vec.fit(36)
+    assert mode.kind != "heat" and [list(c) for c in chunks] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+# --- PlotPane -------------------------------------------------------------------
+
+XS = [i / 10 for i in range(-30, 31)]
+PARABOLA = PlotData(
+    "f(x) = x**2", "x", "f(x)",
+    [
+        Series("f", XS, [x * x for x in XS], "line"),
+        Series("tangent at x=1", [0.0, 2.0], [-1.0, 3.0], "tangent"),
+        Series("x0", [1.0], [1.0], "scatter"),
+        Series("lr=0.1", [3.0, 2.4, 1.92], [9.0, 5.76, 3.69], "path"),
+    ],
+)
+LOSSES = [math.log10(2.3 * math.exp(-i / 300) + 0.05) for i in range(2000)]
+LOSS = PlotData("training", "step", "loss", [Series("loss", list(range(2000)), LOSSES, "line")], log=True, animate=True)
+
+
+class PlotApp(App):
+    def compose(self) -> ComposeResult:
+        yield PlotPane()
+
+
+async def test_plot_draws_at_80x24_with_labelled_series():
+    app = PlotApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(PARABOLA)
+        await pilot.pause()
+        assert pane.mode == "plot"
+        text = screen_text(app)
+        for label in ("f(x) = x**2", "tangent at x=1", "x0", "lr=0.1"):
+            assert label in text
+        assert "3.0" in text and "-3.0" in text  # the x ticks
+
+
+async def test_log_plot_is_labelled_log10_and_reveal_survives_resize():
+    app = PlotApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(LOSS, reveal=500)
+        await pilot.pause()
+        assert "log10(loss)" in screen_text(app)
+        await pilot.resize_terminal(60, 16)
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert pane.mode == "plot" and "log10(loss)" in screen_text(app)
+
+
+async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
+    app = PlotApp()
+    async with app.run_test(size=(28, 7)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(LOSS, reveal=5)
+        await pilot.pause()
+        assert pane.mode == "compact"
+        text = screen_text(app)
+        # `last` is the fifth point: reveal draws only the first five
+        assert f"last {LOSSES[4]:+.3f}" in text.replace("\n", " ")
+        assert any(ch in text for ch in "▁▂▃▄▅▆▇█")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert pane.mode == "plot"
+
+
+@pytest.mark.parametrize("lang, words", [("en", "this step has no plot"), ("pt", "este passo não tem gráfico")])
+async def test_plot_empty_state(lang, words):
+    class App1(App):
+        def compose(self):
+            yield PlotPane(lang=lang)
+
+    app = App1()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(PARABOLA)
+        await pilot.pause()
+        pane.show(None)
+        await pilot.pause()
+        assert pane.mode == "empty" and words in screen_text(app)
+
+
+async def test_diverged_points_are_left_out_and_counted():
+    app = PlotApp()
+    diverged = PlotData("lr too big", "step", "loss", [Series("loss", [0, 1, 2, 3], [1.0, 10.0, float("inf"), float("nan")])])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(PlotPane).show(diverged)
+        await pilot.pause()
+        assert "2 points not finite (diverged?)" in screen_text(app)
+
+
+def test_decimate_keeps_about_two_points_per_column_and_the_extremes():
+    xs = list(range(2000))
+    ys = [math.sin(i / 50) + (5.0 if i == 1234 else 0.0) for i in xs]
+    dx, dy = decimate(xs, ys, 50)
+    assert len(dx) <= 100
+    assert max(dy) == max(ys) and min(dy) == min(ys)
+    assert dx == sorted(dx)
+    assert decimate(xs[:80], ys[:80], 50) == (xs[:80], ys[:80])
+
+
+# --- LayerDiagram -----------------------------------------------------------------
+
+
+class DiagramApp(App):
+    def __init__(self, lang: str = "en"):
+        super().__init__()
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        yield LayerDiagram(lang=self.lang)
+
+
+async def test_diagram_marks_the_layer_whose_gradients_are_computed():
+    app = DiagramApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        diagram = app.query_one(LayerDiagram)
+        diagram.highlight("L1")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "x -> L0 ->[L1]<- L2 <- loss" in text
+        assert "^^^^ <-- grad" in text
+        assert "gradients of L1, using L2's" in text
+        diagram.highlight(None)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "x -> L0 -> L1 -> L2 -> loss" in text and "[" not in text
+        diagram.highlight("update")
+        await pilot.pause()
+        assert "[L0]->[L1]->[L2]" in screen_text(app)
+        with pytest.raises(ValueError, match="unknown diagram state 'L3'"):
+            diagram.highlight("L3")
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+async def test_diagram_fits_36_columns_in_every_state(lang):
+    app = DiagramApp(lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        diagram = app.query_one(LayerDiagram)
+        for state in (None, "forward", "loss", "L2", "L1", "L0", "update"):
+            diagram.highlight(state)
+            await pilot.pause()
+            lines = [line.plain for line in diagram.lines(34)]
+            assert 2 <= len(lines) <= 5
+            assert all(len(line) <= 36 for line in lines)
+        diagram.highlight("L0")
+        await pilot.pause()
+        if lang == "pt":
+            assert "retropropagação: gradientes de L0" in screen_text(app)

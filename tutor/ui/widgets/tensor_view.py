@@ -1,0 +1,773 @@
+"""The values a step shows, laid out the way the tensors are.
+
+A learner must see at a glance that `model[0].weight.grad` is 8x16, which of
+its entries are big, and what an update changed. So every tensor is drawn as
+a grid of rows and columns, each entry signed (+/-, so it reads without
+colour) and coloured by sign and by its size relative to the tensor's largest
+entry. When the pane is narrow (about 38 columns in an 80-column terminal)
+the grid degrades step by step -- fewer digits under a common scale, then a
+heatmap of sign and a 0-9 size digit -- and a cursor (arrows or hjkl when the
+view is focused) reads any entry in full precision on the line at the bottom.
+
+Each grid is its own small widget, so moving the cursor repaints one grid and
+one line, not the whole pane (this matters over SSH).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tutor.i18n import Catalog
+from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, format_number
+
+STRINGS = Catalog(
+    {
+        "empty": {"en": "this step shows no values", "pt": "este passo não mostra valores"},
+        "scalar": {"en": "scalar", "pt": "escalar"},
+        "vector": {"en": "vector", "pt": "vetor"},
+        "empty_tensor": {"en": "(no entries)", "pt": "(sem entradas)"},
+        "unchanged": {"en": "unchanged", "pt": "sem mudança"},
+        "was": {"en": "was {old}", "pt": "antes {old}"},
+        "change": {"en": "change {delta}", "pt": "mudança {delta}"},
+        "shape_changed": {"en": "shape changed: was {old}", "pt": "forma mudou: antes {old}"},
+        "change_title": {
+            "en": "change: now - before",
+            "pt": "mudança: agora - antes",
+        },
+        "change_legend": {
+            "en": "+ went up  - went down  . unchanged",
+            "pt": "+ subiu  - desceu  . sem mudança",
+        },
+        "heat_legend": {
+            "en": "0-9: tenths of max |x| = {max}",
+            "pt": "0-9: décimos do máx |x| = {max}",
+        },
+        "scale_legend": {
+            "en": "entries x 1e{exp}",
+            "pt": "entradas x 1e{exp}",
+        },
+        "nonfinite_legend": {
+            "en": "?? not a number, +! -! infinite",
+            "pt": "?? não é número, +! -! infinito",
+        },
+        "hint": {
+            "en": "arrows/hjkl: read each entry",
+            "pt": "setas/hjkl: leia cada entrada",
+        },
+        "items": {"en": "{n} items", "pt": "{n} itens"},
+    }
+)
+
+POSITIVE = (230, 60, 60)  # red
+NEGATIVE = (70, 130, 255)  # blue
+UP = (40, 190, 90)  # green: a change upwards
+DOWN = (215, 80, 215)  # magenta: a change downwards
+NEUTRAL = (140, 140, 140)
+
+
+def shape_text(value: TensorValue, lang: str = "en") -> str:
+    """`8x16`, `16 (vector)`, `scalar`: the shape a learner says aloud."""
+    if not value.shape:
+        return STRINGS.get("scalar", lang)
+    dims = "x".join(str(d) for d in value.shape)
+    if len(value.shape) == 1:
+        return f"{dims} ({STRINGS.get('vector', lang)})"
+    return dims
+
+
+def exact_number(x: float | int | bool, dtype: str = "float64") -> str:
+    """An entry in full precision, signed: as many digits as its dtype holds."""
+    if isinstance(x, bool) or dtype == "bool":
+        return str(bool(x))
+    if isinstance(x, int) and not dtype.startswith(("float", "bfloat", "complex")):
+        return f"{x:+d}"
+    x = float(x)
+    if not math.isfinite(x):
+        return f"{x:+}" if not math.isnan(x) else "nan"
+    if x == 0:
+        return "0"
+    if dtype in ("float32", "float16"):
+        import numpy  # lazily: only when a learner asks for an exact entry
+
+        short = str(getattr(numpy, dtype)(x))  # shortest text that round-trips
+        return short if short.startswith("-") else "+" + short
+    if dtype == "bfloat16":
+        return f"{x:+.4g}"
+    return f"{x:+}"  # float64: repr, the shortest round-trip text
+
+
+def _blend(rgb: tuple[int, int, int], t: float) -> Color:
+    """Grey for small entries, the full hue for the largest one."""
+    k = 0.3 + 0.7 * max(0.0, min(1.0, t))
+    return Color.from_rgb(*(round(n + (h - n) * k) for n, h in zip(NEUTRAL, rgb)))
+
+
+def _finite_max(xs: Iterable) -> float:
+    best = 0.0
+    for x in xs:
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
+            best = max(best, abs(float(x)))
+    return best
+
+
+# --- grid layout ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mode:
+    """How entries are written: `full` (format_number), `scaled` (a common power
+    of ten factored out, `digits` decimals), or `heat` (sign and a 0-9 size)."""
+
+    kind: str
+    width: int  # characters per entry
+    digits: int = 0
+    exponent: int = 0  # for `scaled`: entries are x / 10**exponent
+
+
+class GridModel:
+    """The numbers of one grid and how they fit a given width: no Textual here,
+    so the layout can be reasoned about (and tested) as plain text."""
+
+    def __init__(self, value: TensorValue, *, is_change: bool = False):
+        self.value = value
+        self.is_change = is_change
+        self.rows = value.rows()
+        self.nrows = len(self.rows)
+        self.ncols = len(self.rows[0]) if self.rows else 0
+        self.flat = value.flat()
+        self.max_abs = _finite_max(self.flat)
+        self.numeric = value.dtype != "bool" and not _is_int_dtype(value.dtype)
+        self.has_nonfinite = self.numeric and any(
+            not math.isfinite(float(x)) for x in self.flat
+        )
+        self.row_labels = self._row_labels()
+        # the row index, then a space, or `>` on the cursor's row
+        self.label_width = max((len(label) for label in self.row_labels), default=0) + 1
+
+    @property
+    def is_vector(self) -> bool:
+        return len(self.value.shape) == 1
+
+    def _row_labels(self) -> list[str]:
+        """Index labels: `3` for a row, `1,2` for folded leading dimensions,
+        and for a vector (wrapped over lines) the index each line starts at."""
+        shape = self.value.shape
+        if len(shape) == 1:
+            return [str(self.ncols - 1)]  # the widest start index a line can have
+        if not shape:
+            return [""]
+        lead = shape[:-1]
+        labels = []
+        for r in range(self.nrows):
+            idx, rest = [], r
+            for d in reversed(lead):
+                idx.append(rest % d)
+                rest //= d
+            labels.append(",".join(str(i) for i in reversed(idx)))
+        return labels
+
+    # modes, widest first
+    def modes(self) -> list[_Mode]:
+        if not self.numeric:
+            width = max((len(self.cell_text(x, _Mode("full", 0))) for x in self.flat), default=1)
+            return [_Mode("full", width)]
+        out = []
+        full_width = max((len(format_number(float(x))) for x in self.flat), default=1)
+        out.append(_Mode("full", full_width))
+        exp = math.floor(math.log10(self.max_abs)) if self.max_abs > 0 else 0
+        out.append(_Mode("scaled", 5, 2, exp))
+        out.append(_Mode("scaled", 4, 1, exp))
+        out.append(_Mode("heat", 2))
+        return out
+
+    def cell_text(self, x, mode: _Mode) -> str:
+        if isinstance(x, bool) or self.value.dtype == "bool":
+            return "T" if x else "F"
+        if not self.numeric:
+            return f"{int(x):+d}" if x else "0"
+        x = float(x)
+        if not math.isfinite(x):
+            if math.isnan(x):
+                return "??" if mode.kind == "heat" else "nan"
+            sign = "+" if x > 0 else "-"
+            return sign + "!" if mode.kind == "heat" else sign + "inf"
+        if mode.kind == "full":
+            if x == 0 and self.is_change:
+                return "."
+            return format_number(x)
+        if mode.kind == "scaled":
+            if x == 0:
+                return "." if self.is_change else "0"
+            v = x / 10**mode.exponent
+            return f"{v:+.{mode.digits}f}"
+        # heat: sign and the size in tenths of the largest entry
+        if x == 0:
+            return "." if self.is_change else "0"
+        level = min(9, int(10 * abs(x) / self.max_abs)) if self.max_abs else 0
+        return ("+" if x > 0 else "-") + str(level)
+
+    def fit(self, width: int) -> tuple[_Mode, list[range], int]:
+        """The widest mode whose columns fit `width`, the column chunks, and
+        the group size (a gap every `group` heat columns, 0 for none).
+
+        A matrix gets more than one chunk (numpy-style column blocks) only
+        when even the heatmap is too wide; a vector may wrap over up to four
+        lines to keep its numbers, since a line per chunk costs little."""
+        avail = max(1, width - self.label_width)
+        modes = self.modes()
+        for mode in modes:
+            if mode.kind == "heat":
+                # a gap every four (or eight) columns helps the eye, when there is room
+                for group in (4, 8):
+                    if self.ncols > group and self.ncols * 2 + (self.ncols - 1) // group <= avail:
+                        return mode, [range(self.ncols)], group
+                if self.ncols * 2 <= avail:
+                    return mode, [range(self.ncols)], 0
+                break
+            per_line = max(1, (avail + 1) // (mode.width + 1))
+            if per_line >= self.ncols:
+                return mode, [range(self.ncols)], 0
+            if self.is_vector and math.ceil(self.ncols / per_line) <= 4:
+                return mode, self._chunks(per_line), 0
+        mode = modes[-1]
+        per_line = avail // (mode.width + (0 if mode.kind == "heat" else 1))
+        return mode, self._chunks(max(1, per_line)), 0
+
+    def _chunks(self, per_line: int) -> list[range]:
+        """Equal chunks (8 entries as 4+4, not 7+1) of at most `per_line`."""
+        per_line = math.ceil(self.ncols / math.ceil(self.ncols / per_line))
+        return [range(i, min(i + per_line, self.ncols)) for i in range(0, self.ncols, per_line)]
+
+    def legend(self, mode: _Mode, lang: str) -> list[str]:
+        lines = []
+        if mode.kind == "heat":
+            lines.append(STRINGS.get("heat_legend", lang, max=f"{self.max_abs:.4g}"))
+        elif mode.kind == "scaled" and mode.exponent != 0:
+            lines.append(STRINGS.get("scale_legend", lang, exp=f"{mode.exponent:+d}"))
+        if self.has_nonfinite:
+            lines.append(STRINGS.get("nonfinite_legend", lang))
+        return lines
+
+    def height(self, width: int) -> int:
+        _, chunks, _ = self.fit(width)
+        if self.nrows == 0:
+            return 0
+        return len(chunks) * (self.nrows + self.header_lines)
+
+    @property
+    def header_lines(self) -> int:
+        """Column numbers above a matrix; a vector's lines say where they start."""
+        return 1 if self.ncols > 1 and not self.is_vector else 0
+
+    def cursor_line(self, width: int, r: int, c: int) -> int:
+        """Which line of the grid shows entry (r, c) at this width."""
+        _, chunks, _ = self.fit(width)
+        for k, chunk in enumerate(chunks):
+            if c in chunk:
+                return k * (self.nrows + self.header_lines) + self.header_lines + r
+        return 0
+
+    def render(
+        self, width: int, cursor: tuple[int, int] | None = None, focused: bool = False
+    ) -> list[Text]:
+        """The grid as lines of text, the cursor's entry highlighted and its
+        row marked with `>` so it shows without colour too."""
+        mode, chunks, group = self.fit(width)
+        palette = (UP, DOWN) if self.is_change else (POSITIVE, NEGATIVE)
+        cursor_style = Style(reverse=True, bold=True) if focused else Style(underline=True)
+        lines: list[Text] = []
+        lw = self.label_width
+        for chunk in chunks:
+            positions = []  # start column of each entry in the line
+            col = lw
+            for n, c in enumerate(chunk):
+                if group and n and n % group == 0:
+                    col += 1
+                positions.append(col)
+                col += mode.width + (0 if mode.kind == "heat" else 1)
+            if self.header_lines:
+                lines.append(self._header(chunk, positions, mode, cursor))
+            for r, row in enumerate(self.rows):
+                line = Text(no_wrap=True, overflow="crop")
+                marker = ">" if cursor is not None and cursor[0] == r else " "
+                if self.is_vector:
+                    label = str(chunk.start) if len(chunks) > 1 else ""
+                    on_cursor_line = cursor is not None and cursor[1] in chunk
+                    marker = ">" if on_cursor_line else " "
+                else:
+                    label = self.row_labels[r] if r < len(self.row_labels) else ""
+                line.append(label.rjust(lw - 1), Style(dim=True))
+                line.append(marker, Style(bold=True))
+                for c, pos in zip(chunk, positions):
+                    line.append(" " * (pos - line.cell_len))
+                    x = row[c]
+                    style = self._style(x, palette)
+                    if cursor is not None and cursor == (r, c):
+                        style = style + cursor_style
+                    line.append(self.cell_text(x, mode).rjust(mode.width), style)
+                lines.append(line)
+        return lines
+
+    def _header(self, chunk: range, positions: list[int], mode: _Mode, cursor) -> Text:
+        """Column numbers where they fit, the cursor's column always."""
+        chars = list(" " * (positions[-1] + mode.width + 4))
+        styles: dict[int, Style] = {}
+        last_end = -1
+        cursor_col = cursor[1] if cursor is not None else None
+        for c, pos in zip(chunk, positions):
+            label = str(c)
+            end = pos + mode.width  # labels right-align over their entry
+            start = end - len(label)
+            if start > last_end and (c - chunk.start) % (4 if mode.kind == "heat" else 1) == 0:
+                chars[start:end] = label
+                last_end = end
+        if cursor_col is not None and cursor_col in chunk:
+            pos = positions[cursor_col - chunk.start]
+            label = str(cursor_col)
+            end = pos + mode.width
+            start = max(self.label_width, end - len(label))
+            chars[start:end] = label[-(end - start) :]
+            for i in range(start, end):
+                styles[i] = Style(bold=True, underline=True)
+        text = "".join(chars).rstrip()
+        header = Text(no_wrap=True, overflow="crop")
+        run_style = Style(dim=True)
+        for i, ch in enumerate(text):
+            header.append(ch, styles.get(i, run_style))
+        return header
+
+    def _style(self, x, palette) -> Style:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return Style()
+        x = float(x)
+        if not math.isfinite(x):
+            return Style(bold=True, underline=True)
+        if x == 0 or not self.max_abs:
+            return Style(dim=True)
+        t = abs(x) / self.max_abs
+        return Style(color=_blend(palette[0] if x > 0 else palette[1], t), bold=t >= 0.5)
+
+
+def _is_int_dtype(dtype: str) -> bool:
+    return dtype.startswith(("int", "uint", "long", "short"))
+
+
+# --- widgets -----------------------------------------------------------------
+
+
+class TensorGrid(Widget):
+    """One tensor's entries as a grid that fits the pane's width."""
+
+    DEFAULT_CSS = """
+    TensorGrid {
+        height: auto;
+        width: 1fr;
+    }
+    """
+
+    def __init__(self, model: GridModel, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.cursor: tuple[int, int] | None = None
+        self.focused = False
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.model.height(width)
+
+    def render(self) -> Text:
+        lines = self.model.render(self.content_size.width, self.cursor, self.focused)
+        return Text("\n", no_wrap=True).join(lines)
+
+
+class _Target:
+    """A tensor the cursor can visit: its value grid and, if any, its change grid."""
+
+    def __init__(self, expr: str, grid: TensorGrid, change: TensorGrid | None):
+        self.expr = expr
+        self.grid = grid
+        self.change = change
+
+    @property
+    def value(self) -> TensorValue:
+        return self.grid.model.value
+
+
+class TensorView(Widget, can_focus=True):
+    """Every value the step shows, tensors as signed, coloured grids.
+
+    `show(values, previous)` replaces the content; `previous` holds the value
+    each expression had when it was last shown, so the view can say what
+    changed. Focus it (Tab) and move over the entries with the arrow keys or
+    hjkl: the line at the bottom gives the entry's exact value. The values
+    scroll in `body`; the exact line stays under them, never over them.
+    """
+
+    DEFAULT_CSS = """
+    TensorView {
+        layout: vertical;
+        height: 1fr;
+    }
+    TensorView:focus {
+        background-tint: $foreground 4%;
+    }
+    TensorView > #tensor-view-body {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    TensorView .tensor-view--name {
+        text-style: bold;
+        margin-top: 1;
+    }
+    TensorView .tensor-view--name.-first {
+        margin-top: 0;
+    }
+    TensorView .tensor-view--meta {
+        color: $text-muted;
+    }
+    TensorView .tensor-view--legend {
+        color: $text-muted;
+    }
+    TensorView .tensor-view--change-title {
+        text-style: bold underline;
+        color: $warning;
+    }
+    TensorView .tensor-view--note {
+        color: $text-muted;
+        text-style: italic;
+    }
+    TensorView .tensor-view--empty {
+        color: $text-muted;
+        text-style: italic;
+    }
+    TensorView > #tensor-view-exact {
+        height: auto;
+        max-height: 3;
+        background: $boost;
+        display: none;
+    }
+    TensorView > #tensor-view-exact.-visible {
+        display: block;
+    }
+    """
+
+    BINDINGS = [
+        Binding("up,k", "move_cursor(-1, 0)", "Up", show=False),
+        Binding("down,j", "move_cursor(1, 0)", "Down", show=False),
+        Binding("left,h", "move_cursor(0, -1)", "Left", show=False),
+        Binding("right,l", "move_cursor(0, 1)", "Right", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(-1)", "Top", show=False),
+        Binding("end", "edge(1)", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, lang: str = "en", empty_text: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lang = lang
+        self.empty_text = empty_text or STRINGS.get("empty", lang)
+        self._targets: list[_Target] = []
+        self._cursor: tuple[int, int, int] | None = None  # target, row, col
+        self.body = VerticalScroll(id="tensor-view-body", can_focus=False)
+        self._exact = Static(id="tensor-view-exact")
+        self._pending: tuple[Mapping[str, Value], Mapping[str, Value]] | None = None
+
+    def compose(self):
+        with self.body:
+            yield Static(self.empty_text, classes="tensor-view--empty")
+        yield self._exact
+
+    def on_mount(self) -> None:
+        if self._pending is not None:
+            values, previous = self._pending
+            self._pending = None
+            self.show(values, previous)
+
+    # --- content -------------------------------------------------------------
+
+    def show(self, values: Mapping[str, Value], previous: Mapping[str, Value]) -> None:
+        """Show `values` (in order), comparing each with `previous`."""
+        if not self.is_mounted:
+            self._pending = (values, previous)  # shown once mounted
+            return
+        old_cursor = self._cursor_key()
+        widgets: list[Widget] = []
+        self._targets = []
+        for expr, value in values.items():
+            widgets.extend(self._blocks(expr, value, previous.get(expr)))
+        if not widgets:
+            widgets.append(Static(self.empty_text, classes="tensor-view--empty"))
+        widgets[0].add_class("-first")
+        with self.app.batch_update():
+            self.body.remove_children()
+            self.body.mount_all(widgets)
+            self._restore_cursor(old_cursor)
+            self._paint_cursor()
+        self.body.scroll_home(animate=False)
+        if self._cursor is not None and self._cursor != (0, 0, 0):
+            self.call_after_refresh(self._scroll_to_cursor)
+
+    def _blocks(self, expr: str, value: Value, before: Value | None) -> list[Widget]:
+        name = Static(Text(expr), classes="tensor-view--name")
+        if isinstance(value, TensorValue):
+            return [name, *self._tensor_blocks(expr, value, before)]
+        line = Text(self._plain(value))
+        note = self._plain_change(value, before)
+        if note:
+            line.append("  ")
+            line.append(note, Style(italic=True))
+        return [name, Static(line, classes="tensor-view--value")]
+
+    def _tensor_blocks(self, expr: str, value: TensorValue, before: Value | None) -> list[Widget]:
+        meta = Text(shape_text(value, self.lang), Style(bold=True))
+        meta.append(f" {value.dtype}")
+        if value.requires_grad:
+            meta.append(" requires_grad", Style(italic=True))
+        out: list[Widget] = [Static(meta, classes="tensor-view--meta")]
+        if value.numel == 0:
+            out.append(Static(STRINGS.get("empty_tensor", self.lang), classes="tensor-view--note"))
+            return out
+        model = GridModel(value)
+        grid = TensorGrid(model)
+        out.append(grid)
+        out.append(TensorLegend(model))
+        change_grid = None
+        if isinstance(before, TensorValue):
+            if before.shape != value.shape:
+                old = shape_text(before, self.lang)
+                out.append(
+                    Static(STRINGS.get("shape_changed", self.lang, old=old), classes="tensor-view--note")
+                )
+            elif before.data == value.data:
+                out.append(Static(STRINGS.get("unchanged", self.lang), classes="tensor-view--note"))
+            else:
+                delta = value.minus(before)
+                if delta is not None:
+                    out.append(
+                        Static(STRINGS.get("change_title", self.lang), classes="tensor-view--change-title")
+                    )
+                    change_model = GridModel(
+                        TensorValue(delta.shape, value.dtype, delta.data), is_change=True
+                    )
+                    change_grid = TensorGrid(change_model, classes="-change")
+                    out.append(change_grid)
+                    out.append(TensorLegend(change_model, extra=STRINGS.get("change_legend", self.lang)))
+        elif before is not None:
+            out.append(
+                Static(STRINGS.get("was", self.lang, old=self._plain(before)), classes="tensor-view--note")
+            )
+        self._targets.append(_Target(expr, grid, change_grid))
+        return out
+
+    def _plain(self, value: Value) -> str:
+        """Numbers, lists and text as a learner reads them."""
+        if isinstance(value, NumberValue):
+            return format_number(value.value)
+        if isinstance(value, TextValue):
+            return value.text
+        if isinstance(value, TensorValue):
+            return f"{shape_text(value, self.lang)} {value.dtype}"
+        items = value.items
+        if items and all(isinstance(i, NumberValue) and type(i.value) is int for i in items):
+            inner = ", ".join(str(i.value) for i in items)  # a shape: (8, 16)
+            return f"({inner},)" if len(items) == 1 else f"({inner})"
+        if all(isinstance(i, NumberValue) for i in items):
+            return "[" + ", ".join(format_number(i.value) for i in items) + "]"
+        parts = [STRINGS.get("items", self.lang, n=len(items))]
+        for n, item in enumerate(items):
+            parts.append(f"\n  [{n}] {self._plain(item)}")
+        return "".join(parts)
+
+    def _plain_change(self, value: Value, before: Value | None) -> str:
+        if before is None:
+            return ""
+        if before == value:
+            return STRINGS.get("unchanged", self.lang)
+        text = STRINGS.get("was", self.lang, old=self._plain(before))
+        if isinstance(value, NumberValue) and isinstance(before, NumberValue):
+            try:
+                delta = float(value.value) - float(before.value)
+            except (TypeError, ValueError):
+                return text
+            text += ", " + STRINGS.get("change", self.lang, delta=format_number(delta))
+        return text
+
+    # --- cursor --------------------------------------------------------------
+
+    def _cursor_key(self) -> tuple[str, tuple, int, int] | None:
+        if self._cursor is None or not self._targets:
+            return None
+        t, r, c = self._cursor
+        return (self._targets[t].expr, self._targets[t].value.shape, r, c)
+
+    def _restore_cursor(self, key) -> None:
+        """Keep the cursor on the same entry when the same tensor is shown
+        again (a learner comparing steps), else start at the first one."""
+        self._cursor = (0, 0, 0) if self._targets else None
+        if key is None:
+            return
+        expr, shape, r, c = key
+        for t, target in enumerate(self._targets):
+            if target.expr == expr and target.value.shape == shape:
+                self._cursor = (t, r, c)
+                return
+
+    def action_move_cursor(self, dr: int, dc: int) -> None:
+        if self._cursor is None:
+            # nothing to read: the keys scroll, as in any scrolling pane
+            if dr:
+                self.body.scroll_relative(y=dr, animate=False)
+            else:
+                self.body.scroll_relative(x=dc, animate=False)
+            return
+        t, r, c = self._cursor
+        model = self._targets[t].grid.model
+        if dc:
+            c = max(0, min(model.ncols - 1, c + dc))
+        elif dr > 0 and r + 1 >= model.nrows and t + 1 < len(self._targets):
+            t, r = t + 1, 0
+        elif dr < 0 and r == 0 and t > 0:
+            t = t - 1
+            r = self._targets[t].grid.model.nrows - 1
+        else:
+            r = max(0, min(model.nrows - 1, r + dr))
+        c = min(c, self._targets[t].grid.model.ncols - 1)
+        old = self._targets[self._cursor[0]]
+        self._cursor = (t, r, c)
+        if old is not self._targets[t]:
+            self._set_target_cursor(old, None)
+        self._paint_cursor()
+        self._scroll_to_cursor()
+
+    def _set_target_cursor(self, target: _Target, cell: tuple[int, int] | None) -> None:
+        for grid in (target.grid, target.change):
+            if grid is not None:
+                grid.cursor = cell
+                grid.focused = self.has_focus
+                grid.refresh()
+
+    def _paint_cursor(self) -> None:
+        """Highlight the entry under the cursor and write its exact value."""
+        if self._cursor is None:
+            self._exact.remove_class("-visible")
+            return
+        t, r, c = self._cursor
+        target = self._targets[t]
+        self._set_target_cursor(target, (r, c))
+        self._exact.update(self.exact_line())
+        self._exact.add_class("-visible")
+
+    def exact_line(self) -> Text:
+        """`w[3, 11] = -0.12345679  change +0.001`: the entry under the cursor."""
+        if self._cursor is None:
+            return Text()
+        t, r, c = self._cursor
+        target = self._targets[t]
+        value = target.value
+        index = self._index(value, r, c)
+        text = Text()
+        text.append(f"{target.expr}{index} = ", Style(bold=True))
+        x = target.grid.model.rows[r][c]
+        text.append(exact_number(x, value.dtype), target.grid.model._style(x, (POSITIVE, NEGATIVE)))
+        if target.change is not None:
+            d = target.change.model.rows[r][c]
+            # six digits: the difference of two rounded numbers carries noise
+            # past that (0.3 - 0.2 = 0.09999999999999998)
+            delta = f"{d:+.6g}" if isinstance(d, float) and d else exact_number(d, value.dtype)
+            text.append("  ")
+            text.append(STRINGS.get("change", self.lang, delta=delta), Style(italic=True))
+        if not self.has_focus:
+            text.append("\n")
+            text.append(STRINGS.get("hint", self.lang), Style(dim=True))
+        return text
+
+    @staticmethod
+    def _index(value: TensorValue, r: int, c: int) -> str:
+        shape = value.shape
+        if not shape:
+            return ""
+        if len(shape) == 1:
+            return f"[{c}]"
+        idx, rest = [], r
+        for d in reversed(shape[:-1]):
+            idx.append(rest % d)
+            rest //= d
+        return "[" + ", ".join(str(i) for i in [*reversed(idx), c]) + "]"
+
+    def _scroll_to_cursor(self) -> None:
+        if self._cursor is None:
+            return
+        t, r, c = self._cursor
+        grid = self._targets[t].grid
+        line = grid.model.cursor_line(grid.content_size.width, r, c)
+        y = grid.virtual_region.y + line
+        top = grid.virtual_region.y if line <= grid.model.header_lines else y
+        self.body.scroll_to_region(Region(0, top, 1, y - top + 1), animate=False)
+
+    def action_page(self, direction: int) -> None:
+        if direction < 0:
+            self.body.scroll_page_up(animate=False)
+        else:
+            self.body.scroll_page_down(animate=False)
+
+    def action_edge(self, direction: int) -> None:
+        if direction < 0:
+            self.body.scroll_home(animate=False)
+        else:
+            self.body.scroll_end(animate=False)
+
+    def on_focus(self) -> None:
+        self._paint_cursor()
+
+    def on_blur(self) -> None:
+        self._paint_cursor()
+
+    @property
+    def cursor(self) -> tuple[str, int, int] | None:
+        """(expression, row, column) under the cursor, None when nothing is."""
+        if self._cursor is None:
+            return None
+        t, r, c = self._cursor
+        return (self._targets[t].expr, r, c)
+
+
+class TensorLegend(Static):
+    """The line under a grid that says how to read it, only when it needs one."""
+
+    DEFAULT_CSS = """
+    TensorLegend {
+        color: $text-muted;
+        height: auto;
+    }
+    """
+
+    def __init__(self, model: GridModel, extra: str | None = None) -> None:
+        super().__init__(classes="tensor-view--legend")
+        self.model = model
+        self.extra = extra
+
+    def render(self) -> Text:
+        view = self.parent
+        lang = view.lang if isinstance(view, TensorView) else "en"
+        mode, _, _ = self.model.fit(self.content_size.width or 40)
+        lines = self.model.legend(mode, lang)
+        if self.extra:
+            lines.append(self.extra)
+        return Text("\n".join(lines))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        view = self.parent
+        lang = view.lang if isinstance(view, TensorView) else "en"
+        mode, _, _ = self.model.fit(width)
+        lines = self.model.legend(mode, lang) + ([self.extra] if self.extra else [])
+        return sum(max(1, math.ceil(len(line) / max(1, width))) for line in lines)
