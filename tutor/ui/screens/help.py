@@ -25,7 +25,7 @@ KEYS: list[tuple[str, str]] = [
     ("Esc", "help_leave"),
     ("h", "help_hint"),
     ("Tab  Shift+Tab", "help_tab"),
-    ("Up Down  h j k l", "help_arrows"),
+    ("Up Down", "help_arrows"),
     ("z", "help_zoom"),
     ("l  Esc", "help_menu"),
     ("Enter", "help_open"),

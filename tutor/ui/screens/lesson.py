@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
 from tutor.i18n import pick
@@ -36,6 +37,7 @@ from tutor.ui.widgets.too_small import TooSmall
 
 ANIMATION_FRAMES = 24  # the training curve grows in this many redraws
 ANIMATION_INTERVAL = 1 / 12  # seconds between two of them (~2 s in all)
+NOTE_SECONDS = 4
 
 
 @dataclass
@@ -114,6 +116,8 @@ class LessonScreen(Screen):
         self._hints_used: dict[int, int] = {}
         self._anim_timer = None
         self._reveal = 0
+        self._note = ""
+        self._note_timer = None
 
     # ------------------------------------------------------------ layout
 
@@ -145,6 +149,7 @@ class LessonScreen(Screen):
                     diagram.border_title = t("pane_diagram", lang)
                     yield diagram
                     plot = PlotPane(lang=lang, id="plot", classes="pane")
+                    plot.can_focus = True  # so Tab reaches it and z zooms it
                     plot.border_title = t("pane_plot", lang)
                     yield plot
         yield TooSmall(t("too_small", lang))
@@ -162,6 +167,7 @@ class LessonScreen(Screen):
         """Show step `index`: its text at once, its results when the worker
         has run it."""
         moved = index != self.index or self.result is None
+        self._note = ""
         self.index = index
         self._token += 1
         token = self._token
@@ -171,6 +177,7 @@ class LessonScreen(Screen):
             self._save_position()
         self._update_status()
         self._set_notice()
+        self.refresh_bindings()
         holder = self.holder
 
         def work() -> None:
@@ -239,7 +246,7 @@ class LessonScreen(Screen):
             t("step_of", lang, n=self.index + 1, m=self.total),
             params,
             loss,
-            t("running", lang) if self.busy else "",
+            t("running", lang) if self.busy else self._note,
         )
 
     def _set_notice(self, text: str | None = None) -> None:
@@ -424,19 +431,31 @@ class LessonScreen(Screen):
             return self.step.question is not None
         return True
 
+    def say(self, text: str) -> None:
+        """A short note in the status line (instead of a toast over the
+        values), gone after a few seconds or at the next step."""
+        self._note = text
+        self._update_status()
+        if self._note_timer is not None:
+            self._note_timer.stop()
+        self._note_timer = self.set_timer(NOTE_SECONDS, self._clear_note)
+
+    def _clear_note(self) -> None:
+        self._note = ""
+        self._note_timer = None
+        self._update_status()
+
     def action_next(self) -> None:
         if self.index + 1 >= self.total:
-            self.notify(t("last_step", self.lang), timeout=3)
+            self.say(t("last_step", self.lang))
             return
         self.request(self.index + 1)
-        self.refresh_bindings()
 
     def action_prev(self) -> None:
         if self.index == 0:
-            self.notify(t("first_step", self.lang), timeout=3)
+            self.say(t("first_step", self.lang))
             return
         self.request(self.index - 1)
-        self.refresh_bindings()
 
     def action_rerun(self) -> None:
         self._asked = None
@@ -445,14 +464,14 @@ class LessonScreen(Screen):
     def action_param(self, direction: int) -> None:
         lang = self.lang
         if not self.lesson.params:
-            self.notify(t("no_params", lang), timeout=3)
+            self.say(t("no_params", lang))
             return
         param = self.lesson.params[self._param_i]
         current = self._params.get(param.name, param.default)
         new = param.clamp(param.moved(current, direction))
         label = pick(param.label, lang)
         if new == current:
-            self.notify(t("param_limit", lang, label=label, value=format_param(current)), timeout=3)
+            self.say(t("param_limit", lang, label=label, value=format_param(current)))
             return
         self._params[param.name] = new
         self.request(self.index, params={param.name: new})
@@ -486,9 +505,12 @@ class LessonScreen(Screen):
         if self.maximized is not None:
             self.minimize()
             return
-        target = self.focused or self.query_one("#explain-pane")
-        if not self.maximize(target):
-            self.maximize(self.query_one("#explain-pane"))
+        # The pane holding the focus (scroll containers do not maximize by
+        # default, so the screen's `maximized` is set directly).
+        target = self.focused
+        while target is not None and not target.has_class("pane"):
+            target = target.parent if isinstance(target.parent, Widget) else None
+        self.maximized = target or self.query_one("#explain-pane")
 
     def action_menu(self) -> None:
         if self.maximized is not None:

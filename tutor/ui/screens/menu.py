@@ -22,7 +22,7 @@ class MenuScreen(Screen):
     @classmethod
     def bindings(cls, lang: str) -> list[Binding]:
         return [
-            Binding("enter", "open", t("key_open", lang), key_display="Enter"),
+            Binding("enter", "open", t("key_open", lang), key_display="Enter", priority=True),
         ]
 
     def __init__(self, lessons: list, *, lang: str, store, learner: str) -> None:

@@ -41,6 +41,11 @@ class QuestionPanel(VerticalScroll):
     }
     QuestionPanel > AnswerInput {
         margin: 0;
+        background: $boost;
+        border-left: outer $foreground 40%;
+    }
+    QuestionPanel > AnswerInput:focus {
+        border-left: outer $accent;
     }
     """
 
