@@ -208,6 +208,7 @@ def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     sock = socket.socket(fileno=fd)
     protocol.die_with_parent(config["parent"])
+    protocol.set_process_name("tutor forker")
     # Ctrl-C at the teacher's console reaches the whole process group; the
     # server ends the class in order, so this process waits to be told.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -49,6 +49,11 @@ def set_window_size(fd: int, rows: int, cols: int, xpixel: int = 0, ypixel: int 
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, xpixel, ypixel))
 
 
+def _duration(seconds: float) -> str:
+    """`45 s`, `30 min`: the same in both languages."""
+    return f"{round(seconds)} s" if seconds < 120 else f"{round(seconds / 60)} min"
+
+
 def log(line: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
 
@@ -377,24 +382,28 @@ class Session:
 
     def _finish(self) -> None:
         """Tell the learner why the session ended, and close their channel."""
-        lang, learner = self.lang, self.learner
+        lang, learner, console = self.lang, self.learner, self.classroom.lang
+        failed = False
         if self.reason == "class_over":
-            message, why = say("class_over", lang, learner=learner), "class over"
+            message, why = say("class_over", lang, learner=learner), say("why_class_over", console)
         elif self.reason == "idle":
-            message = say("idle", lang, minutes=max(1, round(self.classroom.idle_timeout / 60)))
-            why = "idle"
+            message = say("idle", lang, idle=_duration(self.classroom.idle_timeout))
+            why = say("why_idle", console)
         elif self.reason == "disconnected":
-            message, why = None, "disconnected"
+            message, why = None, say("why_disconnected", console)
         elif self.exit_code in (0, None):
-            message, why = say("goodbye", lang, learner=learner), "quit"
+            message, why = say("goodbye", lang, learner=learner), say("why_quit", console)
         else:
-            how = (f"signal {-self.exit_code}" if self.exit_code < 0 else f"exit code {self.exit_code}")
-            message, why = say("crashed", lang, reason=how), how
+            failed = True
+            code = self.exit_code
+            how = say("why_signal", lang, n=-code) if code < 0 else say("why_exit", lang, n=code)
+            message = say("crashed", lang, reason=how)
+            why = say("why_signal", console, n=-code) if code < 0 else say("why_exit", console, n=code)
         if message and not self.process.channel.is_closing():
             # The app has left the alternate screen: this line stays visible.
             self.process.stdout.write(f"\r\n{message}\r\n".encode("utf-8"))
         if not self.process.channel.is_closing():
-            self.process.exit(0 if why in ("quit", "class over", "idle", "disconnected") else 1)
+            self.process.exit(1 if failed else 0)
         self.classroom.session_ended(self, why)
 
 
@@ -523,17 +532,17 @@ class Classroom:
         sockname = process.get_extra_info("sockname") or (self.host, self.port)
         hint = {"host": sockname[0], "port": sockname[1], "user": username or "NAME"}
         if process.subsystem is not None or process.command is not None:
-            self.refuse(process, lang, "no_command", why="a command", **hint)
+            self.refuse(process, lang, "no_command", why=say("why_command", self.lang), **hint)
             return
         if process.get_terminal_type() is None:
-            self.refuse(process, lang, "no_pty", why="no terminal", **hint)
+            self.refuse(process, lang, "no_pty", why=say("why_no_pty", self.lang), **hint)
             return
         learner = sanitize_learner(raw_name)
         if learner is None:
-            self.refuse(process, lang, "bad_name", why="no usable name", **hint)
+            self.refuse(process, lang, "bad_name", why=say("why_bad_name", self.lang), **hint)
             return
         if len(self.sessions) >= self.max_sessions or self.stopping.is_set():
-            self.refuse(process, lang, "full", why="classroom full", seats=self.max_sessions)
+            self.refuse(process, lang, "full", why=say("why_full", self.lang, seats=self.max_sessions))
             return
         session = Session(classroom=self, process=process, learner=learner, lang=lang)
         self.sessions.add(session)  # the seat is taken before any await
@@ -545,7 +554,8 @@ class Classroom:
                 self.by_pid.pop(session.pid, None)
 
     def refuse(self, process, lang: str, key: str, *, why: str, **fields) -> None:
-        user = sanitize_learner(process.get_extra_info("username")) or "?"
+        user = sanitize_learner(process.get_extra_info("tutor_learner")
+                                or process.get_extra_info("username")) or "?"
         log(say("console_refused", self.lang, user=user, why=why))
         newline = "\r\n" if process.get_terminal_type() else "\n"
         stream = process.stdout if process.get_terminal_type() else process.stderr

@@ -71,6 +71,7 @@ def run_child(slave_fd: int, request: dict, warm, forker_pid: int) -> None:
     code = EXIT_CRASH
     try:
         _become_terminal_program(slave_fd, forker_pid)
+        protocol.set_process_name(f"tutor {request['learner']}")
         code = _run_app(request, warm)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_CRASH

@@ -20,8 +20,8 @@ STRINGS = Catalog({
         "pt": "Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} {user}@{host}",
     },
     "full": {
-        "en": "The classroom is full ({seats} seats), try again shortly.",
-        "pt": "A sala está cheia ({seats} lugares), tente de novo daqui a pouco.",
+        "en": "The classroom is full, try again shortly.",
+        "pt": "A sala está cheia, tente de novo daqui a pouco.",
     },
     "bad_name": {
         "en": "Choose a learner name with letters or digits, e.g. ssh -p {port} ana@{host}",
@@ -36,8 +36,8 @@ STRINGS = Catalog({
         "pt": "Progresso salvo. Até a próxima, {learner}!",
     },
     "idle": {
-        "en": "Your session ended after {minutes} idle minutes. Progress saved: connect again to go on where you were.",
-        "pt": "Sua sessão terminou após {minutes} minutos sem atividade. Progresso salvo: conecte-se de novo para continuar de onde parou.",
+        "en": "Your session ended after {idle} without activity. Progress saved: connect again to go on where you were.",
+        "pt": "Sua sessão terminou após {idle} sem atividade. Progresso salvo: conecte-se de novo para continuar de onde parou.",
     },
     "class_over": {
         "en": "The class is over: the server is closing. Your progress is saved. Thank you, {learner}!",
@@ -49,8 +49,8 @@ STRINGS = Catalog({
     },
     # ---- to the teacher, on the server's console
     "console_ready": {
-        "en": "Classroom open on {host}:{port} ({seats} seats, {who}).",
-        "pt": "Sala aberta em {host}:{port} ({seats} lugares, {who}).",
+        "en": "Classroom open on {host}:{port} (seats: {seats}; {who}).",
+        "pt": "Sala aberta em {host}:{port} (lugares: {seats}; {who}).",
     },
     "console_who_open": {
         "en": "open: anyone may join, the SSH user name is the learner",
@@ -92,6 +92,17 @@ STRINGS = Catalog({
         "en": "The session forker stopped unexpectedly; closing the class.",
         "pt": "O processo que cria as sessões parou inesperadamente; encerrando a aula.",
     },
+    # ---- why a session ended or was refused (console and learner lines)
+    "why_quit": {"en": "quit", "pt": "saiu do tutor"},
+    "why_idle": {"en": "idle", "pt": "inativo"},
+    "why_disconnected": {"en": "disconnected", "pt": "desconectou"},
+    "why_class_over": {"en": "class over", "pt": "fim da aula"},
+    "why_signal": {"en": "signal {n}", "pt": "sinal {n}"},
+    "why_exit": {"en": "exit code {n}", "pt": "código de saída {n}"},
+    "why_command": {"en": "asked to run a command", "pt": "pediu para executar um comando"},
+    "why_no_pty": {"en": "no terminal", "pt": "sem terminal"},
+    "why_bad_name": {"en": "no usable name", "pt": "nome inutilizável"},
+    "why_full": {"en": "classroom full ({seats} seats)", "pt": "sala cheia ({seats} lugares)"},
     # ---- errors that stop the server before it starts
     "err_who": {
         "en": "tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows the address).",
