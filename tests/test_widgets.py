@@ -129,9 +129,11 @@ async def test_cursor_moves_with_arrows_and_hjkl_and_reads_the_exact_entry():
     async with app.run_test(size=(80, 24)) as pilot:
         view.show({"w": w}, {})
         await pilot.pause()
-        assert "w[0, 0] = +0.001" in screen_text(app)
+        assert "Tab here and arrows: exact values" in screen_text(app)
         await pilot.press("tab")  # from the input on the left to the view
         assert app.focused is view
+        await pilot.pause()
+        assert "w[0, 0] = +0.001" in screen_text(app)
         await pilot.press("right", "right", "l", "down")
         assert view.cursor == ("w", 1, 3)
         assert "w[1, 3] = -0.123456789" in screen_text(app)
@@ -417,3 +419,20 @@ async def test_diagram_fits_36_columns_in_every_state(lang):
         await pilot.pause()
         if lang == "pt":
             assert "retropropagação: gradientes de L0" in screen_text(app)
+
+
+async def test_small_changes_share_one_power_of_ten_and_expressions_index_as_python():
+    view = TensorView()
+    app = OneWidget(view)
+    delta = TensorValue((4,), "float32", [5.78e-05, 0.000155, -9.5e-05, 7.7e-06])
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({"bias - bias_before": delta, "same": NumberValue(True)}, {"same": NumberValue(False)})
+        await pilot.pause()
+        text = pane_text(app, view)
+        # one scale for all, never a mix of +0.0002 and +5.780e-05
+        assert "+0.58 +1.55 -0.95 +0.08" in text and "entries x 1e-4" in text
+        assert "e-05" not in text
+        assert "True  was False" in text and "change" not in text  # booleans have no difference
+        view.focus()
+        await pilot.press("right")
+        assert "(bias - bias_before)[1] = +0.000155" in pane_text(app, view)

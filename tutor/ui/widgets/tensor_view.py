@@ -62,8 +62,8 @@ STRINGS = Catalog(
             "pt": "?? não é número, +! -! infinito",
         },
         "hint": {
-            "en": "arrows/hjkl: read each entry",
-            "pt": "setas/hjkl: leia cada entrada",
+            "en": "Tab here and arrows: exact values",
+            "pt": "Tab aqui e setas: valores exatos",
         },
         "items": {"en": "{n} items", "pt": "{n} itens"},
     }
@@ -105,6 +105,20 @@ def exact_number(x: float | int | bool, dtype: str = "float64") -> str:
     if dtype == "bfloat16":
         return f"{x:+.4g}"
     return f"{x:+}"  # float64: repr, the shortest round-trip text
+
+
+def indexable(expr: str) -> str:
+    """`expr` as it must be written before `[3, 11]`: `w.grad` stays as it is,
+    `a - b` becomes `(a - b)`, so the exact line reads as valid Python."""
+    depth = 0
+    for ch in expr.strip():
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and ch in "+-*/@%<>=!~&|^ ,":
+            return f"({expr.strip()})"
+    return expr.strip()
 
 
 def _blend(rgb: tuple[int, int, int], t: float) -> Color:
@@ -183,13 +197,30 @@ class GridModel:
             width = max((len(self.cell_text(x, _Mode("full", 0))) for x in self.flat), default=1)
             return [_Mode("full", width)]
         out = []
-        full_width = max((len(format_number(float(x))) for x in self.flat), default=1)
-        out.append(_Mode("full", full_width))
-        exp = math.floor(math.log10(self.max_abs)) if self.max_abs > 0 else 0
-        out.append(_Mode("scaled", 5, 2, exp))
-        out.append(_Mode("scaled", 4, 1, exp))
+        finite = [abs(float(x)) for x in self.flat if math.isfinite(float(x)) and x]
+        # format_number's fixed point, only when every entry gets it and the
+        # largest has two digits or more: otherwise a common power of ten
+        # (below) reads better than a column of +0.0002 and +5.780e-05
+        if finite and 0.01 <= max(finite) < 1e4 and min(finite) >= 1e-4:
+            full_width = max(len(format_number(float(x))) for x in self.flat)
+            out.append(_Mode("full", full_width))
+        # a common power of ten factored out, so the largest entry keeps
+        # three, two, then two significant digits: +2.48, +2.5, +25
+        out.append(_Mode("scaled", 5, 2, self._exponent(2)))
+        out.append(_Mode("scaled", 4, 1, self._exponent(1)))
+        out.append(_Mode("scaled", 3, 0, self._exponent(0, before=2)))
         out.append(_Mode("heat", 2))
         return out
+
+    def _exponent(self, decimals: int, before: int = 1) -> int:
+        """The power of ten that leaves `before` digits before the point on
+        the largest entry, even after rounding (9.996 is 1.00e1, not 10.00)."""
+        if self.max_abs <= 0:
+            return 0
+        exp = math.floor(math.log10(self.max_abs)) - (before - 1)
+        if round(self.max_abs / 10**exp, decimals) >= 10**before:
+            exp += 1
+        return exp
 
     def cell_text(self, x, mode: _Mode) -> str:
         if isinstance(x, bool) or self.value.dtype == "bool":
@@ -226,6 +257,13 @@ class GridModel:
         lines to keep its numbers, since a line per chunk costs little."""
         avail = max(1, width - self.label_width)
         modes = self.modes()
+        if self.is_vector:
+            # one line when no power of ten has to be factored out (+3.00 is
+            # as exact as +3.0000), before wrapping the full numbers
+            for mode in modes:
+                if mode.kind != "heat" and mode.exponent == 0:
+                    if self.ncols * (mode.width + 1) - 1 <= avail:
+                        return mode, [range(self.ncols)], 0
         for mode in modes:
             if mode.kind == "heat":
                 # a gap every four (or eight) columns helps the eye, when there is room
@@ -594,7 +632,12 @@ class TensorView(Widget, can_focus=True):
         if before == value:
             return STRINGS.get("unchanged", self.lang)
         text = STRINGS.get("was", self.lang, old=self._plain(before))
-        if isinstance(value, NumberValue) and isinstance(before, NumberValue):
+        if (
+            isinstance(value, NumberValue)
+            and isinstance(before, NumberValue)
+            and not isinstance(value.value, bool)
+            and not isinstance(before.value, bool)
+        ):
             try:
                 delta = float(value.value) - float(before.value)
             except (TypeError, ValueError):
@@ -671,12 +714,15 @@ class TensorView(Widget, can_focus=True):
         """`w[3, 11] = -0.12345679  change +0.001`: the entry under the cursor."""
         if self._cursor is None:
             return Text()
+        if not self.has_focus:
+            # one line, not three: unfocused, the pane says how to read it
+            return Text(STRINGS.get("hint", self.lang), Style(dim=True))
         t, r, c = self._cursor
         target = self._targets[t]
         value = target.value
         index = self._index(value, r, c)
         text = Text()
-        text.append(f"{target.expr}{index} = ", Style(bold=True))
+        text.append(f"{indexable(target.expr)}{index} = ", Style(bold=True))
         x = target.grid.model.rows[r][c]
         text.append(exact_number(x, value.dtype), target.grid.model._style(x, (POSITIVE, NEGATIVE)))
         if target.change is not None:
@@ -686,9 +732,6 @@ class TensorView(Widget, can_focus=True):
             delta = f"{d:+.6g}" if isinstance(d, float) and d else exact_number(d, value.dtype)
             text.append("  ")
             text.append(STRINGS.get("change", self.lang, delta=delta), Style(italic=True))
-        if not self.has_focus:
-            text.append("\n")
-            text.append(STRINGS.get("hint", self.lang), Style(dim=True))
         return text
 
     @staticmethod
@@ -726,11 +769,10 @@ class TensorView(Widget, can_focus=True):
         else:
             self.body.scroll_end(animate=False)
 
-    def on_focus(self) -> None:
-        self._paint_cursor()
-
-    def on_blur(self) -> None:
-        self._paint_cursor()
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)
+        if self._targets:  # the cursor shows strongly and the exact line only with focus
+            self._paint_cursor()
 
     @property
     def cursor(self) -> tuple[str, int, int] | None:
