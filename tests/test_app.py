@@ -79,11 +79,17 @@ async def test_menu_lists_every_lesson_in_order(store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
-        rows = [line for line in text.splitlines() if re.match(r"^\s*│\s*\d+\s", line)]
+        rows = [line for line in text.splitlines() if re.match(r"^\s*│\s*>?\s*\d+\s", line)]
         assert len(rows) == len(LESSONS)
         for row, lesson in zip(rows, LESSONS):
             assert pick(lesson.title, "en")[:25] in row
             assert "new" in row
+        # the highlighted lesson is marked without colour, and the mark follows the cursor
+        assert rows[0].lstrip("│ ").startswith("> 1")
+        await pilot.press("down")
+        await pilot.pause()
+        rows = [line for line in screen_text(app).splitlines() if re.match(r"^\s*│\s*>?\s*\d+\s", line)]
+        assert rows[1].lstrip("│ ").startswith("> 2") and not rows[0].lstrip("│ ").startswith(">")
         assert "Derivatives to update model parameters" in text
         assert "ana" in text
 

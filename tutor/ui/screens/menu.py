@@ -11,8 +11,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tutor.i18n import pick
+from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.too_small import TooSmall
+
+
+class LessonTable(DataTable):
+    """The menu's table, with its Enter key named in the footer.
+
+    Enter stays the table's own binding (not a screen or priority one): a
+    priority binding would run before Down keys typed just ahead of it were
+    handled, opening the wrong lesson when keys arrive in a burst (tmux,
+    SSH, a fast typist)."""
+
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        return [Binding("enter", "select_cursor", t("key_open", lang), key_display="Enter")]
 
 
 class MenuScreen(Screen):
@@ -21,9 +35,7 @@ class MenuScreen(Screen):
 
     @classmethod
     def bindings(cls, lang: str) -> list[Binding]:
-        return [
-            Binding("enter", "open", t("key_open", lang), key_display="Enter", priority=True),
-        ]
+        return []
 
     def __init__(self, lessons: list, *, lang: str, store, learner: str) -> None:
         super().__init__(id="menu")
@@ -35,7 +47,7 @@ class MenuScreen(Screen):
     def compose(self) -> ComposeResult:
         lang = self.lang
         yield Static(id="menu-title")
-        table: DataTable = DataTable(id="lessons", cursor_type="row", zebra_stripes=False)
+        table = localized(LessonTable, lang)(id="lessons", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static(id="menu-summary")
         yield TooSmall(t("too_small", lang))
@@ -47,7 +59,7 @@ class MenuScreen(Screen):
         title.append("   " + t("learner", lang, name=self.learner), style="dim")
         self.query_one("#menu-title", Static).update(title)
         table = self.query_one("#lessons", DataTable)
-        table.add_column("#", key="order")
+        table.add_column("  #", key="order")
         table.add_column(t("col_lesson", lang), key="lesson")
         table.add_column(t("col_status", lang), key="status")
         table.add_column(t("col_step", lang), key="step")
@@ -72,7 +84,7 @@ class MenuScreen(Screen):
         for lesson in self.lessons:
             status, step, questions = self.place(lesson)
             table.add_row(
-                str(lesson.order),
+                f"  {lesson.order}",
                 pick(lesson.title, self.lang),
                 status,
                 step,
@@ -113,9 +125,18 @@ class MenuScreen(Screen):
     def _show_summary(self, row: int) -> None:
         if not 0 <= row < len(self.lessons):
             return
+        self._mark(row)
         lesson = self.lessons[row]
         text = pick(lesson.summary, self.lang) if lesson.summary else ""
         self.query_one("#menu-summary", Static).update(Text(text, style="italic"))
+
+    def _mark(self, row: int) -> None:
+        """Put `>` before the highlighted lesson: the cursor reads without colour."""
+        table = self.query_one("#lessons", DataTable)
+        for i, lesson in enumerate(self.lessons):
+            want = f"> {lesson.order}" if i == row else f"  {lesson.order}"
+            if table.get_cell(lesson.id, "order") != want:
+                table.update_cell(lesson.id, "order", want)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_summary(event.cursor_row)
@@ -124,7 +145,3 @@ class MenuScreen(Screen):
         event.stop()
         self.app.open_lesson(str(event.row_key.value))
 
-    def action_open(self) -> None:
-        table = self.query_one("#lessons", DataTable)
-        if 0 <= table.cursor_row < len(self.lessons):
-            self.app.open_lesson(self.lessons[table.cursor_row].id)
