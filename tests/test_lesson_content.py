@@ -322,3 +322,41 @@ def test_plots_the_brief_asks_for():
     loop = [s.plot for s in lessons()["sgd"].steps if s.plot]
     assert any(p.series and p.log and p.animate for p in loop)
 
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lesson_id", CHAPTER)
+def test_show_prints_every_lesson(lesson_id, lang, capsys):
+    from tutor.cli import main
+
+    code = main(["show", lesson_id, "--lang", lang, "--lessons", str(LESSONS_DIR), "--answers"])
+    out = capsys.readouterr().out
+    assert code == 0
+    lesson = lessons()[lesson_id]
+    for step in lesson.steps:
+        assert step.title[lang] in out
+        if step.question:
+            assert step.question.prompt[lang].strip() in out
+            for option in step.question.options:
+                assert option.text[lang] in out
+
+
+@pytest.mark.parametrize("lesson_id", CHAPTER)
+def test_show_json_holds_every_value_and_answer(lesson_id, capsys):
+    import json
+
+    from tutor.cli import main
+
+    code = main(["show", lesson_id, "--json", "--lessons", str(LESSONS_DIR), "--answers"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    lesson = lessons()[lesson_id]
+    assert [s["id"] for s in doc["steps"]] == [s.id for s in lesson.steps]
+    for entry, step in zip(doc["steps"], lesson.steps):
+        assert entry["error"] is None
+        assert list(entry["values"]) == list(step.show)
+        if step.question:
+            assert entry["question"]["expected"] is not None
