@@ -436,3 +436,22 @@ async def test_small_changes_share_one_power_of_ten_and_expressions_index_as_pyt
         view.focus()
         await pilot.press("right")
         assert "(bias - bias_before)[1] = +0.000155" in pane_text(app, view)
+
+
+async def test_small_plot_keeps_its_legend_off_the_data():
+    class Small(App):
+        CSS = "PlotPane { width: 38; height: 12; }"
+
+        def compose(self) -> ComposeResult:
+            yield PlotPane()
+
+    app = Small()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.query_one(PlotPane).show(PARABOLA)
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        frame_bottom = max(i for i, line in enumerate(lines) if "└" in line)
+        below = "\n".join(lines[frame_bottom + 1 :])
+        for entry in ("▞▞ f", "-- tangent at x=1", "oo x0", "** lr=0.1"):
+            assert entry in below
+        assert all(line.rstrip() == line[:38].rstrip() for line in lines)  # nothing past the pane

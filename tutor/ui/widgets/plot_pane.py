@@ -46,6 +46,18 @@ STRINGS = Catalog(
 
 MIN_WIDTH = 30
 MIN_HEIGHT = 8
+# Below this height plotext's legend (drawn over the top-left corner of the
+# data) would hide a good part of a small plot: the legend goes under it.
+INSIDE_LEGEND_HEIGHT = 20
+
+# The legend's sample of each kind's marker, and plotext colour names in Rich.
+LEGEND_SAMPLE = {"line": "▞▞", "tangent": "--", "scatter": "oo", "path": "**"}
+RICH_COLOUR = {
+    "blue+": "bright_blue", "cyan": "cyan", "white": "white", "red+": "bright_red",
+    "orange": "dark_orange", "magenta": "magenta", "orange+": "orange1", "yellow": "yellow",
+    "red": "red", "green+": "bright_green", "magenta+": "bright_magenta",
+    "yellow+": "bright_yellow", "cyan+": "bright_cyan",
+}
 
 # Marker and colour per kind: the marker tells the series apart without
 # colour, the legend names them.
@@ -106,6 +118,23 @@ def decimate(xs: list[float], ys: list[float], columns: int, keep_envelope: bool
     return out_x, out_y
 
 
+def _pack(entries: list[Text], width: int) -> Text:
+    """Legend entries on as few lines as fit, a line break only between two
+    entries, never between a marker and its label."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    used = 0
+    for entry in entries:
+        if used and used + 2 + entry.cell_len > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append("  ")
+            used += 2
+        out.append_text(entry)
+        used += entry.cell_len
+    return out
+
+
 class PlotPane(Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
@@ -122,6 +151,13 @@ class PlotPane(Widget):
     PlotPane > PlotextPlot {
         height: 1fr;
         width: 1fr;
+    }
+    PlotPane > #plot-pane-legend {
+        height: auto;
+        max-height: 3;
+    }
+    PlotPane.-compact > #plot-pane-legend, PlotPane.-empty > #plot-pane-legend {
+        display: none;
     }
     PlotPane > #plot-pane-summary {
         height: auto;
@@ -155,6 +191,7 @@ class PlotPane(Widget):
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
         self._plotext = PlotextPlot()
+        self._legend = Static(id="plot-pane-legend")
         self._summary = Static(id="plot-pane-summary")
         self._spark = Sparkline([], id="plot-pane-spark")
         self._empty = Static(self.empty_text, id="plot-pane-empty")
@@ -163,6 +200,7 @@ class PlotPane(Widget):
 
     def compose(self):
         yield self._plotext
+        yield self._legend
         yield self._summary
         yield self._spark
         yield self._empty
@@ -243,12 +281,9 @@ class PlotPane(Widget):
         plt = self._plotext.plt
         plt.clear_data()
         columns = max(10, width - 10)  # less the y tick labels
-        dropped = sum(d for *_, d in series)
-        title = plot.title or ""
-        if dropped:
-            note = STRINGS.get("hidden", self.lang, n=dropped)
-            title = f"{title} ({note})" if title else note
-        plt.title(title)
+        inside = self.size.height >= INSIDE_LEGEND_HEIGHT
+        entries: list[Text] = []
+        plt.title(plot.title or "")
         plt.xlabel(plot.xlabel or "")
         plt.ylabel(self._ylabel())
         counts: dict[str, int] = {}
@@ -259,9 +294,12 @@ class PlotPane(Widget):
             marker, colours = STYLE[kind]
             colour = colours[counts.get(kind, 0) % len(colours)]
             counts[kind] = counts.get(kind, 0) + 1
-            keep_envelope = kind == "line"
-            dx, dy = decimate(fx, fy, columns, keep_envelope)
-            label = s.label or None
+            dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
+            label = (s.label or None) if inside else None
+            if s.label and not inside:
+                entry = Text(LEGEND_SAMPLE[kind], RICH_COLOUR.get(colour, ""))
+                entry.append(f" {s.label}")
+                entries.append(entry)
             if kind == "scatter":
                 plt.scatter(dx, dy, marker=marker, color=colour, label=label)
             elif kind == "path":
@@ -270,6 +308,16 @@ class PlotPane(Widget):
                 plt.scatter(dx, dy, marker=marker, color=colour, label=label)
             else:
                 plt.plot(dx, dy, marker=marker, color=colour, label=label)
+        legend = _pack(entries, width)
+        dropped = sum(d for *_, d in series)
+        if dropped:
+            # said in words under the plot, in the learner's language (plot
+            # labels stay ASCII)
+            if legend:
+                legend.append("\n")
+            legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
+        self._legend.update(legend)
+        self._legend.display = bool(legend)
         if self.reveal is not None:
             self._fix_axes()
         self._plotext.refresh()

@@ -73,7 +73,7 @@ POSITIVE = (230, 60, 60)  # red
 NEGATIVE = (70, 130, 255)  # blue
 UP = (40, 190, 90)  # green: a change upwards
 DOWN = (215, 80, 215)  # magenta: a change downwards
-NEUTRAL = (140, 140, 140)
+NEUTRAL = (125, 125, 125)
 
 
 def shape_text(value: TensorValue, lang: str = "en") -> str:
@@ -123,7 +123,7 @@ def indexable(expr: str) -> str:
 
 def _blend(rgb: tuple[int, int, int], t: float) -> Color:
     """Grey for small entries, the full hue for the largest one."""
-    k = 0.3 + 0.7 * max(0.0, min(1.0, t))
+    k = 0.2 + 0.8 * max(0.0, min(1.0, t))
     return Color.from_rgb(*(round(n + (h - n) * k) for n, h in zip(NEUTRAL, rgb)))
 
 
@@ -166,6 +166,7 @@ class GridModel:
             not math.isfinite(float(x)) for x in self.flat
         )
         self.row_labels = self._row_labels()
+        self._fits: dict[int, tuple[_Mode, list[range], int]] = {}
         # the row index, then a space, or `>` on the cursor's row
         self.label_width = max((len(label) for label in self.row_labels), default=0) + 1
 
@@ -249,6 +250,12 @@ class GridModel:
         return ("+" if x > 0 else "-") + str(level)
 
     def fit(self, width: int) -> tuple[_Mode, list[range], int]:
+        """`_fit`, remembered per width: Textual asks for heights and lines often."""
+        if width not in self._fits:
+            self._fits[width] = self._fit(width)
+        return self._fits[width]
+
+    def _fit(self, width: int) -> tuple[_Mode, list[range], int]:
         """The widest mode whose columns fit `width`, the column chunks, and
         the group size (a gap every `group` heat columns, 0 for none).
 
