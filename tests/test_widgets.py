@@ -331,9 +331,12 @@ async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
         # `last` is the fifth point: reveal draws only the first five
         assert f"last {LOSSES[4]:+.3f}" in text.replace("\n", " ")
         assert any(ch in text for ch in "▁▂▃▄▅▆▇█")
-        await pilot.resize_terminal(80, 24)
+        await pilot.resize_terminal(60, 12)
         await pilot.pause()
-        assert pane.mode == "plot"
+        assert pane.mode == "plot" and "▞▞ loss" in screen_text(app)
+        await pilot.resize_terminal(28, 7)
+        await pilot.pause()
+        assert pane.mode == "compact" and "▞▞" not in screen_text(app)
 
 
 @pytest.mark.parametrize("lang, words", [("en", "this step has no plot"), ("pt", "este passo não tem gráfico")])

@@ -156,9 +156,6 @@ class PlotPane(Widget):
         height: auto;
         max-height: 3;
     }
-    PlotPane.-compact > #plot-pane-legend, PlotPane.-empty > #plot-pane-legend {
-        display: none;
-    }
     PlotPane > #plot-pane-summary {
         height: auto;
         display: none;
@@ -249,6 +246,7 @@ class PlotPane(Widget):
         if key == self._drawn_for:
             return
         self._drawn_for = key
+        self._legend.display = False  # the plot sets it when it has one
         plot = self.plot_data
         series = self._series()
         has_points = any(fx for _, fx, _, _ in series)
