@@ -43,7 +43,7 @@ class Catalog:
     def keys(self):
         return self._entries.keys()
 
-    def get(self, key: str, lang: str, **fields: object) -> str:
+    def get(self, key: str, lang: str, /, **fields: object) -> str:
         text = self._entries[key].get(lang) or self._entries[key]["en"]
         return text.format(**fields) if fields else text
 
