@@ -98,6 +98,11 @@ def test_finite_differences_close_in_on_autograd():
         assert estimate == pytest.approx(6 + h, abs=1e-6)
     assert all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
     assert gaps[-1] < 1e-2
+    # at every point of the step before, the hand slope sits beside autograd's
+    xs = arr(step("slope", "many-points").values["xs"])
+    by_hand, slopes = np.array(floats(values["by_hand"])), arr(values["slopes"])
+    assert np.allclose(by_hand, ((xs + 0.001) ** 2 - xs**2) / 0.001, atol=1e-9)
+    assert np.allclose(by_hand, slopes, atol=2e-3)
 
 
 def test_tangents_have_the_slope_of_the_curve_at_their_point():
