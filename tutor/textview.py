@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from .checking import expected_text
 from .i18n import Catalog, pick
 from .lesson import Lesson
 from .runner import LessonRun, PlotData, StepResult
@@ -122,7 +123,7 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
         for option in question.options:
             out.append(STRINGS.get("option", lang, key=option.key, text=pick(option.text, lang)))
         if answers:
-            expected = _inline(result.expected) if result.expected is not None else "?"
+            expected = expected_text(question, result.expected, lang) if result.expected is not None else "?"
             for i, hint in enumerate(question.hints, 1):
                 out.append(STRINGS.get("hint", lang, n=i, text=pick(hint, lang).strip()))
             out.append(STRINGS.get("answer", lang, answer=expected))
