@@ -321,6 +321,8 @@ def test_the_in_place_update_subtracts_lr_times_the_gradient(lr):
     assert np.allclose(np.array(change.flat()), -lr * grad, atol=1e-7)
     assert result.values["torch.equal(model[0].weight, before)"] == NumberValue(False)
     assert np.sign(num(result.expected)) == -np.sign(grad[0])
+    # the same update outside torch.no_grad() is refused, and changed nothing
+    assert "in-place" in result.values["refused"].text
 
 
 def test_updating_every_layer_lowers_the_loss():
