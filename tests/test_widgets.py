@@ -458,3 +458,38 @@ async def test_small_plot_keeps_its_legend_off_the_data():
         for entry in ("▞▞ f", "-- tangent at x=1", "oo x0", "** lr=0.1"):
             assert entry in below
         assert all(line.rstrip() == line[:38].rstrip() for line in lines)  # nothing past the pane
+
+
+async def test_odd_tensors_render_without_error():
+    view = TensorView()
+    app = OneWidget(view)
+    big = matrix(100, 100, lambda r, c: float(r - c))
+    cube = TensorValue((2, 2, 3), "float32", [[[1.0, -2.0, 3.0], [0.0, 0.5, -0.5]], [[9.0, 8.0, 7.0], [-1.0, -1.0, -1.0]]])
+    async with app.run_test(size=(80, 40)) as pilot:
+        view.show(
+            {
+                "cube": cube,
+                "labels": TensorValue((2, 3), "int64", [[1, 0, -2], [3, 4, 5]]),
+                "mask": TensorValue((3,), "bool", [True, False, True]),
+                "bad": TensorValue((3,), "float32", [1.0, float("nan"), float("-inf")]),
+                "z": TensorValue((2,), "complex64", [complex(1, 2), complex(0, -1)]),
+                "big": big,
+            },
+            {},
+        )
+        await pilot.pause()
+        text = pane_text(app, view)
+        assert "2x2x3 float32" in text and "1,1" in text  # folded leading dims label rows
+        assert "+1 0 -2" in text.replace("  ", " ")
+        assert "T F T" in text
+        assert "nan" in text and "-inf" in text
+        assert "(1+2j)" in text
+        view.focus()
+        await pilot.press("down", "down", "down", "right", "right")
+        assert "cube[1, 1, 2] = -1" in pane_text(app, view)
+        await pilot.press(*["down"] * 5)  # labels, labels, mask, bad, z
+        assert "z[1] = -1j" in pane_text(app, view)
+        await pilot.press("down", "down", "left")
+        assert "big[1, 0] = +1.0" in pane_text(app, view)
+        await pilot.press("end")
+        assert "first 64x64 of 100x100 shown" in pane_text(app, view)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from rich.color import Color
@@ -29,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.i18n import Catalog
-from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, format_number
+from tutor.values import NumberValue, TensorValue, TextValue, Value, format_number
 
 STRINGS = Catalog(
     {
@@ -66,8 +67,15 @@ STRINGS = Catalog(
             "pt": "Tab aqui e setas: valores exatos",
         },
         "items": {"en": "{n} items", "pt": "{n} itens"},
+        "truncated": {
+            "en": "first {rows}x{cols} of {shape} shown",
+            "pt": "mostrando {rows}x{cols} de {shape}",
+        },
     }
 )
+
+MAX_ROWS = 64
+MAX_COLS = 64
 
 POSITIVE = (230, 60, 60)  # red
 NEGATIVE = (70, 130, 255)  # blue
@@ -90,6 +98,8 @@ def exact_number(x: float | int | bool, dtype: str = "float64") -> str:
     """An entry in full precision, signed: as many digits as its dtype holds."""
     if isinstance(x, bool) or dtype == "bool":
         return str(bool(x))
+    if not isinstance(x, (int, float)):
+        return str(x)
     if isinstance(x, int) and not dtype.startswith(("float", "bfloat", "complex")):
         return f"{x:+d}"
     x = float(x)
@@ -127,6 +137,20 @@ def _blend(rgb: tuple[int, int, int], t: float) -> Color:
     return Color.from_rgb(*(round(n + (h - n) * k) for n, h in zip(NEUTRAL, rgb)))
 
 
+@lru_cache(maxsize=None)
+def _shade(rgb: tuple[int, int, int], level: int) -> Style:
+    """The style of an entry of size `level` (0-9, as the heatmap digit)."""
+    return Style(color=_blend(rgb, (level + 0.5) / 10), bold=level >= 5)
+
+
+_PLAIN = Style()
+_DIM = Style(dim=True)
+_BOLD = Style(bold=True)
+_NONFINITE = Style(bold=True, underline=True)
+_CURSOR = Style(underline=True)
+_CURSOR_FOCUSED = Style(reverse=True, bold=True)
+
+
 def _finite_max(xs: Iterable) -> float:
     best = 0.0
     for x in xs:
@@ -156,17 +180,24 @@ class GridModel:
     def __init__(self, value: TensorValue, *, is_change: bool = False):
         self.value = value
         self.is_change = is_change
-        self.rows = value.rows()
+        rows = value.rows()
+        # a lesson may show a big tensor by mistake: draw its corner, not a
+        # million cells (the scale still comes from every entry)
+        self.full_rows = len(rows)
+        self.full_cols = len(rows[0]) if rows else 0
+        self.rows = [row[:MAX_COLS] for row in rows[:MAX_ROWS]]
+        self.truncated = self.full_rows > MAX_ROWS or self.full_cols > MAX_COLS
         self.nrows = len(self.rows)
         self.ncols = len(self.rows[0]) if self.rows else 0
-        self.flat = value.flat()
-        self.max_abs = _finite_max(self.flat)
-        self.numeric = value.dtype != "bool" and not _is_int_dtype(value.dtype)
-        self.has_nonfinite = self.numeric and any(
-            not math.isfinite(float(x)) for x in self.flat
+        self.flat = [x for row in self.rows for x in row]
+        self.max_abs = _finite_max(value.flat())
+        self.numeric = value.dtype.startswith(("float", "bfloat")) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in self.flat
         )
+        self.has_nonfinite = self.numeric and any(not math.isfinite(float(x)) for x in self.flat)
         self.row_labels = self._row_labels()
         self._fits: dict[int, tuple[_Mode, list[range], int]] = {}
+        self._lines: dict[int, list[Text]] = {}
         # the row index, then a space, or `>` on the cursor's row
         self.label_width = max((len(label) for label in self.row_labels), default=0) + 1
 
@@ -227,7 +258,9 @@ class GridModel:
         if isinstance(x, bool) or self.value.dtype == "bool":
             return "T" if x else "F"
         if not self.numeric:
-            return f"{int(x):+d}" if x else "0"
+            if isinstance(x, int):
+                return f"{x:+d}" if x else "0"
+            return str(x)  # complex numbers and anything else, as Python writes them
         x = float(x)
         if not math.isfinite(x):
             if math.isnan(x):
@@ -302,6 +335,11 @@ class GridModel:
             lines.append(STRINGS.get("scale_legend", lang, exp=f"{mode.exponent:+d}"))
         if self.has_nonfinite:
             lines.append(STRINGS.get("nonfinite_legend", lang))
+        if self.truncated:
+            lines.append(
+                STRINGS.get("truncated", lang, rows=self.nrows, cols=self.ncols,
+                            shape=f"{self.full_rows}x{self.full_cols}")
+            )
         return lines
 
     def height(self, width: int) -> int:
@@ -327,42 +365,68 @@ class GridModel:
         self, width: int, cursor: tuple[int, int] | None = None, focused: bool = False
     ) -> list[Text]:
         """The grid as lines of text, the cursor's entry highlighted and its
-        row marked with `>` so it shows without colour too."""
+        row marked with `>` so it shows without colour too.
+
+        The lines without a cursor are built once per width; a cursor move
+        rebuilds only the cursor's row (once per column block) and headers."""
         mode, chunks, group = self.fit(width)
-        palette = (UP, DOWN) if self.is_change else (POSITIVE, NEGATIVE)
-        cursor_style = Style(reverse=True, bold=True) if focused else Style(underline=True)
-        lines: list[Text] = []
-        lw = self.label_width
-        for chunk in chunks:
-            positions = []  # start column of each entry in the line
-            col = lw
-            for n, c in enumerate(chunk):
-                if group and n and n % group == 0:
-                    col += 1
-                positions.append(col)
-                col += mode.width + (0 if mode.kind == "heat" else 1)
+        if width not in self._lines:
+            self._lines[width] = [
+                line
+                for chunk in chunks
+                for line in self._block(chunk, chunks, mode, group, None, False)
+            ]
+        lines = list(self._lines[width])
+        if cursor is None:
+            return lines
+        r = cursor[0]
+        per_block = self.nrows + self.header_lines
+        for k, chunk in enumerate(chunks):
+            positions = self._positions(chunk, mode, group)
             if self.header_lines:
-                lines.append(self._header(chunk, positions, mode, cursor))
-            for r, row in enumerate(self.rows):
-                line = Text(no_wrap=True, overflow="crop")
-                marker = ">" if cursor is not None and cursor[0] == r else " "
-                if self.is_vector:
-                    label = str(chunk.start) if len(chunks) > 1 else ""
-                    on_cursor_line = cursor is not None and cursor[1] in chunk
-                    marker = ">" if on_cursor_line else " "
-                else:
-                    label = self.row_labels[r] if r < len(self.row_labels) else ""
-                line.append(label.rjust(lw - 1), Style(dim=True))
-                line.append(marker, Style(bold=True))
-                for c, pos in zip(chunk, positions):
-                    line.append(" " * (pos - line.cell_len))
-                    x = row[c]
-                    style = self._style(x, palette)
-                    if cursor is not None and cursor == (r, c):
-                        style = style + cursor_style
-                    line.append(self.cell_text(x, mode).rjust(mode.width), style)
-                lines.append(line)
+                lines[k * per_block] = self._header(chunk, positions, mode, cursor)
+            lines[k * per_block + self.header_lines + r] = self._row_line(
+                r, chunk, chunks, positions, mode, cursor, focused
+            )
         return lines
+
+    def _positions(self, chunk: range, mode: _Mode, group: int) -> list[int]:
+        """The column where each entry of `chunk` starts on a line."""
+        positions = []
+        col = self.label_width
+        for n, _ in enumerate(chunk):
+            if group and n and n % group == 0:
+                col += 1
+            positions.append(col)
+            col += mode.width + (0 if mode.kind == "heat" else 1)
+        return positions
+
+    def _block(self, chunk, chunks, mode, group, cursor, focused) -> list[Text]:
+        positions = self._positions(chunk, mode, group)
+        lines = [self._header(chunk, positions, mode, cursor)] if self.header_lines else []
+        for r in range(self.nrows):
+            lines.append(self._row_line(r, chunk, chunks, positions, mode, cursor, focused))
+        return lines
+
+    def _row_line(self, r, chunk, chunks, positions, mode, cursor, focused) -> Text:
+        line = Text(no_wrap=True, overflow="crop")
+        if self.is_vector:
+            label = str(chunk.start) if len(chunks) > 1 else ""
+            here = cursor is not None and cursor[1] in chunk
+        else:
+            label = self.row_labels[r] if r < len(self.row_labels) else ""
+            here = cursor is not None and cursor[0] == r
+        line.append(label.rjust(self.label_width - 1), _DIM)
+        line.append(">" if here else " ", _BOLD)
+        row = self.rows[r]
+        for c, pos in zip(chunk, positions):
+            line.append(" " * (pos - line.cell_len))
+            x = row[c]
+            style = self._style(x)
+            if cursor is not None and cursor == (r, c):
+                style = style + (_CURSOR_FOCUSED if focused else _CURSOR)
+            line.append(self.cell_text(x, mode).rjust(mode.width), style)
+        return line
 
     def _header(self, chunk: range, positions: list[int], mode: _Mode, cursor) -> Text:
         """Column numbers where they fit, the cursor's column always."""
@@ -392,20 +456,18 @@ class GridModel:
             header.append(ch, styles.get(i, run_style))
         return header
 
-    def _style(self, x, palette) -> Style:
+    def _style(self, x) -> Style:
+        """Hue by sign, strength by size relative to the largest entry."""
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            return Style()
+            return _PLAIN
         x = float(x)
         if not math.isfinite(x):
-            return Style(bold=True, underline=True)
+            return _NONFINITE
         if x == 0 or not self.max_abs:
-            return Style(dim=True)
-        t = abs(x) / self.max_abs
-        return Style(color=_blend(palette[0] if x > 0 else palette[1], t), bold=t >= 0.5)
-
-
-def _is_int_dtype(dtype: str) -> bool:
-    return dtype.startswith(("int", "uint", "long", "short"))
+            return _DIM
+        level = min(9, int(10 * abs(x) / self.max_abs))
+        palette = (UP, DOWN) if self.is_change else (POSITIVE, NEGATIVE)
+        return _shade(palette[0] if x > 0 else palette[1], level)
 
 
 # --- widgets -----------------------------------------------------------------
@@ -731,7 +793,7 @@ class TensorView(Widget, can_focus=True):
         text = Text()
         text.append(f"{indexable(target.expr)}{index} = ", Style(bold=True))
         x = target.grid.model.rows[r][c]
-        text.append(exact_number(x, value.dtype), target.grid.model._style(x, (POSITIVE, NEGATIVE)))
+        text.append(exact_number(x, value.dtype), target.grid.model._style(x))
         if target.change is not None:
             d = target.change.model.rows[r][c]
             # six digits: the difference of two rounded numbers carries noise
