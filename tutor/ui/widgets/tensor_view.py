@@ -587,6 +587,7 @@ class TensorView(Widget, can_focus=True):
         self._cursor: tuple[int, int, int] | None = None  # target, row, col
         self.body = VerticalScroll(id="tensor-view-body", can_focus=False)
         self._exact = Static(id="tensor-view-exact")
+        self._exact_height = 0
         self._pending: tuple[Mapping[str, Value], Mapping[str, Value]] | None = None
 
     def compose(self):
@@ -776,7 +777,13 @@ class TensorView(Widget, can_focus=True):
         t, r, c = self._cursor
         target = self._targets[t]
         self._set_target_cursor(target, (r, c))
-        self._exact.update(self.exact_line())
+        line = self.exact_line()
+        # a new layout only when the line's height changes: most cursor moves
+        # repaint two small regions and nothing else
+        width = self._exact.content_size.width
+        height = len(line.wrap(self.app.console, width)) if width else 0
+        self._exact.update(line, layout=height != self._exact_height or not width)
+        self._exact_height = height
         self._exact.add_class("-visible")
 
     def exact_line(self) -> Text:
