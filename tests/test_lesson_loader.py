@@ -216,6 +216,14 @@ def test_plot_label_must_be_ascii(tmp_path):
     assert "ASCII" in error.message
 
 
+def test_plot_title_must_be_ascii(tmp_path):
+    plot = '\n\n[steps.plot]\nseries = ["[1.0, 2.0]"]\ntitle = { en = "loss", pt = "perda média" }'
+    text = GOOD.replace('show = ["z"]', 'show = ["z"]' + plot)
+    error = only_error(write(tmp_path, text))
+    assert error.line == line_of(text, "perda média")
+    assert "'title' (pt) must be ASCII" in error.message
+
+
 def test_several_problems_are_all_reported(tmp_path):
     text = GOOD.replace('show = ["z"]', 'show = ["zz"]').replace("order = 1", "order = 1\ncolour = 2")
     _, errors = parse_lesson(write(tmp_path, text))

@@ -477,6 +477,9 @@ class _Checker:
             return None
         self.keys(raw, self.PLOT_KEYS, where, "the plot")
         title = self.text(raw, "title", where, required=False)
+        for lang, words in (title or {}).items():
+            if not words.isascii():
+                self.error(where + ("title",), f"plot 'title' ({lang}) must be ASCII (wide characters misalign plots)")
         exprs = {}
         for key in ("function", "tangent_at", "points", "paths"):
             if key in raw:
