@@ -344,3 +344,63 @@ async def test_stopping_the_server_ends_the_class_in_order(keys, tmp_path):
             assert not Path(f"/proc/{pid}").exists(), f"process {pid} outlived the class"
     finally:
         server.stop(signal.SIGKILL)
+
+
+LIMITS_LESSON = '''
+id = "limits"
+order = 1
+title = { en = "Limits", pt = "Limites" }
+
+[[steps]]
+id = "start"
+title = { en = "Start here", pt = "Comece aqui" }
+text = { en = "Nothing yet.", pt = "Nada ainda." }
+
+[[steps]]
+id = "hog"
+title = { en = "A huge tensor", pt = "Um tensor enorme" }
+text = { en = "Four gigabytes.", pt = "Quatro gigabytes." }
+code = """
+big = torch.ones(1024, 1024, 1024)
+"""
+
+[[steps]]
+id = "spin"
+title = { en = "A long loop", pt = "Um laço longo" }
+text = { en = "Forever.", pt = "Para sempre." }
+code = """
+total = 0
+for i in range(10 ** 10):
+    total += i
+"""
+'''
+
+
+@needs_ssh
+async def test_memory_and_cpu_limits_stop_a_runaway_session_politely(tmp_path):
+    """--session-memory turns a 4 GB tensor into an error on the step (the
+    machine never sees it); --session-cpu ends a session that computes
+    forever, and the learner is told why."""
+    lessons = tmp_path / "lessons"
+    lessons.mkdir()
+    (lessons / "01-limits.toml").write_text(LIMITS_LESSON)
+    server = Server(tmp_path / "data", "--open", "--lang", "en", "--lessons", str(lessons),
+                    "--session-memory", "512", "--session-cpu", "3").start()
+    learner = Learner(server.port, "dan", None)
+    try:
+        await learner.connect()
+        await learner.wait_for(r"learner: dan")
+        mark = await learner.press("\r")
+        await learner.wait_for(r"step 1/3", mark)
+        mark = await learner.press("n")
+        await learner.wait_for(r"step 2/3", mark)
+        await learner.wait_for(r"DefaultCPUAllocator: can't allocate|MemoryError", mark, timeout=60)
+        assert "tutor dan" in server.session_pids()           # the session lives on
+        mark = await learner.press("n")
+        await learner.wait_for(r"Your session used up its computing time \(3 s of CPU\)\. Progress saved",
+                               mark, timeout=60)
+        await asyncio.wait_for(learner.proc.wait_closed(), 15)
+        server.wait_console("- dan left (CPU allowance spent")
+    finally:
+        await learner.close()
+        server.stop()

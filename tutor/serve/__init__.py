@@ -157,7 +157,7 @@ def main(args) -> int:
         keys=keys, keys_path=args.authorized_keys,
         max_sessions=args.max_sessions or default_max_sessions(),
         idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),
-        host_key_path=host_key_path)
+        host_key_path=host_key_path, session_cpu=args.session_cpu)
     try:
         return asyncio.run(classroom.serve())
     finally:

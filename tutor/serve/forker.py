@@ -64,14 +64,49 @@ def warm_up(config: dict) -> Warm:
     from tutor.lesson import load_lessons
 
     lessons = load_lessons(config.get("lessons"))
+    import textual.drivers.linux_driver  # noqa: F401  (the driver every session uses)
+
     import tutor.progress  # noqa: F401
     import tutor.runner  # noqa: F401
-    import tutor.ui.app  # noqa: F401  (textual, the widgets, plotext)
     from tutor.serve import session  # noqa: F401
 
+    rehearse()
     gc.collect()
     gc.freeze()
     return Warm(lessons=lessons, config=config)
+
+
+def rehearse() -> None:
+    """Run the app once, headless, through the menu and a lesson's first steps.
+
+    Textual, Rich and the app import a hundred modules lazily (Markdown,
+    Pygments, the lesson screen, the xterm parser...) and fill caches on
+    first use; done here, all of that is shared by every session instead of
+    being built again in each (about 7 MB a session). It walks the built-in
+    chapter, never a teacher's --lessons, whose code could be slow or huge.
+    A failure only costs memory, so it is reported and the server goes on.
+    """
+    import asyncio
+
+    from tutor.lesson import load_lessons
+    from tutor.ui.app import make_app
+
+    async def walk(pilot) -> None:
+        app = pilot.app
+        await pilot.pause()
+        for key in ("enter", "n", "n", "p"):
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        app.exit()
+
+    try:
+        lessons = load_lessons(None)[:1]
+        app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
+        asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
+    except Exception as exc:  # noqa: BLE001 - an optimisation failing must not stop the class
+        print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
+              "sessions will use more memory", file=sys.stderr, flush=True)
 
 
 def thread_count() -> int:

@@ -30,6 +30,7 @@ import asyncssh
 from . import protocol
 from .keys import AuthorizedKey
 from .names import sanitize_learner
+from .session import EXIT_CPU_SPENT
 from .strings import say
 
 GRACE_SECONDS = 5.0
@@ -391,6 +392,9 @@ class Session:
             why = say("why_idle", console)
         elif self.reason == "disconnected":
             message, why = None, say("why_disconnected", console)
+        elif self.exit_code == EXIT_CPU_SPENT:
+            message = say("cpu_spent", lang, seconds=self.classroom.session_cpu)
+            why = say("why_cpu", console)
         elif self.exit_code in (0, None):
             message, why = say("goodbye", lang, learner=learner), say("why_quit", console)
         else:
@@ -450,7 +454,7 @@ class ClassroomSSHServer(asyncssh.SSHServer):
 class Classroom:
     def __init__(self, *, forker: ForkerHandle, host_key, host: str, port: int, lang: str,
                  keys: list[AuthorizedKey] | None, keys_path: str | None, max_sessions: int,
-                 idle_timeout: float, fingerprint: str, host_key_path: Path):
+                 idle_timeout: float, fingerprint: str, host_key_path: Path, session_cpu: int = 0):
         self.forker = forker
         self.host_key = host_key
         self.host, self.port = host, port
@@ -459,6 +463,7 @@ class Classroom:
         self.keys_path = keys_path
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
+        self.session_cpu = session_cpu
         self.fingerprint = fingerprint
         self.host_key_path = host_key_path
         self.sessions: set[Session] = set()

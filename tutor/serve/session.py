@@ -24,6 +24,8 @@ from . import protocol
 from .limits import apply_session_limits
 
 EXIT_CRASH = 70
+EXIT_CPU_SPENT = 75   # the server tells the learner their CPU allowance ran out
+EXIT_GRACE_SECONDS = 3.0
 _RESET_SIGNALS = ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2",
                   "SIGXCPU", "SIGALRM", "SIGWINCH", "SIGTSTP", "SIGCONT", "SIGTTIN", "SIGTTOU")
 
@@ -146,7 +148,29 @@ async def _run(app) -> int:
     """Run the app; SIGTERM, SIGHUP (the learner hung up) and SIGXCPU (CPU
     allowance spent) each make it exit the normal way, saving progress."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU):
-        loop.add_signal_handler(sig, app.exit)
+    cpu_spent = []
+
+    def leave(code: int) -> None:
+        if code == EXIT_CPU_SPENT:
+            cpu_spent.append(True)
+        app.exit()
+        # A lesson's code stuck in a worker thread keeps the app from
+        # finishing; progress is saved at every step, so end it anyway.
+        loop.call_later(EXIT_GRACE_SECONDS, _flush_and_exit, code)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, leave, 0)
+    loop.add_signal_handler(signal.SIGXCPU, leave, EXIT_CPU_SPENT)
     await app.run_async()
-    return app.return_code or 0
+    return EXIT_CPU_SPENT if cpu_spent else (app.return_code or 0)
+
+
+def _flush_and_exit(code: int) -> None:
+    try:
+        # What Textual would undo on a clean exit: mouse reports, bracketed
+        # paste, the alternate screen, the hidden cursor.
+        sys.stdout.write("\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
+                         "\x1b[?2004l\x1b[?1049l\x1b[?25h")
+        sys.stdout.flush()
+    finally:
+        os._exit(code)

@@ -47,6 +47,10 @@ STRINGS = Catalog({
         "en": "Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to go on.",
         "pt": "Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de novo para continuar.",
     },
+    "cpu_spent": {
+        "en": "Your session used up its computing time ({seconds} s of CPU). Progress saved: connect again to go on.",
+        "pt": "Sua sessão esgotou seu tempo de processamento ({seconds} s de CPU). Progresso salvo: conecte-se de novo para continuar.",
+    },
     # ---- to the teacher, on the server's console
     "console_ready": {
         "en": "Classroom open on {host}:{port} (seats: {seats}; {who}).",
@@ -97,6 +101,7 @@ STRINGS = Catalog({
     "why_idle": {"en": "idle", "pt": "inativo"},
     "why_disconnected": {"en": "disconnected", "pt": "desconectou"},
     "why_class_over": {"en": "class over", "pt": "fim da aula"},
+    "why_cpu": {"en": "CPU allowance spent", "pt": "tempo de CPU esgotado"},
     "why_signal": {"en": "signal {n}", "pt": "sinal {n}"},
     "why_exit": {"en": "exit code {n}", "pt": "código de saída {n}"},
     "why_command": {"en": "asked to run a command", "pt": "pediu para executar um comando"},

@@ -1,0 +1,208 @@
+"""How many learners one classroom server holds, and how it feels to them.
+
+Starts `python -m tutor serve --open` on a free loopback port, then connects
+simulated learners (asyncssh clients with 80x24 PTYs) in steps of
+N = 10, 50, 100, 200. Each learner opens the first lesson and walks it
+forward and back (`n` / `p`), waiting a random think time between keys.
+For each N it prints:
+
+- the server's total memory: PSS summed over the server, the pre-fork
+  process and every session (PSS splits shared pages fairly, so the sum is
+  what the machine really spends);
+- memory per extra session: (total - total with no learners) / N;
+- key-to-frame latency: from a key leaving the learner to the frame with
+  the new "step k/m" arriving, median and p95 over every key in the window.
+
+It also measures one `python -m tutor` started fresh on a PTY, to show what
+the pre-fork process saves per learner.
+
+    python benchmarks/bench_serve.py                 # the full table (~5 min)
+    python benchmarks/bench_serve.py --sizes 10 50   # a quicker look
+
+Targets (2 cores, 24 GB): 200 learners, <= 40 MB per session, p95 < 250 ms
+at 100 learners. The load generator shares the machine's two cores with the
+server; its own CPU use is part of what is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
+
+from serve_helpers import Learner, Server  # noqa: E402
+
+from tutor.serve.limits import pss_kb, tree_pids, tree_pss_kb  # noqa: E402
+
+STEP = re.compile(r"step (\d+)/(\d+)")
+
+
+class Walker:
+    """One simulated learner: opens lesson 1, then steps n/p with think time."""
+
+    def __init__(self, port: int, name: str, rng: random.Random, think: tuple[float, float]):
+        self.learner = Learner(port, name, None)
+        self.name = name
+        self.rng = rng
+        self.think = think
+        self.latencies: list[float] = []
+        self.recording = False
+        self.errors = 0
+        self.step, self.total = 1, 1
+        self.forward = True
+
+    async def start(self) -> None:
+        await self.learner.connect(timeout=120)
+        await self.learner.wait_for(rf"learner: {self.name}", timeout=120)
+        mark = await self.learner.press("\r")
+        await self.learner.wait_for(r"step 1/\d+", mark, timeout=120)
+        found = STEP.findall(self.learner.text(mark))
+        self.total = int(found[-1][1])
+
+    async def walk(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
+                return
+            except asyncio.TimeoutError:
+                pass
+            if self.step >= self.total:
+                self.forward = False
+            elif self.step <= 1:
+                self.forward = True
+            target = self.step + (1 if self.forward else -1)
+            mark = await self.learner.press("n" if self.forward else "p")
+            try:
+                seconds = await self.learner.wait_for(rf"step {target}/{self.total}", mark, timeout=30)
+            except AssertionError:
+                self.errors += 1
+                continue
+            self.step = target
+            if self.recording:
+                self.latencies.append(seconds)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def fresh_process_pss_mb(data_dir: Path) -> float:
+    """PSS of `python -m tutor` started on its own PTY, once its menu is up
+    and torch has loaded in the background (what a spawned session costs)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, TERM="xterm-256color", TUTOR_DATA_DIR=str(data_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "tutor", "--lang", "en"], cwd=REPO, env=env,
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    os.set_blocking(master, False)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and b"Lesson" not in seen:
+        try:
+            seen += os.read(master, 65536)
+        except BlockingIOError:
+            time.sleep(0.05)
+        except OSError:
+            break
+    # torch and the first optimizer load in a background worker after the
+    # menu: wait until the process stops growing.
+    value, steady_since = 0.0, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - steady_since < 3:
+        time.sleep(0.5)
+        try:
+            os.read(master, 65536)
+        except OSError:
+            pass
+        now = pss_kb(proc.pid) / 1024
+        if now > value + 1:
+            value, steady_since = now, time.monotonic()
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    os.close(master)
+    return value
+
+
+async def run(sizes: list[int], window: float, think: tuple[float, float], seed: int) -> None:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        spawned = fresh_process_pss_mb(Path(tmp) / "fresh")
+        server = Server(data, "--open", "--lang", "en", "--max-sessions", str(max(sizes) + 5),
+                        "--idle-timeout", "0").start()
+        try:
+            await asyncio.sleep(1)
+            base_kb = tree_pss_kb(server.proc.pid)
+            server_kb, forker_kb = pss_kb(server.proc.pid), pss_kb(server.forker_pid)
+            print(f"no learners: server {server_kb / 1024:.0f} MB + pre-fork process "
+                  f"{forker_kb / 1024:.0f} MB = {base_kb / 1024:.0f} MB (PSS)")
+            print(f"a fresh `python -m tutor` on a PTY: {spawned:.0f} MB (PSS)\n")
+            print(f"{'learners':>8} {'total MB':>9} {'MB/session':>10} {'keys':>6} "
+                  f"{'median ms':>9} {'p95 ms':>7} {'max ms':>7} {'errors':>6}")
+            walkers: list[Walker] = []
+            stop = asyncio.Event()
+            tasks: list[asyncio.Task] = []
+            for size in sizes:
+                new = [Walker(server.port, f"l{i:03d}", random.Random(rng.random()), think)
+                       for i in range(len(walkers), size)]
+                for start in range(0, len(new), 10):  # connect in waves of ten
+                    await asyncio.gather(*(w.start() for w in new[start:start + 10]))
+                walkers.extend(new)
+                tasks.extend(asyncio.create_task(w.walk(stop)) for w in new)
+                await asyncio.sleep(think[1])          # every walker has pressed a key at least once
+                for w in walkers:
+                    w.latencies.clear()
+                    w.recording = True
+                await asyncio.sleep(window)
+                for w in walkers:
+                    w.recording = False
+                total_kb = tree_pss_kb(server.proc.pid)
+                sessions = len(tree_pids(server.forker_pid)) - 1
+                keys = [x for w in walkers for x in w.latencies]
+                errors = sum(w.errors for w in walkers)
+                per = (total_kb - base_kb) / 1024 / max(1, sessions)
+                if keys:
+                    print(f"{size:>8} {total_kb / 1024:>9.0f} {per:>10.1f} {len(keys):>6} "
+                          f"{statistics.median(keys) * 1000:>9.0f} {percentile(keys, 0.95) * 1000:>7.0f} "
+                          f"{max(keys) * 1000:>7.0f} {errors:>6}", flush=True)
+                else:
+                    print(f"{size:>8} {total_kb / 1024:>9.0f} {per:>10.1f} {0:>6}", flush=True)
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(w.learner.close() for w in walkers), return_exceptions=True)
+        finally:
+            server.stop()
+    print(f"\nthink time {think[0]:g}-{think[1]:g} s between keys; {window:g} s measured per row; "
+          f"{os.cpu_count()} CPUs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200])
+    parser.add_argument("--window", type=float, default=30.0, help="seconds measured per size")
+    parser.add_argument("--think", type=float, nargs=2, default=[3.0, 9.0], metavar=("MIN", "MAX"),
+                        help="seconds a learner reads before the next key (uniform)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    asyncio.run(run(sorted(args.sizes), args.window, tuple(args.think), args.seed))
+
+
+if __name__ == "__main__":
+    main()
