@@ -571,3 +571,19 @@ async def test_a_failing_step_shows_its_error(store, tmp_path):
         text = screen_text(app)
         assert "The code raised an error" in text
         assert "ZeroDivisionError" in text
+
+
+async def test_focus_comes_back_after_a_too_small_window(store):
+    app = build(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down")
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.focused is not None and app.screen.focused.id == "lessons"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == LESSONS[1].id

@@ -13,6 +13,7 @@ from tutor import _start_time  # noqa: F401  (first: start-up is measured from h
 
 import os
 import sys
+import threading
 from time import perf_counter_ns
 
 from textual import work
@@ -62,6 +63,9 @@ class TutorApp(App):
         self.start_lesson = start_lesson
         self.lessons_dir = lessons_dir
         self.torch_ready = False
+        # Set once the background import is over: step workers wait for it,
+        # so torch is never imported by two threads at once (that can hang).
+        self.torch_event = threading.Event()
         self.torch_error: str | None = None
         self.runs: dict[str, object] = {}  # lesson id -> RunHolder
         self.title = t("app_title", lang)
@@ -101,13 +105,16 @@ class TutorApp(App):
             load_torch(warm=True)
             import tutor.ui.screens.lesson  # noqa: F401
         except Exception as exc:  # reported in the app, never a traceback
+            self.torch_event.set()
             self.post_message(TorchReady(f"{type(exc).__name__}: {exc}"))
             return
+        self.torch_event.set()
         self.post_message(TorchReady())
 
     def on_torch_ready(self, message: TorchReady) -> None:
         self.torch_ready = True
         self.torch_error = message.error
+        self.torch_event.set()
         for screen in self.screen_stack:
             loaded = getattr(screen, "torch_loaded", None)
             if loaded is not None:
@@ -185,6 +192,7 @@ def run_app(args) -> int:
     except Exception as exc:
         print(t("err_store", lang, error=exc), file=sys.stderr)
         return 2
+    follow_terminal_size()
     app = make_app(lessons=lessons, lang=lang, seed=getattr(args, "seed", 0) or 0, learner=learner,
                    store=store, start_lesson=start, lessons_dir=getattr(args, "lessons", None))
     try:
@@ -194,6 +202,18 @@ def run_app(args) -> int:
         if close is not None:
             close()
     return app.return_code or 0
+
+
+def follow_terminal_size(environ=os.environ) -> None:
+    """Drop COLUMNS and LINES from the environment.
+
+    Textual asks `shutil.get_terminal_size()` for the size on every resize,
+    and that prefers these variables over the terminal itself: when a shell
+    or a test runner exported them, the app would stay at that size forever
+    and never notice a window growing or shrinking.
+    """
+    environ.pop("COLUMNS", None)
+    environ.pop("LINES", None)
 
 
 def open_store(data_dir, learner: str):

@@ -162,6 +162,10 @@ STRINGS = Catalog(
             "en": "a or Enter: answer · h: hint · n: go on anyway",
             "pt": "a ou Enter: responder · h: dica · n: seguir mesmo assim",
         },
+        "q_typing": {
+            "en": "typing: Enter checks · Esc leaves the box",
+            "pt": "digitando: Enter confere · Esc sai da caixa",
+        },
         "q_placeholder": {
             "en": "your answer, then Enter (Esc leaves)",
             "pt": "sua resposta e Enter (Esc sai)",

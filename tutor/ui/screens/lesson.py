@@ -17,6 +17,7 @@ from rich.console import Group
 from rich.markdown import Markdown
 from rich.text import Text
 from textual import on
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
@@ -26,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
 from tutor.i18n import pick
+from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.layer_diagram import LayerDiagram
@@ -80,7 +82,7 @@ def format_loss(loss: float) -> str:
     return f"{loss:.4g}"
 
 
-class LessonScreen(Screen):
+class LessonScreen(KeepsFocus, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
 
     @classmethod
@@ -134,7 +136,7 @@ class LessonScreen(Screen):
                 yield code
             with Container(id="side"):
                 with Vertical(id="middle"):
-                    question = QuestionPanel(id="question", classes="pane")
+                    question = QuestionPanel(t("q_how", lang), t("q_typing", lang), id="question", classes="pane")
                     question.border_title = t("pane_question", lang)
                     yield question
                     with Vertical(id="notice"):
@@ -179,8 +181,13 @@ class LessonScreen(Screen):
         self._set_notice()
         self.refresh_bindings()
         holder = self.holder
+        torch_event = getattr(self.app, "torch_event", None)
 
         def work() -> None:
+            worker = get_current_worker()
+            while torch_event is not None and not torch_event.wait(0.1):
+                if worker.is_cancelled or token != self._token:
+                    return
             with holder.lock:
                 run = holder.run
                 if params:
@@ -344,7 +351,6 @@ class LessonScreen(Screen):
         used = int(getattr(record, "hints", 0) or 0) if record is not None else 0
         self._hints_used.setdefault(self.index, min(used, len(question.hints)))
         note = Text(t("q_done_before", lang) if before else t("q_predict", lang), style="italic")
-        note.append("\n" + t("q_how", lang), style="dim")
         panel = self.query_one("#question", QuestionPanel)
         panel.ask(pick(question.prompt, lang), options, t("q_options", lang), t("q_placeholder", lang), note)
         self._show_hints()

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tutor.i18n import pick
+from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.too_small import TooSmall
@@ -29,7 +30,7 @@ class LessonTable(DataTable):
         return [Binding("enter", "select_cursor", t("key_open", lang), key_display="Enter")]
 
 
-class MenuScreen(Screen):
+class MenuScreen(KeepsFocus, Screen):
     """Up/Down choose, Enter opens. The cursor starts on the lesson the
     learner was last in, so resuming is one key."""
 

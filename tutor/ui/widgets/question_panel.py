@@ -53,8 +53,29 @@ class QuestionPanel(VerticalScroll):
         yield Static(id="q-prompt")
         yield Static(id="q-options")
         yield AnswerInput(id="q-input", max_length=200, compact=True)
+        yield Static(id="q-keys")
         yield Static(id="q-feedback")
         yield Static(id="q-hints")
+
+    def __init__(self, keys_idle: str = "", keys_typing: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._keys = (keys_idle, keys_typing)
+
+    def on_mount(self) -> None:
+        self._show_keys(False)
+
+    def _show_keys(self, typing: bool) -> None:
+        """The keys that work right now: the line changes when the box takes
+        or leaves the focus, so the learner sees whether `n` types a letter
+        or goes to the next step."""
+        self.query_one("#q-keys", Static).update(Text(self._keys[typing], style="dim"))
+
+    def on_descendant_focus(self, event) -> None:
+        self._show_keys(isinstance(event.widget, AnswerInput))
+
+    def on_descendant_blur(self, event) -> None:
+        if isinstance(event.widget, AnswerInput):
+            self._show_keys(False)
 
     def ask(self, prompt: str, options: list[tuple[str, str]], options_title: str,
             placeholder: str, note: RenderableType) -> None:
@@ -87,7 +108,10 @@ class QuestionPanel(VerticalScroll):
         hints.display = bool(getattr(renderable, "plain", True))
 
     def focus_answer(self) -> None:
-        self.query_one("#q-input", AnswerInput).focus()
+        """Focus the box now, not after a refresh (`Widget.focus` defers):
+        letters typed right after the key that opened the box belong to
+        the answer, even when they arrive in the same burst."""
+        self.screen.set_focus(self.query_one("#q-input", AnswerInput))
 
     @property
     def answer_box(self) -> AnswerInput:

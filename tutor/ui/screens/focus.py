@@ -1,0 +1,31 @@
+"""Keep the keyboard focus across a too-small window.
+
+Below 80x24 a screen hides its panes behind the "make the window bigger"
+message, and Textual drops the focus of hidden widgets. Without this, a
+learner who shrinks and regrows the window finds no widget focused: Enter
+opens nothing and arrows scroll nothing. Screens mix this in to give the
+focus back to the widget that had it.
+"""
+
+from __future__ import annotations
+
+from textual import events
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class KeepsFocus:
+    _focus_before_small = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        if small:
+            if self._focus_before_small is None:
+                self._focus_before_small = self.focused  # type: ignore[attr-defined]
+        elif self._focus_before_small is not None:
+            widget, self._focus_before_small = self._focus_before_small, None
+            self.call_after_refresh(self._give_focus_back, widget)  # type: ignore[attr-defined]
+
+    def _give_focus_back(self, widget) -> None:
+        if self.focused is None and widget.is_attached:  # type: ignore[attr-defined]
+            self.set_focus(widget)  # type: ignore[attr-defined]
