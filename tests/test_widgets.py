@@ -266,6 +266,8 @@ def test_heat_cells_read_without_colour():
     assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+0", "??"]
     change = GridModel(values, is_change=True)
     assert change.cell_text(0.0, heat) == "."
+    # a cursor move repaints the column numbers and the cursor's row, not the grid
+    assert GridModel(W).cursor_lines(36, 2, 5) == {0, 3}
     # a vector wraps over lines, its numbers kept, when a row would not fit
     vec = GridModel(TensorValue((8,), "float64", [0.125 * i for i in range(8)]))
     mode, chunks, _ = vec.fit(36)

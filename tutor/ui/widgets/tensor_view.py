@@ -353,6 +353,20 @@ class GridModel:
         """Column numbers above a matrix; a vector's lines say where they start."""
         return 1 if self.ncols > 1 and not self.is_vector else 0
 
+    def cursor_lines(self, width: int, r: int, c: int) -> set[int]:
+        """Every line that shows the cursor at (r, c): its row in each column
+        block (the `>` marker) and the column numbers above them."""
+        _, chunks, _ = self.fit(width)
+        per_block = self.nrows + self.header_lines
+        if self.is_vector:
+            return {self.cursor_line(width, r, c)}
+        out: set[int] = set()
+        for k in range(len(chunks)):
+            if self.header_lines:
+                out.add(k * per_block)
+            out.add(k * per_block + self.header_lines + r)
+        return out
+
     def cursor_line(self, width: int, r: int, c: int) -> int:
         """Which line of the grid shows entry (r, c) at this width."""
         _, chunks, _ = self.fit(width)
@@ -496,6 +510,24 @@ class TensorGrid(Widget):
         lines = self.model.render(self.content_size.width, self.cursor, self.focused)
         return Text("\n", no_wrap=True).join(lines)
 
+    def set_cursor(self, cell: tuple[int, int] | None, focused: bool) -> None:
+        """Move the highlight, repainting only the lines it leaves and enters
+        (and the column numbers): a cursor key sends a few hundred bytes
+        over SSH instead of the whole coloured grid."""
+        old, old_focused = self.cursor, self.focused
+        self.cursor, self.focused = cell, focused
+        if (old, old_focused) == (cell, focused):
+            return
+        width = self.content_size.width
+        if not width or not self.is_mounted:
+            self.refresh()
+            return
+        lines: set[int] = set()
+        for c in (old, cell):
+            if c is not None:
+                lines |= self.model.cursor_lines(width, *c)
+        self.refresh(*(Region(0, y, self.size.width, 1) for y in sorted(lines)))
+
 
 class _Target:
     """A tensor the cursor can visit: its value grid and, if any, its change grid."""
@@ -524,9 +556,6 @@ class TensorView(Widget, can_focus=True):
     TensorView {
         layout: vertical;
         height: 1fr;
-    }
-    TensorView:focus {
-        background-tint: $foreground 4%;
     }
     TensorView > #tensor-view-body {
         height: 1fr;
@@ -765,9 +794,7 @@ class TensorView(Widget, can_focus=True):
     def _set_target_cursor(self, target: _Target, cell: tuple[int, int] | None) -> None:
         for grid in (target.grid, target.change):
             if grid is not None:
-                grid.cursor = cell
-                grid.focused = self.has_focus
-                grid.refresh()
+                grid.set_cursor(cell, self.has_focus)
 
     def _paint_cursor(self) -> None:
         """Highlight the entry under the cursor and write its exact value."""
