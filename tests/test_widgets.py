@@ -495,3 +495,15 @@ async def test_odd_tensors_render_without_error():
         assert "big[1, 0] = +1.0" in pane_text(app, view)
         await pilot.press("end")
         assert "first 64x64 of 100x100 shown" in pane_text(app, view)
+
+
+async def test_quick_successive_steps_leave_only_the_last_one_on_screen():
+    view = TensorView()
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for i in range(5):  # a learner holding `n`: no pause between the steps
+            view.show({f"step{i}": NumberValue(i), "w": W}, {})
+        view.show({"final": NumberValue(42)}, {})
+        await pilot.pause()
+        assert pane_text(app, view) == "final +42"
+        assert view.cursor is None
