@@ -507,3 +507,20 @@ async def test_quick_successive_steps_leave_only_the_last_one_on_screen():
         await pilot.pause()
         assert pane_text(app, view) == "final +42"
         assert view.cursor is None
+
+
+async def test_whole_number_changes_stay_whole_and_brackets_are_text():
+    view = TensorView(empty_text="[b]nothing[/b] here")
+    app = OneWidget(view)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view.show({}, {})
+        await pilot.pause()
+        assert "[b]nothing[/b] here" in pane_text(app, view)  # text, never markup
+        view.show(
+            {"counts": TensorValue((3,), "int64", [3, 1, 2]), "tag": TextValue("[red]x[/red]")},
+            {"counts": TensorValue((3,), "int64", [1, 1, 5]), "tag": TextValue("[red]x[/red]")},
+        )
+        await pilot.pause()
+        text = pane_text(app, view)
+        assert "+2 . -3" in text.replace("  ", " ")
+        assert "[red]x[/red]" in text

@@ -259,7 +259,7 @@ class GridModel:
             return "T" if x else "F"
         if not self.numeric:
             if isinstance(x, int):
-                return f"{x:+d}" if x else "0"
+                return f"{x:+d}" if x else ("." if self.is_change else "0")
             return str(x)  # complex numbers and anything else, as Python writes them
         x = float(x)
         if not math.isfinite(x):
@@ -487,6 +487,18 @@ class GridModel:
 # --- widgets -----------------------------------------------------------------
 
 
+def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
+    """A difference keeps its tensor's kind: whole numbers stay whole
+    (`minus` works in floats), True - False is +1."""
+    if dtype.startswith(("float", "bfloat", "complex")):
+        return TensorValue(delta.shape, dtype, delta.data)
+
+    def whole(item):
+        return [whole(x) for x in item] if isinstance(item, list) else int(item)
+
+    return TensorValue(delta.shape, "int64", whole(delta.data))
+
+
 class TensorGrid(Widget):
     """One tensor's entries as a grid that fits the pane's width."""
 
@@ -621,7 +633,7 @@ class TensorView(Widget, can_focus=True):
 
     def compose(self):
         with self.body:
-            yield Static(self.empty_text, classes="tensor-view--empty")
+            yield Static(Text(self.empty_text), classes="tensor-view--empty")
         yield self._exact
 
     def on_mount(self) -> None:
@@ -643,7 +655,7 @@ class TensorView(Widget, can_focus=True):
         for expr, value in values.items():
             widgets.extend(self._blocks(expr, value, previous.get(expr)))
         if not widgets:
-            widgets.append(Static(self.empty_text, classes="tensor-view--empty"))
+            widgets.append(Static(Text(self.empty_text), classes="tensor-view--empty"))
         widgets[0].add_class("-first")
         with self.app.batch_update():
             self.body.remove_children()
@@ -672,7 +684,7 @@ class TensorView(Widget, can_focus=True):
             meta.append(" requires_grad", Style(italic=True))
         out: list[Widget] = [Static(meta, classes="tensor-view--meta")]
         if value.numel == 0:
-            out.append(Static(STRINGS.get("empty_tensor", self.lang), classes="tensor-view--note"))
+            out.append(Static(Text(STRINGS.get("empty_tensor", self.lang)), classes="tensor-view--note"))
             return out
         model = GridModel(value)
         grid = TensorGrid(model)
@@ -683,25 +695,23 @@ class TensorView(Widget, can_focus=True):
             if before.shape != value.shape:
                 old = shape_text(before, self.lang)
                 out.append(
-                    Static(STRINGS.get("shape_changed", self.lang, old=old), classes="tensor-view--note")
+                    Static(Text(STRINGS.get("shape_changed", self.lang, old=old)), classes="tensor-view--note")
                 )
             elif before.data == value.data:
-                out.append(Static(STRINGS.get("unchanged", self.lang), classes="tensor-view--note"))
+                out.append(Static(Text(STRINGS.get("unchanged", self.lang)), classes="tensor-view--note"))
             else:
                 delta = value.minus(before)
                 if delta is not None:
                     out.append(
-                        Static(STRINGS.get("change_title", self.lang), classes="tensor-view--change-title")
+                        Static(Text(STRINGS.get("change_title", self.lang)), classes="tensor-view--change-title")
                     )
-                    change_model = GridModel(
-                        TensorValue(delta.shape, value.dtype, delta.data), is_change=True
-                    )
+                    change_model = GridModel(_as_change(value.dtype, delta), is_change=True)
                     change_grid = TensorGrid(change_model, classes="-change")
                     out.append(change_grid)
                     out.append(TensorLegend(change_model, extra=STRINGS.get("change_legend", self.lang)))
         elif before is not None:
             out.append(
-                Static(STRINGS.get("was", self.lang, old=self._plain(before)), classes="tensor-view--note")
+                Static(Text(STRINGS.get("was", self.lang, old=self._plain(before))), classes="tensor-view--note")
             )
         self._targets.append(_Target(expr, grid, change_grid))
         return out
