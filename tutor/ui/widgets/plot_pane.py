@@ -191,7 +191,7 @@ class PlotPane(Widget):
         self._legend = Static(id="plot-pane-legend")
         self._summary = Static(id="plot-pane-summary")
         self._spark = Sparkline([], id="plot-pane-spark")
-        self._empty = Static(self.empty_text, id="plot-pane-empty")
+        self._empty = Static(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
         self.set_class(True, "-empty")
 
@@ -252,7 +252,7 @@ class PlotPane(Widget):
         has_points = any(fx for _, fx, _, _ in series)
         if plot is None or not has_points:
             self._empty.update(
-                self.empty_text if plot is None else STRINGS.get("no_data", self.lang)
+                Text(self.empty_text if plot is None else STRINGS.get("no_data", self.lang))
             )
             self.set_class(True, "-empty")
             self.set_class(False, "-compact")
