@@ -69,6 +69,10 @@ class TutorApp(App):
         self.torch_error: str | None = None
         self.runs: dict[str, object] = {}  # lesson id -> RunHolder
         self.title = t("app_title", lang)
+        # The terminal's own colours (ANSI theme): readable on dark and light
+        # terminals alike, and about a quarter fewer bytes per redraw than
+        # explicit 256-colour backgrounds, which matters over SSH.
+        self.theme = "ansi-dark"
         self.first_paint_ns: int | None = None
 
     # ------------------------------------------------------------ start-up

@@ -108,6 +108,7 @@ STRINGS = Catalog(
         "pane_plot": {"en": "Plot", "pt": "Gráfico"},
         "pane_diagram": {"en": "Backpropagation", "pt": "Retropropagação"},
         "pane_question": {"en": "Question", "pt": "Pergunta"},
+        "more_below": {"en": "more: Down", "pt": "mais: Baixo"},
         "step_of": {"en": "step {n}/{m}", "pt": "passo {n}/{m}"},
         "loss": {"en": "loss {loss}", "pt": "perda {loss}"},
         "running": {"en": "running...", "pt": "executando..."},

@@ -35,11 +35,13 @@ from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
 from tutor.ui.widgets.status_line import StatusLine
 from tutor.ui.widgets.tensor_view import TensorView
+from tutor.ui.widgets.text_pane import TextPane
 from tutor.ui.widgets.too_small import TooSmall
 
 ANIMATION_FRAMES = 24  # the training curve grows in this many redraws
 ANIMATION_INTERVAL = 1 / 12  # seconds between two of them (~2 s in all)
 NOTE_SECONDS = 4
+BUSY_DELAY = 0.25  # seconds before the status line says "running..."
 
 
 @dataclass
@@ -120,6 +122,9 @@ class LessonScreen(KeepsFocus, Screen):
         self._reveal = 0
         self._note = ""
         self._note_timer = None
+        self._footer_question = False
+        self._busy_shown = False  # "running..." appears only for slow steps
+        self._busy_timer = None
 
     # ------------------------------------------------------------ layout
 
@@ -128,12 +133,9 @@ class LessonScreen(KeepsFocus, Screen):
         yield StatusLine(id="status")
         with Container(id="body"):
             with Vertical(id="left"):
-                with VerticalScroll(id="explain-pane", classes="pane") as pane:
-                    pane.border_title = t("pane_explanation", lang)
+                with TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane"):
                     yield Static(id="explain")
-                code = CodeView(t("no_code", lang), id="code", classes="pane")
-                code.border_title = t("pane_code", lang)
-                yield code
+                yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang), id="code", classes="pane")
             with Container(id="side"):
                 with Vertical(id="middle"):
                     question = QuestionPanel(t("q_how", lang), t("q_typing", lang), id="question", classes="pane")
@@ -170,6 +172,10 @@ class LessonScreen(KeepsFocus, Screen):
         has run it."""
         moved = index != self.index or self.result is None
         self._note = ""
+        self._busy_shown = False
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+        self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
         self.index = index
         self._token += 1
         token = self._token
@@ -179,7 +185,11 @@ class LessonScreen(KeepsFocus, Screen):
             self._save_position()
         self._update_status()
         self._set_notice()
-        self.refresh_bindings()
+        has_question = self.step.question is not None
+        if has_question != self._footer_question:
+            # the footer redraws whole; only when its keys change (h, a)
+            self._footer_question = has_question
+            self.refresh_bindings()
         holder = self.holder
         torch_event = getattr(self.app, "torch_event", None)
 
@@ -205,6 +215,13 @@ class LessonScreen(KeepsFocus, Screen):
                 self.post_message(StepReady(token, result, dict(run.param_values)))
 
         self.run_worker(work, thread=True, group="run", exit_on_error=False)
+
+    def _show_busy(self) -> None:
+        """Still running after BUSY_DELAY: say so (a fast step never flickers)."""
+        self._busy_timer = None
+        if self.busy:
+            self._busy_shown = True
+            self._update_status()
 
     def on_step_ready(self, message: StepReady) -> None:
         if message.token != self._token:
@@ -236,8 +253,16 @@ class LessonScreen(KeepsFocus, Screen):
         step = self.step
         title = Text(pick(step.title, self.lang), style="bold")
         body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
-        self.query_one("#explain", Static).update(Group(title, Text(""), body))
-        self.query_one("#explain-pane").scroll_home(animate=False)
+        pane = self.query_one("#explain-pane", TextPane)
+        pane.set_body(self.query_one("#explain", Static), Group(title, Text(""), body))
+        # The code is known before it runs: drawing it in the same frame as
+        # the text keeps the left column's layout still when the result
+        # arrives, so the result redraws only the values and the plot.
+        try:
+            code = self.holder.run.code_for(self.index)
+        except Exception:
+            code = self.step.code
+        self.query_one("#code", CodeView).show(code)
 
     def _update_status(self) -> None:
         lang = self.lang
@@ -253,7 +278,7 @@ class LessonScreen(KeepsFocus, Screen):
             t("step_of", lang, n=self.index + 1, m=self.total),
             params,
             loss,
-            t("running", lang) if self.busy else self._note,
+            t("running", lang) if self.busy and self._busy_shown else self._note,
         )
 
     def _set_notice(self, text: str | None = None) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tutor.ui.widgets.text_pane import TextPane
 
-class CodeView(VerticalScroll):
+
+class CodeView(TextPane):
     """A focusable, scrollable pane holding one highlighted Python snippet."""
 
     DEFAULT_CSS = """
@@ -25,8 +26,8 @@ class CodeView(VerticalScroll):
     }
     """
 
-    def __init__(self, empty_text: str = "", **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, empty_text: str = "", title: str = "", more: str = "", **kwargs) -> None:
+        super().__init__(title, more, **kwargs)
         self._empty_text = empty_text
         self._code: str | None = None
 
@@ -44,7 +45,8 @@ class CodeView(VerticalScroll):
         self._code = code
         body = self.query_one("#code-text", Static)
         if code.strip():
-            body.update(
+            self.set_body(
+                body,
                 Syntax(
                     code,
                     "python",
@@ -52,8 +54,7 @@ class CodeView(VerticalScroll):
                     background_color="default",
                     line_numbers=True,
                     word_wrap=True,
-                )
+                ),
             )
         else:
-            body.update(Text(self._empty_text, style="dim"))
-        self.scroll_home(animate=False)
+            self.set_body(body, Text(self._empty_text, style="dim"))
