@@ -376,16 +376,25 @@ for i in range(10 ** 10):
 '''
 
 
+@pytest.fixture(scope="module")
+def open_class(tmp_path_factory):
+    """--open, tight limits, and a lesson that misbehaves on purpose."""
+    folder = tmp_path_factory.mktemp("open")
+    lessons = folder / "lessons"
+    lessons.mkdir()
+    (lessons / "01-limits.toml").write_text(LIMITS_LESSON)
+    server = Server(folder / "data", "--open", "--lang", "en", "--lessons", str(lessons),
+                    "--session-memory", "512", "--session-cpu", "3").start()
+    yield server
+    server.stop()
+
+
 @needs_ssh
-async def test_memory_and_cpu_limits_stop_a_runaway_session_politely(tmp_path):
+async def test_memory_and_cpu_limits_stop_a_runaway_session_politely(open_class):
     """--session-memory turns a 4 GB tensor into an error on the step (the
     machine never sees it); --session-cpu ends a session that computes
     forever, and the learner is told why."""
-    lessons = tmp_path / "lessons"
-    lessons.mkdir()
-    (lessons / "01-limits.toml").write_text(LIMITS_LESSON)
-    server = Server(tmp_path / "data", "--open", "--lang", "en", "--lessons", str(lessons),
-                    "--session-memory", "512", "--session-cpu", "3").start()
+    server = open_class
     learner = Learner(server.port, "dan", None)
     try:
         await learner.connect()
@@ -403,4 +412,38 @@ async def test_memory_and_cpu_limits_stop_a_runaway_session_politely(tmp_path):
         server.wait_console("- dan left (CPU allowance spent")
     finally:
         await learner.close()
-        server.stop()
+
+
+@needs_ssh
+async def test_open_classroom_names_learners_by_user_and_dies_with_the_server(open_class):
+    """--open: the SSH user name is the learner (a name with nothing usable
+    in it is refused); if the server is killed outright, the pre-fork
+    process and every session end with it (PR_SET_PDEATHSIG).
+    (Last in the file: it kills the module's open server.)"""
+    server = open_class
+    try:
+        nameless = await Learner(server.port, "---", None).connect()
+        await nameless.wait_for(r"Choose a learner name with letters or digits")
+        await nameless.close()
+        eva = await Learner(server.port, "Eva", None).connect()
+        await eva.wait_for(r"learner: eva")
+        forker = server.forker_pid
+        session = server.session_pids()["tutor eva"]
+        server.proc.kill()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (_running(forker) or _running(session)):
+            await asyncio.sleep(0.1)
+        assert not _running(forker), "the pre-fork process outlived a killed server"
+        assert not _running(session), "a session outlived a killed server"
+        await eva.close()
+    finally:
+        server.stop(signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """Alive, not a zombie (an orphan's zombie is for init to reap)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status

@@ -226,6 +226,8 @@ class Session:
         loop.add_reader(master, self._on_output)
         if self.pidfd is not None:
             loop.add_reader(self.pidfd, self._on_child_gone)
+        if self.reason is not None:  # the class ended while this session was starting
+            self._signal(signal.SIGTERM)
         self._tasks = [asyncio.create_task(self._pump_input())]
         if self.classroom.idle_timeout:
             self._tasks.append(asyncio.create_task(self._watch_idle()))
