@@ -6,7 +6,7 @@ a grid of rows and columns, each entry signed (+/-, so it reads without
 colour) and coloured by sign and by its size relative to the tensor's largest
 entry. When the pane is narrow (about 38 columns in an 80-column terminal)
 the grid degrades step by step -- fewer digits under a common scale, then a
-heatmap of sign and a 0-9 size digit -- and a cursor (arrows or hjkl when the
+heatmap of sign and a 0-9 size digit -- and a cursor (the arrow keys when the
 view is focused) reads any entry in full precision on the line at the bottom.
 
 Each grid is its own small widget, so moving the cursor repaints one grid and
@@ -560,7 +560,7 @@ class TensorView(Widget, can_focus=True):
     `show(values, previous)` replaces the content; `previous` holds the value
     each expression had when it was last shown, so the view can say what
     changed. Focus it (Tab) and move over the entries with the arrow keys or
-    hjkl: the line at the bottom gives the entry's exact value. The values
+    the arrow keys: the line at the bottom gives the entry's exact value. The values
     scroll in `body`; the exact line stays under them, never over them.
     """
 
@@ -610,10 +610,10 @@ class TensorView(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up,k", "move_cursor(-1, 0)", "Up", show=False),
-        Binding("down,j", "move_cursor(1, 0)", "Down", show=False),
-        Binding("left,h", "move_cursor(0, -1)", "Left", show=False),
-        Binding("right,l", "move_cursor(0, 1)", "Right", show=False),
+        Binding("up", "move_cursor(-1, 0)", "Up", show=False),
+        Binding("down", "move_cursor(1, 0)", "Down", show=False),
+        Binding("left", "move_cursor(0, -1)", "Left", show=False),
+        Binding("right", "move_cursor(0, 1)", "Right", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "Top", show=False),
