@@ -559,8 +559,8 @@ class TensorView(Widget, can_focus=True):
 
     `show(values, previous)` replaces the content; `previous` holds the value
     each expression had when it was last shown, so the view can say what
-    changed. Focus it (Tab) and move over the entries with the arrow keys or
-    the arrow keys: the line at the bottom gives the entry's exact value. The values
+    changed. Focus it (Tab) and move over the entries with the arrow keys:
+    the line at the bottom gives the entry's exact value. The values
     scroll in `body`; the exact line stays under them, never over them.
     """
 
