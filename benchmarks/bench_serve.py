@@ -19,6 +19,12 @@ the pre-fork process saves per learner.
     python benchmarks/bench_serve.py                 # the full table (~5 min)
     python benchmarks/bench_serve.py --sizes 10 50   # a quicker look
 
+A learner reads each step (text, code, values, plot) before the next key:
+10-30 s by default. Each key costs a session about 0.15 s of CPU (the app
+redrawing at 80x24), so two cores serve about 13 keys a second in all; the
+keys/s column shows the load each row put on them (`--think 3 9` shows what
+happens past that).
+
 Targets (2 cores, 24 GB): 200 learners, <= 40 MB per session, p95 < 250 ms
 at 100 learners. The load generator shares the machine's two cores with the
 server; its own CPU use is part of what is measured.
@@ -63,10 +69,13 @@ class Walker:
         self.errors = 0
         self.step, self.total = 1, 1
         self.forward = True
+        self.menu_seconds = 0.0
 
     async def start(self) -> None:
+        began = time.perf_counter()
         await self.learner.connect(timeout=120)
         await self.learner.wait_for(rf"learner: {self.name}", timeout=120)
+        self.menu_seconds = time.perf_counter() - began
         mark = await self.learner.press("\r")
         await self.learner.wait_for(r"step 1/\d+", mark, timeout=120)
         found = STEP.findall(self.learner.text(mark))
@@ -155,10 +164,11 @@ async def run(sizes: list[int], window: float, think: tuple[float, float], seed:
                   f"{forker_kb / 1024:.0f} MB = {base_kb / 1024:.0f} MB (PSS)")
             print(f"a fresh `python -m tutor` on a PTY: {spawned:.0f} MB (PSS)\n")
             print(f"{'learners':>8} {'total MB':>9} {'MB/session':>10} {'keys':>6} "
-                  f"{'median ms':>9} {'p95 ms':>7} {'max ms':>7} {'errors':>6}")
+                  f"{'keys/s':>6} {'median ms':>9} {'p95 ms':>7} {'max ms':>7} {'errors':>6} {'load':>5}")
             walkers: list[Walker] = []
             stop = asyncio.Event()
             tasks: list[asyncio.Task] = []
+            menus: list[float] = []
             for size in sizes:
                 new = [Walker(server.port, f"l{i:03d}", random.Random(rng.random()), think)
                        for i in range(len(walkers), size)]
@@ -178,27 +188,32 @@ async def run(sizes: list[int], window: float, think: tuple[float, float], seed:
                 keys = [x for w in walkers for x in w.latencies]
                 errors = sum(w.errors for w in walkers)
                 per = (total_kb - base_kb) / 1024 / max(1, sessions)
+                menus.extend(w.menu_seconds for w in new)
                 if keys:
                     print(f"{size:>8} {total_kb / 1024:>9.0f} {per:>10.1f} {len(keys):>6} "
+                          f"{len(keys) / window:>6.1f} "
                           f"{statistics.median(keys) * 1000:>9.0f} {percentile(keys, 0.95) * 1000:>7.0f} "
-                          f"{max(keys) * 1000:>7.0f} {errors:>6}", flush=True)
+                          f"{max(keys) * 1000:>7.0f} {errors:>6} {os.getloadavg()[0]:>5.1f}", flush=True)
                 else:
                     print(f"{size:>8} {total_kb / 1024:>9.0f} {per:>10.1f} {0:>6}", flush=True)
             stop.set()
+            print(f"\nssh connect to menu on screen (learners joining in waves of 10): "
+                  f"median {statistics.median(menus) * 1000:.0f} ms, p95 {percentile(menus, 0.95) * 1000:.0f} ms")
             await asyncio.gather(*tasks, return_exceptions=True)
             await asyncio.gather(*(w.learner.close() for w in walkers), return_exceptions=True)
         finally:
             server.stop()
-    print(f"\nthink time {think[0]:g}-{think[1]:g} s between keys; {window:g} s measured per row; "
+    print(f"think time {think[0]:g}-{think[1]:g} s between keys; {window:g} s measured per row; "
           f"{os.cpu_count()} CPUs")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200])
-    parser.add_argument("--window", type=float, default=30.0, help="seconds measured per size")
-    parser.add_argument("--think", type=float, nargs=2, default=[3.0, 9.0], metavar=("MIN", "MAX"),
-                        help="seconds a learner reads before the next key (uniform)")
+    parser.add_argument("--window", type=float, default=60.0, help="seconds measured per size")
+    parser.add_argument("--think", type=float, nargs=2, default=[10.0, 30.0], metavar=("MIN", "MAX"),
+                        help="seconds a learner reads a step before the next key (uniform; "
+                             "default 10-30)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     asyncio.run(run(sorted(args.sizes), args.window, tuple(args.think), args.seed))
