@@ -587,3 +587,28 @@ async def test_focus_comes_back_after_a_too_small_window(store):
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, LessonScreen) and app.screen.lesson.id == LESSONS[1].id
+
+
+async def test_training_loss_curve_animates_and_keys_still_work(store):
+    lesson = BY_ID["sgd"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.plot is not None and s.plot.animate)
+    store.set_position("sgd", index, len(lesson.steps))
+    app = build(store, start="sgd")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.screen.result is not None and not app.screen.busy:
+                break
+        screen = app.screen
+        plot = screen.query_one("#plot")
+        total = max(len(s.ys) for s in screen.result.plot.series)
+        assert screen._anim_timer is not None and plot.reveal < total  # still growing
+        await pilot.press("question_mark")  # keys answer during the animation
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen._anim_timer is None:
+                break
+        assert plot.reveal == total

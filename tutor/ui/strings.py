@@ -38,7 +38,7 @@ STRINGS = Catalog(
         "key_next": {"en": "next", "pt": "próximo"},
         "key_prev": {"en": "back", "pt": "voltar"},
         "key_rerun": {"en": "re-run", "pt": "reexecutar"},
-        "key_param_up": {"en": "param +", "pt": "parâm. +"},
+        "key_param": {"en": "param", "pt": "parâm."},
         "key_param_down": {"en": "param -", "pt": "parâm. -"},
         "key_param_next": {"en": "other param", "pt": "outro parâm."},
         "key_hint": {"en": "hint", "pt": "dica"},

@@ -93,8 +93,8 @@ class LessonScreen(KeepsFocus, Screen):
             Binding("right,n,space", "next", t("key_next", lang), key_display="n"),
             Binding("left,p", "prev", t("key_prev", lang), key_display="p"),
             Binding("r", "rerun", t("key_rerun", lang)),
-            Binding("plus", "param(1)", t("key_param_up", lang), key_display="+"),
-            Binding("minus", "param(-1)", t("key_param_down", lang), key_display="-"),
+            Binding("plus", "param(1)", t("key_param", lang), key_display="+/-"),
+            Binding("minus", "param(-1)", t("key_param_down", lang), show=False),
             Binding("k", "next_param", t("key_param_next", lang), show=False),
             Binding("h", "hint", t("key_hint", lang)),
             Binding("a,enter", "answer", t("key_answer", lang), show=False),
@@ -271,7 +271,8 @@ class LessonScreen(KeepsFocus, Screen):
             for i, p in enumerate(self.lesson.params)
         )
         loss = ""
-        if self.result is not None and not self.busy and self.result.loss is not None:
+        answer_pending = self.step.question is not None and self.index not in self._revealed
+        if self.result is not None and not self.busy and self.result.loss is not None and not answer_pending:
             loss = t("loss", lang, loss=format_loss(self.result.loss))
         self.query_one("#status", StatusLine).set_state(
             pick(self.lesson.title, lang),
@@ -343,9 +344,9 @@ class LessonScreen(KeepsFocus, Screen):
     def _start_animation(self) -> None:
         self._reveal = 1
         self.query_one("#plot", PlotPane).show(self.result.plot, reveal=self._reveal)
-        self._anim_timer = self.set_interval(ANIMATION_INTERVAL, self._animate)
+        self._anim_timer = self.set_interval(ANIMATION_INTERVAL, self._grow_curve)
 
-    def _animate(self) -> None:
+    def _grow_curve(self) -> None:
         total = self._series_length()
         if self.result is None or self.result.plot is None or self._reveal >= total:
             self._stop_animation()

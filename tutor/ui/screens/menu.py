@@ -82,11 +82,15 @@ class MenuScreen(KeepsFocus, Screen):
         table = self.query_one("#lessons", DataTable)
         row = table.cursor_row
         table.clear()
+        room = self._title_room()
         for lesson in self.lessons:
             status, step, questions = self.place(lesson)
+            title = pick(lesson.title, self.lang)
+            if len(title) > room:
+                title = title[: room - 1].rstrip() + "~"
             table.add_row(
                 f"  {lesson.order}",
-                pick(lesson.title, self.lang),
+                title,
                 status,
                 step,
                 questions,
@@ -95,6 +99,26 @@ class MenuScreen(KeepsFocus, Screen):
         if self.lessons:
             table.move_cursor(row=min(max(row, 0), len(self.lessons) - 1), animate=False)
             self._show_summary(table.cursor_row)
+
+    def _title_room(self) -> int:
+        """Columns left for the lesson titles once the other columns have
+        theirs, so the table never needs a sideways scroll (80 columns and
+        the long Portuguese titles)."""
+        lang = self.lang
+        width = self.app.size.width
+        others = [
+            3,  # "> 8"
+            max(len(t(f"status_{s}", lang)) + 2 for s in ("new", "started", "done")),
+            max(len(t("col_step", lang)), 5),
+            max(len(t("col_questions", lang)), 3),
+        ]
+        # margins (4), table border (2), cell padding (2 per column), scrollbar (1)
+        return max(16, width - 4 - 2 - sum(others) - 2 * (len(others) + 1) - 1)
+
+    def on_resize(self, event) -> None:
+        super().on_resize(event)
+        if self.is_mounted and self.query("#lessons"):
+            self.fill()
 
     def place(self, lesson) -> tuple[str, str, str]:
         """(status, step n/m, questions solved/total) for one lesson."""

@@ -25,9 +25,9 @@ class TextPane(VerticalScroll):
 
     def __init__(self, title: str, more: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._title = title
+        self._pane_title = title
         self._more = more  # e.g. "more: Down"
-        self._lines = 0
+        self._text_lines = 0
         self.border_title = title
 
     def set_body(self, body: Static, renderable: RenderableType) -> None:
@@ -35,15 +35,15 @@ class TextPane(VerticalScroll):
         width = self.scrollable_content_region.width or self.size.width
         if width > 0:
             console = self.app.console
-            self._lines = len(console.render_lines(renderable, console.options.update_width(width), pad=False))
+            self._text_lines = len(console.render_lines(renderable, console.options.update_width(width), pad=False))
         self.scroll_to(y=0, animate=False, immediate=True)
         self._retitle(0)
         body.update(renderable)
 
     def _retitle(self, scroll_y: float) -> None:
         height = self.scrollable_content_region.height
-        hidden_below = height > 0 and self._lines > height + round(scroll_y)
-        title = f"{self._title} ({self._more})" if hidden_below else self._title
+        hidden_below = height > 0 and self._text_lines > height + round(scroll_y)
+        title = f"{self._pane_title} ({self._more})" if hidden_below else self._pane_title
         if title != self.border_title:
             self.border_title = title
 
@@ -55,5 +55,5 @@ class TextPane(VerticalScroll):
         self.call_after_refresh(self._remeasure)
 
     def _remeasure(self) -> None:
-        self._lines = self.virtual_size.height
+        self._text_lines = self.virtual_size.height
         self._retitle(self.scroll_y)
