@@ -74,6 +74,13 @@ class StepFailed(Message):
         self.error = error
 
 
+def _show(widget: Widget, visible: bool) -> None:
+    """Show or hide a widget, touching it only on a change: every display
+    change re-lays out the screen, the costliest part of a step."""
+    if widget.display != visible:
+        widget.display = visible
+
+
 def format_param(value: float) -> str:
     return f"{value:g}"
 
@@ -289,8 +296,8 @@ class LessonScreen(KeepsFocus, Screen):
         loading = self.busy and not getattr(self.app, "torch_ready", True)
         if text is None and loading:
             text = t("loading_torch", self.lang)
-        spinner.display = loading
-        notice.display = text is not None
+        _show(spinner, loading)
+        _show(notice, text is not None)
         self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
 
     def _show_result(self) -> None:
@@ -304,34 +311,36 @@ class LessonScreen(KeepsFocus, Screen):
             message = Text(t("step_error", self.lang) + "\n", style="bold")
             message.append(result.error)
             error.update(message)
-            error.display = True
+            _show(error, True)
         else:
-            error.display = False
+            _show(error, False)
 
         question = step.question
         panel = self.query_one("#question", QuestionPanel)
         if question is not None:
             if self._asked != self.index:
                 self._ask()
-            panel.display = True
+            _show(panel, True)
         else:
-            panel.display = False
+            _show(panel, False)
         hidden = question is not None and self.index not in self._revealed
-        self.set_class(hidden, "-hidden-values")
-        self.query_one("#values", TensorView).display = not hidden
+        middle = self.query_one("#middle")
+        if middle.has_class("-hidden-values") != hidden:
+            middle.set_class(hidden, "-hidden-values")
+        _show(self.query_one("#values", TensorView), not hidden)
         self.query_one("#values", TensorView).show(result.values, result.previous)
 
         diagram = self.query_one("#diagram", LayerDiagram)
-        diagram.display = bool(step.diagram)
+        _show(diagram, bool(step.diagram))
         diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
-        plot.display = result.plot is not None
+        _show(plot, result.plot is not None)
         self._stop_animation()
         if result.plot is not None and not hidden and getattr(result.plot, "animate", False):
             self._start_animation()
         else:
             plot.show(result.plot)
-        self.query_one("#right").display = (bool(step.diagram) or result.plot is not None) and not hidden
+        _show(self.query_one("#right"), (bool(step.diagram) or result.plot is not None) and not hidden)
 
     # ------------------------------------------------------------ animation
 
