@@ -612,3 +612,31 @@ async def test_training_loss_curve_animates_and_keys_still_work(store):
             if screen._anim_timer is None:
                 break
         assert plot.reveal == total
+
+
+async def test_answer_typed_before_the_step_ran_is_checked_when_it_has(store, monkeypatch):
+    """The question shows at once; an answer given while torch still loads
+    waits for the live value instead of being lost."""
+    from tutor.runner import LessonRun
+
+    monkeypatch.setattr(TutorApp, "_load_torch", lambda self: None)
+    lesson = BY_ID["backprop-pytorch"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "shape")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    gate = threading.Event()
+    app = build(store)
+    app.runs[lesson.id] = RunHolder(_SlowRun(LessonRun(lesson, seed=0), gate))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_lesson(lesson.id)
+        await pilot.pause()
+        text = screen_text(app)
+        assert pick(lesson.steps[index].question.prompt, "en")[:25] in text
+        await pilot.press("a", *"8, 16", "enter")
+        await pilot.pause()
+        assert "checking as soon as" in screen_text(app)
+        gate.set()
+        app.post_message(TorchReady())
+        await settle(app, pilot)
+        assert "Right!" in screen_text(app)
+        assert store.question(lesson.id, lesson.steps[index].id).solved

@@ -71,8 +71,11 @@ class TutorApp(App):
         self.title = t("app_title", lang)
         # The terminal's own colours (ANSI theme): readable on dark and light
         # terminals alike, and about a quarter fewer bytes per redraw than
-        # explicit 256-colour backgrounds, which matters over SSH.
-        self.theme = "ansi-dark"
+        # explicit 256-colour backgrounds, which matters over SSH. Not with
+        # NO_COLOR: Textual's no-colour filter turns the ANSI theme's default
+        # colours into black on black; the default theme turns grey instead.
+        if not os.environ.get("NO_COLOR"):
+            self.theme = "ansi-dark"
         self.first_paint_ns: int | None = None
 
     # ------------------------------------------------------------ start-up

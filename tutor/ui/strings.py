@@ -171,6 +171,10 @@ STRINGS = Catalog(
             "en": "your answer, then Enter (Esc leaves)",
             "pt": "sua resposta e Enter (Esc sai)",
         },
+        "q_waiting": {
+            "en": "Got it: checking as soon as the step has run...",
+            "pt": "Anotado: confiro assim que o passo terminar...",
+        },
         "q_right": {"en": "Right!", "pt": "Certo!"},
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},

@@ -130,6 +130,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._note = ""
         self._note_timer = None
         self._footer_question = False
+        self._pending_answer: str | None = None
         self._busy_shown = False  # "running..." appears only for slow steps
         self._busy_timer = None
 
@@ -189,7 +190,9 @@ class LessonScreen(KeepsFocus, Screen):
         self.busy = True
         self._show_text()
         if moved:
+            self._pending_answer = None
             self._save_position()
+            self._show_question()
         self._update_status()
         self._set_notice()
         has_question = self.step.question is not None
@@ -237,6 +240,9 @@ class LessonScreen(KeepsFocus, Screen):
         self.result = message.result
         self._params = dict(message.params)
         self._show_result()
+        if self._pending_answer is not None:
+            text, self._pending_answer = self._pending_answer, None
+            self.check_answer(text)
 
     def on_step_failed(self, message: StepFailed) -> None:
         if message.token != self._token:
@@ -299,6 +305,23 @@ class LessonScreen(KeepsFocus, Screen):
         _show(spinner, loading)
         _show(notice, text is not None)
         self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
+
+    def _show_question(self) -> None:
+        """A question is known before its step runs: show it at once, so the
+        learner can open the answer box and type while torch works."""
+        panel = self.query_one("#question", QuestionPanel)
+        if self.step.question is not None:
+            if self._asked != self.index:
+                self._ask()
+            _show(panel, True)
+            if self.index not in self._revealed:
+                _show(self.query_one("#values", TensorView), False)
+                _show(self.query_one("#right"), False)
+                middle = self.query_one("#middle")
+                if not middle.has_class("-hidden-values"):
+                    middle.add_class("-hidden-values")
+        else:
+            _show(panel, False)
 
     def _show_result(self) -> None:
         result = self.result
@@ -433,7 +456,12 @@ class LessonScreen(KeepsFocus, Screen):
         lang = self.lang
         panel = self.query_one("#question", QuestionPanel)
         question = self.step.question
-        if question is None or self.result is None or self.busy:
+        if question is None:
+            return
+        if self.result is None or self.busy or self.result.index != self.index:
+            # typed before the step finished running: checked when it has
+            self._pending_answer = text
+            panel.feedback(Text(t("q_waiting", lang), style="italic"))
             return
         if self.result.expected is None:
             panel.feedback(Text(t("q_unavailable", lang), style="bold"))
