@@ -50,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+def _common(parser: argparse.ArgumentParser, suppress: bool, learner: bool = True) -> None:
     """Options every command takes, before or after the command's name."""
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--lang", choices=("en", "pt"), default=default,
@@ -61,8 +61,9 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="a folder of lesson files instead of the built-in chapter")
     parser.add_argument("--data-dir", metavar="DIR", default=default,
                         help="where progress is stored (default: $TUTOR_DATA_DIR or the user data folder)")
-    parser.add_argument("--learner", metavar="NAME", default=argparse.SUPPRESS if suppress else "default",
-                        help="whose progress to use (default: 'default')")
+    if learner:  # the server names each learner by their SSH login instead
+        parser.add_argument("--learner", metavar="NAME", default=argparse.SUPPRESS if suppress else "default",
+                            help="whose progress to use (default: 'default')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         serve = None
     if serve is not None and hasattr(serve, "add_arguments"):
         server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
-        _common(server, suppress=True)
+        _common(server, suppress=True, learner=False)
         serve.add_arguments(server)
     return parser
 
