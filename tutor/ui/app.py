@@ -4,9 +4,12 @@
 and progress store, so the command line, the tests and the SSH server all
 build the same app. `run_app` is the command line's entry point.
 
-Start-up is kept short on purpose: the menu paints before torch is imported.
-torch loads in a background thread right after the first frame, and a lesson
-opened before it finishes says so instead of freezing.
+Start-up is kept short on purpose (issue 3: within 1.25x of a bare Textual
+app): the menu paints before anything it does not show is imported or
+opened. After the first frame, a thread opens the learner's progress store
+(the menu's statuses fill in when it arrives), then torch loads in another,
+and a lesson opened before torch finishes says so instead of freezing. The
+help and lesson screens are imported when first needed.
 """
 
 from tutor import _start_time  # noqa: F401  (first: start-up is measured from here)
@@ -22,7 +25,6 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tutor.i18n import detect_lang
-from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
 from tutor.ui.strings import t
@@ -33,6 +35,16 @@ class TorchReady(Message):
 
     def __init__(self, error: str | None = None) -> None:
         super().__init__()
+        self.error = error
+
+
+class StoreOpened(Message):
+    """The background opening of the progress store finished: `store`, or
+    `error` (a message for the learner) when it could not be opened."""
+
+    def __init__(self, store=None, error: str | None = None) -> None:
+        super().__init__()
+        self.store = store
         self.error = error
 
 
@@ -53,7 +65,10 @@ class TutorApp(App):
         ]
 
     def __init__(self, *, lessons: list, lang: str, seed: int, learner: str, store,
-                 start_lesson: str | None = None, lessons_dir=None) -> None:
+                 start_lesson: str | None = None, lessons_dir=None, open_store=None) -> None:
+        """`open_store`, when given (and `store` is None), is called in a thread
+        after the first frame to open the progress store: opening SQLite
+        costs 40-60 ms that the first frame need not wait for."""
         super().__init__()
         self.lessons = list(lessons)
         self.lang = lang
@@ -62,6 +77,10 @@ class TutorApp(App):
         self.store = store
         self.start_lesson = start_lesson
         self.lessons_dir = lessons_dir
+        self._open_store = open_store if store is None else None
+        # A lesson asked for (--lesson, or Enter) before the store is open
+        # waits for it: it must start at the learner's stored place.
+        self._lesson_waiting_for_store: str | None = None
         self.torch_ready = False
         # Set once the background import is over: step workers wait for it,
         # so torch is never imported by two threads at once (that can hang).
@@ -85,6 +104,9 @@ class TutorApp(App):
                                                           store=self.store, learner=self.learner))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
+        self._warn_about_store()
+
+    def _warn_about_store(self) -> None:
         warning = getattr(self.store, "warning", None)
         if warning:
             self.notify(t("store_warning", self.lang, warning=warning), severity="warning", timeout=8)
@@ -98,8 +120,39 @@ class TutorApp(App):
             if path:
                 with open(path, "a", encoding="utf-8") as fh:
                     fh.write(f"{ms:.1f}\n")
+        if self._open_store is not None:
+            self._open_store_in_background()
         # After this frame is on screen, not before: the import holds the GIL.
         self.call_after_refresh(self._load_torch)
+
+    @work(thread=True, group="store", exit_on_error=False)
+    def _open_store_in_background(self) -> None:
+        """Open the progress store off the UI thread; the app hears of it
+        through StoreOpened."""
+        try:
+            store = self._open_store()
+        except Exception as exc:  # told to the learner, never a traceback
+            self.post_message(StoreOpened(error=t("err_store", self.lang, error=exc)))
+            return
+        self.post_message(StoreOpened(store))
+
+    def on_store_opened(self, message: StoreOpened) -> None:
+        self._open_store = None
+        if message.error is not None:
+            # As before the store opened in the background: a store that
+            # cannot be opened (a bad --learner, an unusable --data-dir) is
+            # bad input, so the tutor stops with the reason and exit code 2.
+            self.exit(return_code=2, message=message.error)
+            return
+        self.store = message.store
+        for screen in self.screen_stack:
+            opened = getattr(screen, "store_opened", None)
+            if opened is not None:
+                opened(self.store)
+        self._warn_about_store()
+        waiting, self._lesson_waiting_for_store = self._lesson_waiting_for_store, None
+        if waiting is not None:
+            self.open_lesson(waiting)
 
     @work(thread=True, group="torch", exit_on_error=False)
     def _load_torch(self) -> None:
@@ -137,6 +190,9 @@ class TutorApp(App):
         lesson = next((item for item in self.lessons if item.id == lesson_id), None)
         if lesson is None:
             return
+        if self._open_store is not None:  # opened in a moment: start at the stored place
+            self._lesson_waiting_for_store = lesson_id
+            return
         holder = self.runs.get(lesson_id)
         if holder is None:
             holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang))
@@ -158,6 +214,8 @@ class TutorApp(App):
             self.pop_screen()
 
     def action_help(self) -> None:
+        from tutor.ui.screens.help import HelpScreen  # not needed for the first frame
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -165,12 +223,13 @@ class TutorApp(App):
 
 
 def make_app(*, lessons: list, lang: str, seed: int = 0, learner: str = "default", store=None,
-             start_lesson: str | None = None, lessons_dir=None) -> TutorApp:
+             start_lesson: str | None = None, lessons_dir=None, open_store=None) -> TutorApp:
     """Build the tutor app (the command line, the tests and the SSH server
-    all come through here)."""
+    all come through here). Give `store`, or `open_store` (a callable that
+    returns one) to have it opened after the first frame."""
     cls = localized(TutorApp, lang)
     return cls(lessons=lessons, lang=lang, seed=seed, learner=learner, store=store,
-               start_lesson=start_lesson, lessons_dir=lessons_dir)
+               start_lesson=start_lesson, lessons_dir=lessons_dir, open_store=open_store)
 
 
 def run_app(args) -> int:
@@ -194,18 +253,15 @@ def run_app(args) -> int:
         print(t("err_unknown_lesson", lang, lesson=start, ids=ids), file=sys.stderr)
         return 2
     learner = getattr(args, "learner", None) or "default"
-    try:
-        store = open_store(getattr(args, "data_dir", None), learner)
-    except Exception as exc:
-        print(t("err_store", lang, error=exc), file=sys.stderr)
-        return 2
+    data_dir = getattr(args, "data_dir", None)
     follow_terminal_size()
     app = make_app(lessons=lessons, lang=lang, seed=getattr(args, "seed", 0) or 0, learner=learner,
-                   store=store, start_lesson=start, lessons_dir=getattr(args, "lessons", None))
+                   start_lesson=start, lessons_dir=getattr(args, "lessons", None),
+                   open_store=lambda: open_store(data_dir, learner, lang))
     try:
         app.run(mouse=False)
     finally:
-        close = getattr(store, "close", None)
+        close = getattr(app.store, "close", None)
         if close is not None:
             close()
     return app.return_code or 0
@@ -223,8 +279,8 @@ def follow_terminal_size(environ=os.environ) -> None:
     environ.pop("LINES", None)
 
 
-def open_store(data_dir, learner: str):
+def open_store(data_dir, learner: str, lang: str = "en"):
     """The learner's progress store in the tutor's data folder."""
     from tutor.progress import ProgressStore, default_store_path
 
-    return ProgressStore(default_store_path(data_dir), learner)
+    return ProgressStore(default_store_path(data_dir), learner, lang)

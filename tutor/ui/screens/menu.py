@@ -1,6 +1,10 @@
 """The lesson menu: the chapter's lessons in order, and the learner's place
 in each (status, step n/m, questions solved), read from the progress store
-every time the menu comes back into view."""
+every time the menu comes back into view.
+
+The menu is the first frame, so it is drawn without waiting for the store:
+when the app opens the store after that frame, `store_opened` fills in the
+statuses and puts the cursor on the lesson the learner was last in."""
 
 from __future__ import annotations
 
@@ -66,13 +70,27 @@ class MenuScreen(KeepsFocus, Screen):
         table.add_column(t("col_step", lang), key="step")
         table.add_column(t("col_questions", lang), key="questions")
         self.fill()
-        last = self._call_store("last_lesson")
-        ids = [lesson.id for lesson in self.lessons]
-        if last in ids:
-            table.move_cursor(row=ids.index(last), animate=False)
+        self._to_last_lesson()
         table.focus()
         if not self.lessons:
             self.query_one("#menu-summary", Static).update(t("no_lessons", lang))
+
+    def _to_last_lesson(self) -> None:
+        last = self._call_store("last_lesson")
+        ids = [lesson.id for lesson in self.lessons]
+        if last in ids:
+            self.query_one("#lessons", DataTable).move_cursor(row=ids.index(last), animate=False)
+
+    def store_opened(self, store) -> None:
+        """The app opened the progress store after the first frame: show the
+        learner's place, and start on their last lesson unless they already
+        moved the cursor."""
+        self.store = store
+        table = self.query_one("#lessons", DataTable)
+        moved = table.cursor_row > 0
+        self.fill()
+        if not moved:
+            self._to_last_lesson()
 
     def on_screen_resume(self) -> None:
         self.fill()

@@ -1,0 +1,163 @@
+"""Start-up: the menu is the first frame, and what it does not show waits.
+
+`python -m tutor` opens the progress store after the first frame (through
+`make_app(open_store=...)`) and imports the help and lesson screens when
+they are first needed. These tests hold the store back to look at the menu
+before it arrives, then check that the learner's place still shows, that a
+lesson asked for early starts where the learner left it, and that a store
+that cannot be opened still ends the tutor with the reason and exit code 2.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import threading
+from pathlib import Path
+
+from tutor.lesson import load_lessons
+from tutor.progress import ProgressError, ProgressStore
+from tutor.ui.app import make_app
+from tutor.ui.strings import STRINGS
+
+from test_app import screen_text, settle, status_text, step_label
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = load_lessons(None)
+SIZE = (80, 24)
+
+
+def _learner_in_lesson_two(path: Path, step: int) -> None:
+    with ProgressStore(path, "ana") as store:
+        lesson = LESSONS[1]
+        store.set_position(lesson.id, step, len(lesson.steps))
+
+
+def _held_back_opener(path: Path):
+    """An `open_store` that waits until the test lets it go."""
+    release = threading.Event()
+    opened: list[ProgressStore] = []
+
+    def open_store() -> ProgressStore:
+        release.wait(30)
+        store = ProgressStore(path, "ana")
+        opened.append(store)
+        return store
+
+    return open_store, release, opened
+
+
+async def test_first_frame_is_the_menu_and_the_store_fills_it_in(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    _learner_in_lesson_two(path, 2)
+    open_store, release, opened = _held_back_opener(path)
+    app = make_app(lessons=LESSONS, lang="en", learner="ana", open_store=open_store)
+    m = len(LESSONS[1].steps)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            before = screen_text(app)
+            # the real menu, every title, before the store is open
+            assert "Derivatives" in before
+            for lesson in LESSONS:
+                assert lesson.title["en"][:20] in before
+            assert f"3/{m}" not in before
+            assert "> 1" in before
+
+            release.set()
+            await settle(app, pilot)
+            after = screen_text(app)
+            assert f"3/{m}" in after  # the learner's place in lesson 2
+            assert "> 2" in after  # the cursor on the lesson they were last in
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert step_label("en", 3, m) in status_text(app)
+    finally:
+        release.set()
+        for store in opened:
+            store.close()
+
+
+async def test_a_lesson_asked_for_before_the_store_opens_starts_at_the_stored_step(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    _learner_in_lesson_two(path, 3)
+    open_store, release, opened = _held_back_opener(path)
+    app = make_app(lessons=LESSONS, lang="en", learner="ana", open_store=open_store,
+                   start_lesson=LESSONS[1].id)
+    m = len(LESSONS[1].steps)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.id == "menu"  # waiting for the store, not at step 1
+            release.set()
+            await settle(app, pilot)
+            assert step_label("en", 4, m) in status_text(app)
+    finally:
+        release.set()
+        for store in opened:
+            store.close()
+
+
+async def test_a_store_that_cannot_be_opened_ends_the_tutor_with_exit_2():
+    def open_store():
+        raise ProgressError("the folder /nowhere cannot be created")
+
+    app = make_app(lessons=LESSONS, lang="pt", learner="ana", open_store=open_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+
+
+def test_a_bad_learner_name_on_the_command_line_is_one_clear_error_and_exit_2(tmp_path):
+    """Through a real terminal, as a learner would type it."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, TUTOR_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT), TERM="xterm-256color",
+               LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    proc = subprocess.Popen([sys.executable, "-m", "tutor", "--lang", "en", "--learner", "   "],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
+    os.close(slave)
+    output = bytearray()
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            output += data
+        code = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    assert code == 2
+    text = output.decode("utf-8", "replace")
+    assert STRINGS.get("err_store", "en", error="")[:-1].strip() in text
+    assert "Traceback" not in text
+
+
+def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens():
+    """What `python -m tutor` imports before its first frame."""
+    code = (
+        "import sys, tutor.cli, tutor.ui.app\n"
+        "late = ['torch', 'sqlite3', 'tutor.progress', 'tutor.runner', 'tutor.ui.screens.lesson',\n"
+        "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax']\n"
+        "print(' '.join(name for name in late if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []
