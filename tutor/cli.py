@@ -3,18 +3,23 @@
 Every way a command can go wrong ends in one clear line on stderr and a
 non-zero exit (2 for a bad call, 1 for `check` finding problems), never a
 traceback.
+
+Only argparse and the interface strings are imported here: each command
+imports what it uses, so `python -m tutor` reaches the app's first frame
+without paying for the others (start-up target, issue 3).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .i18n import Catalog, detect_lang, pick
-from .lesson import Lesson, LessonLoadError, check_lessons, default_lessons_dir, find_lesson, load_lessons
+
+if TYPE_CHECKING:
+    from .lesson import Lesson
 
 STRINGS = Catalog(
     {
@@ -116,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.lang is None:
         args.lang = detect_lang(os.environ)
     command = args.command or "run"
+    from .lesson import LessonLoadError, default_lessons_dir  # every command but serve reads lessons
+
     try:
         if command == "run":
             from .ui.app import run_app
@@ -153,10 +160,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _lessons(args) -> list[Lesson]:
+    from .lesson import load_lessons
+
     return load_lessons(args.lessons)
 
 
 def _find(lessons: list[Lesson], wanted: str, lang: str) -> Lesson:
+    from .lesson import find_lesson
+
     lesson = find_lesson(lessons, wanted)
     if lesson is None and wanted.isdigit() and 1 <= int(wanted) <= len(lessons):
         lesson = lessons[int(wanted) - 1]
@@ -176,6 +187,8 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
+    import json
+
     from .runner import LessonRun
     from .textview import render_json, render_text
 
@@ -204,6 +217,10 @@ def _show(args) -> int:
 
 
 def _check(args) -> int:
+    from pathlib import Path
+
+    from .lesson import check_lessons, default_lessons_dir
+
     folder = Path(args.folder or args.lessons or default_lessons_dir())
     lessons, errors = check_lessons(folder)
     if len(errors) == 1 and errors[0].line <= 0:  # no folder, no lessons

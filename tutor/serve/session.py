@@ -48,7 +48,12 @@ def color_system(term: str, colorterm: str) -> str:
 
 
 def child_environment(request: dict, data_dir: str) -> dict[str, str]:
-    """The environment of a session: the learner's terminal, UTF-8, our data."""
+    """The environment of a session: the learner's terminal, UTF-8, our data.
+
+    Built from nothing, not copied from the server's: COLUMNS and LINES in
+    particular would pin the app to one size (see
+    `tutor.ui.app.follow_terminal_size`), and NO_COLOR is set only when the
+    learner's client sent it."""
     term = request.get("term") or "xterm-256color"
     env = {
         "PATH": os.defpath,
@@ -126,6 +131,10 @@ def _run_app(request: dict, warm) -> int:
     os.environ.clear()
     os.environ.update(env)
     os.chdir(data_dir)
+    from tutor.ui.app import follow_terminal_size, make_app
+
+    # The window's size comes from the PTY (SIGWINCH), never the environment.
+    follow_terminal_size(os.environ)
 
     import textual.constants
 
@@ -136,9 +145,8 @@ def _run_app(request: dict, warm) -> int:
     apply_session_limits(config["session_memory_mb"], config["session_cpu_seconds"])
 
     from tutor.progress import ProgressStore, default_store_path
-    from tutor.ui.app import make_app
 
-    store = ProgressStore(default_store_path(data_dir), request["learner"])
+    store = ProgressStore(default_store_path(data_dir), request["learner"], request["lang"])
     app = make_app(lessons=warm.lessons, lang=request["lang"], seed=config["seed"],
                    learner=request["learner"], store=store)
     return asyncio.run(_run(app))
@@ -161,7 +169,9 @@ async def _run(app) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, leave, 0)
     loop.add_signal_handler(signal.SIGXCPU, leave, EXIT_CPU_SPENT)
-    await app.run_async()
+    # Keyboard only, as `python -m tutor`: mouse tracking would send every
+    # pointer move over the learner's connection.
+    await app.run_async(mouse=False)
     return EXIT_CPU_SPENT if cpu_spent else (app.return_code or 0)
 
 
