@@ -1,0 +1,81 @@
+"""The core's costs, without the app: loading lessons, running each lesson,
+checking an answer, writing progress.
+
+    python benchmarks/bench_core.py [--runs N]
+
+Prints one table of medians and p95s over N runs (torch already imported and
+warm, one thread, as in the app). The machine may be shared: read the
+numbers as orders of magnitude, and compare rows of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tutor.checking import check  # noqa: E402
+from tutor.lesson import load_lessons  # noqa: E402
+from tutor.progress import ProgressStore  # noqa: E402
+from tutor.runner import LessonRun, load_torch  # noqa: E402
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    """Median and p95 of fn() in milliseconds."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+
+    rows: list[tuple[str, float, float]] = []
+    rows.append(("load + validate the 8 lesson files", *timed(load_lessons, args.runs)))
+    load_torch(warm=True)
+    lessons = load_lessons()
+    for lesson in lessons:
+        rows.append((f"run lesson {lesson.id} ({len(lesson.steps)} steps)",
+                     *timed(lambda: LessonRun(lesson).run_all(), args.runs)))
+
+    practice = next(lesson for lesson in lessons if lesson.id == "practice")
+    result = next(r for r in LessonRun(practice).run_all() if r.step.question and r.step.question.kind == "number")
+    rows.append(("check a number answer", *timed(lambda: check(result.step.question, result.expected, "0.5", "en"), args.runs * 50)))
+    rows.append(("refuse a 10 MB paste", *timed(lambda: _refuse(result), args.runs)))
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = ProgressStore(Path(folder) / "progress.sqlite3", "bench")
+        rows.append(("store: save the position", *timed(lambda: store.set_position("slope", 1, 5), args.runs * 5)))
+        rows.append(("store: record an answer", *timed(lambda: store.record_answer("practice", "q", "0.5", False), args.runs * 5)))
+        store.close()
+
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'what':<{width}}  {'median ms':>10}  {'p95 ms':>8}")
+    for name, median, p95 in rows:
+        print(f"{name:<{width}}  {median:>10.3f}  {p95:>8.3f}")
+    return 0
+
+
+def _refuse(result) -> None:
+    from tutor.checking import AnswerError
+
+    try:
+        check(result.step.question, result.expected, "9" * 10_000_000, "en")
+    except AnswerError:
+        return
+    raise AssertionError("a 10 MB answer was accepted")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
