@@ -487,6 +487,12 @@ class GridModel:
 # --- widgets -----------------------------------------------------------------
 
 
+def _show(widget: Widget, visible: bool) -> None:
+    """Show or hide a pooled block, touching it only on a change."""
+    if widget.display != visible:
+        widget.display = visible
+
+
 def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
     """A difference keeps its tensor's kind: whole numbers stay whole
     (`minus` works in floats), True - False is +1."""
@@ -521,6 +527,15 @@ class TensorGrid(Widget):
     def render(self) -> Text:
         lines = self.model.render(self.content_size.width, self.cursor, self.focused)
         return Text("\n", no_wrap=True).join(lines)
+
+    def set_model(self, model: GridModel) -> None:
+        """Show another tensor in this grid (reused from an earlier step):
+        a new layout only when the grid's height changes."""
+        width = self.content_size.width
+        relayout = not width or model.height(width) != self.model.height(width)
+        self.model = model
+        self.cursor = None
+        self.refresh(layout=relayout)
 
     def set_cursor(self, cell: tuple[int, int] | None, focused: bool) -> None:
         """Move the highlight, repainting only the lines it leaves and enters
@@ -658,13 +673,66 @@ class TensorView(Widget, can_focus=True):
             widgets.append(Static(Text(self.empty_text), classes="tensor-view--empty"))
         widgets[0].add_class("-first")
         with self.app.batch_update():
-            self.body.remove_children()
-            self.body.mount_all(widgets)
+            self._reconcile(widgets)
             self._restore_cursor(old_cursor)
             self._paint_cursor()
         self.body.scroll_home(animate=False)
         if self._cursor is not None and self._cursor != (0, 0, 0):
             self.call_after_refresh(self._scroll_to_cursor)
+
+    def _reconcile(self, widgets: list[Widget]) -> None:
+        """Make the body show `widgets`, reusing the children already there.
+
+        Mounting and removing widgets is the costliest part of a step: each
+        new widget gets its styles computed, the screen is laid out anew,
+        and when a mount or removal completes (a moment later) the body is
+        laid out and sent to the terminal a second time. So the body keeps
+        its children as a pool: each new block takes the next child of its
+        kind, children left over are hidden rather than removed, and only a
+        block with no child of its kind left is mounted. A block whose
+        content did not change is not touched at all."""
+        children = list(self.body.children)
+        if len(children) > 3 * len(widgets) + 24:
+            # a pool grown far past what a step shows: start it afresh
+            self.body.remove_children()
+            children = []
+        kept: dict[int, Widget] = {}
+        to_mount: list[Widget] = []
+        i = 0
+        for new in widgets:
+            j = i
+            while not to_mount and j < len(children) and type(children[j]) is not type(new):
+                j += 1
+            if to_mount or j >= len(children):
+                to_mount.append(new)  # after every kept child, so in order
+                continue
+            for skipped in children[i:j]:
+                _show(skipped, False)
+            old = children[j]
+            i = j + 1
+            self._adopt(old, new)
+            kept[id(new)] = old
+        for rest in children[i:]:
+            _show(rest, False)
+        if to_mount:
+            self.body.mount_all(to_mount)
+        for target in self._targets:
+            target.grid = kept.get(id(target.grid), target.grid)
+            if target.change is not None:
+                target.change = kept.get(id(target.change), target.change)
+
+    @staticmethod
+    def _adopt(old: Widget, new: Widget) -> None:
+        """Give `old` (a pooled child) what `new` would have shown."""
+        if set(old.classes) != set(new.classes):
+            old.set_classes(new.classes)
+        if isinstance(new, TensorGrid):
+            old.set_model(new.model)
+        elif isinstance(new, TensorLegend):
+            old.set_model(new.model, new.extra)
+        elif old.content != new.content:
+            old.update(new.content)
+        _show(old, True)
 
     def _blocks(self, expr: str, value: Value, before: Value | None) -> list[Widget]:
         name = Static(Text(expr), classes="tensor-view--name")
@@ -911,9 +979,23 @@ class TensorLegend(Static):
         self.model = model
         self.extra = extra
 
+    def _lang(self) -> str:
+        """The language of the TensorView this legend is in (its parent is
+        the view's scrolling body, not the view)."""
+        for node in self.ancestors:
+            if isinstance(node, TensorView):
+                return node.lang
+        return "en"
+
+    def set_model(self, model: GridModel, extra: str | None) -> None:
+        """Describe another grid (this legend reused from an earlier step)."""
+        before = self.render().plain
+        self.model, self.extra = model, extra
+        if self.render().plain != before:
+            self.refresh(layout=True)
+
     def render(self) -> Text:
-        view = self.parent
-        lang = view.lang if isinstance(view, TensorView) else "en"
+        lang = self._lang()
         mode, _, _ = self.model.fit(self.content_size.width or 40)
         lines = self.model.legend(mode, lang)
         if self.extra:
@@ -921,8 +1003,7 @@ class TensorLegend(Static):
         return Text("\n".join(lines))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        view = self.parent
-        lang = view.lang if isinstance(view, TensorView) else "en"
+        lang = self._lang()
         mode, _, _ = self.model.fit(width)
         lines = self.model.legend(mode, lang) + ([self.extra] if self.extra else [])
         return sum(max(1, math.ceil(len(line) / max(1, width))) for line in lines)
