@@ -108,6 +108,8 @@ class LayerDiagram(Widget):
         """Mark `state`; anything but the known stages is a programming error."""
         if state is not None and state not in STATES:
             raise ValueError(f"unknown diagram state {state!r}: expected one of {', '.join(STATES)}")
+        if state == self.state:
+            return  # every step calls this; a redraw only when the stage changes
         self.state = state
         self.refresh(layout=True)
 

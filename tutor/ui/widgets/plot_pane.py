@@ -215,7 +215,10 @@ class PlotPane(Widget):
         return "compact" if self.has_class("-compact") else "plot"
 
     def show(self, plot: PlotData | None, reveal: int | None = None) -> None:
-        """Draw `plot` (None: the empty state); `reveal=k`: the first k points."""
+        """Draw `plot` (None: the empty state); `reveal=k`: the first k points.
+        The same plot shown again is not redrawn (a replot is 3-6 KB)."""
+        if plot is self.plot_data and reveal == self.reveal:
+            return
         self.plot_data = plot
         self.reveal = reveal
         self._drawn_for = None

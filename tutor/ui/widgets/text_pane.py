@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.widgets import Static
 
 
@@ -45,7 +46,19 @@ class TextPane(VerticalScroll):
         hidden_below = height > 0 and self._text_lines > height + round(scroll_y)
         title = f"{self._pane_title} ({self._more})" if hidden_below else self._pane_title
         if title != self.border_title:
+            self._set_title(title)
+
+    def _set_title(self, title: str) -> None:
+        """Change the title repainting only the title rule. Assigning
+        `border_title` repaints the whole pane, and the title often changes
+        just after a step's frame (the pane got taller or shorter): that
+        sent the whole explanation a second time."""
+        if not self.is_mounted or not self.size or not hasattr(self, "_border_title"):
             self.border_title = title
+            return
+        self._border_title = self.render_str(title).expand_tabs(4).split()[0]
+        # regions are in content coordinates: the rule is the line above them
+        self.refresh(Region(0, -self.content_offset.y, self.outer_size.width, 1))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
