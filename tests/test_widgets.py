@@ -14,7 +14,9 @@ from textual.containers import Horizontal
 from textual.widgets import Input
 
 from tutor.runner import PlotData, Series
-from tutor.ui.widgets import LayerDiagram, PlotPane, TensorView
+from tutor.ui.widgets.layer_diagram import LayerDiagram
+from tutor.ui.widgets.plot_pane import PlotPane
+from tutor.ui.widgets.tensor_view import TensorView
 from tutor.ui.widgets.plot_pane import decimate
 from tutor.ui.widgets.tensor_view import GridModel, exact_number
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue

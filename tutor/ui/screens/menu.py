@@ -1,5 +1,5 @@
 """The lesson menu: the chapter's lessons in order, and the learner's place
-in each (status, step n/m, questions solved), read from the progress store
+in each (status, step n/m, questions solved, score), read from the progress store
 every time the menu comes back into view.
 
 The menu is the first frame, so it is drawn without waiting for the store:
@@ -128,7 +128,7 @@ class MenuScreen(KeepsFocus, Screen):
             3,  # "> 8"
             max(len(t(f"status_{s}", lang)) + 2 for s in ("new", "started", "done")),
             max(len(t("col_step", lang)), 5),
-            max(len(t("col_questions", lang)), 3),
+            max(len(t("col_questions", lang)), len("6/6 100%")),
         ]
         # margins (4), table border (2), cell padding (2 per column), scrollbar (1)
         return max(16, width - 4 - 2 - sum(others) - 2 * (len(others) + 1) - 1)
@@ -139,7 +139,7 @@ class MenuScreen(KeepsFocus, Screen):
             self.fill()
 
     def place(self, lesson) -> tuple[str, str, str]:
-        """(status, step n/m, questions solved/total) for one lesson."""
+        """(status, step n/m, questions solved/total and the score) for one lesson."""
         lang = self.lang
         total = len(lesson.steps)
         question_ids = [s.id for s in lesson.steps if s.question is not None]
@@ -152,6 +152,8 @@ class MenuScreen(KeepsFocus, Screen):
         step = f"{position + 1}/{total}" if position is not None else f"-/{total}"
         solved = getattr(summary, "solved", 0) if summary is not None else 0
         questions = f"{solved}/{len(question_ids)}" if question_ids else "-"
+        if summary is not None and (solved or getattr(summary, "revealed", 0)):
+            questions += f" {summary.score}%"  # the score, once there is one
         return status, step, questions
 
     def _call_store(self, name: str, *args):

@@ -1,7 +1,2 @@
-"""The app's data widgets: values as grids, plots, the backprop diagram."""
-
-from tutor.ui.widgets.layer_diagram import LayerDiagram
-from tutor.ui.widgets.plot_pane import PlotPane
-from tutor.ui.widgets.tensor_view import TensorView
-
-__all__ = ["LayerDiagram", "PlotPane", "TensorView"]
+"""The app's widgets, one module each (import them from their modules: this
+package imports nothing, so the menu does not pay for plotext at start-up)."""
