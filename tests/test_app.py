@@ -7,11 +7,12 @@ widget internals.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 
 import pytest
+
+from screens import screen_text
 
 from tutor.i18n import pick
 from tutor.lesson import load_lessons
@@ -24,24 +25,6 @@ from tutor.ui.strings import STRINGS
 LESSONS = load_lessons(None)
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
 SIZE = (80, 24)
-
-_TEXT = re.compile(
-    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
-    r'clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
-)
-
-
-def screen_text(app: TutorApp) -> str:
-    """The terminal cells of the current screen, one line per row."""
-    rows: dict[int, list[str]] = {}
-    for x, line, content in _TEXT.findall(app.export_screenshot()):
-        col = round(float(x) / 12.2)  # Textual's SVG cell width
-        row = rows.setdefault(int(line), [" "] * app.size.width)
-        for i, ch in enumerate(html.unescape(content).replace("\xa0", " ")):
-            if col + i < len(row):
-                row[col + i] = ch
-    return "\n".join("".join(rows.get(i, [])).rstrip() for i in range(app.size.height))
-
 
 def status_text(app: TutorApp) -> str:
     return screen_text(app).splitlines()[0]

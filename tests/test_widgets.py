@@ -3,15 +3,15 @@ fed hand-built values, read back as the text on the screen."""
 
 from __future__ import annotations
 
-import io
 import math
 import re
 
 import pytest
-from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
+
+from screens import region_text, screen_text
 
 from tutor.runner import PlotData, Series
 from tutor.ui.widgets.layer_diagram import LayerDiagram
@@ -20,24 +20,6 @@ from tutor.ui.widgets.tensor_view import TensorView
 from tutor.ui.widgets.plot_pane import decimate
 from tutor.ui.widgets.tensor_view import GridModel, exact_number
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue
-
-
-def screen_text(app: App) -> str:
-    """The screen as plain text, the way `App.export_screenshot` composes it
-    (Textual has no public text export; this is its SVG path minus the SVG)."""
-    console = Console(
-        width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-        color_system=None, legacy_windows=False,
-    )
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
-
-
-def region_text(app: App, widget) -> list[str]:
-    """The lines of the screen inside `widget`'s region."""
-    lines = screen_text(app).splitlines()
-    r = widget.region
-    return [line[r.x : r.right] for line in lines[r.y : r.bottom]]
 
 
 def pane_text(app: App, widget) -> str:
