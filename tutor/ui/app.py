@@ -69,6 +69,16 @@ class TutorApp(App):
         """`open_store`, when given (and `store` is None), is called in a thread
         after the first frame to open the progress store: opening SQLite
         costs 40-60 ms that the first frame need not wait for."""
+        # The terminal's own colours (ANSI theme): readable on dark and light
+        # terminals alike, and about a quarter fewer bytes per redraw than
+        # explicit 256-colour backgrounds, which matters over SSH. Not with
+        # NO_COLOR: Textual's no-colour filter turns the ANSI theme's default
+        # colours into black on black; the default theme turns grey instead.
+        # Chosen before App.__init__ builds the stylesheet: setting `theme`
+        # afterwards parses every stylesheet a second time before the first
+        # frame (10-20 ms of start-up).
+        if not os.environ.get("NO_COLOR"):
+            self.set_reactive(App.theme, "ansi-dark")
         super().__init__()
         self.lessons = list(lessons)
         self.lang = lang
@@ -88,13 +98,6 @@ class TutorApp(App):
         self.torch_error: str | None = None
         self.runs: dict[str, object] = {}  # lesson id -> RunHolder
         self.title = t("app_title", lang)
-        # The terminal's own colours (ANSI theme): readable on dark and light
-        # terminals alike, and about a quarter fewer bytes per redraw than
-        # explicit 256-colour backgrounds, which matters over SSH. Not with
-        # NO_COLOR: Textual's no-colour filter turns the ANSI theme's default
-        # colours into black on black; the default theme turns grey instead.
-        if not os.environ.get("NO_COLOR"):
-            self.theme = "ansi-dark"
         self.first_paint_ns: int | None = None
 
     # ------------------------------------------------------------ start-up
