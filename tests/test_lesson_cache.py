@@ -1,0 +1,167 @@
+"""The lesson cache: validated lessons read back as JSON on the next start,
+and never a reason to show a stale or a broken lesson.
+
+Whether a load came from the cache is seen by making the validator fail
+loudly: a load that still succeeds did not validate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tutor.lesson_check
+from tutor import lesson_cache
+from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TUTOR_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def lessons_dir(tmp_path) -> Path:
+    folder = tmp_path / "lessons"
+    shutil.copytree(default_lessons_dir(), folder)
+    return folder
+
+
+def no_validation(monkeypatch) -> None:
+    def refuse(files):
+        raise AssertionError("validated again instead of reading the cache")
+
+    monkeypatch.setattr(tutor.lesson_check, "check_files", refuse)
+
+
+def plain(lessons) -> list:
+    return [lesson_cache._plain(lesson) for lesson in lessons]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Change a file so that its size changes too (an edit inside one mtime tick)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_second_load_reads_the_cache_and_gives_the_same_lessons(cache, lessons_dir, monkeypatch):
+    validated, errors = check_lessons(lessons_dir)
+    assert errors == []
+    first = load_lessons(lessons_dir)
+    assert list(cache.glob("lessons-*.json"))
+    no_validation(monkeypatch)
+    second = load_lessons(lessons_dir)
+    assert plain(second) == plain(first) == plain(validated)
+    # the same kinds of objects a validation gives: tuples, paths, nested dataclasses
+    lesson = second[0]
+    assert isinstance(lesson.steps, tuple) and isinstance(lesson.path, Path)
+    assert any(step.question is not None and isinstance(step.question.hints, tuple)
+               for lesson in second for step in lesson.steps)
+    assert all(isinstance(step.plot.range, tuple) for lesson in second for step in lesson.steps if step.plot)
+
+
+def test_an_edited_lesson_is_validated_again(cache, lessons_dir):
+    load_lessons(lessons_dir)
+    path = sorted(lessons_dir.glob("*.toml"))[0]
+    edit(path, 'title = { en = "', 'title = { en = "Edited: ')
+    assert load_lessons(lessons_dir)[0].title["en"].startswith("Edited: ")
+
+
+def test_a_lesson_broken_after_it_was_cached_is_reported_with_file_and_line(cache, lessons_dir):
+    load_lessons(lessons_dir)
+    path = sorted(lessons_dir.glob("*.toml"))[1]
+    edit(path, "[[steps]]", "[[steps]]\nnot toml at all")
+    with pytest.raises(LessonLoadError) as caught:
+        load_lessons(lessons_dir)
+    assert any(error.path == path and error.line > 1 for error in caught.value.errors)
+
+
+def test_a_new_or_removed_file_is_noticed(cache, lessons_dir):
+    count = len(load_lessons(lessons_dir))
+    sorted(lessons_dir.glob("*.toml"))[-1].unlink()
+    assert len(load_lessons(lessons_dir)) == count - 1
+
+
+@pytest.mark.parametrize("content", [
+    "{not json",
+    '{"key": null, "lessons": []}',
+    "[1, 2, 3]",
+    "\udcff",
+])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(cache, lessons_dir, content):
+    expected = plain(load_lessons(lessons_dir))
+    (path,) = cache.glob("lessons-*.json")
+    path.write_text(content, encoding="utf-8", errors="surrogateescape")
+    assert plain(load_lessons(lessons_dir)) == expected
+    assert json.loads(path.read_text(encoding="utf-8"))["lessons"]  # written again, whole
+
+
+def test_a_cache_with_the_right_key_but_wrong_lessons_is_ignored(cache, lessons_dir):
+    expected = plain(load_lessons(lessons_dir))
+    (path,) = cache.glob("lessons-*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["lessons"][0]["steps"][0] = {"id": "only-an-id"}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert plain(load_lessons(lessons_dir)) == expected
+
+
+def test_a_cache_of_another_version_is_ignored(cache, lessons_dir, monkeypatch):
+    load_lessons(lessons_dir)
+    monkeypatch.setattr(lesson_cache, "__version__", "999.0")
+    no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        load_lessons(lessons_dir)
+
+
+def test_a_cache_that_cannot_be_written_is_no_problem(tmp_path, lessons_dir, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TUTOR_CACHE_DIR", str(blocker / "cache"))
+    assert len(load_lessons(lessons_dir)) == len(list(lessons_dir.glob("*.toml")))
+
+
+def test_check_always_validates_in_full(cache, lessons_dir, monkeypatch):
+    load_lessons(lessons_dir)
+    no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        check_lessons(lessons_dir)
+
+
+def test_the_cache_folder_follows_xdg_on_linux(monkeypatch):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("XDG is the Linux rule")
+    assert lesson_cache.cache_dir({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/tutor")
+    assert lesson_cache.cache_dir({"XDG_CACHE_HOME": "relative"}) == Path.home() / ".cache" / "tutor"
+    assert lesson_cache.cache_dir({"TUTOR_CACHE_DIR": "/y", "XDG_CACHE_HOME": "/x"}) == Path("/y")
+
+
+def test_the_command_line_still_stops_on_a_broken_lesson_with_a_cache(tmp_path, lessons_dir):
+    """`python -m tutor --lessons DIR` after DIR's lessons were cached and
+    one was broken: FILE:LINE and exit 2 before any screen; `check` exit 1."""
+    env = dict(os.environ, TUTOR_CACHE_DIR=str(tmp_path / "cache"), TUTOR_DATA_DIR=str(tmp_path / "data"),
+               PYTHONPATH=str(ROOT))
+    listed = subprocess.run([sys.executable, "-m", "tutor", "list", "--lessons", str(lessons_dir)],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert list((tmp_path / "cache").glob("lessons-*.json"))
+    path = sorted(lessons_dir.glob("*.toml"))[0]
+    edit(path, "order = ", "order = oops ")
+    run = subprocess.run([sys.executable, "-m", "tutor", "--lessons", str(lessons_dir)],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 2
+    assert f"{path}:" in run.stderr and "Traceback" not in run.stderr
+    check = subprocess.run([sys.executable, "-m", "tutor", "check", str(lessons_dir)],
+                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert check.returncode == 1
+    assert f"{path}:" in check.stdout
