@@ -71,7 +71,10 @@ def _common(parser: argparse.ArgumentParser, suppress: bool, learner: bool = Tru
                             help="whose progress to use (default: 'default')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line. Given the `argv` about to be parsed, the
+    `serve` options (and the server package that declares them, 5-10 ms) are
+    only loaded when `serve` is among the words: no other command needs them."""
     parser = _Parser(
         prog="python -m tutor",
         description="A terminal tutor: derivatives to update model parameters, with live PyTorch.",
@@ -105,19 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     progress.add_argument("--reset", action="store_true", help="clear this learner's progress (asks first)")
     progress.add_argument("--yes", action="store_true", help="with --reset: do not ask")
 
-    try:
+    server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
+    _common(server, suppress=True, learner=False)
+    if argv is None or "serve" in argv:
         from . import serve
-    except ImportError:  # pragma: no cover - the server package is optional while it is being built
-        serve = None
-    if serve is not None and hasattr(serve, "add_arguments"):
-        server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
-        _common(server, suppress=True, learner=False)
+
         serve.add_arguments(server)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     if args.lang is None:
         args.lang = detect_lang(os.environ)
     command = args.command or "run"
