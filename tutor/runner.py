@@ -36,8 +36,13 @@ def load_torch(warm: bool = False):
         torch.set_num_threads(1)
         _torch_module = torch
     if warm:
-        p = _torch_module.zeros(1, requires_grad=True)
-        _torch_module.optim.SGD([p], lr=0.1).step()
+        # the first backward() and the first loss also pay one-off costs
+        # (autograd's engine, kernels) of 50-150 ms: pay them here
+        torch = _torch_module
+        layer = torch.nn.Linear(2, 2)
+        loss = torch.nn.functional.cross_entropy(layer(torch.zeros(1, 2)), torch.tensor([0]))
+        loss.backward()
+        torch.optim.SGD(layer.parameters(), lr=0.1).step()
     return _torch_module
 
 

@@ -1,11 +1,14 @@
 """One lesson: the explanation, the code that ran, the live values, the plot
 and the backprop diagram, stepped through with the keyboard.
 
-The screen never runs lesson code itself: a thread worker runs the steps
-(`LessonRun.run_to`) and posts the result back as a message, so keys keep
-answering while torch works. Requests carry a token; a result whose token is
-no longer the newest is dropped, so pressing `n` five times quickly shows the
-fifth step, not a slideshow of the four before it.
+The screen never runs lesson code itself. The runner keeps every step's
+result, and a thread worker runs the step after the one on screen while the
+learner reads, so `n` nearly always finds its step ready and draws it at
+once. Otherwise (the first step, a new learning rate, `r`) a worker runs it
+and posts the result back as a message, so keys keep answering while torch
+works. Requests carry a token; a result whose token is no longer the newest
+is dropped, so pressing `n` five times quickly shows the fifth step, not a
+slideshow of the four before it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.widgets import Input, LoadingIndicator, Static
 
 from tutor.i18n import pick
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
+from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.layer_diagram import LayerDiagram
 from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
@@ -47,6 +51,9 @@ BUSY_DELAY = 0.25  # seconds before the status line says "running..."
 # instead of two: half the layout work and fewer bytes over SSH. A slow step
 # shows its text after this delay and its results when they come.
 TEXT_DELAY = 0.08
+# The next step runs ahead this long after a step is drawn: after its frame
+# has gone out, so the two never compete for the interpreter.
+PREFETCH_DELAY = 0.15
 
 
 @dataclass
@@ -142,6 +149,8 @@ class LessonScreen(KeepsFocus, Screen):
         self._text_shown = 0  # the request token whose text is on screen
         self._moved = False  # a request changed step; its text is not shown yet
         self._notice_text: str | None = None
+        self._prefetch_timer = None
+        self._question_fills = False
 
     # ------------------------------------------------------------ layout
 
@@ -150,8 +159,7 @@ class LessonScreen(KeepsFocus, Screen):
         yield StatusLine(id="status")
         with Container(id="body"):
             with Vertical(id="left"):
-                with TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane"):
-                    yield Static(id="explain")
+                yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
                 yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang), id="code", classes="pane")
             with Container(id="side"):
                 with Vertical(id="middle"):
@@ -164,7 +172,7 @@ class LessonScreen(KeepsFocus, Screen):
                         # 16 times a second for every idle learner
                         yield Static(id="notice-text")
                     yield Static(id="step-error")
-                    values = TensorView(lang=lang, id="values", classes="pane")
+                    values = TensorView(lang=lang, title=t("pane_values", lang), more=t("more_below", lang), id="values", classes="pane")
                     values.border_title = t("pane_values", lang)
                     yield values
                 with Vertical(id="right"):
@@ -176,35 +184,61 @@ class LessonScreen(KeepsFocus, Screen):
                     plot.border_title = t("pane_plot", lang)
                     yield plot
         yield TooSmall(t("too_small", lang))
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        for wid in ("#question", "#notice", "#step-error", "#right", "#diagram", "#plot"):
+        for wid in ("#question", "#notice", "#step-error"):
             self.query_one(wid).display = False
+        # The diagram and plot panes are there for the whole lesson if any of
+        # its steps uses them, not shown and hidden step by step: panes that
+        # keep their place are easier to follow, and a step that changes no
+        # pane's size is drawn in one frame with no layout at all.
+        steps = self.lesson.steps
+        uses_diagram = any(step.diagram for step in steps)
+        uses_plot = any(step.plot is not None for step in steps)
+        self.query_one("#diagram").display = uses_diagram
+        self.query_one("#plot").display = uses_plot
+        self.query_one("#right").display = uses_diagram or uses_plot
         self.query_one("#explain-pane").focus()
+        run = self.holder.run
+        self.query_one("#code", CodeView).reserve([run.code_for(i) for i in range(self.total)])
         self.request(self.index)
 
     # ------------------------------------------------------------ running
 
-    def request(self, index: int, *, params: dict[str, float] | None = None, reset: bool = False) -> None:
-        """Show step `index`: its text with its results when the worker has
-        run it, or after TEXT_DELAY if that takes longer."""
+    def request(self, index: int, *, reset: bool = False) -> None:
+        """Show step `index` with the lesson's current params.
+
+        A step already run with these params (the runner keeps its results,
+        and the step after the one on screen is run ahead in the background)
+        is drawn at once, text and results in one frame, with no thread in
+        between: that is nearly every `n`. Otherwise a worker runs it; its
+        text shows with its results, or after TEXT_DELAY if it takes longer.
+        """
         moved = index != self.index or self.result is None
         self._note = ""
         self._busy_shown = False
         if self._busy_timer is not None:
             self._busy_timer.stop()
-        self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
+            self._busy_timer = None
+        if self._text_timer is not None:
+            self._text_timer.stop()
+            self._text_timer = None
         self.index = index
         self._token += 1
         token = self._token
-        self.busy = True
         if moved:
             self._moved = True
             self._pending_answer = None
             self._save_position()
-        if self._text_timer is not None:
-            self._text_timer.stop()
+        params = dict(self._params)
+        cached = None if reset else self._cached(index, params)
+        if cached is not None:
+            self.busy = False
+            self._accept(cached, params)
+            return
+        self.busy = True
+        self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
         self._text_timer = self.set_timer(TEXT_DELAY, self._present_text)
         holder = self.holder
         torch_event = getattr(self.app, "torch_event", None)
@@ -215,14 +249,15 @@ class LessonScreen(KeepsFocus, Screen):
                 if worker.is_cancelled or token != self._token:
                     return
             with holder.lock:
-                run = holder.run
-                if params:
-                    for name, value in params.items():
-                        run.set_param(name, value)
-                if reset:
-                    run.reset()
                 if token != self._token:
                     return  # a newer request supersedes this one
+                run = holder.run
+                # every request carries all the params it wants, so requests
+                # that run out of order still leave the newest params
+                for name, value in params.items():
+                    run.set_param(name, value)
+                if reset:
+                    run.reset()
                 try:
                     result = run.run_to(index)
                 except Exception as exc:  # the runner failed, not the lesson
@@ -231,6 +266,44 @@ class LessonScreen(KeepsFocus, Screen):
                 self.post_message(StepReady(token, result, dict(run.param_values)))
 
         self.run_worker(work, thread=True, group="run", exit_on_error=False)
+
+    def _cached(self, index: int, params: dict[str, float]):
+        """The result of step `index` if the run already has it for `params`,
+        else None. Never waits: if a worker holds the run, ask a worker."""
+        holder = self.holder
+        if not holder.lock.acquire(blocking=False):
+            return None
+        try:
+            run = holder.run
+            if run.param_values != params or index >= len(run.results):
+                return None
+            return run.results[index]
+        finally:
+            holder.lock.release()
+
+    def _prefetch(self) -> None:
+        """Run the next step in the background while the learner reads this
+        one, so `n` finds it ready. Its result is kept by the runner only;
+        nothing is drawn."""
+        self._prefetch_timer = None
+        index = self.index + 1
+        if self.busy or index >= self.total:
+            return
+        holder = self.holder
+        params = dict(self._params)
+        token = self._token
+
+        def work() -> None:
+            with holder.lock:
+                run = holder.run
+                if token != self._token or run.param_values != params or index < len(run.results):
+                    return
+                try:
+                    run.run_to(index)
+                except Exception:
+                    return  # the request for that step will report it
+
+        self.run_worker(work, thread=True, group="prefetch", exit_on_error=False)
 
     def _present_text(self) -> None:
         """Draw what is known before the step runs: its text, code, question
@@ -264,13 +337,24 @@ class LessonScreen(KeepsFocus, Screen):
         if message.token != self._token:
             return
         self.busy = False
-        self.result = message.result
-        self._params = dict(message.params)
-        self._present_text()  # in the same frame as the result
+        self._accept(message.result, message.params)
+
+    def _accept(self, result, params: dict[str, float]) -> None:
+        """Draw a step's result, with its text in the same frame, then run
+        the next step ahead once this frame is out."""
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        self.result = result
+        self._params = dict(params)
+        self._present_text()
         self._show_result()
         if self._pending_answer is not None:
             text, self._pending_answer = self._pending_answer, None
             self.check_answer(text)
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     def on_step_failed(self, message: StepFailed) -> None:
         if message.token != self._token:
@@ -296,7 +380,7 @@ class LessonScreen(KeepsFocus, Screen):
         title = Text(pick(step.title, self.lang), style="bold")
         body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
         pane = self.query_one("#explain-pane", TextPane)
-        pane.set_body(self.query_one("#explain", Static), Group(title, Text(""), body))
+        pane.set_body(Group(title, Text(""), body))
         # The code is known before it runs: drawing it in the same frame as
         # the text keeps the left column's layout still when the result
         # arrives, so the result redraws only the values and the plot.
@@ -351,12 +435,20 @@ class LessonScreen(KeepsFocus, Screen):
             _show(panel, True)
             if self.index not in self._revealed:
                 _show(self.query_one("#values", TensorView), False)
-                _show(self.query_one("#right"), False)
-                middle = self.query_one("#middle")
-                if not middle.has_class("-hidden-values"):
-                    middle.add_class("-hidden-values")
+                self._fill_question(True)
         else:
             _show(panel, False)
+
+    def _fill_question(self, fill: bool) -> None:
+        """Before an answer the question takes the values' place (they are
+        hidden); after it, it shrinks to its text and the values show below.
+        Inline styles, so no stylesheet pass over the screen."""
+        if fill == self._question_fills:
+            return
+        self._question_fills = fill
+        styles = self.query_one("#question", QuestionPanel).styles
+        styles.height = "1fr" if fill else None
+        styles.max_height = "100%" if fill else None
 
     def _show_result(self) -> None:
         result = self.result
@@ -382,23 +474,21 @@ class LessonScreen(KeepsFocus, Screen):
         else:
             _show(panel, False)
         hidden = question is not None and self.index not in self._revealed
-        middle = self.query_one("#middle")
-        if middle.has_class("-hidden-values") != hidden:
-            middle.set_class(hidden, "-hidden-values")
+        self._fill_question(hidden)
         _show(self.query_one("#values", TensorView), not hidden)
         self.query_one("#values", TensorView).show(result.values, result.previous)
 
-        diagram = self.query_one("#diagram", LayerDiagram)
-        _show(diagram, bool(step.diagram))
-        diagram.highlight(step.diagram)
+        # until the learner answers, the diagram shows no stage and the plot
+        # says it will come: both could give the answer away
+        self.query_one("#diagram", LayerDiagram).highlight(None if hidden else step.diagram)
         plot = self.query_one("#plot", PlotPane)
-        _show(plot, result.plot is not None)
         self._stop_animation()
-        if result.plot is not None and not hidden and getattr(result.plot, "animate", False):
+        if hidden:
+            plot.show(None, waiting=result.plot is not None)
+        elif result.plot is not None and getattr(result.plot, "animate", False):
             self._start_animation()
         else:
             plot.show(result.plot)
-        _show(self.query_one("#right"), (bool(step.diagram) or result.plot is not None) and not hidden)
 
     # ------------------------------------------------------------ animation
 
@@ -578,7 +668,7 @@ class LessonScreen(KeepsFocus, Screen):
             self.say(t("param_limit", lang, label=label, value=format_param(current)))
             return
         self._params[param.name] = new
-        self.request(self.index, params={param.name: new})
+        self.request(self.index)
 
     def action_next_param(self) -> None:
         if self.lesson.params:

@@ -9,10 +9,14 @@ statuses and puts the cursor on the lesson the learner was last in."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Static
 
 from tutor.i18n import pick
 from tutor.ui.screens.focus import KeepsFocus
@@ -21,17 +25,162 @@ from tutor.ui.strings import t
 from tutor.ui.widgets.too_small import TooSmall
 
 
-class LessonTable(DataTable):
-    """The menu's table, with its Enter key named in the footer.
+class LessonTable(Widget, can_focus=True):
+    """The menu's table of lessons: a header and one row per lesson, a cursor
+    row moved with Up/Down/Home/End and opened with Enter.
+
+    Drawn as one piece of text rather than with a DataTable: the menu is the
+    first frame, and a DataTable with eight rows cost about 30 ms of start-up
+    (issue 3) for features the menu does not use (cells, sorting, columns
+    that scroll sideways). The look is the DataTable's: the same padding,
+    header and cursor styles. The cursor row starts with `>` so it reads
+    without colour; a list longer than the window scrolls with the cursor
+    under a header that stays.
 
     Enter stays the table's own binding (not a screen or priority one): a
     priority binding would run before Down keys typed just ahead of it were
     handled, opening the wrong lesson when keys arrive in a burst (tmux,
     SSH, a fast typist)."""
 
+    DEFAULT_CSS = """
+    LessonTable {
+        height: auto;
+        max-height: 100%;
+        &:focus { background-tint: $foreground 5%; }
+        & > .lesson-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .lesson-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .lesson-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .lesson-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"lesson-table--header", "lesson-table--cursor"}
+    PADDING = 1  # cells on each side of each column, as in a DataTable
+
+    cursor_row: reactive[int] = reactive(0, always_update=False)
+
+    class Highlighted(Message):
+        """The cursor moved to `row`."""
+
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        """Enter (or a click on the cursor row) chose `row`."""
+
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
     @classmethod
     def bindings(cls, lang: str) -> list[Binding]:
-        return [Binding("enter", "select_cursor", t("key_open", lang), key_display="Enter")]
+        return [
+            Binding("enter", "select_cursor", t("key_open", lang), key_display="Enter"),
+            Binding("up", "cursor_up", show=False),
+            Binding("down", "cursor_down", show=False),
+            Binding("home,pageup", "first", show=False),
+            Binding("end,pagedown", "last", show=False),
+        ]
+
+    def __init__(self, columns: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.columns = columns
+        self.rows: list[tuple[str, ...]] = []
+        self._top = 0  # the first row on screen, when they do not all fit
+
+    def set_rows(self, rows: list[tuple[str, ...]]) -> None:
+        """Replace the rows (the first cell is the row's number), keeping the
+        cursor on the same row where it still exists."""
+        self.rows = list(rows)
+        self.cursor_row = self.validate_cursor_row(self.cursor_row)
+        self.refresh(layout=True)
+
+    def validate_cursor_row(self, row: int) -> int:
+        return min(max(row, 0), max(len(self.rows) - 1, 0))
+
+    def watch_cursor_row(self, row: int) -> None:
+        self.refresh()
+        self.post_message(self.Highlighted(row))
+
+    def move_cursor(self, row: int) -> None:
+        self.cursor_row = row
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self.rows) - 1
+
+    def action_select_cursor(self) -> None:
+        if self.rows:
+            self.post_message(self.Selected(self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = self._top + offset.y - 1
+        if row >= len(self.rows):
+            return
+        if row == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.cursor_row = row
+
+    def get_content_width(self, container, viewport) -> int:
+        return container.width
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return 1 + len(self.rows)
+
+    def _visible_rows(self) -> range:
+        """The rows that fit under the header, scrolled to show the cursor."""
+        room = max(self.size.height - 1, 1)
+        if self.cursor_row < self._top:
+            self._top = self.cursor_row
+        elif self.cursor_row >= self._top + room:
+            self._top = self.cursor_row - room + 1
+        self._top = min(self._top, max(len(self.rows) - room, 0))
+        return range(self._top, min(self._top + room, len(self.rows)))
+
+    def render(self) -> Text:
+        pad = " " * self.PADDING
+        widths = [len(title) for title in self.columns]
+        for row in self.rows:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell) + (2 if i == 0 else 0))  # "> " before the first
+        width = self.size.width
+
+        def line(cells) -> str:
+            text = "".join(pad + cell.ljust(w) + pad for cell, w in zip(cells, widths))
+            return text.ljust(width)[:width]
+
+        lines = [line(self.columns)]
+        for index in self._visible_rows():
+            first, *rest = self.rows[index]
+            mark = "> " if index == self.cursor_row else "  "
+            lines.append(line([mark + first, *rest]))
+        text = Text("\n".join(lines), no_wrap=True, overflow="crop", end="")
+        text.stylize(self.get_component_rich_style("lesson-table--header"), 0, width)
+        if self.cursor_row in self._visible_rows():
+            y = 1 + self.cursor_row - self._top
+            start = y * (width + 1)
+            text.stylize(self.get_component_rich_style("lesson-table--cursor"), start, start + width)
+        return text
 
 
 class MenuScreen(KeepsFocus, Screen):
@@ -52,8 +201,9 @@ class MenuScreen(KeepsFocus, Screen):
     def compose(self) -> ComposeResult:
         lang = self.lang
         yield Static(id="menu-title")
-        table = localized(LessonTable, lang)(id="lessons", cursor_type="row", zebra_stripes=False)
-        yield table
+        columns = ["  #", t("col_lesson", lang), t("col_status", lang), t("col_step", lang),
+                   t("col_questions", lang)]
+        yield localized(LessonTable, lang)(columns, id="lessons")
         yield Static(id="menu-summary")
         yield TooSmall(t("too_small", lang))
         yield Footer()
@@ -63,12 +213,7 @@ class MenuScreen(KeepsFocus, Screen):
         title = Text(t("chapter", lang), style="bold")
         title.append("   " + t("learner", lang, name=self.learner), style="dim")
         self.query_one("#menu-title", Static).update(title)
-        table = self.query_one("#lessons", DataTable)
-        table.add_column("  #", key="order")
-        table.add_column(t("col_lesson", lang), key="lesson")
-        table.add_column(t("col_status", lang), key="status")
-        table.add_column(t("col_step", lang), key="step")
-        table.add_column(t("col_questions", lang), key="questions")
+        table = self.query_one("#lessons", LessonTable)
         self.fill()
         self._to_last_lesson()
         table.focus()
@@ -79,14 +224,14 @@ class MenuScreen(KeepsFocus, Screen):
         last = self._call_store("last_lesson")
         ids = [lesson.id for lesson in self.lessons]
         if last in ids:
-            self.query_one("#lessons", DataTable).move_cursor(row=ids.index(last), animate=False)
+            self.query_one("#lessons", LessonTable).move_cursor(ids.index(last))
 
     def store_opened(self, store) -> None:
         """The app opened the progress store after the first frame: show the
         learner's place, and start on their last lesson unless they already
         moved the cursor."""
         self.store = store
-        table = self.query_one("#lessons", DataTable)
+        table = self.query_one("#lessons", LessonTable)
         moved = table.cursor_row > 0
         self.fill()
         if not moved:
@@ -97,25 +242,17 @@ class MenuScreen(KeepsFocus, Screen):
 
     def fill(self) -> None:
         """(Re)build the rows from the store, keeping the cursor where it was."""
-        table = self.query_one("#lessons", DataTable)
-        row = table.cursor_row
-        table.clear()
+        table = self.query_one("#lessons", LessonTable)
         room = self._title_room()
+        rows = []
         for lesson in self.lessons:
             status, step, questions = self.place(lesson)
             title = pick(lesson.title, self.lang)
             if len(title) > room:
                 title = title[: room - 1].rstrip() + "~"
-            table.add_row(
-                f"  {lesson.order}",
-                title,
-                status,
-                step,
-                questions,
-                key=lesson.id,
-            )
+            rows.append((str(lesson.order), title, status, step, questions))
+        table.set_rows(rows)
         if self.lessons:
-            table.move_cursor(row=min(max(row, 0), len(self.lessons) - 1), animate=False)
             self._show_summary(table.cursor_row)
 
     def _title_room(self) -> int:
@@ -170,23 +307,13 @@ class MenuScreen(KeepsFocus, Screen):
     def _show_summary(self, row: int) -> None:
         if not 0 <= row < len(self.lessons):
             return
-        self._mark(row)
         lesson = self.lessons[row]
         text = pick(lesson.summary, self.lang) if lesson.summary else ""
         self.query_one("#menu-summary", Static).update(Text(text, style="italic"))
 
-    def _mark(self, row: int) -> None:
-        """Put `>` before the highlighted lesson: the cursor reads without colour."""
-        table = self.query_one("#lessons", DataTable)
-        for i, lesson in enumerate(self.lessons):
-            want = f"> {lesson.order}" if i == row else f"  {lesson.order}"
-            if table.get_cell(lesson.id, "order") != want:
-                table.update_cell(lesson.id, "order", want)
+    def on_lesson_table_highlighted(self, event: LessonTable.Highlighted) -> None:
+        self._show_summary(event.row)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_summary(event.cursor_row)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_lesson_table_selected(self, event: LessonTable.Selected) -> None:
         event.stop()
-        self.app.open_lesson(str(event.row_key.value))
-
+        self.app.open_lesson(self.lessons[event.row].id)

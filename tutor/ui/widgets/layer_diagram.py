@@ -111,7 +111,7 @@ class LayerDiagram(Widget):
         if state == self.state:
             return  # every step calls this; a redraw only when the stage changes
         self.state = state
-        self.refresh(layout=True)
+        self.refresh()  # same height for every stage (get_content_height)
 
     # --- drawing -------------------------------------------------------------
 
@@ -178,4 +178,14 @@ class LayerDiagram(Widget):
         return Text("\n").join(self.lines(self.content_size.width or 36))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.lines(width))
+        """As tall as the tallest stage at this width, whatever the stage: the
+        panes around it keep their size from step to step."""
+        shown = self.state
+        try:
+            heights = []
+            for state in (None, *STATES):
+                self.state = state
+                heights.append(len(self.lines(width)))
+        finally:
+            self.state = shown
+        return max(heights)

@@ -100,12 +100,18 @@ class QuestionPanel(VerticalScroll):
         self.hints(Text(""))
 
     def feedback(self, renderable: RenderableType) -> None:
-        self.query_one("#q-feedback", Static).update(renderable)
+        feedback = self.query_one("#q-feedback", Static)
+        feedback.update(renderable)
+        if self.is_mounted:  # the verdict may be below a long prompt
+            self.call_after_refresh(self.scroll_to_widget, feedback, animate=False)
 
     def hints(self, renderable: RenderableType) -> None:
         hints = self.query_one("#q-hints", Static)
         hints.update(renderable)
-        hints.display = bool(getattr(renderable, "plain", True))
+        shown = bool(getattr(renderable, "plain", True))
+        hints.display = shown
+        if shown and self.is_mounted:  # the newest hint (or the worked answer) is the last line
+            self.call_after_refresh(self.scroll_end, animate=False)
 
     def focus_answer(self) -> None:
         """Focus the box now, not after a refresh (`Widget.focus` defers):

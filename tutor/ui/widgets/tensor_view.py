@@ -9,8 +9,10 @@ the grid degrades step by step -- fewer digits under a common scale, then a
 heatmap of sign and a 0-9 size digit -- and a cursor (the arrow keys when the
 view is focused) reads any entry in full precision on the line at the bottom.
 
-Each grid is its own small widget, so moving the cursor repaints one grid and
-one line, not the whole pane (this matters over SSH).
+The view is one LinePane: a step's values are rendered to lines once and
+the pane repainted, with no layout (see line_pane for why that matters), and
+moving the cursor repaints the few lines it leaves and enters plus the exact
+line, not the whole pane (this matters over SSH).
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.geometry import Region, Size
-from textual.widget import Widget
-from textual.widgets import Static
+from textual.geometry import Region
+from textual.strip import Strip
 
 from tutor.i18n import Catalog
+from tutor.ui.widgets.line_pane import LinePane
 from tutor.values import NumberValue, TensorValue, TextValue, Value, format_number
 
 STRINGS = Catalog(
@@ -484,13 +485,7 @@ class GridModel:
         return _shade(palette[0] if x > 0 else palette[1], level)
 
 
-# --- widgets -----------------------------------------------------------------
-
-
-def _show(widget: Widget, visible: bool) -> None:
-    """Show or hide a pooled block, touching it only on a change."""
-    if widget.display != visible:
-        widget.display = visible
+# --- the view ----------------------------------------------------------------
 
 
 def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
@@ -505,122 +500,86 @@ def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
     return TensorValue(delta.shape, "int64", whole(delta.data))
 
 
-class TensorGrid(Widget):
-    """One tensor's entries as a grid that fits the pane's width."""
+@dataclass
+class _Line:
+    """A block of the view that is text: a name, a shape, a legend, a note."""
 
-    DEFAULT_CSS = """
-    TensorGrid {
-        height: auto;
-        width: 1fr;
-    }
-    """
+    text: Text
+    role: str  # the component class that styles it
+    wrap: bool = True
 
-    def __init__(self, model: GridModel, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.model = model
-        self.cursor: tuple[int, int] | None = None
-        self.focused = False
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self.model.height(width)
+@dataclass
+class _Grid:
+    """A block of the view that is a tensor's grid (`which`: value or change)."""
 
-    def render(self) -> Text:
-        lines = self.model.render(self.content_size.width, self.cursor, self.focused)
-        return Text("\n", no_wrap=True).join(lines)
-
-    def set_model(self, model: GridModel) -> None:
-        """Show another tensor in this grid (reused from an earlier step):
-        a new layout only when the grid's height changes."""
-        width = self.content_size.width
-        relayout = not width or model.height(width) != self.model.height(width)
-        self.model = model
-        self.cursor = None
-        self.refresh(layout=relayout)
-
-    def set_cursor(self, cell: tuple[int, int] | None, focused: bool) -> None:
-        """Move the highlight, repainting only the lines it leaves and enters
-        (and the column numbers): a cursor key sends a few hundred bytes
-        over SSH instead of the whole coloured grid."""
-        old, old_focused = self.cursor, self.focused
-        self.cursor, self.focused = cell, focused
-        if (old, old_focused) == (cell, focused):
-            return
-        width = self.content_size.width
-        if not width or not self.is_mounted:
-            self.refresh()
-            return
-        lines: set[int] = set()
-        for c in (old, cell):
-            if c is not None:
-                lines |= self.model.cursor_lines(width, *c)
-        self.refresh(*(Region(0, y, self.size.width, 1) for y in sorted(lines)))
+    target: int
+    which: str
+    model: GridModel
 
 
 class _Target:
     """A tensor the cursor can visit: its value grid and, if any, its change grid."""
 
-    def __init__(self, expr: str, grid: TensorGrid, change: TensorGrid | None):
+    def __init__(self, expr: str, grid: GridModel, change: GridModel | None):
         self.expr = expr
         self.grid = grid
         self.change = change
 
     @property
     def value(self) -> TensorValue:
-        return self.grid.model.value
+        return self.grid.value
 
 
-class TensorView(Widget, can_focus=True):
+class TensorView(LinePane):
     """Every value the step shows, tensors as signed, coloured grids.
 
     `show(values, previous)` replaces the content; `previous` holds the value
     each expression had when it was last shown, so the view can say what
     changed. Focus it (Tab) and move over the entries with the arrow keys:
-    the line at the bottom gives the entry's exact value. The values
-    scroll in `body`; the exact line stays under them, never over them.
+    the line pinned at the bottom gives the entry's exact value.
     """
+
+    COMPONENT_CLASSES = {
+        "tensor-view--name",
+        "tensor-view--meta",
+        "tensor-view--legend",
+        "tensor-view--change-title",
+        "tensor-view--note",
+        "tensor-view--empty",
+        "tensor-view--exact",
+        "tensor-view--value",
+    }
 
     DEFAULT_CSS = """
     TensorView {
-        layout: vertical;
         height: 1fr;
     }
-    TensorView > #tensor-view-body {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    TensorView .tensor-view--name {
+    TensorView > .tensor-view--name {
         text-style: bold;
-        margin-top: 1;
     }
-    TensorView .tensor-view--name.-first {
-        margin-top: 0;
-    }
-    TensorView .tensor-view--meta {
+    TensorView > .tensor-view--meta {
         color: $text-muted;
     }
-    TensorView .tensor-view--legend {
+    TensorView > .tensor-view--legend {
         color: $text-muted;
     }
-    TensorView .tensor-view--change-title {
+    TensorView > .tensor-view--change-title {
         text-style: bold underline;
         color: $warning;
     }
-    TensorView .tensor-view--note {
+    TensorView > .tensor-view--note {
         color: $text-muted;
         text-style: italic;
     }
-    TensorView .tensor-view--empty {
+    TensorView > .tensor-view--empty {
         color: $text-muted;
         text-style: italic;
     }
-    TensorView > #tensor-view-exact {
-        height: auto;
-        max-height: 3;
+    TensorView > .tensor-view--exact {
         background: $boost;
-        display: none;
     }
-    TensorView > #tensor-view-exact.-visible {
-        display: block;
+    TensorView > .tensor-view--value {
     }
     """
 
@@ -629,113 +588,80 @@ class TensorView(Widget, can_focus=True):
         Binding("down", "move_cursor(1, 0)", "Down", show=False),
         Binding("left", "move_cursor(0, -1)", "Left", show=False),
         Binding("right", "move_cursor(0, 1)", "Right", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(-1)", "Top", show=False),
-        Binding("end", "edge(1)", "Bottom", show=False),
     ]
 
-    def __init__(self, *, lang: str = "en", empty_text: str | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
+    EXACT_MAX_LINES = 3
+
+    def __init__(self, *, lang: str = "en", empty_text: str | None = None, title: str = "", more: str = "",
+                 **kwargs) -> None:
+        super().__init__(title, more, **kwargs)
         self.lang = lang
         self.empty_text = empty_text or STRINGS.get("empty", lang)
         self._targets: list[_Target] = []
         self._cursor: tuple[int, int, int] | None = None  # target, row, col
-        self.body = VerticalScroll(id="tensor-view-body", can_focus=False)
-        self._exact = Static(id="tensor-view-exact")
-        self._exact_height = 0
-        self._pending: tuple[Mapping[str, Value], Mapping[str, Value]] | None = None
-
-    def compose(self):
-        with self.body:
-            yield Static(Text(self.empty_text), classes="tensor-view--empty")
-        yield self._exact
-
-    def on_mount(self) -> None:
-        if self._pending is not None:
-            values, previous = self._pending
-            self._pending = None
-            self.show(values, previous)
+        self._blocks_: list[_Line | _Grid] = [_Line(Text(self.empty_text), "tensor-view--empty")]
+        self._grid_at: dict[tuple[int, str], int] = {}  # (target, which) -> first line
+        self._shown: tuple | None = None
+        self._exact_cache: tuple[tuple, list[Strip]] | None = None
 
     # --- content -------------------------------------------------------------
 
     def show(self, values: Mapping[str, Value], previous: Mapping[str, Value]) -> None:
         """Show `values` (in order), comparing each with `previous`."""
-        if not self.is_mounted:
-            self._pending = (values, previous)  # shown once mounted
-            return
+        if self._shown is not None and self._shown[0] is values and self._shown[1] is previous:
+            return  # the same result again (an answer revealed it, say)
+        self._shown = (values, previous)
         old_cursor = self._cursor_key()
-        widgets: list[Widget] = []
         self._targets = []
+        blocks: list[_Line | _Grid] = []
         for expr, value in values.items():
-            widgets.extend(self._blocks(expr, value, previous.get(expr)))
-        if not widgets:
-            widgets.append(Static(Text(self.empty_text), classes="tensor-view--empty"))
-        widgets[0].add_class("-first")
-        with self.app.batch_update():
-            self._reconcile(widgets)
-            self._restore_cursor(old_cursor)
-            self._paint_cursor()
-        self.body.scroll_home(animate=False)
+            if blocks:
+                blocks.append(_Line(Text(""), "tensor-view--name"))
+            blocks.extend(self._blocks(expr, value, previous.get(expr)))
+        if not blocks:
+            blocks.append(_Line(Text(self.empty_text), "tensor-view--empty"))
+        self._blocks_ = blocks
+        self._restore_cursor(old_cursor)
+        self._exact_cache = None
+        self.invalidate()
         if self._cursor is not None and self._cursor != (0, 0, 0):
-            self.call_after_refresh(self._scroll_to_cursor)
+            self._scroll_to_cursor()
 
-    def _reconcile(self, widgets: list[Widget]) -> None:
-        """Make the body show `widgets`, reusing the children already there.
+    def build_lines(self, width: int) -> list[Strip]:
+        lines: list[Strip] = []
+        self._grid_at = {}
+        for block in self._blocks_:
+            if isinstance(block, _Grid):
+                self._grid_at[(block.target, block.which)] = len(lines)
+                cell, focused = self._cell_for(block.target)
+                for text in block.model.render(width, cell, focused):
+                    lines.extend(self.render_text(text, width))
+            else:
+                text = block.at(width) if isinstance(block, _Legend) else block.text
+                if isinstance(block, _Legend) and not text.plain:
+                    continue  # a grid that reads without a legend
+                style = self.get_component_rich_style(block.role, partial=True)
+                lines.extend(self.render_text(text, width, wrap=block.wrap, style=style)[: 1 if not text.plain else None])
+        return lines
 
-        Mounting and removing widgets is the costliest part of a step: each
-        new widget gets its styles computed, the screen is laid out anew,
-        and when a mount or removal completes (a moment later) the body is
-        laid out and sent to the terminal a second time. So the body keeps
-        its children as a pool: each new block takes the next child of its
-        kind, children left over are hidden rather than removed, and only a
-        block with no child of its kind left is mounted. A block whose
-        content did not change is not touched at all."""
-        children = list(self.body.children)
-        if len(children) > 3 * len(widgets) + 24:
-            # a pool grown far past what a step shows: start it afresh
-            self.body.remove_children()
-            children = []
-        kept: dict[int, Widget] = {}
-        to_mount: list[Widget] = []
-        i = 0
-        for new in widgets:
-            j = i
-            while not to_mount and j < len(children) and type(children[j]) is not type(new):
-                j += 1
-            if to_mount or j >= len(children):
-                to_mount.append(new)  # after every kept child, so in order
-                continue
-            for skipped in children[i:j]:
-                _show(skipped, False)
-            old = children[j]
-            i = j + 1
-            self._adopt(old, new)
-            kept[id(new)] = old
-        for rest in children[i:]:
-            _show(rest, False)
-        if to_mount:
-            self.body.mount_all(to_mount)
-        for target in self._targets:
-            target.grid = kept.get(id(target.grid), target.grid)
-            if target.change is not None:
-                target.change = kept.get(id(target.change), target.change)
+    def footer_lines(self, width: int) -> list[Strip]:
+        """The exact line under the values: the entry under the cursor."""
+        if self._cursor is None or not width:
+            return []
+        key = (width, self._cursor, self.has_focus)
+        if self._exact_cache is None or self._exact_cache[0] != key:
+            style = self.get_component_rich_style("tensor-view--exact", partial=True)
+            strips = self.render_text(self.exact_line(), width, wrap=True, style=style)
+            self._exact_cache = (key, strips[: self.EXACT_MAX_LINES])
+        return self._exact_cache[1]
 
-    @staticmethod
-    def _adopt(old: Widget, new: Widget) -> None:
-        """Give `old` (a pooled child) what `new` would have shown."""
-        if set(old.classes) != set(new.classes):
-            old.set_classes(new.classes)
-        if isinstance(new, TensorGrid):
-            old.set_model(new.model)
-        elif isinstance(new, TensorLegend):
-            old.set_model(new.model, new.extra)
-        elif old.content != new.content:
-            old.update(new.content)
-        _show(old, True)
+    def _cell_for(self, target: int) -> tuple[tuple[int, int] | None, bool]:
+        if self._cursor is None or self._cursor[0] != target:
+            return None, False
+        return (self._cursor[1], self._cursor[2]), self.has_focus
 
-    def _blocks(self, expr: str, value: Value, before: Value | None) -> list[Widget]:
-        name = Static(Text(expr), classes="tensor-view--name")
+    def _blocks(self, expr: str, value: Value, before: Value | None) -> list[_Line | _Grid]:
+        name = _Line(Text(expr), "tensor-view--name")
         if isinstance(value, TensorValue):
             return [name, *self._tensor_blocks(expr, value, before)]
         line = Text(self._plain(value))
@@ -743,46 +669,44 @@ class TensorView(Widget, can_focus=True):
         if note:
             line.append("  ")
             line.append(note, Style(italic=True))
-        return [name, Static(line, classes="tensor-view--value")]
+        return [name, _Line(line, "tensor-view--value")]
 
-    def _tensor_blocks(self, expr: str, value: TensorValue, before: Value | None) -> list[Widget]:
+    def _tensor_blocks(self, expr: str, value: TensorValue, before: Value | None) -> list[_Line | _Grid]:
         meta = Text(shape_text(value, self.lang), Style(bold=True))
         meta.append(f" {value.dtype}")
         if value.requires_grad:
             meta.append(" requires_grad", Style(italic=True))
-        out: list[Widget] = [Static(meta, classes="tensor-view--meta")]
+        out: list[_Line | _Grid] = [_Line(meta, "tensor-view--meta")]
         if value.numel == 0:
-            out.append(Static(Text(STRINGS.get("empty_tensor", self.lang)), classes="tensor-view--note"))
+            out.append(_Line(Text(STRINGS.get("empty_tensor", self.lang)), "tensor-view--note"))
             return out
+        target = len(self._targets)
         model = GridModel(value)
-        grid = TensorGrid(model)
-        out.append(grid)
-        out.append(TensorLegend(model))
-        change_grid = None
+        out.append(_Grid(target, "grid", model))
+        out.extend(self._legend(model))
+        change_model = None
         if isinstance(before, TensorValue):
             if before.shape != value.shape:
                 old = shape_text(before, self.lang)
-                out.append(
-                    Static(Text(STRINGS.get("shape_changed", self.lang, old=old)), classes="tensor-view--note")
-                )
+                out.append(_Line(Text(STRINGS.get("shape_changed", self.lang, old=old)), "tensor-view--note"))
             elif before.data == value.data:
-                out.append(Static(Text(STRINGS.get("unchanged", self.lang)), classes="tensor-view--note"))
+                out.append(_Line(Text(STRINGS.get("unchanged", self.lang)), "tensor-view--note"))
             else:
                 delta = value.minus(before)
                 if delta is not None:
-                    out.append(
-                        Static(Text(STRINGS.get("change_title", self.lang)), classes="tensor-view--change-title")
-                    )
+                    out.append(_Line(Text(STRINGS.get("change_title", self.lang)), "tensor-view--change-title"))
                     change_model = GridModel(_as_change(value.dtype, delta), is_change=True)
-                    change_grid = TensorGrid(change_model, classes="-change")
-                    out.append(change_grid)
-                    out.append(TensorLegend(change_model, extra=STRINGS.get("change_legend", self.lang)))
+                    out.append(_Grid(target, "change", change_model))
+                    out.extend(self._legend(change_model, STRINGS.get("change_legend", self.lang)))
         elif before is not None:
-            out.append(
-                Static(Text(STRINGS.get("was", self.lang, old=self._plain(before))), classes="tensor-view--note")
-            )
-        self._targets.append(_Target(expr, grid, change_grid))
+            out.append(_Line(Text(STRINGS.get("was", self.lang, old=self._plain(before))), "tensor-view--note"))
+        self._targets.append(_Target(expr, model, change_model))
         return out
+
+    def _legend(self, model: GridModel, extra: str | None = None) -> list[_Line]:
+        """The line under a grid that says how to read it, only when it needs
+        one. Built per width (a narrower pane may need a heatmap legend)."""
+        return [_Legend(model, extra, self.lang)]
 
     def _plain(self, value: Value) -> str:
         """Numbers, lists and text as a learner reads them."""
@@ -844,52 +768,60 @@ class TensorView(Widget, can_focus=True):
 
     def action_move_cursor(self, dr: int, dc: int) -> None:
         if self._cursor is None:
-            # nothing to read: the keys scroll, as in any scrolling pane
-            if dr:
-                self.body.scroll_relative(y=dr, animate=False)
-            else:
-                self.body.scroll_relative(x=dc, animate=False)
+            if dr:  # nothing to read: the keys scroll, as in any pane
+                self.scroll_to_line(self.top + dr)
             return
         t, r, c = self._cursor
-        model = self._targets[t].grid.model
+        model = self._targets[t].grid
         if dc:
             c = max(0, min(model.ncols - 1, c + dc))
         elif dr > 0 and r + 1 >= model.nrows and t + 1 < len(self._targets):
             t, r = t + 1, 0
         elif dr < 0 and r == 0 and t > 0:
             t = t - 1
-            r = self._targets[t].grid.model.nrows - 1
+            r = self._targets[t].grid.nrows - 1
         else:
             r = max(0, min(model.nrows - 1, r + dr))
-        c = min(c, self._targets[t].grid.model.ncols - 1)
-        old = self._targets[self._cursor[0]]
-        self._cursor = (t, r, c)
-        if old is not self._targets[t]:
-            self._set_target_cursor(old, None)
-        self._paint_cursor()
+        c = min(c, self._targets[t].grid.ncols - 1)
+        self._move_to((t, r, c))
         self._scroll_to_cursor()
 
-    def _set_target_cursor(self, target: _Target, cell: tuple[int, int] | None) -> None:
-        for grid in (target.grid, target.change):
-            if grid is not None:
-                grid.set_cursor(cell, self.has_focus)
-
-    def _paint_cursor(self) -> None:
-        """Highlight the entry under the cursor and write its exact value."""
-        if self._cursor is None:
-            self._exact.remove_class("-visible")
+    def _move_to(self, cursor: tuple[int, int, int] | None, *, focus_changed: bool = False) -> None:
+        """Put the cursor at `cursor`, rebuilding and repainting only the
+        grid lines it leaves and enters and the exact line under them."""
+        old = self._cursor
+        if old == cursor and not focus_changed:
             return
-        t, r, c = self._cursor
-        target = self._targets[t]
-        self._set_target_cursor(target, (r, c))
-        line = self.exact_line()
-        # a new layout only when the line's height changes: most cursor moves
-        # repaint two small regions and nothing else
-        width = self._exact.content_size.width
-        height = len(line.wrap(self.app.console, width)) if width else 0
-        self._exact.update(line, layout=height != self._exact_height or not width)
-        self._exact_height = height
-        self._exact.add_class("-visible")
+        self._cursor = cursor
+        width = self._built_for
+        if width <= 0:
+            self.refresh()
+            return
+        changed: set[int] = set()
+        for place in {old, cursor} - {None}:
+            t, r, c = place
+            target = self._targets[t]
+            cell, focused = self._cell_for(t)
+            for which, model in (("grid", target.grid), ("change", target.change)):
+                if model is None or (t, which) not in self._grid_at:
+                    continue
+                start = self._grid_at[(t, which)]
+                texts = model.render(width, cell, focused)
+                for y in model.cursor_lines(width, r, c):
+                    if y < len(texts):
+                        self._lines[start + y] = self.render_text(texts[y], width)[0]
+                        changed.add(start + y)
+        before = len(self._exact_cache[1]) if self._exact_cache else 0
+        self._exact_cache = None
+        after = len(self.footer_lines(width))
+        if before != after:
+            self.refresh()  # the exact line grew or shrank: the view moved
+            self._retitle()
+            return
+        self.refresh_lines(changed)
+        height = self.content_size.height
+        for y in range(height - after, height):
+            self.refresh(Region(0, y, self.size.width, 1))
 
     def exact_line(self) -> Text:
         """`w[3, 11] = -0.12345679  change +0.001`: the entry under the cursor."""
@@ -904,10 +836,10 @@ class TensorView(Widget, can_focus=True):
         index = self._index(value, r, c)
         text = Text()
         text.append(f"{indexable(target.expr)}{index} = ", Style(bold=True))
-        x = target.grid.model.rows[r][c]
-        text.append(exact_number(x, value.dtype), target.grid.model._style(x))
+        x = target.grid.rows[r][c]
+        text.append(exact_number(x, value.dtype), target.grid._style(x))
         if target.change is not None:
-            d = target.change.model.rows[r][c]
+            d = target.change.rows[r][c]
             # six digits: the difference of two rounded numbers carries noise
             # past that (0.3 - 0.2 = 0.09999999999999998)
             delta = f"{d:+.6g}" if isinstance(d, float) and d else exact_number(d, value.dtype)
@@ -929,31 +861,24 @@ class TensorView(Widget, can_focus=True):
         return "[" + ", ".join(str(i) for i in [*reversed(idx), c]) + "]"
 
     def _scroll_to_cursor(self) -> None:
-        if self._cursor is None:
+        """Bring the cursor's line on screen, with its column numbers when
+        they fit."""
+        if self._cursor is None or self._built_for <= 0:
             return
         t, r, c = self._cursor
-        grid = self._targets[t].grid
-        line = grid.model.cursor_line(grid.content_size.width, r, c)
-        y = grid.virtual_region.y + line
-        top = grid.virtual_region.y if line <= grid.model.header_lines else y
-        self.body.scroll_to_region(Region(0, top, 1, y - top + 1), animate=False)
-
-    def action_page(self, direction: int) -> None:
-        if direction < 0:
-            self.body.scroll_page_up(animate=False)
-        else:
-            self.body.scroll_page_down(animate=False)
-
-    def action_edge(self, direction: int) -> None:
-        if direction < 0:
-            self.body.scroll_home(animate=False)
-        else:
-            self.body.scroll_end(animate=False)
+        start = self._grid_at.get((t, "grid"))
+        if start is None:
+            return
+        model = self._targets[t].grid
+        line = model.cursor_line(self._built_for, r, c)
+        y = start + line
+        top = start if line <= model.header_lines else y - (1 if model.header_lines and r == 0 else 0)
+        self.show_line(top, y)
 
     def watch_has_focus(self, has_focus: bool) -> None:
         super().watch_has_focus(has_focus)
         if self._targets:  # the cursor shows strongly and the exact line only with focus
-            self._paint_cursor()
+            self._move_to(self._cursor, focus_changed=True)
 
     @property
     def cursor(self) -> tuple[str, int, int] | None:
@@ -964,46 +889,18 @@ class TensorView(Widget, can_focus=True):
         return (self._targets[t].expr, r, c)
 
 
-class TensorLegend(Static):
-    """The line under a grid that says how to read it, only when it needs one."""
+class _Legend(_Line):
+    """A grid's legend: its text depends on the width (which mode fits)."""
 
-    DEFAULT_CSS = """
-    TensorLegend {
-        color: $text-muted;
-        height: auto;
-    }
-    """
-
-    def __init__(self, model: GridModel, extra: str | None = None) -> None:
-        super().__init__(classes="tensor-view--legend")
+    def __init__(self, model: GridModel, extra: str | None, lang: str) -> None:
+        super().__init__(Text(""), "tensor-view--legend")
         self.model = model
         self.extra = extra
+        self.lang = lang
 
-    def _lang(self) -> str:
-        """The language of the TensorView this legend is in (its parent is
-        the view's scrolling body, not the view)."""
-        for node in self.ancestors:
-            if isinstance(node, TensorView):
-                return node.lang
-        return "en"
-
-    def set_model(self, model: GridModel, extra: str | None) -> None:
-        """Describe another grid (this legend reused from an earlier step)."""
-        before = self.render().plain
-        self.model, self.extra = model, extra
-        if self.render().plain != before:
-            self.refresh(layout=True)
-
-    def render(self) -> Text:
-        lang = self._lang()
-        mode, _, _ = self.model.fit(self.content_size.width or 40)
-        lines = self.model.legend(mode, lang)
+    def at(self, width: int) -> Text:
+        mode, _, _ = self.model.fit(width)
+        lines = self.model.legend(mode, self.lang)
         if self.extra:
             lines.append(self.extra)
         return Text("\n".join(lines))
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        lang = self._lang()
-        mode, _, _ = self.model.fit(width)
-        lines = self.model.legend(mode, lang) + ([self.extra] if self.extra else [])
-        return sum(max(1, math.ceil(len(line) / max(1, width))) for line in lines)

@@ -1,0 +1,69 @@
+"""The line of keys at the bottom of the lesson screen.
+
+Textual's Footer is a widget per key: when the keys change (a question step
+adds `h` hint and `a` answer) it removes and mounts them all, restyles them
+and lays out the screen twice -- about a third of such a step's time. This
+bar is one line of text, redrawn in place, and only when its text changes.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+class KeyBar(Widget):
+    """The screen's shown bindings, `key description`, one per action."""
+
+    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
+
+    DEFAULT_CSS = """
+    KeyBar {
+        height: 1;
+        dock: bottom;
+        background: $footer-background;
+    }
+    KeyBar > .key-bar--key {
+        text-style: bold;
+        color: $footer-key-foreground;
+    }
+    KeyBar > .key-bar--description {
+        color: $footer-description-foreground;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def keys(self) -> list[tuple[str, str]]:
+        """(key as shown, description) for each action the footer shows."""
+        seen: set[str] = set()
+        out = []
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if not binding.show or not enabled or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            out.append((self.app.get_key_display(binding), binding.description))
+        return out
+
+    def _bindings_changed(self, _screen=None) -> None:
+        key_style = self.get_component_rich_style("key-bar--key", partial=True)
+        text_style = self.get_component_rich_style("key-bar--description", partial=True)
+        text = Text(no_wrap=True, overflow="crop", end="")
+        for key, description in self.keys():
+            text.append(f" {key} ", key_style)
+            text.append(f"{description} ", text_style)
+        if text.plain != self._text.plain:
+            self._text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return self._text

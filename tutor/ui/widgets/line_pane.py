@@ -1,0 +1,220 @@
+"""A pane that draws its own lines and scrolls them itself.
+
+Why not a Static in a scrolling container? Because of what a step costs. A
+Static sized by its content changes height when the text changes; Textual
+then lays out the screen, finds the Static (and its container's scrollbars
+and virtual size) resized, and lays out again: two or three layouts and
+frames per step, most of a step's time and bytes. A LinePane has the size
+the stylesheet gives it, whatever it shows: new text is rendered to lines
+once (per width) and the pane is repainted, with no layout at all. It
+scrolls by moving its first visible line (Up/Down/PageUp/PageDown/Home/End
+when focused, or the mouse wheel) and says "more" in its title rule rather
+than drawing a scrollbar down the whole pane on every redraw.
+
+Subclasses say what the lines are (`build_lines`) and call `invalidate`
+when that changes. A pane whose height is `auto` (the code pane) asks for a
+new layout only when its number of lines changes.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class LinePane(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    LinePane {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding("up", "scroll_lines(-1)", "Up", show=False),
+        Binding("down", "scroll_lines(1)", "Down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_page(1)", "Page down", show=False),
+        Binding("home", "scroll_edge(-1)", "Top", show=False),
+        Binding("end", "scroll_edge(1)", "Bottom", show=False),
+    ]
+
+    def __init__(self, title: str = "", more: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._pane_title = title
+        self._more = more  # e.g. "more: Down"
+        self.border_title = title
+        self.top = 0  # the first line shown
+        self._lines: list[Strip] = []
+        self._built_for = -1  # the width `_lines` was built for
+
+    # ------------------------------------------------------------ for subclasses
+
+    def build_lines(self, width: int) -> list[Strip]:
+        """Every line of the content at `width` cells, each exactly `width` wide."""
+        return []
+
+    def footer_lines(self, width: int) -> list[Strip]:
+        """Lines pinned under the scrolling ones (none by default)."""
+        return []
+
+    def invalidate(self, *, keep_top: bool = False) -> None:
+        """The content changed: rebuild the lines and repaint, laying out
+        again only if an auto-height pane changed height."""
+        before = len(self._lines) if self._built_for >= 0 else -1
+        self._built_for = -1
+        if not keep_top:
+            self.top = 0
+        width = self.content_size.width
+        if width and self.is_mounted:
+            self._ensure(width)
+            self.top = min(self.top, self.max_top)
+        self.refresh(layout=not width or self.needs_layout(before, len(self._lines)))
+        self._retitle()
+
+    def needs_layout(self, before: int, after: int) -> bool:
+        """Whether going from `before` to `after` lines changes the pane's
+        size: only for a pane as tall as its content."""
+        height = self.styles.height
+        return height is not None and height.is_auto and before != after
+
+    def render_renderable(self, renderable: RenderableType, width: int) -> list[Strip]:
+        """Rich content (Markdown, Syntax, Group...) as lines `width` wide."""
+        console = self.app.console
+        options = console.options.update_width(width)
+        lines = console.render_lines(renderable, options, style=self.rich_style, pad=True)
+        return [Strip(line, width) for line in lines]
+
+    def render_text(self, text: Text, width: int, *, wrap: bool = False, style: Style | None = None) -> list[Strip]:
+        """One Text as lines `width` wide: cropped, or wrapped when `wrap`."""
+        console = self.app.console
+        base = self.rich_style + style if style is not None else self.rich_style
+        parts = text.wrap(console, width) if wrap else [text]
+        out = []
+        for part in parts:
+            segments = list(part.render(console))
+            strip = Strip(segments).crop_extend(0, width, None)
+            out.append(strip.apply_style(base))
+        return out
+
+    # ------------------------------------------------------------ geometry
+
+    @property
+    def view_height(self) -> int:
+        """How many scrolling lines fit above the pinned ones."""
+        width = self.content_size.width
+        pinned = len(self.footer_lines(width)) if width else 0
+        return max(0, self.content_size.height - pinned)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def max_top(self) -> int:
+        return max(0, len(self._lines) - self.view_height)
+
+    def _ensure(self, width: int) -> None:
+        if width != self._built_for:
+            self._lines = self.build_lines(width)
+            self._built_for = width
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._ensure(width)
+        return len(self._lines) + len(self.footer_lines(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        self._ensure(width)
+        view = self.content_size.height
+        pinned = self.footer_lines(width)
+        if pinned and y >= view - len(pinned):
+            return pinned[y - (view - len(pinned))]
+        index = self.top + y
+        if 0 <= index < len(self._lines):
+            return self._lines[index]
+        return Strip([Segment(" " * width, self.rich_style)], width)
+
+    def refresh_lines(self, indexes) -> None:
+        """Repaint the given content lines only, if they are on screen."""
+        width = self.size.width
+        view = self.view_height
+        for index in sorted(set(indexes)):
+            y = index - self.top
+            if 0 <= y < view:
+                self.refresh(Region(0, y, width, 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the lines depend on the width only: a taller or shorter pane shows
+        # more or fewer of the same lines (Textual repaints it anyway)
+        width = self.content_size.width
+        if width:
+            self._ensure(width)
+            self.top = min(self.top, self.max_top)
+        self._retitle()
+
+    # ------------------------------------------------------------ scrolling
+
+    def scroll_to_line(self, top: int) -> None:
+        top = max(0, min(top, self.max_top))
+        if top != self.top:
+            self.top = top
+            self.refresh()
+            self._retitle()
+
+    def show_line(self, first: int, last: int | None = None) -> None:
+        """Scroll the least that puts lines first..last on screen (first
+        wins when they do not all fit)."""
+        last = first if last is None else last
+        if first < self.top:
+            self.scroll_to_line(first)
+        elif last >= self.top + self.view_height:
+            self.scroll_to_line(min(first, last - self.view_height + 1))
+
+    def action_scroll_lines(self, delta: int) -> None:
+        self.scroll_to_line(self.top + delta)
+
+    def action_scroll_page(self, direction: int) -> None:
+        self.scroll_to_line(self.top + direction * max(1, self.view_height - 1))
+
+    def action_scroll_edge(self, direction: int) -> None:
+        self.scroll_to_line(0 if direction < 0 else self.max_top)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_to_line(self.top + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_to_line(self.top - 3)
+
+    # ------------------------------------------------------------ title
+
+    @property
+    def more_below(self) -> bool:
+        return len(self._lines) > self.top + self.view_height and self.view_height > 0
+
+    def _retitle(self) -> None:
+        title = f"{self._pane_title} ({self._more})" if self.more_below else self._pane_title
+        if title != self.border_title:
+            self._set_title(title)
+
+    def set_pane_title(self, title: str) -> None:
+        self._pane_title = title
+        self._retitle()
+
+    def _set_title(self, title: str) -> None:
+        """Change the title repainting only the title rule: assigning
+        `border_title` repaints the whole pane."""
+        if not self.is_mounted or not self.size or not hasattr(self, "_border_title"):
+            self.border_title = title
+            return
+        self._border_title = self.render_str(title).expand_tabs(4).split()[0]
+        # regions are in content coordinates: the rule is the line above them
+        self.refresh(Region(0, -self.content_offset.y, self.outer_size.width, 1))
