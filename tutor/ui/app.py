@@ -102,9 +102,14 @@ class TutorApp(App):
 
     # ------------------------------------------------------------ start-up
 
+    def get_default_screen(self) -> MenuScreen:
+        """The menu is the app's first screen, not a screen pushed over an
+        empty default one: one screen fewer to mount, style and lay out
+        before the first frame."""
+        return localized(MenuScreen, self.lang)(self.lessons, lang=self.lang, store=self.store,
+                                                learner=self.learner)
+
     def on_mount(self) -> None:
-        self.push_screen(localized(MenuScreen, self.lang)(self.lessons, lang=self.lang,
-                                                          store=self.store, learner=self.learner))
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         self._warn_about_store()
@@ -213,7 +218,7 @@ class TutorApp(App):
 
     def show_menu(self) -> None:
         """Back to the menu: pop whatever is above it."""
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_help(self) -> None:
