@@ -28,8 +28,10 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tutor.ui.widgets.paint_once import PaintOnce
 
-class LinePane(Widget, can_focus=True):
+
+class LinePane(PaintOnce, Widget, can_focus=True):
     DEFAULT_CSS = """
     LinePane {
         height: 1fr;
@@ -158,6 +160,14 @@ class LinePane(Widget, can_focus=True):
             self._ensure(width)
             self.top = min(self.top, self.max_top)
         self._retitle()
+
+    def on_show(self, event: events.Show) -> None:
+        # The layout that showed the pane painted all of it. Repaints asked
+        # for while it was hidden (a new step's values) are still queued and
+        # would paint it all again: drop them, keep the title rule's.
+        self._repaint_regions.clear()
+        if self.size:
+            self.refresh(Region(0, -self.content_offset.y, self.outer_size.width, 1))
 
     # ------------------------------------------------------------ scrolling
 

@@ -20,6 +20,7 @@ from textual.widgets import Sparkline, Static
 from textual_plotext import PlotextPlot
 
 from tutor.i18n import Catalog
+from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.values import format_number
 
 if TYPE_CHECKING:  # the contract lives in the runner; the pane never imports torch
@@ -139,6 +140,18 @@ def _pack(entries: list[Text], width: int) -> Text:
     return out
 
 
+class _Plot(PaintOnce, PlotextPlot):
+    """The plotext canvas, painted once when the legend's height moves it."""
+
+
+class _Line(PaintOnce, Static):
+    """A legend, summary or note line of the pane, painted once when resized."""
+
+
+class _Spark(PaintOnce, Sparkline):
+    pass
+
+
 class PlotPane(Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
@@ -191,11 +204,11 @@ class PlotPane(Widget):
         self.empty_text = empty_text or STRINGS.get("empty", lang)
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
-        self._plotext = PlotextPlot()
-        self._legend = Static(id="plot-pane-legend")
-        self._summary = Static(id="plot-pane-summary")
-        self._spark = Sparkline([], id="plot-pane-spark")
-        self._empty = Static(Text(self.empty_text), id="plot-pane-empty")
+        self._plotext = _Plot()
+        self._legend = _Line(id="plot-pane-legend")
+        self._summary = _Line(id="plot-pane-summary")
+        self._spark = _Spark([], id="plot-pane-spark")
+        self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
         self._waiting = False
         self.set_class(True, "-empty")
