@@ -16,12 +16,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.i18n import pick
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
+from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
 
 
@@ -206,7 +207,7 @@ class MenuScreen(KeepsFocus, Screen):
         yield localized(LessonTable, lang)(columns, id="lessons")
         yield Static(id="menu-summary")
         yield TooSmall(t("too_small", lang))
-        yield Footer()
+        yield KeyBar()  # the lesson screen's key line: one line of text, not a widget per key
 
     def on_mount(self) -> None:
         lang = self.lang
