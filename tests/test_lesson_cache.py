@@ -138,12 +138,15 @@ def test_check_always_validates_in_full(cache, lessons_dir, monkeypatch):
         check_lessons(lessons_dir)
 
 
-def test_the_cache_folder_follows_xdg_on_linux(monkeypatch):
-    if not sys.platform.startswith("linux"):
-        pytest.skip("XDG is the Linux rule")
-    assert lesson_cache.cache_dir({"XDG_CACHE_HOME": "/x/cache"}) == Path("/x/cache/tutor")
-    assert lesson_cache.cache_dir({"XDG_CACHE_HOME": "relative"}) == Path.home() / ".cache" / "tutor"
-    assert lesson_cache.cache_dir({"TUTOR_CACHE_DIR": "/y", "XDG_CACHE_HOME": "/x"}) == Path("/y")
+def test_the_cache_folder_is_the_user_cache_folder_unless_told(monkeypatch, tmp_path):
+    monkeypatch.delenv("TUTOR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    import platformdirs
+
+    assert lesson_cache.cache_dir() == Path(platformdirs.user_cache_dir("tutor"))
+    if sys.platform.startswith("linux"):
+        assert lesson_cache.cache_dir() == tmp_path / "xdg" / "tutor"
+    assert lesson_cache.cache_dir({"TUTOR_CACHE_DIR": "/y"}) == Path("/y")
 
 
 def test_the_command_line_still_stops_on_a_broken_lesson_with_a_cache(tmp_path, lessons_dir):

@@ -150,14 +150,39 @@ def test_a_bad_learner_name_on_the_command_line_is_one_clear_error_and_exit_2(tm
     assert "Traceback" not in text
 
 
-def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens():
-    """What `python -m tutor` imports before its first frame."""
+def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_path):
+    """What `python -m tutor` imports before its first frame, once the
+    lessons are in the lesson cache: no torch, no progress store, no other
+    screen, no TOML parser or lesson validator, no server, no DataTable or
+    Footer (the menu draws its own table and key line)."""
+    env = dict(os.environ, TUTOR_CACHE_DIR=str(tmp_path / "cache"))
+    fill = subprocess.run([sys.executable, "-c", "from tutor.lesson import load_lessons; load_lessons()"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert fill.returncode == 0, fill.stderr
     code = (
         "import sys, tutor.cli, tutor.ui.app\n"
+        "argv = ['--lang', 'en']\n"
+        "tutor.cli.build_parser(argv).parse_args(argv)\n"
+        "from tutor.lesson import load_lessons\n"
+        "tutor.ui.app.make_app(lessons=load_lessons(), lang='en')\n"
         "late = ['torch', 'sqlite3', 'tutor.progress', 'tutor.runner', 'tutor.ui.screens.lesson',\n"
-        "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax']\n"
+        "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson_check',\n"
+        "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer']\n"
         "print(' '.join(name for name in late if name in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+def test_the_theme_is_chosen_before_the_stylesheet_is_built(monkeypatch):
+    """The ANSI theme (the terminal's own colours), or Textual's default one
+    under NO_COLOR (the ANSI theme would be black on black there), is the
+    app's theme from its construction: set after, it would parse every
+    stylesheet a second time before the first frame."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    app = make_app(lessons=LESSONS, lang="en")
+    assert app.theme == "ansi-dark"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert make_app(lessons=LESSONS, lang="en").theme == "textual-dark"

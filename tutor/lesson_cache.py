@@ -16,15 +16,13 @@ cache is data, never code (JSON, not pickle), and it is only ever a copy:
 
 `python -m tutor check` never looks here: it always validates in full.
 
-Where: `$TUTOR_CACHE_DIR`, else the user cache folder (`$XDG_CACHE_HOME/tutor`
-or `~/.cache/tutor`, what platformdirs answers on Linux; platformdirs itself
-is asked elsewhere, where its 6 ms import is not paid before the first frame).
+Where: `$TUTOR_CACHE_DIR`, else the user cache folder (platformdirs:
+`$XDG_CACHE_HOME/tutor` or `~/.cache/tutor` on Linux).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import zlib
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -39,15 +37,12 @@ _LOADER_FILES = tuple(Path(__file__).with_name(name) for name in ("lesson_cache.
 
 
 def cache_dir(environ=os.environ) -> Path:
-    """The folder of the tutor's caches."""
+    """The folder of the tutor's caches: $TUTOR_CACHE_DIR, else the user's
+    cache folder (platformdirs, which Textual imports anyway)."""
     override = environ.get("TUTOR_CACHE_DIR")
     if override:
         return Path(override)
-    if sys.platform.startswith("linux"):
-        xdg = environ.get("XDG_CACHE_HOME", "")
-        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-        return base / "tutor"
-    import platformdirs  # macOS and Windows have their own places
+    import platformdirs
 
     return Path(platformdirs.user_cache_dir("tutor"))
 
