@@ -35,6 +35,7 @@ from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.layer_diagram import LayerDiagram
+from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
 from tutor.ui.widgets.status_line import StatusLine
@@ -84,6 +85,15 @@ class StepFailed(Message):
         super().__init__()
         self.token = token
         self.error = error
+
+
+class Column(PaintOnce, Vertical):
+    """A column of panes whose size changes when a step shows or hides one:
+    painted once for it (see paint_once)."""
+
+
+class Box(PaintOnce, Container):
+    """The side of the screen, painted once when its panes change (see paint_once)."""
 
 
 def _show(widget: Widget, visible: bool) -> None:
@@ -161,8 +171,8 @@ class LessonScreen(KeepsFocus, Screen):
             with Vertical(id="left"):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
                 yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang), id="code", classes="pane")
-            with Container(id="side"):
-                with Vertical(id="middle"):
+            with Box(id="side"):
+                with Column(id="middle"):
                     question = QuestionPanel(t("q_how", lang), t("q_typing", lang), id="question", classes="pane")
                     question.border_title = t("pane_question", lang)
                     yield question
@@ -175,7 +185,7 @@ class LessonScreen(KeepsFocus, Screen):
                     values = TensorView(lang=lang, title=t("pane_values", lang), more=t("more_below", lang), id="values", classes="pane")
                     values.border_title = t("pane_values", lang)
                     yield values
-                with Vertical(id="right"):
+                with Column(id="right"):
                     diagram = LayerDiagram(lang=lang, id="diagram", classes="pane")
                     diagram.border_title = t("pane_diagram", lang)
                     yield diagram
@@ -187,18 +197,8 @@ class LessonScreen(KeepsFocus, Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        for wid in ("#question", "#notice", "#step-error"):
+        for wid in ("#question", "#notice", "#step-error", "#right", "#diagram", "#plot"):
             self.query_one(wid).display = False
-        # The diagram and plot panes are there for the whole lesson if any of
-        # its steps uses them, not shown and hidden step by step: panes that
-        # keep their place are easier to follow, and a step that changes no
-        # pane's size is drawn in one frame with no layout at all.
-        steps = self.lesson.steps
-        uses_diagram = any(step.diagram for step in steps)
-        uses_plot = any(step.plot is not None for step in steps)
-        self.query_one("#diagram").display = uses_diagram
-        self.query_one("#plot").display = uses_plot
-        self.query_one("#right").display = uses_diagram or uses_plot
         self.query_one("#explain-pane").focus()
         run = self.holder.run
         self.query_one("#code", CodeView).reserve([run.code_for(i) for i in range(self.total)])
@@ -435,6 +435,7 @@ class LessonScreen(KeepsFocus, Screen):
             _show(panel, True)
             if self.index not in self._revealed:
                 _show(self.query_one("#values", TensorView), False)
+                _show(self.query_one("#right"), False)
                 self._fill_question(True)
         else:
             _show(panel, False)
@@ -478,17 +479,20 @@ class LessonScreen(KeepsFocus, Screen):
         _show(self.query_one("#values", TensorView), not hidden)
         self.query_one("#values", TensorView).show(result.values, result.previous)
 
-        # until the learner answers, the diagram shows no stage and the plot
-        # says it will come: both could give the answer away
-        self.query_one("#diagram", LayerDiagram).highlight(None if hidden else step.diagram)
+        # the diagram and plot panes show only on the steps that have them,
+        # and not before an answer (they could give it away): at 80x24 the
+        # values need every line they can get
+        diagram = self.query_one("#diagram", LayerDiagram)
+        _show(diagram, bool(step.diagram))
+        diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
+        _show(plot, result.plot is not None)
         self._stop_animation()
-        if hidden:
-            plot.show(None, waiting=result.plot is not None)
-        elif result.plot is not None and getattr(result.plot, "animate", False):
+        if result.plot is not None and not hidden and getattr(result.plot, "animate", False):
             self._start_animation()
         else:
             plot.show(result.plot)
+        _show(self.query_one("#right"), (bool(step.diagram) or result.plot is not None) and not hidden)
 
     # ------------------------------------------------------------ animation
 

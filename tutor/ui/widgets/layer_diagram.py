@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.geometry import Size
 
 from tutor.i18n import Catalog
+from tutor.ui.widgets.paint_once import PaintOnce
 
 STATES = ("forward", "loss", "L2", "L1", "L0", "update")
 
@@ -56,7 +57,7 @@ STRINGS = Catalog(
 NODES = ("x", "L0", "L1", "L2", "loss")
 
 
-class LayerDiagram(Widget):
+class LayerDiagram(PaintOnce, Widget):
     """`x -> L0 -> L1 -> L2 -> loss`, with the current stage marked.
 
     `highlight(state)`: state is one of forward, loss, L2, L1, L0, update,

@@ -29,10 +29,6 @@ if TYPE_CHECKING:  # the contract lives in the runner; the pane never imports to
 STRINGS = Catalog(
     {
         "empty": {"en": "this step has no plot", "pt": "este passo não tem gráfico"},
-        "waiting": {
-            "en": "the plot shows once you have answered",
-            "pt": "o gráfico aparece depois da sua resposta",
-        },
         "no_data": {"en": "nothing to plot yet", "pt": "ainda não há nada para desenhar"},
         "hidden": {
             "en": "{n} points not finite (diverged?)",
@@ -210,7 +206,6 @@ class PlotPane(Widget):
         self._spark = _Spark([], id="plot-pane-spark")
         self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
-        self._waiting = False
         self.set_class(True, "-empty")
 
     def compose(self):
@@ -232,15 +227,13 @@ class PlotPane(Widget):
             return "empty"
         return "compact" if self.has_class("-compact") else "plot"
 
-    def show(self, plot: PlotData | None, reveal: int | None = None, *, waiting: bool = False) -> None:
-        """Draw `plot` (None: the empty state, or with `waiting` a note that
-        the plot comes after the learner's answer); `reveal=k`: the first k
-        points. The same plot shown again is not redrawn (a replot is 3-6 KB)."""
-        if plot is self.plot_data and reveal == self.reveal and waiting == self._waiting:
+    def show(self, plot: PlotData | None, reveal: int | None = None) -> None:
+        """Draw `plot` (None: the empty state); `reveal=k`: the first k points.
+        The same plot shown again is not redrawn (a replot is 3-6 KB)."""
+        if plot is self.plot_data and reveal == self.reveal:
             return
         self.plot_data = plot
         self.reveal = reveal
-        self._waiting = waiting
         self._drawn_for = None
         self._redraw()
 
@@ -265,7 +258,7 @@ class PlotPane(Widget):
 
     def _redraw(self) -> None:
         width, height = self.size
-        key = (id(self.plot_data), self.reveal, self._waiting, width, height)
+        key = (id(self.plot_data), self.reveal, width, height)
         if key == self._drawn_for:
             return
         self._drawn_for = key
@@ -274,11 +267,9 @@ class PlotPane(Widget):
         series = self._series()
         has_points = any(fx for _, fx, _, _ in series)
         if plot is None or not has_points:
-            if self._waiting:
-                note = STRINGS.get("waiting", self.lang)
-            else:
-                note = self.empty_text if plot is None else STRINGS.get("no_data", self.lang)
-            self._empty.update(Text(note))
+            self._empty.update(
+                Text(self.empty_text if plot is None else STRINGS.get("no_data", self.lang))
+            )
             self.set_class(True, "-empty")
             self.set_class(False, "-compact")
             return

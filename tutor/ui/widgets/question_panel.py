@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
+from tutor.ui.widgets.paint_once import PaintOnce
+
 
 class AnswerInput(Input):
     """The answer box. Escape leaves it, so the lesson keys work again
@@ -26,7 +28,12 @@ class AnswerInput(Input):
         self.screen.set_focus(None)
 
 
-class QuestionPanel(VerticalScroll):
+class _Text(PaintOnce, Static):
+    """A line of the panel; a new question changes its height, and it is
+    painted once for that (see paint_once)."""
+
+
+class QuestionPanel(PaintOnce, VerticalScroll):
     """Prompt, options (choice questions), answer box, verdict, hints."""
 
     DEFAULT_CSS = """
@@ -50,12 +57,12 @@ class QuestionPanel(VerticalScroll):
     """
 
     def compose(self):
-        yield Static(id="q-prompt")
-        yield Static(id="q-options")
+        yield _Text(id="q-prompt")
+        yield _Text(id="q-options")
         yield AnswerInput(id="q-input", max_length=200, compact=True)
-        yield Static(id="q-keys")
-        yield Static(id="q-feedback")
-        yield Static(id="q-hints")
+        yield _Text(id="q-keys")
+        yield _Text(id="q-feedback")
+        yield _Text(id="q-hints")
 
     def __init__(self, keys_idle: str = "", keys_typing: str = "", **kwargs) -> None:
         super().__init__(**kwargs)
@@ -96,8 +103,9 @@ class QuestionPanel(VerticalScroll):
         box = self.query_one("#q-input", AnswerInput)
         box.value = ""
         box.placeholder = placeholder
-        self.feedback(note)
+        self.query_one("#q-feedback", Static).update(note)
         self.hints(Text(""))
+        self.scroll_home(animate=False, immediate=True)
 
     def feedback(self, renderable: RenderableType) -> None:
         feedback = self.query_one("#q-feedback", Static)
