@@ -55,6 +55,7 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         self.top = 0  # the first line shown
         self._lines: list[Strip] = []
         self._built_for = -1  # the width `_lines` was built for
+        self._known_size = Size(0, 0)  # the content size the last layout gave
 
     # ------------------------------------------------------------ for subclasses
 
@@ -73,7 +74,7 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         self._built_for = -1
         if not keep_top:
             self.top = 0
-        width = self.content_size.width
+        width = self.known_size.width
         if width and self.is_mounted:
             self._ensure(width)
             self.top = min(self.top, self.max_top)
@@ -108,11 +109,21 @@ class LinePane(PaintOnce, Widget, can_focus=True):
     # ------------------------------------------------------------ geometry
 
     @property
+    def known_size(self) -> Size:
+        """The content size, or while the pane is hidden (Textual then says
+        0x0) the size it had: a step that shows it again shows it at that
+        size, and its title must say "more" in that same frame."""
+        size = self.content_size
+        if size:
+            self._known_size = size
+        return self._known_size
+
+    @property
     def view_height(self) -> int:
         """How many scrolling lines fit above the pinned ones."""
-        width = self.content_size.width
+        width, height = self.known_size
         pinned = len(self.footer_lines(width)) if width else 0
-        return max(0, self.content_size.height - pinned)
+        return max(0, height - pinned)
 
     @property
     def line_count(self) -> int:
@@ -164,10 +175,10 @@ class LinePane(PaintOnce, Widget, can_focus=True):
     def on_show(self, event: events.Show) -> None:
         # The layout that showed the pane painted all of it. Repaints asked
         # for while it was hidden (a new step's values) are still queued and
-        # would paint it all again: drop them, keep the title rule's.
+        # would paint it all again: drop them, but keep a title rule's.
+        rule = {region for region in self._repaint_regions if region.y == 0 and region.height == 1}
         self._repaint_regions.clear()
-        if self.size:
-            self.refresh(Region(0, -self.content_offset.y, self.outer_size.width, 1))
+        self._repaint_regions.update(rule)
 
     # ------------------------------------------------------------ scrolling
 
@@ -210,21 +221,36 @@ class LinePane(PaintOnce, Widget, can_focus=True):
     def more_below(self) -> bool:
         return len(self._lines) > self.top + self.view_height and self.view_height > 0
 
-    def _retitle(self) -> None:
-        title = f"{self._pane_title} ({self._more})" if self.more_below else self._pane_title
+    def _retitle(self, repaint: bool = True) -> None:
+        title = f"{self._pane_title} ({self._more})" if self.more_below and self._more else self._pane_title
         if title != self.border_title:
-            self._set_title(title)
+            self._set_title(title, repaint)
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        """A layout gave the pane a new size: decide the title ("more" or
+        not) now, for the frame that layout is about to paint, rather than
+        in a frame of its own when the Resize event arrives."""
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        width = self.content_size.width
+        if changed and width and self.is_mounted:
+            self._ensure(width)
+            self.top = min(self.top, self.max_top)
+            self._retitle(repaint=False)
+        return changed
 
     def set_pane_title(self, title: str) -> None:
         self._pane_title = title
         self._retitle()
 
-    def _set_title(self, title: str) -> None:
+    def _set_title(self, title: str, repaint: bool = True) -> None:
         """Change the title repainting only the title rule: assigning
-        `border_title` repaints the whole pane."""
+        `border_title` repaints the whole pane. `repaint=False`: the pane is
+        about to be painted whole anyway."""
         if not self.is_mounted or not self.size or not hasattr(self, "_border_title"):
             self.border_title = title
             return
         self._border_title = self.render_str(title).expand_tabs(4).split()[0]
+        if not repaint:
+            return
         # regions are in content coordinates: the rule is the line above them
         self.refresh(Region(0, -self.content_offset.y, self.outer_size.width, 1))
