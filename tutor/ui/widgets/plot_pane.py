@@ -15,6 +15,7 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 from textual_plotext import PlotextPlot
@@ -206,6 +207,7 @@ class PlotPane(Widget):
         self._spark = _Spark([], id="plot-pane-spark")
         self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
+        self._known_size = Size(0, 0)
         self.set_class(True, "-empty")
 
     def compose(self):
@@ -257,7 +259,15 @@ class PlotPane(Widget):
         return out
 
     def _redraw(self) -> None:
-        width, height = self.size
+        # Hidden, the pane is 0x0: draw for the size it had when last shown
+        # (a step that shows it again shows it at that size, in one frame),
+        # or, never shown yet, wait for the Resize that gives it one.
+        size = self.size
+        if size:
+            self._known_size = size
+        width, height = self._known_size
+        if not width:
+            return
         key = (id(self.plot_data), self.reveal, width, height)
         if key == self._drawn_for:
             return
