@@ -200,8 +200,6 @@ class LessonScreen(KeepsFocus, Screen):
         for wid in ("#question", "#notice", "#step-error", "#right", "#diagram", "#plot"):
             self.query_one(wid).display = False
         self.query_one("#explain-pane").focus()
-        run = self.holder.run
-        self.query_one("#code", CodeView).reserve([run.code_for(i) for i in range(self.total)])
         self.request(self.index)
 
     # ------------------------------------------------------------ running
@@ -304,6 +302,12 @@ class LessonScreen(KeepsFocus, Screen):
                     return  # the request for that step will report it
 
         self.run_worker(work, thread=True, group="prefetch", exit_on_error=False)
+        # and render its text and code now, while nobody waits for them
+        self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
+        try:
+            self.query_one("#code", CodeView).prepare_code(holder.run.code_for(index))
+        except Exception:
+            pass  # the step itself will show what is wrong
 
     def _present_text(self) -> None:
         """Draw what is known before the step runs: its text, code, question
@@ -375,12 +379,16 @@ class LessonScreen(KeepsFocus, Screen):
     def step(self):
         return self.lesson.steps[self.index]
 
-    def _show_text(self) -> None:
-        step = self.step
+    def _explanation(self, index: int):
+        """Step `index`'s title and text, and the key its rendered lines are kept under."""
+        step = self.lesson.steps[index]
         title = Text(pick(step.title, self.lang), style="bold")
         body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
-        pane = self.query_one("#explain-pane", TextPane)
-        pane.set_body(Group(title, Text(""), body))
+        return Group(title, Text(""), body), ("explain", index)
+
+    def _show_text(self) -> None:
+        renderable, key = self._explanation(self.index)
+        self.query_one("#explain-pane", TextPane).set_body(renderable, key)
         # The code is known before it runs: drawing it in the same frame as
         # the text keeps the left column's layout still when the result
         # arrives, so the result redraws only the values and the plot.

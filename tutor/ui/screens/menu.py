@@ -268,7 +268,8 @@ class MenuScreen(KeepsFocus, Screen):
             max(len(t("col_step", lang)), 5),
             max(len(t("col_questions", lang)), len("6/6 100%")),
         ]
-        # margins (4), table border (2), cell padding (2 per column), scrollbar (1)
+        # margins (4), table border (2), cell padding (2 per column), and one
+        # column spare (where the DataTable this replaced kept its scrollbar)
         return max(16, width - 4 - 2 - sum(others) - 2 * (len(others) + 1) - 1)
 
     def on_resize(self, event) -> None:

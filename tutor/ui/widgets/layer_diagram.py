@@ -111,8 +111,11 @@ class LayerDiagram(PaintOnce, Widget):
             raise ValueError(f"unknown diagram state {state!r}: expected one of {', '.join(STATES)}")
         if state == self.state:
             return  # every step calls this; a redraw only when the stage changes
+        width = self.content_size.width
+        before = len(self.lines(width)) if width else -1
         self.state = state
-        self.refresh()  # same height for every stage (get_content_height)
+        # a new layout only if the diagram's height changes
+        self.refresh(layout=not width or len(self.lines(width)) != before)
 
     # --- drawing -------------------------------------------------------------
 
@@ -179,14 +182,4 @@ class LayerDiagram(PaintOnce, Widget):
         return Text("\n").join(self.lines(self.content_size.width or 36))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """As tall as the tallest stage at this width, whatever the stage: the
-        panes around it keep their size from step to step."""
-        shown = self.state
-        try:
-            heights = []
-            for state in (None, *STATES):
-                self.state = state
-                heights.append(len(self.lines(width)))
-        finally:
-            self.state = shown
-        return max(heights)
+        return len(self.lines(width))

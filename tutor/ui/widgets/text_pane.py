@@ -2,16 +2,24 @@
 
 It is a LinePane (see there for why): a new step renders the text to lines
 and repaints the pane, with no layout, and "more below" shows in the title
-rule instead of a scrollbar.
+rule instead of a scrollbar. Rendering Markdown is the costliest part of
+drawing a step (3-5 ms), so the lesson screen can `prepare` the next step's
+text while the learner reads, and `set_body` with the same key then finds
+its lines ready.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Hashable
 
 from rich.console import RenderableType
 from rich.text import Text
 from textual.strip import Strip
 
 from tutor.ui.widgets.line_pane import LinePane
+
+PREPARED_MAX = 8  # rendered bodies kept (a few steps each way)
 
 
 class TextPane(LinePane):
@@ -20,11 +28,40 @@ class TextPane(LinePane):
     def __init__(self, title: str, more: str, **kwargs) -> None:
         super().__init__(title, more, **kwargs)
         self._body: RenderableType = Text("")
+        self._body_key: Hashable | None = None
+        self._prepared: OrderedDict[tuple, list[Strip]] = OrderedDict()
 
-    def set_body(self, renderable: RenderableType) -> None:
-        """Show `renderable` from its first line."""
+    def set_body(self, renderable: RenderableType, key: Hashable | None = None) -> None:
+        """Show `renderable` from its first line. `key` names it, so lines
+        prepared for it (or rendered before) are used, not rendered again."""
         self._body = renderable
+        self._body_key = key
         self.invalidate()
 
+    def prepare(self, renderable: RenderableType, key: Hashable) -> None:
+        """Render `renderable` now, at the pane's width, for a later
+        `set_body(renderable, key)`."""
+        width = self.known_size.width
+        if width and (key, width) not in self._prepared:
+            self._keep((key, width), self.render_renderable(renderable, width))
+
+    def _keep(self, slot: tuple, lines: list[Strip]) -> None:
+        self._prepared[slot] = lines
+        self._prepared.move_to_end(slot)
+        while len(self._prepared) > PREPARED_MAX:
+            self._prepared.popitem(last=False)
+
     def build_lines(self, width: int) -> list[Strip]:
-        return self.render_renderable(self._body, width)
+        if self._body_key is None:
+            return self.render_renderable(self._body, width)
+        slot = (self._body_key, width)
+        lines = self._prepared.get(slot)
+        if lines is None:
+            lines = self.render_renderable(self._body, width)
+            self._keep(slot, lines)
+        return lines
+
+    def on_resize(self, event) -> None:
+        self._prepared.clear()  # kept for the old width (and the style: the
+        # same key renders the same lines only at the same width)
+        super().on_resize(event)
