@@ -124,3 +124,18 @@ def test_an_instructors_own_lessons_folder(tmp_path):
     )
     done = tutor("show", "mine", "--lessons", str(tmp_path), "--json")
     assert json.loads(done.stdout)["steps"][0]["values"]["v.sum()"]["data"] == 6.0
+
+
+def test_help_names_every_command_and_serve_keeps_its_own_options():
+    """The server's options are only loaded when `serve` is on the command
+    line (start-up); its help and its checks must not notice."""
+    top = tutor("--help")
+    assert top.returncode == 0
+    for command in ("run", "list", "show", "check", "progress", "serve"):
+        assert command in top.stdout
+    serve = tutor("serve", "--help")
+    assert serve.returncode == 0
+    assert "--port" in serve.stdout and "--max-sessions" in serve.stdout
+    bad = tutor("serve", "--port", "x")
+    assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
+    assert "--port" not in tutor("list", "--help").stdout
