@@ -31,9 +31,10 @@ from . import __version__
 from .lesson import Lesson, Option, Param, Plot, Question, Step
 
 FORMAT = 1
-# The loader's own sources: a change to either can change what a valid
+# The loader's own sources: a change to any of them can change what a valid
 # lesson looks like, so it invalidates every cached lesson.
-_LOADER_FILES = tuple(Path(__file__).with_name(name) for name in ("lesson_cache.py", "lesson.py", "lesson_check.py"))
+_LOADER_FILES = tuple(Path(__file__).with_name(name)
+                      for name in ("lesson_cache.py", "lesson.py", "lesson_check.py"))
 
 
 def cache_dir(environ=os.environ) -> Path:
