@@ -237,7 +237,12 @@ class LessonScreen(KeepsFocus, Screen):
             return
         self.busy = True
         self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
-        self._text_timer = self.set_timer(TEXT_DELAY, self._present_text)
+        if getattr(self.app, "torch_ready", True):
+            self._text_timer = self.set_timer(TEXT_DELAY, self._present_text)
+        else:
+            # torch is still loading: the result is seconds away, so the text
+            # (and a question to think about meanwhile) shows at once
+            self._present_text()
         holder = self.holder
         torch_event = getattr(self.app, "torch_event", None)
 
