@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tutor.i18n import detect_lang
+from tutor.ui import collector
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
 from tutor.ui.strings import t
@@ -180,6 +181,8 @@ class TutorApp(App):
         self.post_message(TorchReady())
 
     def on_torch_ready(self, message: TorchReady) -> None:
+        # everything imported so far lives as long as the app: see collector
+        collector.freeze()
         self.torch_ready = True
         self.torch_error = message.error
         self.torch_event.set()

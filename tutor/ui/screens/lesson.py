@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Input, LoadingIndicator, Static
 
 from tutor.i18n import pick
+from tutor.ui import collector
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
@@ -161,6 +162,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._notice_text: str | None = None
         self._prefetch_timer = None
         self._question_fills = False
+        self._saved_position: int | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -228,7 +230,8 @@ class LessonScreen(KeepsFocus, Screen):
         if moved:
             self._moved = True
             self._pending_answer = None
-            self._save_position()
+            # after the frame: a committed SQLite write is ~1 ms of the key
+            self.call_after_refresh(self._save_position)
         params = dict(self._params)
         cached = None if reset else self._cached(index, params)
         if cached is not None:
@@ -289,6 +292,7 @@ class LessonScreen(KeepsFocus, Screen):
         one, so `n` finds it ready. Its result is kept by the runner only;
         nothing is drawn."""
         self._prefetch_timer = None
+        collector.collect_if_due()  # the frame is out; the learner reads
         index = self.index + 1
         if self.busy or index >= self.total:
             return
@@ -734,7 +738,9 @@ class LessonScreen(KeepsFocus, Screen):
     # ------------------------------------------------------------ progress
 
     def _save_position(self) -> None:
-        self._store_call("set_position", self.lesson.id, self.index, self.total)
+        if self._saved_position != self.index:
+            self._saved_position = self.index
+            self._store_call("set_position", self.lesson.id, self.index, self.total)
 
     def _store_call(self, name: str, *args):
         """Use the progress store if there is one; a store failure is told
@@ -750,3 +756,8 @@ class LessonScreen(KeepsFocus, Screen):
 
     def on_unmount(self) -> None:
         self._stop_animation()
+        if self._saved_position != self.index:  # left before the step's frame was drawn
+            try:
+                self.store.set_position(self.lesson.id, self.index, self.total)
+            except Exception:
+                pass  # the app is closing: nowhere left to say so; the step before was saved
