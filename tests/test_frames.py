@@ -71,3 +71,23 @@ async def test_every_step_is_one_frame(lesson, frames, tmp_path):
                 continue  # the training loop's curve grows over ~2 s on purpose
             counts[(key, screen.index + 1)] = len(frames)
         assert counts and all(n == 1 for n in counts.values()), counts
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
+async def test_first_pass_is_one_frame_a_step(lesson, frames, tmp_path):
+    """A learner's first walk through a lesson: panes shown for the first
+    time (the question, the diagram, the plot) still come in the step's one
+    frame."""
+    app = make_app(lessons=LESSONS, lang="en", seed=0, learner="ana", store=None, start_lesson=lesson.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        screen = app.screen
+        counts = {}
+        for _ in range(screen.total - 1):
+            frames.clear()
+            await _step(app, pilot, "n")
+            step = lesson.steps[screen.index]
+            if step.plot is not None and step.plot.animate:
+                continue
+            counts[screen.index + 1] = len(frames)
+        assert counts and all(n == 1 for n in counts.values()), counts

@@ -199,8 +199,18 @@ class LessonScreen(KeepsFocus, Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        for wid in ("#question", "#notice", "#step-error", "#right", "#diagram", "#plot"):
+        for wid in ("#question", "#notice", "#step-error"):
             self.query_one(wid).display = False
+        # The diagram and plot panes stay in this first layout if the lesson
+        # uses them (the first result hides what its step does not use), so
+        # they learn their size now: a pane first shown by a later step is
+        # then drawn in that step's one frame, not in a second one after it.
+        steps = self.lesson.steps
+        uses_diagram = any(step.diagram for step in steps)
+        uses_plot = any(step.plot is not None for step in steps)
+        self.query_one("#diagram").display = uses_diagram
+        self.query_one("#plot").display = uses_plot
+        self.query_one("#right").display = uses_diagram or uses_plot
         self.query_one("#explain-pane").focus()
         self.request(self.index)
 
