@@ -176,8 +176,10 @@ def _quote(word: str) -> str:
 class Learner:
     """An asyncssh client with a PTY: keys in, the terminal's byte stream out."""
 
-    def __init__(self, port: int, user: str, key: Path | None, cols: int = 80, rows: int = 24):
+    def __init__(self, port: int, user: str, key: Path | None, cols: int = 80, rows: int = 24,
+                 env: dict[str, str] | None = None):
         self.port, self.user, self.key = port, user, key
+        self.env = env or {}
         self.size = (cols, rows)
         self.output = bytearray()
         self._changed: asyncio.Event | None = None
@@ -192,7 +194,7 @@ class Learner:
             "127.0.0.1", self.port, username=self.user, known_hosts=None,
             client_keys=[str(self.key)] if self.key else None, agent_path=None), timeout)
         self.proc = await self.conn.create_process(term_type="xterm-256color", term_size=self.size,
-                                                   encoding=None)
+                                                   encoding=None, env=self.env)
         self._reader = asyncio.create_task(self._read())
         return self
 

@@ -447,3 +447,24 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
+
+
+@needs_ssh
+async def test_each_learner_gets_their_own_locale_unless_the_teacher_sets_one(tmp_path, classroom, keys):
+    """Without --lang, a learner whose ssh client sends LANG=pt_BR gets the
+    tutor in Portuguese and one who sends no locale the server's language;
+    with --lang, the teacher's language is everyone's."""
+    server = Server(tmp_path / "data", "--open", env={"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": ""}).start()
+    ana = Learner(server.port, "ana", None, env={"LANG": "pt_BR.UTF-8"})
+    bob = Learner(server.port, "bob", None)
+    _, made = keys
+    eve = Learner(classroom.port, "class", made["s00"], env={"LANG": "pt_BR.UTF-8"})  # --lang en
+    try:
+        await asyncio.gather(ana.connect(), bob.connect(), eve.connect())
+        await ana.wait_for(r"Derivadas para atualizar")
+        await bob.wait_for(r"Derivatives to update")
+        await eve.wait_for(r"Derivatives to update")
+        assert "Derivadas" not in bob.text() and "Derivadas" not in eve.text()
+    finally:
+        await asyncio.gather(ana.close(), bob.close(), eve.close())
+        server.stop()

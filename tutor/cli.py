@@ -120,6 +120,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
+    args.lang_given = args.lang is not None  # the server lets learners' locales decide otherwise
     if args.lang is None:
         args.lang = detect_lang(os.environ)
     command = args.command or "run"

@@ -56,8 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Say who may join: --authorized-keys FILE (OpenSSH format; each key's comment "
         "names its learner) or --open (anyone who can reach the port; the SSH user name "
         "is the learner). The host key is made on first start in the data folder and "
-        "its fingerprint printed. Ctrl-C or SIGTERM ends the class: learners are told, "
-        "progress is saved.")
+        "its fingerprint printed. Each learner gets the language of the locale their ssh "
+        "client sends (LANG, LC_*), else the server's; --lang sets one language for all. "
+        "Ctrl-C or SIGTERM ends the class: learners are told, progress is saved.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, this machine only; "
                              "0.0.0.0 for a classroom network)")
@@ -154,6 +155,7 @@ def main(args) -> int:
 
     classroom = Classroom(
         forker=forker, host_key=host_key, host=args.host, port=args.port, lang=lang,
+        lang_fixed=getattr(args, "lang_given", True),
         keys=keys, keys_path=args.authorized_keys,
         max_sessions=args.max_sessions or default_max_sessions(),
         idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import asyncssh
 
+from tutor.i18n import detect_lang
+
 from . import protocol
 from .keys import AuthorizedKey
 from .names import sanitize_learner
@@ -456,11 +458,16 @@ class ClassroomSSHServer(asyncssh.SSHServer):
 class Classroom:
     def __init__(self, *, forker: ForkerHandle, host_key, host: str, port: int, lang: str,
                  keys: list[AuthorizedKey] | None, keys_path: str | None, max_sessions: int,
-                 idle_timeout: float, fingerprint: str, host_key_path: Path, session_cpu: int = 0):
+                 idle_timeout: float, fingerprint: str, host_key_path: Path, session_cpu: int = 0,
+                 lang_fixed: bool = True):
+        """`lang` is the console's language, and every learner's when
+        `lang_fixed` (the teacher said --lang); otherwise each learner gets
+        their own locale's, when their ssh client sends one (see learner_lang)."""
         self.forker = forker
         self.host_key = host_key
         self.host, self.port = host, port
         self.lang = lang
+        self.lang_fixed = lang_fixed
         self.keys = keys
         self.keys_path = keys_path
         self.max_sessions = max_sessions
@@ -532,10 +539,22 @@ class Classroom:
             if not process.channel.is_closing():
                 process.exit(1)
 
+    def learner_lang(self, env) -> str:
+        """The learner's language: the teacher's --lang if given, else the
+        locale the learner's ssh client sent (OpenSSH sends LANG and LC_*
+        with the usual `SendEnv LANG LC_*`), else the server's."""
+        if self.lang_fixed:
+            return self.lang
+        try:
+            sent = {var: str(env.get(var) or "") for var in ("LC_ALL", "LC_MESSAGES", "LANG")}
+        except Exception:  # an environment that is not text: no locale sent
+            return self.lang
+        return detect_lang(sent) if any(sent.values()) else self.lang
+
     async def _handle(self, process: asyncssh.SSHServerProcess) -> None:
         username = process.get_extra_info("username") or ""
         raw_name = process.get_extra_info("tutor_learner") or username
-        lang = self.lang
+        lang = self.learner_lang(process.env)
         sockname = process.get_extra_info("sockname") or (self.host, self.port)
         hint = {"host": sockname[0], "port": sockname[1], "user": username or "NAME"}
         if process.subsystem is not None or process.command is not None:
