@@ -250,11 +250,12 @@ class LessonScreen(KeepsFocus, Screen):
             return
         self.busy = True
         self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
-        if getattr(self.app, "torch_ready", True):
+        if getattr(self.app, "torch_ready", True) and self._text_shown:
             self._text_timer = self.set_timer(TEXT_DELAY, self._present_text)
         else:
-            # torch is still loading: the result is seconds away, so the text
-            # (and a question to think about meanwhile) shows at once
+            # the screen's first frame (it is drawn anyway), or torch still
+            # loading (the result is seconds away): the text, and a question
+            # to think about meanwhile, show at once
             self._present_text()
         holder = self.holder
         torch_event = getattr(self.app, "torch_event", None)
