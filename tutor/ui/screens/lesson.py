@@ -184,9 +184,8 @@ class LessonScreen(KeepsFocus, Screen):
                         # 16 times a second for every idle learner
                         yield Static(id="notice-text")
                     yield Static(id="step-error")
-                    values = TensorView(lang=lang, title=t("pane_values", lang), more=t("more_below", lang), id="values", classes="pane")
-                    values.border_title = t("pane_values", lang)
-                    yield values
+                    yield TensorView(lang=lang, title=t("pane_values", lang), more=t("more_below", lang),
+                                     id="values", classes="pane")
                 with Column(id="right"):
                     diagram = LayerDiagram(lang=lang, id="diagram", classes="pane")
                     diagram.border_title = t("pane_diagram", lang)

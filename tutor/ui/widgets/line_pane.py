@@ -67,25 +67,20 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         """Lines pinned under the scrolling ones (none by default)."""
         return []
 
-    def invalidate(self, *, keep_top: bool = False) -> None:
-        """The content changed: rebuild the lines and repaint, laying out
-        again only if an auto-height pane changed height."""
+    def invalidate(self) -> None:
+        """The content changed: rebuild the lines and repaint from the top,
+        laying out again only if a pane as tall as its content (height:
+        auto) changed height."""
         before = len(self._lines) if self._built_for >= 0 else -1
         self._built_for = -1
-        if not keep_top:
-            self.top = 0
+        self.top = 0
         width = self.known_size.width
         if width and self.is_mounted:
             self._ensure(width)
-            self.top = min(self.top, self.max_top)
-        self.refresh(layout=not width or self.needs_layout(before, len(self._lines)))
-        self._retitle()
-
-    def needs_layout(self, before: int, after: int) -> bool:
-        """Whether going from `before` to `after` lines changes the pane's
-        size: only for a pane as tall as its content."""
         height = self.styles.height
-        return height is not None and height.is_auto and before != after
+        resized = height is not None and height.is_auto and len(self._lines) != before
+        self.refresh(layout=not width or resized)
+        self._retitle()
 
     def render_renderable(self, renderable: RenderableType, width: int) -> list[Strip]:
         """Rich content (Markdown, Syntax, Group...) as lines `width` wide."""
@@ -124,10 +119,6 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         width, height = self.known_size
         pinned = len(self.footer_lines(width)) if width else 0
         return max(0, height - pinned)
-
-    @property
-    def line_count(self) -> int:
-        return len(self._lines)
 
     @property
     def max_top(self) -> int:

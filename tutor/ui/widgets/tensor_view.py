@@ -505,8 +505,7 @@ class _Line:
     """A block of the view that is text: a name, a shape, a legend, a note."""
 
     text: Text
-    role: str  # the component class that styles it
-    wrap: bool = True
+    role: str  # the component class that styles it (long lines wrap)
 
 
 @dataclass
@@ -579,8 +578,6 @@ class TensorView(LinePane):
     TensorView > .tensor-view--exact {
         background: $boost;
     }
-    TensorView > .tensor-view--value {
-    }
     """
 
     BINDINGS = [
@@ -641,7 +638,7 @@ class TensorView(LinePane):
                 if isinstance(block, _Legend) and not text.plain:
                     continue  # a grid that reads without a legend
                 style = self.get_component_rich_style(block.role, partial=True)
-                lines.extend(self.render_text(text, width, wrap=block.wrap, style=style)[: 1 if not text.plain else None])
+                lines.extend(self.render_text(text, width, wrap=True, style=style))
         return lines
 
     def footer_lines(self, width: int) -> list[Strip]:

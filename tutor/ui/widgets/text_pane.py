@@ -60,8 +60,3 @@ class TextPane(LinePane):
             lines = self.render_renderable(self._body, width)
             self._keep(slot, lines)
         return lines
-
-    def on_resize(self, event) -> None:
-        self._prepared.clear()  # kept for the old width (and the style: the
-        # same key renders the same lines only at the same width)
-        super().on_resize(event)
