@@ -21,6 +21,8 @@ import termios
 import threading
 from pathlib import Path
 
+import pytest
+
 from tutor.lesson import load_lessons
 from tutor.progress import ProgressError, ProgressStore
 from tutor.ui.app import make_app
@@ -39,8 +41,12 @@ def _learner_in_lesson_two(path: Path, step: int) -> None:
         store.set_position(lesson.id, step, len(lesson.steps))
 
 
-def _held_back_opener(path: Path):
-    """An `open_store` that waits until the test lets it go."""
+@pytest.fixture
+def held_back(tmp_path):
+    """(path, open_store, release): an `open_store` for the store at `path`
+    that waits until the test sets `release`. Afterwards it is released and
+    every store it opened is closed."""
+    path = tmp_path / "progress.sqlite3"
     release = threading.Event()
     opened: list[ProgressStore] = []
 
@@ -50,58 +56,49 @@ def _held_back_opener(path: Path):
         opened.append(store)
         return store
 
-    return open_store, release, opened
+    yield path, open_store, release
+    release.set()
+    for store in opened:
+        store.close()
 
 
-async def test_first_frame_is_the_menu_and_the_store_fills_it_in(tmp_path):
-    path = tmp_path / "progress.sqlite3"
+async def test_first_frame_is_the_menu_and_the_store_fills_it_in(held_back):
+    path, open_store, release = held_back
     _learner_in_lesson_two(path, 2)
-    open_store, release, opened = _held_back_opener(path)
     app = make_app(lessons=LESSONS, lang="en", learner="ana", open_store=open_store)
     m = len(LESSONS[1].steps)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            before = screen_text(app)
-            # the real menu, every title, before the store is open
-            assert "Derivatives" in before
-            for lesson in LESSONS:
-                assert lesson.title["en"][:20] in before
-            assert f"3/{m}" not in before
-            assert "> 1" in before
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = screen_text(app)
+        # the real menu, every title, before the store is open
+        assert "Derivatives" in before
+        for lesson in LESSONS:
+            assert lesson.title["en"][:20] in before
+        assert f"3/{m}" not in before
+        assert "> 1" in before
 
-            release.set()
-            await settle(app, pilot)
-            after = screen_text(app)
-            assert f"3/{m}" in after  # the learner's place in lesson 2
-            assert "> 2" in after  # the cursor on the lesson they were last in
-            await pilot.press("enter")
-            await settle(app, pilot)
-            assert step_label("en", 3, m) in status_text(app)
-    finally:
         release.set()
-        for store in opened:
-            store.close()
+        await settle(app, pilot)
+        after = screen_text(app)
+        assert f"3/{m}" in after  # the learner's place in lesson 2
+        assert "> 2" in after  # the cursor on the lesson they were last in
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert step_label("en", 3, m) in status_text(app)
 
 
-async def test_a_lesson_asked_for_before_the_store_opens_starts_at_the_stored_step(tmp_path):
-    path = tmp_path / "progress.sqlite3"
+async def test_a_lesson_asked_for_before_the_store_opens_starts_at_the_stored_step(held_back):
+    path, open_store, release = held_back
     _learner_in_lesson_two(path, 3)
-    open_store, release, opened = _held_back_opener(path)
     app = make_app(lessons=LESSONS, lang="en", learner="ana", open_store=open_store,
                    start_lesson=LESSONS[1].id)
     m = len(LESSONS[1].steps)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            assert app.screen.id == "menu"  # waiting for the store, not at step 1
-            release.set()
-            await settle(app, pilot)
-            assert step_label("en", 4, m) in status_text(app)
-    finally:
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.id == "menu"  # waiting for the store, not at step 1
         release.set()
-        for store in opened:
-            store.close()
+        await settle(app, pilot)
+        assert step_label("en", 4, m) in status_text(app)
 
 
 async def test_a_store_that_cannot_be_opened_ends_the_tutor_with_exit_2():
