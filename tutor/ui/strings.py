@@ -134,6 +134,10 @@ STRINGS = Catalog(
             "en": "End of the lesson. Press l for the lessons.",
             "pt": "Fim da lição. Tecle l para ver as lições.",
         },
+        "next_lesson": {
+            "en": "End of the lesson. n again: next lesson, {title}",
+            "pt": "Fim da lição. n de novo: próxima lição, {title}",
+        },
         "no_params": {
             "en": "This lesson has no parameter to change.",
             "pt": "Esta lição não tem parâmetro para mudar.",
@@ -179,7 +183,12 @@ STRINGS = Catalog(
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
         "q_live": {"en": "live value: {expected}", "pt": "valor ao vivo: {expected}"},
-        "q_hint": {"en": "Hint {n}/{m}: {text}", "pt": "Dica {n}/{m}: {text}"},
+        "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
+        "q_try_again": {
+            "en": "Try again ({n} of {m} tries), or h for a hint.",
+            "pt": "Tente de novo ({n} de {m} tentativas), ou h para uma dica.",
+        },
+        "q_why": {"en": "Why:", "pt": "Por quê:"},
         "q_hint_more": {
             "en": "h again: next hint",
             "pt": "h de novo: próxima dica",

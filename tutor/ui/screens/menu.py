@@ -3,10 +3,13 @@ in each (status, step n/m, questions solved, score), read from the progress stor
 every time the menu comes back into view.
 
 The menu is the first frame, so it is drawn without waiting for the store:
-when the app opens the store after that frame, `store_opened` fills in the
-statuses and puts the cursor on the lesson the learner was last in."""
+when the app opens the store after that frame (the app's `store` reactive,
+watched here), the statuses fill in and the cursor goes to the lesson the
+learner was last in."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import events
@@ -24,6 +27,11 @@ from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
+
+if TYPE_CHECKING:
+    from tutor.lesson import Lesson
+    from tutor.progress import ProgressStore
+    from tutor.ui.app import TutorApp
 
 
 class LessonTable(Widget, can_focus=True):
@@ -192,12 +200,15 @@ class MenuScreen(KeepsFocus, Screen):
     def bindings(cls, lang: str) -> list[Binding]:
         return []
 
-    def __init__(self, lessons: list, *, lang: str, store, learner: str) -> None:
+    def __init__(self, lessons: list[Lesson], *, lang: str, learner: str) -> None:
         super().__init__(id="menu")
         self.lessons = lessons
         self.lang = lang
-        self.store = store
         self.learner = learner
+
+    @property
+    def store(self) -> ProgressStore | None:
+        return cast("TutorApp", self.app).store
 
     def compose(self) -> ComposeResult:
         lang = self.lang
@@ -218,6 +229,7 @@ class MenuScreen(KeepsFocus, Screen):
         self.fill()
         self._to_last_lesson()
         table.focus()
+        self.watch(self.app, "store", self._store_opened, init=False)
         if not self.lessons:
             self.query_one("#menu-summary", Static).update(t("no_lessons", lang))
 
@@ -227,11 +239,10 @@ class MenuScreen(KeepsFocus, Screen):
         if last in ids:
             self.query_one("#lessons", LessonTable).move_cursor(ids.index(last))
 
-    def store_opened(self, store) -> None:
+    def _store_opened(self) -> None:
         """The app opened the progress store after the first frame: show the
         learner's place, and start on their last lesson unless they already
         moved the cursor."""
-        self.store = store
         table = self.query_one("#lessons", LessonTable)
         moved = table.cursor_row > 0
         self.fill()
@@ -318,4 +329,6 @@ class MenuScreen(KeepsFocus, Screen):
 
     def on_lesson_table_selected(self, event: LessonTable.Selected) -> None:
         event.stop()
-        self.app.open_lesson(self.lessons[event.row].id)
+        if self.app.screen is not self:  # a second Enter of a burst: a lesson is opening
+            return
+        cast("TutorApp", self.app).open_lesson(self.lessons[event.row].id)
