@@ -214,3 +214,27 @@ def test_q_ends_the_app_while_a_step_runs_forever(tmp_path):
         assert "step 2/2" not in screen  # the terminal is back to the shell's screen
     finally:
         term.close()
+
+
+async def test_zoom_fills_the_window_under_the_status_line_above_the_keys(store):
+    """Issue 10 §2: `z` gives the focused pane the whole window, with its
+    title, the status line and the key line; Esc or `z` again returns."""
+    store.set_position("slope", 1, len(BY_ID["slope"].steps))
+    app = build(store, start="slope")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _lesson_ready(app, pilot)
+        code = screen.query_one("#code")
+        before = code.region
+        for leave in ("escape", "z"):
+            code.focus()
+            await pilot.press("z")
+            await settle(app, pilot)
+            lines = screen_text(app).splitlines()
+            assert step_label("en", 2, screen.total) in lines[0]
+            assert lines[1].startswith("━Code that ran")
+            assert "l lessons" in lines[-1]
+            assert code.region.y == 1 and code.region.height == SIZE[1] - 2 and code.region.width == SIZE[0]
+            await pilot.press(leave)
+            await settle(app, pilot)
+            assert screen.maximized is None and code.region == before
+            assert isinstance(app.screen, LessonScreen)

@@ -125,15 +125,10 @@ class LessonScreen(KeepsFocus, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
 
     # Zoom (z): the focused pane fills the window under the status line,
-    # above the key line, with its title.
+    # above the key line, with its title (sizes in watch_maximized).
     ALLOW_IN_MAXIMIZED_VIEW = "StatusLine, KeyBar, TooSmall"
     DEFAULT_CSS = """
     LessonScreen.-maximized-view StatusLine { dock: top; }
-    LessonScreen.-maximized-view .-maximized {
-        height: 1fr !important;
-        max-height: 100% !important;
-        width: 1fr !important;
-    }
     """
 
     @classmethod
@@ -170,6 +165,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._saved_position: int | None = None
         self._ready = False  # composed and mounted: keys may act
         self._next_offered = False  # `n` on the last step offered the next lesson
+        self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
 
     @property
     def tutor(self) -> TutorApp:
@@ -599,6 +595,20 @@ class LessonScreen(KeepsFocus, Screen):
         while target is not None and not target.has_class("pane"):
             target = target.parent if isinstance(target.parent, Widget) else None
         self.maximized = target or self.query_one("#explain-pane")
+
+    def watch_maximized(self, before: Widget | None, after: Widget | None) -> None:
+        """The zoomed pane takes the whole window (Textual keeps a maximized
+        widget at its own size, centred), as inline styles, which outrank
+        the stylesheet's pane sizes; unzoomed, its own inline sizes (the
+        question panel's, say) come back."""
+        if before is not None and self._unzoomed is not None:
+            height, max_height = self._unzoomed
+            before.styles.height, before.styles.max_height = height, max_height
+            self._unzoomed = None
+        if after is not None:
+            inline = after.styles.inline
+            self._unzoomed = (inline.height, inline.max_height)
+            after.styles.height, after.styles.max_height = "1fr", "100%"
 
     def action_menu(self) -> None:
         if self.maximized is not None:
