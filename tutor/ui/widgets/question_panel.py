@@ -41,7 +41,6 @@ from tutor.ui.widgets.text_pane import TextPane
 from tutor.values import Value
 
 TRIES_BEFORE_REVEAL = 3  # the live value shows on this wrong try
-MAX_TYPED = 10_000  # the box keeps this much; the checker says "too long" past checking.MAX_INPUT
 
 
 def markdown(text: str) -> Markdown:
@@ -151,7 +150,9 @@ class QuestionPanel(PaintOnce, Vertical):
     def compose(self):
         yield _Text(id="q-prompt")
         yield _Text(id="q-options")
-        yield AnswerInput(id="q-input", max_length=MAX_TYPED, compact=True)
+        # no max_length: the box would cut a paste silently; the checker
+        # says "too long" (with the length) instead
+        yield AnswerInput(id="q-input", compact=True)
         yield _Text(id="q-keys")
         yield TextPane("", t("more_below", self.lang), id="q-feedback")
 
@@ -227,7 +228,7 @@ class QuestionPanel(PaintOnce, Vertical):
             opts.update("")
             opts.display = False
         box = self.answer_box
-        box.value = state.pending or ""
+        box.value = state.pending or state.answer or ""  # as the learner left it
         box.placeholder = t("q_placeholder", lang)
         self._render_feedback()
 
