@@ -101,24 +101,40 @@ class StatusLine(Widget):
         return self.render().plain
 
     def render(self) -> Text:
-        lesson, step, params, loss, busy = self._parts
-        tail = Text()
-        tail.append(f" {step}", style="bold")
-        for name, value, selected in params:
-            tail.append("  ")
-            label = f"{name} = {value}"
-            tail.append(f"[{label}]" if selected and len(params) > 1 else label, style="bold")
-        if loss:
-            tail.append(f"  {loss}")
-        if busy:
-            tail.append(f"  {busy}", style="italic")
+        """The lesson's title whole, then the step, params and loss; a
+        message gets the room that is left. The title is cut only when it
+        does not fit beside the step and params themselves, never to make
+        room for a message: a message too long for the line pushes the loss
+        and params out while it shows, and is cut itself after that."""
+        lesson, step, params, loss, message = self._parts
         width = self.size.width or 80
-        room = max(width - tail.cell_len - 3, 0)
+
+        def tail(with_params: bool, with_loss: bool) -> Text:
+            text = Text()
+            text.append(f" {step}", style="bold")
+            for name, value, selected in params if with_params else ():
+                text.append("  ")
+                label = f"{name} = {value}"
+                text.append(f"[{label}]" if selected and len(params) > 1 else label, style="bold")
+            if loss and with_loss:
+                text.append(f"  {loss}")
+            return text
+
+        base = tail(True, True)
+        room = max(width - base.cell_len - 3, 0)
         title = lesson if len(lesson) <= room else (lesson[: max(room - 1, 0)] + "~" if room > 1 else "")
-        line = Text(" ")
-        line.append(title, style="bold")
-        line.append(" |" if title else "")
-        line.append_text(tail)
+        head = Text(" ")
+        head.append(title, style="bold")
+        head.append(" |" if title else "")
+        if message:
+            for with_params, with_loss in ((True, True), (True, False), (False, False)):
+                candidate = tail(with_params, with_loss)
+                if head.cell_len + candidate.cell_len + 2 + len(message) <= width:
+                    break
+            base = candidate
+            base.append(f"  {message}", style="italic")
+        line = head
+        line.append_text(base)
         line.no_wrap = True
         line.overflow = "ellipsis"
         return line
