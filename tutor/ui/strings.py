@@ -27,6 +27,7 @@ STRINGS = Catalog(
         "col_status": {"en": "Status", "pt": "Situação"},
         "col_step": {"en": "Step", "pt": "Passo"},
         "col_questions": {"en": "Questions", "pt": "Perguntas"},
+        "col_score": {"en": "Score", "pt": "Nota"},
         "status_new": {"en": "new", "pt": "nova"},
         "status_started": {"en": "started", "pt": "iniciada"},
         "status_done": {"en": "done", "pt": "concluída"},

@@ -214,7 +214,7 @@ class MenuScreen(KeepsFocus, Screen):
         lang = self.lang
         yield Static(id="menu-title")
         columns = ["  #", t("col_lesson", lang), t("col_status", lang), t("col_step", lang),
-                   t("col_questions", lang)]
+                   t("col_questions", lang), t("col_score", lang)]
         yield localized(LessonTable, lang)(columns, id="lessons")
         yield Static(id="menu-summary")
         yield TooSmall(t("too_small", lang))
@@ -258,11 +258,11 @@ class MenuScreen(KeepsFocus, Screen):
         room = self._title_room()
         rows = []
         for lesson in self.lessons:
-            status, step, questions = self.place(lesson)
+            status, step, questions, score = self.place(lesson)
             title = pick(lesson.title, self.lang)
             if len(title) > room:
                 title = title[: room - 1].rstrip() + "~"
-            rows.append((str(lesson.order), title, status, step, questions))
+            rows.append((str(lesson.order), title, status, step, questions, score))
         table.set_rows(rows)
         if self.lessons:
             self._show_summary(table.cursor_row)
@@ -277,7 +277,8 @@ class MenuScreen(KeepsFocus, Screen):
             3,  # "> 8"
             max(len(t(f"status_{s}", lang)) + 2 for s in ("new", "started", "done")),
             max(len(t("col_step", lang)), 5),
-            max(len(t("col_questions", lang)), len("6/6 100%")),
+            max(len(t("col_questions", lang)), len("6/6")),
+            max(len(t("col_score", lang)), len("100%")),
         ]
         # margins (4), table border (2), cell padding (2 per column), and one
         # column spare (where the DataTable this replaced kept its scrollbar)
@@ -288,23 +289,27 @@ class MenuScreen(KeepsFocus, Screen):
         if self.is_mounted and self.query("#lessons"):
             self.fill()
 
-    def place(self, lesson) -> tuple[str, str, str]:
-        """(status, step n/m, questions solved/total and the score) for one lesson."""
+    def place(self, lesson: Lesson) -> tuple[str, str, str, str]:
+        """(status, step n/m, questions solved/total, score) for one lesson.
+        The status is the store's (`lesson_summary`), as `tutor progress`
+        shows it: "done" is every step seen and every question answered or
+        revealed."""
         lang = self.lang
         total = len(lesson.steps)
         question_ids = [s.id for s in lesson.steps if s.question is not None]
         summary = self._call_store("lesson_summary", lesson.id, total, question_ids)
         position = self._call_store("position", lesson.id)
-        status_key = getattr(summary, "status", "new") if summary is not None else "new"
+        status_key = summary.status if summary is not None else "new"
         status = t(f"status_{status_key}", lang) if status_key in ("new", "started", "done") else status_key
         if status_key == "done":
             status = "* " + status  # marked without colour too
         step = f"{position + 1}/{total}" if position is not None else f"-/{total}"
-        solved = getattr(summary, "solved", 0) if summary is not None else 0
+        solved = summary.solved if summary is not None else 0
         questions = f"{solved}/{len(question_ids)}" if question_ids else "-"
-        if summary is not None and (solved or getattr(summary, "revealed", 0)):
-            questions += f" {summary.score}%"  # the score, once there is one
-        return status, step, questions
+        score = "-"
+        if summary is not None and (solved or summary.revealed or status_key == "done"):
+            score = f"{summary.score}%"  # once there is one
+        return status, step, questions, score
 
     def _call_store(self, name: str, *args):
         """Ask the progress store; without one (or on a store error) the menu
