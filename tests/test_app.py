@@ -464,6 +464,9 @@ async def test_help_lists_every_key(store, key):
         for keys, desc in KEYS:
             assert keys in text
             assert STRINGS.get(desc, "en")[:25] in text
+        # the key line is the other screens' KeyBar, not Textual's Footer
+        assert text.splitlines()[-1].strip() == "Esc close"
+        assert not app.screen.query("Footer") and app.screen.query("KeyBar")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LessonScreen)
