@@ -238,3 +238,20 @@ async def test_zoom_fills_the_window_under_the_status_line_above_the_keys(store)
             await settle(app, pilot)
             assert screen.maximized is None and code.region == before
             assert isinstance(app.screen, LessonScreen)
+
+
+async def test_an_answer_typed_in_the_same_burst_as_a_reaches_the_box(store):
+    """`a 1 2 Enter` in one packet: the 1 and the 2 were handed to the pane
+    that had the focus before `a` moved it to the box, and were lost."""
+    lesson = BY_ID["backprop-order"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "number")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(store, start=lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _lesson_ready(app, pilot)
+        await burst(pilot, "a", "1", "2", "enter")
+        await settle(app, pilot)
+        assert screen.query_one("#q-input").value == "12"
+        assert "you: 12" in screen_text(app)
+        record = store.question(lesson.id, lesson.steps[index].id)
+        assert [a.answer for a in record.attempts] == ["12"]

@@ -144,8 +144,8 @@ STRINGS = Catalog(
             "pt": "Esta lição não tem parâmetro para mudar.",
         },
         "param_limit": {
-            "en": "{label} is already at its limit ({value}).",
-            "pt": "{label} já está no limite ({value}).",
+            "en": "{name} is at its limit",
+            "pt": "{name} já está no limite",
         },
         "param_set": {
             "en": "{label} = {value}: re-running up to this step",

@@ -139,7 +139,11 @@ class LessonScreen(KeepsFocus, Screen):
             Binding("minus", "param(-1)", t("key_param_down", lang), show=False),
             Binding("k", "next_param", t("key_param_next", lang), show=False),
             Binding("h", "hint", t("key_hint", lang)),
-            Binding("a,enter", "answer", t("key_answer", lang), show=False),
+            # priority: the box takes the focus as the key arrives, before
+            # the keys after it in the same burst are handed to a widget
+            # (else "a 1 2" from tmux or SSH loses the 1 and the 2); inside
+            # the box, check_action lets these keys through to it
+            Binding("a,enter", "answer", t("key_answer", lang), show=False, priority=True),
             Binding("z", "zoom", t("key_zoom", lang), show=False),
             Binding("l,escape", "menu", t("key_menu", lang), key_display="l"),
         ]
@@ -515,7 +519,10 @@ class LessonScreen(KeepsFocus, Screen):
             return False
         if action in ("param", "next_param"):
             return bool(self.lesson.params) if action == "param" else len(self.lesson.params) > 1
-        if action in ("hint", "answer"):
+        if action == "answer":
+            panel = self.query_one("#question", QuestionPanel)
+            return self.step.question is not None and not panel.typing
+        if action == "hint":
             return self.step.question is not None
         return True
 
@@ -560,9 +567,9 @@ class LessonScreen(KeepsFocus, Screen):
         param = self.lesson.params[self._param_i]
         current = runner.params.get(param.name, param.default)
         new = param.clamp(param.moved(current, direction))
-        label = pick(param.label, lang)
         if new == current:
-            self.say(t("param_limit", lang, label=label, value=format_param(current)))
+            # short: the status line holds the title, step and params too
+            self.say(t("param_limit", lang, name=param.name))
             return
         runner.params[param.name] = new
         self._store_call("set_params", self.lesson.id, dict(runner.params))

@@ -105,7 +105,8 @@ class StatusLine(Widget):
         message gets the room that is left. The title is cut only when it
         does not fit beside the step and params themselves, never to make
         room for a message: a message too long for the line pushes the loss
-        and params out while it shows, and is cut itself after that."""
+        (and, if that makes it fit, the params) out while it shows; one
+        that fits in no way is cut at the line's end."""
         lesson, step, params, loss, message = self._parts
         width = self.size.width or 80
 
@@ -127,11 +128,14 @@ class StatusLine(Widget):
         head.append(title, style="bold")
         head.append(" |" if title else "")
         if message:
+            # the first that leaves the message whole; if none does, the
+            # params stay and the message is cut at the edge
+            base = tail(True, False)
             for with_params, with_loss in ((True, True), (True, False), (False, False)):
                 candidate = tail(with_params, with_loss)
                 if head.cell_len + candidate.cell_len + 2 + len(message) <= width:
+                    base = candidate
                     break
-            base = candidate
             base.append(f"  {message}", style="italic")
         line = head
         line.append_text(base)
