@@ -23,7 +23,7 @@ PACKAGE = ROOT / "tutor"
 # The layers above the core: the Textual app and the SSH server.
 NOT_CORE = ("tutor.ui", "tutor.serve")
 FORBIDDEN = ("textual", "rich", "asyncssh")
-VALIDATOR = "tutor.lesson_check"
+VALIDATOR = "tutor.lesson.check"
 
 
 def core_modules() -> list[str]:

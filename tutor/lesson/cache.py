@@ -1,0 +1,201 @@
+"""Validated lessons remembered between runs, so the menu need not wait for
+the TOML parser and the validator (issue 3: start-up).
+
+Reading and validating the chapter's eight files costs 25-70 ms on every
+start; the same lessons read back from one JSON file cost a few ms. The
+cache is data, never code (JSON, not pickle), and it is only ever a copy:
+
+- it is keyed by the CONTENT of each lesson file (a hash of its bytes, so an
+  edit that keeps size and modification time, as `cp -p` or `rsync -t`
+  make, is seen), by the tutor's version and by the content of the loader's
+  own sources (every module of this package and the language list), so an
+  edited lesson or an edited loader is validated again;
+- only lessons that validated without a single problem are stored, so a
+  broken file is always read, and reported as FILE:LINE, afresh;
+- what it holds is read back strictly, by the lesson classes' own field
+  types: a cache that is missing, unreadable, ill-formed (bad JSON, a wrong
+  type anywhere, nesting too deep), stale or about other files is ignored
+  (and rewritten after the next full validation);
+- one that cannot be written (a read-only home, a folder in the way) is
+  simply not written, and leaves no partial file behind.
+
+`python -m tutor check` never looks here: it always validates in full.
+
+Where: `$TUTOR_CACHE_DIR`, else the user cache folder (platformdirs:
+`$XDG_CACHE_HOME/tutor` or `~/.cache/tutor` on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+import types
+import typing
+import zlib
+from dataclasses import fields, is_dataclass
+from functools import cache
+from hashlib import blake2b
+from pathlib import Path
+
+from .. import __version__, i18n
+from .model import Lesson, Text
+
+FORMAT = 2  # of the cache file itself: 2 keys on content
+
+
+def loader_sources() -> tuple[Path, ...]:
+    """The sources whose change can change what a valid lesson looks like:
+    every module of this package (found on disk, so a renamed or a new
+    module is covered) and the language list."""
+    return (*sorted(Path(__file__).parent.glob("*.py")), Path(i18n.__file__))
+
+
+def cache_dir(environ=os.environ) -> Path:
+    """The folder of the tutor's caches: $TUTOR_CACHE_DIR, else the user's
+    cache folder (platformdirs, which Textual imports anyway)."""
+    override = environ.get("TUTOR_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("tutor"))
+
+
+def cache_path(folder: Path, environ=os.environ) -> Path:
+    """One cache file per lessons folder, named after the folder's path."""
+    key = zlib.crc32(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+    return cache_dir(environ) / f"lessons-{key:08x}.json"
+
+
+def _digest(path: Path) -> str:
+    return blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def fingerprint(folder: Path, files: list[Path]) -> dict:
+    """What must not have changed for a cached copy to be used."""
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "folder": str(folder.resolve()),
+        "loader": [_digest(path) for path in loader_sources()],
+        "files": [[str(path), _digest(path)] for path in files],
+    }
+
+
+# Anything that can go wrong while reading a cache someone else may have
+# written (or a disk damaged): the cache is then absent, never an error.
+_UNUSABLE = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
+
+
+def load(folder: Path, files: list[Path], environ=os.environ) -> list[Lesson] | None:
+    """The cached lessons of `folder`, or None when there is no good copy."""
+    import json
+
+    try:
+        text = cache_path(folder, environ).read_text(encoding="utf-8")
+        expected = fingerprint(folder, files)
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or doc.get("key") != expected:
+            return None
+        lessons = _decode(list[Lesson], doc.get("lessons"))
+    except _UNUSABLE:
+        return None  # ill-formed, or written by another version: rebuilt by the caller
+    # Every file validated without a problem gives exactly one lesson.
+    if sorted(str(lesson.path) for lesson in lessons) != sorted(str(path) for path in files):
+        return None
+    if any(not lesson.steps for lesson in lessons):
+        return None
+    return lessons
+
+
+def store(folder: Path, files: list[Path], lessons: list[Lesson], environ=os.environ) -> None:
+    """Remember `lessons` (validated without problems) for the next start."""
+    import json
+
+    partial = None
+    try:
+        path = cache_path(folder, environ)
+        doc = {"key": fingerprint(folder, files), "lessons": [_plain(lesson) for lesson in lessons]}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)  # readers see the old copy or the new one, never half
+    except OSError:
+        # No cache this time; the lessons themselves are fine. Leave nothing behind.
+        if partial is not None:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+# ---------------------------------------------------------------- to and from JSON
+
+
+def _plain(value):
+    """Dataclasses, tuples and paths as JSON's dicts, lists and strings."""
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class _Bad(ValueError):
+    """The cache holds something the lesson classes' types do not allow."""
+
+
+@cache
+def _hints(cls: type) -> dict[str, typing.Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(kind, value):
+    """`value` (from JSON) as an object of type `kind`, checked all the way
+    down against the lesson classes' field types; _Bad at the first thing
+    that does not fit."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if is_dataclass(kind):
+        names = [f.name for f in fields(kind)]
+        if not isinstance(value, dict) or sorted(value) != sorted(names):
+            raise _Bad(kind)
+        hints = _hints(kind)
+        return kind(**{name: _decode(hints[name], value[name]) for name in names})
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        return _decode(next(a for a in args if a is not type(None)), value)
+    if origin is typing.Literal:
+        if not isinstance(value, str) or value not in args:
+            raise _Bad(kind)
+        return value
+    if origin in (list, tuple):
+        if not isinstance(value, list):
+            raise _Bad(kind)
+        if origin is list or (len(args) == 2 and args[1] is Ellipsis):
+            items = [_decode(args[0], item) for item in value]
+        elif len(value) == len(args):
+            items = [_decode(a, item) for a, item in zip(args, value)]
+        else:
+            raise _Bad(kind)
+        return items if origin is list else tuple(items)
+    if origin is dict:
+        if not isinstance(value, dict) or (kind == Text and sorted(value) != sorted(i18n.LANGS)):
+            raise _Bad(kind)
+        return {_decode(args[0], k): _decode(args[1], v) for k, v in value.items()}
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Bad(kind)
+        return float(value)
+    if kind is Path:
+        if not isinstance(value, str):
+            raise _Bad(kind)
+        return Path(value)
+    if kind in (str, int, bool):
+        if type(value) is not kind:
+            raise _Bad(kind)
+        return value
+    raise TypeError(f"the lesson cache cannot read a field of type {kind!r}")
