@@ -142,3 +142,12 @@ def test_readme_and_architecture_link_to_the_format_and_do_not_repeat_it():
         text = (ROOT / name).read_text(encoding="utf-8")
         assert "lesson-format.md" in text, name
         assert "tangent_at" not in text, name  # the full key list lives in one place
+
+
+def test_a_problem_in_a_dotted_multi_line_text_names_its_line(tmp_path):
+    """Long texts are written `text.en = \"\"\"...\"\"\"`: a problem in one is
+    reported at that line, not at the step's header."""
+    text = GOOD.replace('text = { en = "More.", pt = "Mais." }', 'text.en = """\nMore.\n"""\ntext.pt = """\n"""')
+    error = only_error(write(tmp_path, text))
+    assert error.line == line_of(text, "text.en =")
+    assert "'text' has no 'pt' text" in error.message

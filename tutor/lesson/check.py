@@ -86,7 +86,7 @@ class _Locator:
         key = next((k for k in rest if isinstance(k, str)), None)
         if key is None:
             return first
-        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*=')
+        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*[=.]')  # key = or key.en =
         for number in range(first, last + 1):
             if pattern.match(self.lines[number - 1]):
                 return number
