@@ -151,3 +151,32 @@ def test_a_problem_in_a_dotted_multi_line_text_names_its_line(tmp_path):
     error = only_error(write(tmp_path, text))
     assert error.line == line_of(text, "text.en =")
     assert "'text' has no 'pt' text" in error.message
+
+
+def test_the_lesson_package_imports_form_a_tree():
+    """model imports no sibling; check and cache import only model; only the
+    package's __init__ brings them together (and nothing above the core)."""
+    import ast
+
+    folder = Path(tutor.lesson.__file__).parent
+    siblings = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    imports = {}
+    for path in folder.glob("*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level == 1:
+                    found |= {module} if module else {a.name for a in node.names}
+                elif node.level == 2:
+                    found |= {f"tutor.{module}"} if module else {f"tutor.{a.name}" for a in node.names}
+                elif module.startswith("tutor"):
+                    found.add(module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("tutor")}
+        imports[path.stem] = found
+    assert imports["model"] & siblings == set()
+    assert imports["check"] & siblings == {"model"}
+    assert imports["cache"] & siblings == {"model"}
+    outside = set().union(*imports.values()) - siblings
+    assert {name for name in outside if name.startswith("tutor")} <= {"tutor.i18n", "tutor.__version__"}
