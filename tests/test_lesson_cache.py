@@ -257,3 +257,20 @@ def test_a_cache_that_cannot_be_replaced_leaves_no_partial_file(cache, lessons_d
     path.parent.joinpath("unrelated.tmp").write_text("not ours")
     assert len(load_lessons(lessons_dir)) == len(list(lessons_dir.glob("*.toml")))
     assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, "unrelated.tmp"])
+
+
+def test_an_edit_made_while_the_lessons_are_validated_is_not_hidden(cache, lessons_dir, monkeypatch):
+    """The cache's key describes the files as they were read, not as they
+    are after: an edit saved during validation is seen on the next load."""
+    path = sorted(lessons_dir.glob("*.toml"))[0]
+    validate = tutor.lesson.check.check_files
+
+    def edit_while_validating(files):
+        result = validate(files)
+        edit(path, 'title = { en = "', 'title = { en = "Saved meanwhile: ')
+        return result
+
+    monkeypatch.setattr(tutor.lesson.check, "check_files", edit_while_validating)
+    assert not load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")
+    monkeypatch.setattr(tutor.lesson.check, "check_files", validate)
+    assert load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")

@@ -89,7 +89,8 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     files, problem = lesson_files(folder)
     if problem is not None:
         raise LessonLoadError([problem])
-    cached = cache.load(folder, files)
+    key = cache.key(folder, files)
+    cached = cache.load(folder, key)
     if cached is not None:
         return cached
     from .check import check_files
@@ -97,7 +98,7 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     lessons, errors = check_files(files)
     if errors:
         raise LessonLoadError(errors)
-    cache.store(folder, files, lessons)
+    cache.store(folder, key, lessons)
     return lessons
 
 

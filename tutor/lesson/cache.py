@@ -91,13 +91,26 @@ def fingerprint(folder: Path, files: list[Path]) -> dict:
 _UNUSABLE = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
-def load(folder: Path, files: list[Path], environ=os.environ) -> list[Lesson] | None:
-    """The cached lessons of `folder`, or None when there is no good copy."""
+def key(folder: Path, files: list[Path]) -> dict | None:
+    """The fingerprint of the files as they are now (None if one cannot be
+    read): taken BEFORE they are validated, so lessons are never stored
+    under the key of an edit made while they were being read."""
+    try:
+        return fingerprint(folder, files)
+    except OSError:
+        return None
+
+
+def load(folder: Path, expected: dict | None, environ=os.environ) -> list[Lesson] | None:
+    """The cached lessons of `folder` if the cache was written for exactly
+    the files `expected` (from `key`) describes, else None."""
     import json
 
+    if expected is None:
+        return None
+    files = [path for path, _ in expected["files"]]
     try:
         text = cache_path(folder, environ).read_text(encoding="utf-8")
-        expected = fingerprint(folder, files)
         doc = json.loads(text)
         if not isinstance(doc, dict) or doc.get("key") != expected:
             return None
@@ -105,21 +118,24 @@ def load(folder: Path, files: list[Path], environ=os.environ) -> list[Lesson] | 
     except _UNUSABLE:
         return None  # ill-formed, or written by another version: rebuilt by the caller
     # Every file validated without a problem gives exactly one lesson.
-    if sorted(str(lesson.path) for lesson in lessons) != sorted(str(path) for path in files):
+    if sorted(str(lesson.path) for lesson in lessons) != sorted(files):
         return None
     if any(not lesson.steps for lesson in lessons):
         return None
     return lessons
 
 
-def store(folder: Path, files: list[Path], lessons: list[Lesson], environ=os.environ) -> None:
-    """Remember `lessons` (validated without problems) for the next start."""
+def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os.environ) -> None:
+    """Remember `lessons`, validated without problems from the files
+    `expected` (from `key`, taken before they were read) describes."""
     import json
 
+    if expected is None:
+        return
     partial = None
     try:
         path = cache_path(folder, environ)
-        doc = {"key": fingerprint(folder, files), "lessons": [_plain(lesson) for lesson in lessons]}
+        doc = {"key": expected, "lessons": [_plain(lesson) for lesson in lessons]}
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
