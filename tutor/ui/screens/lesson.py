@@ -168,6 +168,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._ready = False  # composed and mounted: keys may act
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
+        self._values_of: StepResult | None = None  # the result whose values the pane shows
 
     @property
     def tutor(self) -> TutorApp:
@@ -442,7 +443,10 @@ class LessonScreen(KeepsFocus, Screen):
         has_values = shown is not None and bool(shown.values)
         self._fill_question(hidden and not has_values)
         _show(values, has_values or not hidden)
-        if shown is not None:
+        if shown is not None and shown is not self._values_of:
+            # `n` onto a question keeps the step before's values on screen:
+            # nothing to draw again
+            self._values_of = shown
             values.show(shown.values, shown.previous)
 
     def _show_result(self) -> None:
