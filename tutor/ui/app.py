@@ -240,10 +240,11 @@ class TutorApp(App):
     def _stored_params(self, lesson: Lesson) -> dict[str, float]:
         """The parameter values the learner set in this lesson before (kept
         with their progress), within the lesson's current bounds."""
-        getter = getattr(self.store, "params", None)
+        if self.store is None:
+            return {}
         try:
-            stored = getter(lesson.id) if getter is not None else {}
-        except Exception:
+            stored = self.store.params(lesson.id)
+        except Exception:  # progress never stops a lesson
             return {}
         names = {p.name for p in lesson.params}
         return {name: value for name, value in (stored or {}).items() if name in names}
