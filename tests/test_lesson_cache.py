@@ -39,7 +39,7 @@ def lessons_dir(tmp_path) -> Path:
 
 
 def no_validation(monkeypatch) -> None:
-    def refuse(files):
+    def refuse(files, warnings=False):
         raise AssertionError("validated again instead of reading the cache")
 
     monkeypatch.setattr(tutor.lesson.check, "check_files", refuse)
