@@ -140,8 +140,10 @@ def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)  # readers see the old copy or the new one, never half
-    except OSError:
-        # No cache this time; the lessons themselves are fine. Leave nothing behind.
+    except (OSError, ValueError):
+        # No cache this time (ValueError: a file name that is not UTF-8 cannot
+        # be written as UTF-8 JSON); the lessons themselves are fine. Leave
+        # nothing behind.
         if partial is not None:
             try:
                 partial.unlink(missing_ok=True)
