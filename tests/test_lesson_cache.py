@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import tutor.lesson.check
-from tutor.lesson import cache as lesson_cache
 from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons
+from tutor.lesson import cache as lesson_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 

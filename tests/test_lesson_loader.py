@@ -359,7 +359,8 @@ def test_a_fifo_named_toml_is_a_problem_never_a_hang(tmp_path):
         "import sys\nfrom tutor.lesson import check_lessons, load_lessons, LessonLoadError\n"
         f"lessons, errors = check_lessons({str(tmp_path)!r})\n"
         "print(len(lessons)); print(*errors, sep='\\n')\n"
-        "try:\n    load_lessons(" + repr(str(tmp_path)) + ")\nexcept LessonLoadError as exc:\n    print('refused:', exc)\n"
+        f"try:\n    load_lessons({str(tmp_path)!r})\n"
+        "except LessonLoadError as exc:\n    print('refused:', exc)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "TUTOR_CACHE_DIR": str(tmp_path / "cache")})
@@ -412,7 +413,8 @@ def test_a_raw_escape_is_already_not_valid_toml_on_its_line(tmp_path):
 
 def test_a_control_character_in_a_choice_option(tmp_path):
     text = GOOD.replace('kind = "number"', 'kind = "choice"').replace(
-        'tolerance = 0.01', 'options = [{ key = "a", en = "yes\\u001b[2J", pt = "sim" }, { key = "b", en = "no", pt = "não" }]')
+        "tolerance = 0.01",
+        'options = [{ key = "a", en = "yes\\u001b[2J", pt = "sim" }, { key = "b", en = "no", pt = "não" }]')
     error = only_error(write(tmp_path, text))
     assert error.line == line_of(text, "options = ")
     assert "'steps.question.options.en' holds the control character '\\x1b'" in error.message
@@ -444,8 +446,9 @@ def test_a_wrapped_sum_that_markdown_would_make_a_bullet_is_a_warning(tmp_path):
     lessons, problems = check_lessons(tmp_path, warnings=True)
     assert [lesson.id for lesson in lessons] == ["demo"]  # a warning does not stop the lesson
     assert [str(p) for p in problems] == [
-        f"{path}:{line_of(text, '+ 32 + 4')}: warning: 'steps.text.en': Markdown shows the line '+ 32 + 4 + 8 + 2 = 182 numbers.' "
-        "as a bullet item; move the sign to the end of the line before, or start the line with a word"]
+        f"{path}:{line_of(text, '+ 32 + 4')}: warning: 'steps.text.en': Markdown shows the line "
+        "'+ 32 + 4 + 8 + 2 = 182 numbers.' as a bullet item; "
+        "move the sign to the end of the line before, or start the line with a word"]
     assert problems[0].warning
     again, errors = check_lessons(tmp_path)  # without warnings=True: problems only
     assert errors == [] and [lesson.id for lesson in again] == ["demo"]

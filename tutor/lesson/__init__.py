@@ -23,8 +23,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model import (
-    DIAGRAM_STATES, FORMAT_VERSION, QUESTION_KINDS, Lesson, LessonError, LessonLoadError, Option, Param,
-    Plot, Question, Step, Text,
+    DIAGRAM_STATES,
+    FORMAT_VERSION,
+    QUESTION_KINDS,
+    Lesson,
+    LessonError,
+    LessonLoadError,
+    Option,
+    Param,
+    Plot,
+    Question,
+    Step,
+    Text,
 )
 
 __all__ = [
@@ -89,7 +99,8 @@ def lesson_files(folder: Path) -> tuple[list[Path], list[LessonError]]:
         if kind is None:
             files.append(path)
         else:
-            problems.append(LessonError(path, 0, f"not a regular file ({kind}): lessons are read from regular files only"))
+            problems.append(LessonError(path, 0, f"not a regular file ({kind}): "
+                                                 "lessons are read from regular files only"))
     if not found:
         problems.append(LessonError(folder, 0, "no lesson files (*.toml) in this folder"))
     return files, problems

@@ -184,7 +184,7 @@ def _decoder(kind) -> typing.Callable[[typing.Any], typing.Any]:
     once per type from the classes' type hints (a cached start reads a few
     thousand values: the type is looked at once, not once per value)."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if is_dataclass(kind):
+    if isinstance(kind, type) and is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         parts = [(f.name, _decoder(hints[f.name])) for f in fields(kind)]
         names = sorted(name for name, _ in parts)

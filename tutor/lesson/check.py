@@ -20,12 +20,25 @@ import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..i18n import LANGS
 from .model import (
-    DEFAULT_TIME_LIMIT, DIAGRAM_STATES, FORMAT_VERSION, MAX_TIME_LIMIT, QUESTION_KINDS, SCALES,
-    Lesson, LessonError, Option, Param, Plot, Question, Step, Text, toml_keys,
+    DEFAULT_TIME_LIMIT,
+    DIAGRAM_STATES,
+    FORMAT_VERSION,
+    MAX_TIME_LIMIT,
+    QUESTION_KINDS,
+    SCALES,
+    Lesson,
+    LessonError,
+    Option,
+    Param,
+    Plot,
+    Question,
+    Step,
+    Text,
+    toml_keys,
 )
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -81,8 +94,8 @@ class _Locator:
             for k in range(len(parts)):
                 prefix = parts[: k + 1]
                 path.append(parts[k])
-                last = k == len(parts) - 1
-                if prefix in arrays and not (last and is_array):
+                is_last = k == len(parts) - 1
+                if prefix in arrays and not (is_last and is_array):
                     path.append(arrays[prefix] - 1)
             if is_array:
                 arrays[parts] = arrays.get(parts, 0) + 1
@@ -90,12 +103,12 @@ class _Locator:
                 for key in [a for a in arrays if a[: len(parts)] == parts and len(a) > len(parts)]:
                     del arrays[key]
             starts.append((tuple(path), number))
-        for i, (path, first) in enumerate(starts):
+        for i, (start_path, first) in enumerate(starts):
             last = starts[i + 1][1] - 1 if i + 1 < len(starts) else len(self.lines)
-            self.sections.append((path, first, last))
+            self.sections.append((start_path, first, last))
 
     def line(self, key_path: tuple) -> int:
-        best = None
+        best: tuple[tuple, int, int] | None = None
         for path, first, last in self.sections:
             if key_path[: len(path)] == path and (best is None or len(path) >= len(best[0])):
                 best = (path, first, last)
@@ -122,7 +135,7 @@ class _Locator:
     def value_start(self, key_line: int) -> int:
         """The file line of a multi-line string's first content line."""
         raw = self.lines[key_line - 1].rstrip() if 0 < key_line <= len(self.lines) else ""
-        return key_line + 1 if raw.endswith('"""') or raw.endswith("'''") else key_line
+        return key_line + 1 if raw.endswith(('"""', "'''")) else key_line
 
 
 # ---------------------------------------------------------------- names in code
@@ -148,7 +161,8 @@ def _bound_names(code: str) -> set[str]:
 def _free_names(tree: ast.AST) -> set[str]:
     """Names an expression reads that it does not bind itself (lambda
     arguments and comprehension variables are its own)."""
-    loaded, own = set(), set()
+    loaded: set[str] = set()
+    own: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else own).add(node.id)
@@ -191,7 +205,7 @@ def _parse_python(source: str, mode: str) -> tuple[ast.AST | None, str | None, i
     if depth > MAX_CODE_DEPTH:
         return None, f"nested {depth} deep, more than the {MAX_CODE_DEPTH} the tutor accepts (split it up)", None
     try:
-        compile(tree, "<lesson>", mode)
+        compile(cast("ast.Module | ast.Expression", tree), "<lesson>", mode)
     except SyntaxError as exc:
         return None, exc.msg, exc.lineno
     except (RecursionError, MemoryError, ValueError) as exc:
@@ -377,7 +391,7 @@ class _Checker:
         if not isinstance(value, dict):
             self.error(where + (key,), f"'{key}' must be a table with 'en' and 'pt' text")
             return None
-        self.keys(value, set(LANGS), where + (key,), f"'{key}'")
+        self.keys(value, frozenset(LANGS), where + (key,), f"'{key}'")
         ok = True
         for lang in LANGS:
             if not isinstance(value.get(lang), str) or not value[lang].strip():
@@ -433,7 +447,8 @@ class _Checker:
         unknown = sorted(n for n in _free_names(tree) if n not in known and not hasattr(builtins, n))
         if unknown and self.names_known:
             names = ", ".join(f"'{n}'" for n in unknown)
-            self.error(where, f"{what} {_short(source)} names nothing: {names} is not defined by this step or an earlier one")
+            self.error(where, f"{what} {_short(source)} names nothing: {names} is not defined by this step "
+                              "or an earlier one")
             return None
         return source.strip()
 
@@ -509,10 +524,11 @@ class _Checker:
             if scale not in SCALES:
                 self.error(where + ("scale",), f"'scale' must be one of {', '.join(SCALES)}, not {scale!r}")
                 continue
-            if None in values or label is None or name is None:
-                continue
             default, low, high, step = values
-            outside = next((k for k, v in zip(("default", "min", "max"), values) if abs(v) > PARAM_LIMIT), None)
+            if default is None or low is None or high is None or step is None or label is None or name is None:
+                continue
+            bounds = {"default": default, "min": low, "max": high}
+            outside = next((k for k, v in bounds.items() if abs(v) > PARAM_LIMIT), None)
             if outside is not None:
                 self.error(where + (outside,), f"param '{name}': {outside} {table[outside]:g} is beyond the "
                                                f"±{PARAM_LIMIT:g} a param may take")
@@ -574,7 +590,7 @@ class _Checker:
                        f"'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds, not {time_limit:g}")
         plot = self.plot(raw["plot"], where + ("plot",), known) if "plot" in raw else None
         question = self.question(raw["question"], where + ("question",), known) if "question" in raw else None
-        if len(self.errors) > before or step_id is None:
+        if len(self.errors) > before or step_id is None or title is None or text is None:
             return None
         return Step(
             step_id, title, text, code, tuple(show), diagram, plot, question,
