@@ -369,6 +369,10 @@ def test_a_fifo_named_toml_is_a_problem_never_a_hang(tmp_path):
     assert lines[0] == "1"  # the regular file next to it is still checked
     assert lines[1] == f"{fifo}: not a regular file (a FIFO): lessons are read from regular files only"
     assert lines[2] == f"refused: {fifo}: not a regular file (a FIFO): lessons are read from regular files only"
+    check = subprocess.run([sys.executable, "-m", "tutor", "check", str(tmp_path)], capture_output=True, text=True,
+                           timeout=60, env={**os.environ, "LANG": "C.UTF-8"})
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert check.stdout.splitlines() == [lines[1]]
 
 
 def test_a_folder_named_toml_is_a_problem(tmp_path):
