@@ -13,7 +13,6 @@ import threading
 import pytest
 
 from screens import region_text, screen_text
-
 from tutor.i18n import pick
 from tutor.lesson import load_lessons
 from tutor.progress import ProgressStore

@@ -7,13 +7,21 @@ from __future__ import annotations
 import argparse
 import io
 
-from screens import screen_text
-from test_app import BY_ID, LESSONS, SIZE, build, ready, settle, status_text, step_label, store  # noqa: F401
+import pytest
 
+from screens import screen_text
+from test_app import BY_ID, LESSONS, SIZE, build, ready, settle, status_text, step_label
 from tutor import progress_cmd
 from tutor.i18n import pick
 from tutor.progress import ProgressStore
 from tutor.ui.screens.lesson import LessonScreen
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.close()
 
 
 def _menu_rows(app) -> dict[str, list[str]]:

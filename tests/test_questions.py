@@ -4,15 +4,23 @@ values the question needs, and answers too long to check."""
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 
 from screens import region_text, screen_text
-from test_app import BY_ID, SIZE, build, ready, settle, status_text, step_label, store  # noqa: F401 (fixture)
+from test_app import BY_ID, SIZE, build, ready, settle, status_text, step_label
 from test_practice_app import typed_answer
-
 from tutor.checking import MAX_INPUT
+from tutor.progress import ProgressStore
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.widgets.question_panel import AnswerInput
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.close()
 
 
 def _index(lesson_id: str, step_id: str) -> int:

@@ -14,17 +14,23 @@ import sys
 import time
 
 import pytest
-
-from screens import screen_text
-from test_app import BY_ID, LESSONS, SIZE, build, settle, status_text, step_label, store  # noqa: F401 (fixture)
-from test_terminal import ROOT, Tmux
-
 from textual import events
 
+from screens import screen_text
+from test_app import BY_ID, LESSONS, SIZE, build, settle, status_text, step_label
+from test_terminal import ROOT, Tmux
+from tutor.progress import ProgressStore
 from tutor.ui.app import TorchReady, TutorApp
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.menu import MenuScreen
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.close()
 
 
 async def burst(pilot, *keys: str) -> None:

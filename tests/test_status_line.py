@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from test_app import BY_ID, build, ready, status_text, store  # noqa: F401 (fixture)
-
+from test_app import BY_ID, build, ready, status_text
 from tutor.i18n import pick
+from tutor.progress import ProgressStore
 from tutor.ui.strings import STRINGS
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.close()
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

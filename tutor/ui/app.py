@@ -12,16 +12,16 @@ and a lesson opened before torch finishes says so instead of freezing. The
 help and lesson screens are imported when first needed.
 """
 
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001  (tutor._start_time stays the first import)
 
-from tutor import _start_time  # noqa: F401  (first: start-up is measured from here)
+from tutor import _start_time  # first: start-up is measured from here
 
 import os
 import sys
 import threading
+from collections.abc import Callable
 from time import perf_counter_ns
-
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding

@@ -14,7 +14,7 @@ own when it is removed). Tests still wait for the work with
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from textual.dom import DOMNode
 from textual.worker import get_current_worker

@@ -190,7 +190,8 @@ class LessonScreen(KeepsFocus, Screen):
         with Container(id="body"):
             with Vertical(id="left"):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
-                yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang), id="code", classes="pane")
+                yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang),
+                               id="code", classes="pane")
             with Container(id="side"):
                 with Column(id="middle"):
                     yield QuestionPanel(lang, id="question", classes="pane")

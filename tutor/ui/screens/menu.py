@@ -9,6 +9,7 @@ learner was last in."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -105,7 +106,7 @@ class LessonTable(Widget, can_focus=True):
         self.rows: list[tuple[str, ...]] = []
         self._top = 0  # the first row on screen, when they do not all fit
 
-    def set_rows(self, rows: list[tuple[str, ...]]) -> None:
+    def set_rows(self, rows: Sequence[tuple[str, ...]]) -> None:
         """Replace the rows (the first cell is the row's number), keeping the
         cursor on the same row where it still exists."""
         self.rows = list(rows)

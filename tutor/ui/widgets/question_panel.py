@@ -248,8 +248,8 @@ class QuestionPanel(PaintOnce, Vertical):
 
     def submit(self, text: str) -> None:
         """Check the learner's answer against the live value and say how it went."""
-        state, question = self.current, self.question
-        if state is None or question is None:
+        state, question, index = self.current, self.question, self.index
+        if state is None or question is None or index is None:
             return
         lang = self.lang
         if not self.ready:
@@ -276,19 +276,19 @@ class QuestionPanel(PaintOnce, Vertical):
             state.wrong += 1
             if state.wrong >= TRIES_BEFORE_REVEAL and not state.revealed:
                 state.revealed = True
-        self.post_message(self.Answered(self.index, text, verdict.correct))
+        self.post_message(self.Answered(index, text, verdict.correct))
         if state.closed and not was_closed:
-            self.post_message(self.Closed(self.index, revealed=not verdict.correct))
+            self.post_message(self.Closed(index, revealed=not verdict.correct))
         self._render_feedback(verdict)
 
     def hint(self) -> None:
         """The next hint; past the last one, the worked answer (once the step ran)."""
-        state, question = self.current, self.question
-        if state is None or question is None:
+        state, question, index = self.current, self.question, self.index
+        if state is None or question is None or index is None:
             return
         if state.hints < len(question.hints):
             state.hints += 1
-            self.post_message(self.HintTaken(self.index))
+            self.post_message(self.HintTaken(index))
             self._render_feedback()
         elif self.ready:
             self.reveal()
@@ -296,13 +296,13 @@ class QuestionPanel(PaintOnce, Vertical):
     def reveal(self) -> None:
         """Show the live value and the worked answer (asked for, or the
         learner goes on without answering right)."""
-        state = self.current
-        if state is None or not self.ready or state.revealed:
+        state, index = self.current, self.index
+        if state is None or index is None or not self.ready or state.revealed:
             return
         state.revealed = True
         was_closed = state.solved or state.before
         if not was_closed:
-            self.post_message(self.Closed(self.index, revealed=True))
+            self.post_message(self.Closed(index, revealed=True))
         self._render_feedback()
 
     # ------------------------------------------------------------ display
