@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,81 @@ def test_check_run_passes_on_the_chapter():
 def test_a_bad_time_limit_is_one_line_and_exit_2(value):
     done = tutor("check", "--run", "--time-limit", value)
     assert done.returncode == 2 and "--time-limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_q_ends_the_app_at_once_while_a_step_never_ends(tmp_path):
+    """The app in a real terminal, on a step whose code holds the interpreter
+    in a C loop: `q` ends it within a second or two, and no process stays."""
+    import pty
+    import select
+    import signal
+
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01-spin.toml").write_text(
+        'id = "spin"\norder = 1\ntitle = { en = "Spin", pt = "Gira" }\n'
+        '[[steps]]\nid = "spin"\ntitle = { en = "Spinning", pt = "Girando" }\ntext = { en = "t", pt = "t" }\n'
+        'code = "sum(range(10 ** 11))"\n', encoding="utf-8")
+    env = {**os.environ, "LANG": "C.UTF-8", "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("LC_ALL", None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvpe(sys.executable, [sys.executable, "-m", "tutor", "--lessons", str(tmp_path / "lessons"),
+                                    "--data-dir", str(tmp_path / "data"), "--lesson", "spin"], env)
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while time.monotonic() < deadline and not children:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    break
+            children = _children_of(pid)
+        assert children, "the step never started"
+        time.sleep(0.5)  # well inside the step
+        os.write(fd, b"q")
+        started = time.monotonic()
+        status = None
+        while time.monotonic() - started < 8:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    pass
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        ended = time.monotonic() - started
+        assert done, "q did not end the app"
+        assert ended < 3, f"q took {ended:.1f} s"
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        time.sleep(0.3)
+        assert not any(_running(child) for child in children)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+        os.close(fd)
