@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tutor.checking import check  # noqa: E402
 from tutor.lesson import load_lessons  # noqa: E402
 from tutor.progress import ProgressStore  # noqa: E402
-from tutor.runner import LessonRun, load_torch  # noqa: E402
+from tutor.runner import InProcessRun, LessonRun, load_torch  # noqa: E402
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -52,8 +52,18 @@ def main() -> int:
     load_torch(warm=True)
     lessons = load_lessons()
     for lesson in lessons:
-        rows.append((f"run lesson {lesson.id} ({len(lesson.steps)} steps)",
-                     *timed(lambda: LessonRun(lesson).run_all(), args.runs)))
+        rows.append((f"run lesson {lesson.id} ({len(lesson.steps)} steps) in this process",
+                     *timed(lambda: InProcessRun(lesson).run_all(), args.runs)))
+        rows.append((f"  the same in a child process (fork, run, end)", *timed(lambda: _in_child(lesson), args.runs)))
+    # what a learner's `n` costs beyond the step itself: one round trip to a
+    # child that is already running (the app forks one per lesson, once)
+    slope = lessons[0]
+    rows.append(("  a step re-run in this process (slope step 1)", *timed(lambda: _rerun(InProcessRun(slope)), args.runs * 5)))
+    warm = LessonRun(slope)
+    warm.run_to(0)
+    rows.append(("  the same in a running child (round trip)", *timed(lambda: _rerun(warm), args.runs * 5)))
+    warm.close()
+    rows.append(("  a fresh child's first step (fork + step)", *timed(lambda: _first(slope), args.runs)))
 
     practice = next(lesson for lesson in lessons if lesson.id == "practice")
     result = next(r for r in LessonRun(practice).run_all() if r.step.question and r.step.question.kind == "number")
@@ -71,6 +81,23 @@ def main() -> int:
     for name, median, p95 in rows:
         print(f"{name:<{width}}  {median:>10.3f}  {p95:>8.3f}")
     return 0
+
+
+def _in_child(lesson) -> None:
+    run = LessonRun(lesson)
+    run.run_all()
+    run.close()
+
+
+def _rerun(run) -> None:
+    run.reset()
+    run.run_to(0)
+
+
+def _first(lesson) -> None:
+    run = LessonRun(lesson)
+    run.run_to(0)
+    run.close()
 
 
 def _refuse(result) -> None:
