@@ -173,12 +173,14 @@ from tutor.runner import RunStopped  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _step(step_id: str, code: str, show=(), question: str = "") -> str:
+def _step(step_id: str, code: str, show=(), question: str = "", time_limit: float | None = None) -> str:
     text = (
         f'[[steps]]\nid = "{step_id}"\ntitle = {{ en = "{step_id}", pt = "{step_id}" }}\n'
         f'text = {{ en = "t", pt = "t" }}\ncode = """\n{textwrap.dedent(code).strip()}\n"""\n'
         f"show = {json.dumps(list(show))}\n"
     )
+    if time_limit is not None:
+        text += f"time_limit = {time_limit}\n"
     return text + question
 
 
@@ -262,11 +264,16 @@ def test_printing_or_closing_stdout_touches_nothing_of_the_tutor(tmp_path, capfd
 
 
 def test_the_time_limit_comes_from_the_step(tmp_path):
-    run = odd_run(tmp_path, _step("slow", "import time\ntime.sleep(0.3)\ndone = 1", show=["done"]), time_limit=2)
-    assert run.run_to(0).values["done"] == NumberValue(1)  # well within the limit
-    assert run.limit_for(0) == 2
+    run = odd_run(tmp_path, _step("slow", "import time\ntime.sleep(0.3)\ndone = 1", show=["done"], time_limit=2),
+                  _step("slower", "time.sleep(10 ** 6)", time_limit=0.7), _step("default", "after = done"))
+    results = run.run_all()
+    assert results[0].values["done"] == NumberValue(1)  # well within its limit
+    assert results[1].error.startswith("stopped after 0.7 s")
+    assert results[2].error is None
+    assert [run.limit_for(i) for i in range(3)] == [2, 0.7, 10.0]  # 10 s unless the lesson says
     run.close()
-    assert LessonRun(run.lesson).limit_for(0) == 10.0  # the default
+    capped = LessonRun(run.lesson, time_limit=1)  # show --time-limit, check --run --time-limit
+    assert [capped.limit_for(i) for i in range(3)] == [1, 0.7, 1]
 
 
 def test_values_that_cannot_be_captured_are_text_with_a_note(tmp_path):

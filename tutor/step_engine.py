@@ -25,9 +25,9 @@ from time import perf_counter
 
 from .i18n import Catalog
 from .lesson import Lesson, Plot, Step
+from .lesson.model import DEFAULT_TIME_LIMIT
 from .values import TextValue, Value, capture
 
-DEFAULT_TIME_LIMIT = 10.0  # seconds a step may run when its lesson sets none
 MAX_PLOT_POINTS = 200_000  # points in all the series of one plot
 
 STRINGS = Catalog(
@@ -41,13 +41,10 @@ STRINGS = Catalog(
 
 
 def time_limit(step: Step) -> float:
-    """The seconds `step` may run (the lesson's `time_limit`, else the default)."""
-    limit = getattr(step, "time_limit", None)
-    try:
-        limit = float(limit) if limit is not None else DEFAULT_TIME_LIMIT
-    except (TypeError, ValueError):
-        return DEFAULT_TIME_LIMIT
-    return limit if math.isfinite(limit) and limit > 0 else DEFAULT_TIME_LIMIT
+    """The seconds `step` may run (its `time_limit`: 10 s unless the lesson
+    says otherwise; the loader keeps it above 0 and at most 600)."""
+    limit = step.time_limit
+    return limit if isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0 else DEFAULT_TIME_LIMIT
 
 _torch_module = None
 

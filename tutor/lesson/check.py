@@ -490,9 +490,24 @@ def parse_lesson(path: Path) -> tuple[Lesson | None, list[LessonError]]:
         line = int(match.group(1)) if match else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         return None, [LessonError(path, line, f"not valid TOML: {message}")]
+    except (ValueError, RecursionError) as exc:  # tomllib's own limits, past its error reporting
+        return None, [_beyond_toml_limits(path, text, exc)]
     checker = _Checker(path, text)
     lesson = checker.lesson(data)
     return lesson, checker.errors
+
+
+def _beyond_toml_limits(path: Path, text: str, exc: Exception) -> LessonError:
+    """A file tomllib cannot read although it may be TOML: an integer of more
+    than 4,300 digits (ValueError), or arrays and tables nested so deep that
+    the parser runs out of stack (RecursionError). Reported at the first line
+    that has one."""
+    lines = text.splitlines()
+    if isinstance(exc, RecursionError):
+        number = next((n for n, line in enumerate(lines, 1) if line.count("[") + line.count("{") >= 100), 1)
+        return LessonError(path, number, "not valid TOML here: arrays or tables nested too deeply")
+    number = next((n for n, line in enumerate(lines, 1) if re.search(r"\d{4301}", line)), 1)
+    return LessonError(path, number, "not valid TOML here: a number with more than 4,300 digits")
 
 
 def check_files(files: list[Path]) -> tuple[list[Lesson], list[LessonError]]:
