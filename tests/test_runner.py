@@ -394,3 +394,20 @@ def test_the_process_run_shows_what_the_in_process_engine_shows(tmp_path):
     for a, b in zip(here, there):
         assert (a.values, a.previous, a.plot, a.expected, a.error, a.loss) == (
             b.values, b.previous, b.plot, b.expected, b.error, b.loss)
+
+
+def test_one_idle_child_is_kept_and_a_run_whose_child_was_ended_replays(tmp_path):
+    """A learner who opens lesson after lesson keeps one child, not one per
+    lesson (memory on a classroom server); going back replays, same numbers."""
+    first = make_run(tmp_path)
+    before = first.run_to(1)
+    child = first._child
+    second = make_run(tmp_path)
+    second.run_to(0)
+    assert child.closed and not second._child.closed
+    again = first.run_to(2)  # a fresh child replays steps 0 and 1 first
+    assert first._child is not child and again.error.splitlines()[-1].startswith("ZeroDivisionError")
+    assert first.run_to(3).values["c"].data == 12.0
+    assert first.results[1] is before
+    first.close()
+    second.close()

@@ -59,8 +59,10 @@ STRINGS = Catalog(
 
 # At most this many idle children are kept; beyond it the least recently
 # used one is ended (its run replays its steps in a fresh child when next
-# needed). A learner who opens every lesson keeps a few, not eight.
-MAX_IDLE_CHILDREN = 3
+# needed, in milliseconds). A child holds ~10 MB of its own (measured on the
+# chapter): a learner who opens every lesson keeps one, not eight, which
+# matters for a classroom server's seat budget.
+MAX_IDLE_CHILDREN = 1
 _REAP_SECONDS = 2.0
 
 
