@@ -411,3 +411,35 @@ def test_one_idle_child_is_kept_and_a_run_whose_child_was_ended_replays(tmp_path
     assert first.results[1] is before
     first.close()
     second.close()
+
+
+def test_a_forked_process_leaves_its_parents_children_alone(tmp_path):
+    """A classroom session is forked from a warm parent that ran lessons: the
+    session must never kill, reap or close the parent's step children (their
+    descriptors' numbers are the session's own by then), and its runs start
+    children of their own."""
+    run = make_run(tmp_path)
+    run.run_to(0)
+    parents_child = run._child
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "session"
+        code = 1
+        try:
+            os.close(read)
+            inherited_closed = parents_child.closed
+            result = run.run_to(1)  # a child of its own, replaying step 0
+            ok = inherited_closed and run._child is not parents_child and result.error is None
+            run.close()
+            os.write(write, b"ok" if ok else b"bad")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        assert pipe.read() == b"ok" and status == 0
+    # the parent's child is untouched: alive, and answers
+    assert not parents_child.closed and _alive(parents_child.pid)
+    assert run.run_to(1).error is None and run._child is parents_child
+    run.close()

@@ -239,6 +239,8 @@ class LessonRun:
         status = child.close()  # it ended: reaping it is immediate
         if status is not None and os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
+            if number == signal.SIGXCPU:
+                _pass_on_cpu_exhaustion()
             try:
                 name = signal.Signals(number).name
             except ValueError:
@@ -414,6 +416,33 @@ def _at_exit() -> None:
         _reap(pid)
 
 
+def _pass_on_cpu_exhaustion() -> None:
+    """A child ended by SIGXCPU spent the CPU allowance it inherited from
+    this process (a classroom session's `--session-cpu`): the allowance is
+    this process's, so tell it, as if it had spent it itself. Only under a
+    CPU limit: without one, SIGXCPU can only come from the lesson's code."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft != resource.RLIM_INFINITY:
+        os.kill(os.getpid(), signal.SIGXCPU)
+
+
+def _forget_inherited_children() -> None:
+    """In a process forked from this one (a classroom session forked from
+    the server's warm parent, or a step's own child), the children listed
+    here are the parent's, not ours: never signal, reap or close them (their
+    pids may be reused, and the descriptors' numbers may by now be the new
+    process's own), and let any run that holds one start a child of its own."""
+    global _registry_lock
+    _registry_lock = threading.Lock()  # another thread may have held it at the fork
+    for child in list(_children):
+        child._finalizer.detach()
+        child.closed = True
+    _children.clear()
+    _unreaped.clear()
+
+
 def _register_exit_hook() -> None:
     """Kill children before the interpreter waits for non-daemon threads:
     a worker thread waiting for a step must not hold the exit (`q` in the
@@ -431,3 +460,4 @@ def _register_exit_hook() -> None:
 
 
 _register_exit_hook()
+os.register_at_fork(after_in_child=_forget_inherited_children)

@@ -191,11 +191,14 @@ def spawn(lesson: Any, seed: int, params: dict[str, float], lang: str) -> tuple[
     """Fork a child that runs `lesson`'s steps on request; its pid and the
     tutor's end of the socket. The child never returns from here."""
     ours, theirs = socket.socketpair()
+    cpu_left = _cpu_left()
     pid = os.fork()
     if pid == 0:  # the child
         code = 70
         try:
             ours.close()
+            if cpu_left is not None:
+                _limit_cpu(cpu_left)
             _serve(theirs, lesson, seed, params, lang)
             code = 0
         finally:
@@ -204,8 +207,34 @@ def spawn(lesson: Any, seed: int, params: dict[str, float], lang: str) -> tuple[
     return pid, ours
 
 
+def _cpu_left() -> int | None:
+    """Seconds of CPU this process may still use under its RLIMIT_CPU (a
+    classroom session's `--session-cpu`), or None without a limit. A fork
+    starts counting from zero, so the child is given what is left, not the
+    whole allowance again; when it spends it, the tutor hears of it
+    (tutor.runner passes SIGXCPU on)."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return max(1, int(soft - used.ru_utime - used.ru_stime))
+
+
+def _limit_cpu(seconds: int) -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    cap = seconds + 10 if hard == resource.RLIM_INFINITY else min(hard, seconds + 10)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (min(seconds, cap), cap))
+    except (ValueError, OSError):
+        pass
+
+
 def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float], lang: str) -> None:
-    _become_harmless()
+    _become_harmless(sock)
     from .step_engine import InProcessRun
 
     run = InProcessRun(lesson, seed=seed, params=params, lang=lang)
@@ -256,7 +285,7 @@ def _within_limit(reply: dict) -> dict:
     return reply
 
 
-def _become_harmless() -> None:
+def _become_harmless(sock: socket.socket) -> None:
     """Cut the child loose from the tutor's terminal, signals and threads."""
     try:
         os.setpgid(0, 0)
@@ -275,7 +304,7 @@ def _become_harmless() -> None:
     except (ValueError, OSError):
         pass
     null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
+    for fd in (0, 1, 2, *_inherited_fds(keep=(null, sock.fileno()))):
         os.dup2(null, fd)
     os.close(null)
     _restore_stdio()
@@ -285,6 +314,29 @@ def _become_harmless() -> None:
     import gc
 
     gc.freeze()  # the tutor's objects stay shared, not copied by the collector
+
+
+def _inherited_fds(keep: tuple[int, ...]) -> list[int]:
+    """The descriptors above 2 the child inherited (the terminal, the
+    server's sockets, other children's sockets), but those in `keep`.
+
+    Each is pointed at /dev/null rather than closed: the file is let go (a
+    learner's terminal closes when the tutor ends, another child sees its
+    socket close), while the number stays taken, so an object of the
+    tutor's that still holds it can never close a file the child opens."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 256))
+    out = []
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            try:
+                os.fstat(fd)
+            except OSError:
+                continue  # not open (or /proc's own listing descriptor, gone)
+            out.append(fd)
+    return out
 
 
 def _restore_stdio() -> None:
