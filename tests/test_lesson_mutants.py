@@ -25,8 +25,6 @@ import time
 import traceback
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "lessons").glob("*.toml"))
 SEED = 13

@@ -253,7 +253,8 @@ def test_code_that_ends_its_process_is_the_steps_error(tmp_path, code, error):
 
 
 def test_printing_or_closing_stdout_touches_nothing_of_the_tutor(tmp_path, capfd):
-    code = "import sys, os\nprint('hello')\nos.write(1, b'raw')\nos.write(2, b'err')\nsys.stdout.close()\nsys.stderr.close()"
+    code = ("import sys, os\nprint('hello')\nos.write(1, b'raw')\nos.write(2, b'err')\n"
+            "sys.stdout.close()\nsys.stderr.close()")
     run = odd_run(tmp_path, BEFORE, _step("print", code), AFTER)
     results = run.run_all()
     assert results[1].error is None and results[2].values["b"] == NumberValue(2)
@@ -280,7 +281,8 @@ def test_values_that_cannot_be_captured_are_text_with_a_note(tmp_path):
     shows = ["10 ** 5000", "-(2 ** 2000)", "torch.tensor([1 + 2j])",
              "torch.nested.nested_tensor([torch.ones(2), torch.ones(3)])", "{1: 2}", "deep", "loop",
              "torch.zeros(1000, 1000)", "2 ** 60"]
-    run = odd_run(tmp_path, _step("odd", "deep = []\nfor _ in range(5000):\n    deep = [deep]\nloop = []\nloop.append(loop)", show=shows))
+    code = "deep = []\nfor _ in range(5000):\n    deep = [deep]\nloop = []\nloop.append(loop)"
+    run = odd_run(tmp_path, _step("odd", code, show=shows))
     values = run.run_to(0).values
     assert values["10 ** 5000"].text.startswith("1.000e+5000 (an integer of 5,001 digits")
     assert values["-(2 ** 2000)"].text.startswith("-1.148e+602")
@@ -292,7 +294,8 @@ def test_values_that_cannot_be_captured_are_text_with_a_note(tmp_path):
         while isinstance(value, ListValue):
             value, depth = value.items[0], depth + 1
         assert depth == 32 and "nested too deeply to show as a list" in value.text
-    assert values["torch.zeros(1000, 1000)"] == TextValue("tensor 1000x1000 float32 (1,000,000 entries, too many to show)")
+    too_many = "tensor 1000x1000 float32 (1,000,000 entries, too many to show)"
+    assert values["torch.zeros(1000, 1000)"] == TextValue(too_many)
     assert values["2 ** 60"] == NumberValue(2 ** 60)
     run.close()
 

@@ -183,7 +183,7 @@ class LessonRun:
             error = STRINGS.get("failed", self.lang, error=str(reply.get("error") or "?"))
             self.results.append(StepResult(index=index, step=step, code=code, error=error))
 
-    def _ready_child(self, index: int) -> "_Child":
+    def _ready_child(self, index: int) -> _Child:
         """A child whose namespace is what steps 0..index-1 left: the one we
         have, or a fresh one that replays them (skipping the steps that never
         ended or ended their process). A replayed step that fails this time
@@ -211,7 +211,7 @@ class LessonRun:
             self._skipped[number] = error
             self._lose_child(child)
 
-    def _replay(self, child: "_Child", index: int) -> tuple[int, str] | None:
+    def _replay(self, child: _Child, index: int) -> tuple[int, str] | None:
         with child.lock:
             while child.done < index:
                 number = child.done
@@ -226,12 +226,12 @@ class LessonRun:
                 child.done += 1
         return None
 
-    def _lose_child(self, child: "_Child") -> None:
+    def _lose_child(self, child: _Child) -> None:
         child.close(wait=False)
         if self._child is child:
             self._child = None
 
-    def _gone_error(self, child: "_Child", gone: ChildGone, limit: float) -> str:
+    def _gone_error(self, child: _Child, gone: ChildGone, limit: float) -> str:
         if child.stopped or _stopping.is_set():
             raise RunStopped("the run was stopped")
         if gone.timed_out:
@@ -254,7 +254,7 @@ class LessonRun:
 
 _stopping = threading.Event()
 _registry_lock = threading.Lock()
-_children: "weakref.WeakSet[_Child]" = weakref.WeakSet()
+_children: weakref.WeakSet[_Child] = weakref.WeakSet()
 
 
 class _Child:
@@ -278,7 +278,7 @@ class _Child:
         self._finalizer = weakref.finalize(self, _kill, pid, sock, self.pidfd, False)
 
     @classmethod
-    def start(cls, lesson: Lesson, seed: int, params: dict[str, float], lang: str) -> "_Child":
+    def start(cls, lesson: Lesson, seed: int, params: dict[str, float], lang: str) -> _Child:
         if _stopping.is_set():
             raise RunStopped("the tutor is ending")
         load_torch()  # children are born with torch imported, once for all of them
@@ -388,7 +388,7 @@ def _end_idle_children() -> None:
     """Keep at most MAX_IDLE_CHILDREN idle children: end the ones idle longest."""
     with _registry_lock:
         idle = [c for c in list(_children) if not c.closed and c.idle_since is not None]
-    idle.sort(key=lambda c: c.idle_since)
+    idle.sort(key=lambda c: c.idle_since or 0.0)
     for child in idle[: max(0, len(idle) - MAX_IDLE_CHILDREN + 1)]:
         if child.lock.acquire(blocking=False):  # never one that is running a step
             try:
@@ -434,7 +434,7 @@ def _forget_inherited_children() -> None:
     here are the parent's, not ours: never signal, reap or close them (their
     pids may be reused, and the descriptors' numbers may by now be the new
     process's own), and let any run that holds one start a child of its own."""
-    global _registry_lock
+    global _registry_lock  # noqa: PLW0603  (a fresh lock is the point)
     _registry_lock = threading.Lock()  # another thread may have held it at the fork
     for child in list(_children):
         child._finalizer.detach()

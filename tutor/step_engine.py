@@ -57,7 +57,7 @@ def load_torch(warm: bool = False):
     whose first use imports torch._dynamo (~0.8 s), so a learner never waits
     for it mid-lesson.
     """
-    global _torch_module
+    global _torch_module  # noqa: PLW0603  (imported once, on first use)
     if _torch_module is None:
         import torch
 
@@ -299,10 +299,9 @@ def _scalar(obj) -> float | None:
 def _exception_text(exc: BaseException) -> str:
     """`Name: message`, even when the exception's own str() fails."""
     try:
+        message = str(exc)
         if isinstance(exc, SystemExit):  # exit() carries a code, not a message
             message = "" if exc.code is None else f"exit code {exc.code!r}"
-        else:
-            message = str(exc)
     except Exception:
         message = ""
     if len(message) > 2000:
@@ -363,7 +362,7 @@ def _plot(spec: Plot, ns: dict, lang: str) -> PlotData:
         xs = torch.linspace(low, high, 201)
         with torch.no_grad():
             ys = f(xs)
-        series.append(Series(spec.function, xs.tolist(), _as_floats(ys), "line"))
+        series.append(Series(str(spec.function), xs.tolist(), _as_floats(ys), "line"))
         if spec.tangent_at:
             half = (high - low) / 8
             for x0 in _as_floats(_evaluate(spec.tangent_at, ns)):

@@ -244,6 +244,7 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
         except ChildGone:
             return  # the tutor is gone
         op = request.get("op")
+        reply: dict[str, Any]
         try:
             if op == "step":
                 limit = float(request.get("limit") or 0)
@@ -342,6 +343,7 @@ def _inherited_fds(keep: tuple[int, ...]) -> list[int]:
 def _restore_stdio() -> None:
     """Fresh stdin/stdout/stderr on /dev/null: a step that closed or replaced
     them leaves the next step unharmed."""
-    sys.stdin = open(os.devnull, "r", encoding="utf-8")
-    sys.stdout = open(os.devnull, "w", encoding="utf-8")
-    sys.stderr = open(os.devnull, "w", encoding="utf-8")
+    # kept open for the child's life: these are its standard streams
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+    sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115

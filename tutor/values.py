@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-Nested = Union[float, int, bool, list]
+Nested = float | int | bool | list
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TensorValue:
             return []
         return [flat[i : i + cols] for i in range(0, len(flat), cols)]
 
-    def minus(self, other: "TensorValue") -> "TensorValue | None":
+    def minus(self, other: TensorValue) -> TensorValue | None:
         """Entry-wise `self - other`, or None when the shapes differ."""
         if not isinstance(other, TensorValue) or other.shape != self.shape:
             return None
@@ -75,7 +75,7 @@ class NumberValue:
 
 @dataclass(frozen=True)
 class ListValue:
-    items: tuple["Value", ...]
+    items: tuple[Value, ...]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class TextValue:
     text: str
 
 
-Value = Union[TensorValue, NumberValue, ListValue, TextValue]
+Value = TensorValue | NumberValue | ListValue | TextValue
 
 
 # Limits of a snapshot. Lesson values are small (a 16x8 weight matrix);
