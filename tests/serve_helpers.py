@@ -55,9 +55,12 @@ class Server:
         self._ready = threading.Event()
 
     def start(self, timeout: float = 120) -> "Server":
+        # A session of its own: detached from any terminal the tests run in,
+        # as a server started by a service manager is (SIGHUP: reload keys).
         self.proc = subprocess.Popen([sys.executable, "-m", "tutor", "serve", *self.args],
                                      cwd=REPO, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(timeout) or self.port is None:
             self.stop()
@@ -85,25 +88,28 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared on the console:\n{self.console()}")
 
-    @property
-    def forker_pid(self) -> int:
-        from tutor.serve.limits import children
+    def _named(self) -> dict[int, str]:
+        from tutor.serve.limits import tree_pids
 
-        kids = children(self.proc.pid)
-        assert kids, "the server has no pre-fork process"
-        return kids[0]
-
-    def session_pids(self) -> dict[str, int]:
-        """{process name: pid} of the learners' session processes."""
-        from tutor.serve.limits import children
-
-        out = {}
-        for pid in children(self.forker_pid):
+        names = {}
+        for pid in tree_pids(self.proc.pid):
             try:
-                out[Path(f"/proc/{pid}/comm").read_text().strip()] = pid
+                names[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
             except OSError:
                 pass
-        return out
+        return names
+
+    @property
+    def forker_pid(self) -> int:
+        forkers = [pid for pid, name in self._named().items() if name == "tutor forker"]
+        assert forkers, "the server has no pre-fork process"
+        return forkers[0]
+
+    def session_pids(self) -> dict[str, int]:
+        """{process name: pid} of the learners' session processes (children
+        of the pre-fork process, or of the server once that one died)."""
+        return {name: pid for pid, name in self._named().items()
+                if name.startswith("tutor ") and name != "tutor forker"}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc is None:
@@ -177,8 +183,9 @@ class Learner:
     """An asyncssh client with a PTY: keys in, the terminal's byte stream out."""
 
     def __init__(self, port: int, user: str, key: Path | None, cols: int = 80, rows: int = 24,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, source: str | None = None):
         self.port, self.user, self.key = port, user, key
+        self.source = source  # a loopback address to connect from (127.0.0.2, ...)
         self.env = env or {}
         self.size = (cols, rows)
         self.output = bytearray()
@@ -192,7 +199,8 @@ class Learner:
         self._changed = asyncio.Event()
         self.conn = await asyncio.wait_for(asyncssh.connect(
             "127.0.0.1", self.port, username=self.user, known_hosts=None,
-            client_keys=[str(self.key)] if self.key else None, agent_path=None), timeout)
+            client_keys=[str(self.key)] if self.key else None, agent_path=None,
+            local_addr=(self.source, 0) if self.source else None), timeout)
         self.proc = await self.conn.create_process(term_type="xterm-256color", term_size=self.size,
                                                    encoding=None, env=self.env)
         self._reader = asyncio.create_task(self._read())
@@ -247,3 +255,47 @@ class Learner:
                 pass
         if self._reader is not None:
             self._reader.cancel()
+
+
+async def idle_connections(port: int, count: int, source: str, hold: float) -> list[bool]:
+    """Open `count` TCP connections from `source` that never say a word;
+    after `hold` seconds, whether the server still keeps each one open."""
+    streams = []
+    for _ in range(count):
+        try:
+            streams.append(await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), 5))
+        except (OSError, asyncio.TimeoutError):
+            streams.append(None)
+    await asyncio.sleep(hold)
+    still_open = []
+    for pair in streams:
+        if pair is None:
+            still_open.append(False)
+            continue
+        reader, writer = pair
+        still_open.append(not await closed_by_server(reader))
+        writer.close()
+    return still_open
+
+
+async def closed_by_server(reader: asyncio.StreamReader, wait: float = 0.05) -> bool:
+    """Read what is there (the SSH banner, say); True once the server closed."""
+    try:
+        while True:
+            data = await asyncio.wait_for(reader.read(4096), wait)
+            if not data:
+                return True
+    except asyncio.TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def running(pid: int) -> bool:
+    """Alive, not a zombie (an orphan's zombie is for init to reap)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_bytes()
+    except OSError:
+        return False
+    return b"\nState:\tZ" not in status

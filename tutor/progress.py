@@ -270,7 +270,7 @@ class ProgressStore:
         self.readable = True    # False: the file's progress could not be read at all
         self._lock = threading.Lock()
         try:
-            _make_private_folder(self.path.parent)
+            make_private_folder(self.path.parent)
         except OSError as exc:
             reason = self._text("no_folder", folder=self.path.parent, error=exc.strerror or exc)
             self._conn = self._in_memory(None, reason)
@@ -296,7 +296,7 @@ class ProgressStore:
             # SQLite would open it read-only without a word, and fail at the first write.
             return self._in_memory(self._read_only_copy(), self._text("read_only", error="permission denied"))
         try:
-            _make_private_file(self.path)
+            make_private_file(self.path)
             conn = self._connect()
         except OSError as exc:
             return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc.strerror or exc))
@@ -437,7 +437,7 @@ class ProgressStore:
             reason = self._text("no_move", reason=reason, error=exc.strerror or exc)
             return self._in_memory(None, reason)
         try:
-            _make_private_file(self.path)
+            make_private_file(self.path)
             conn = self._connect()
             self._create_schema(conn)
         except (OSError, sqlite3.DatabaseError) as exc:
@@ -733,14 +733,14 @@ def _error_kind(exc: sqlite3.DatabaseError) -> str:
     return "access"
 
 
-def _make_private_folder(folder: Path) -> None:
+def make_private_folder(folder: Path) -> None:
     """The data folder, made 0700 (and tightened to 0700 when it is ours and
     looser): progress is each learner's own business."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     _tighten(folder, 0o700)
 
 
-def _make_private_file(path: Path) -> None:
+def make_private_file(path: Path) -> None:
     """Create the store 0600 before SQLite does (SQLite would use 0644, and
     gives its -wal and -shm files the mode of the database)."""
     try:
