@@ -542,6 +542,7 @@ def test_a_store_locked_by_a_long_writer_is_never_moved_aside(path):
     try:
         assert holder.stdout.readline().strip() == "holding"
         with ProgressStore(path, "bia") as store:
+            assert holder.poll() is None                        # opened while the lock is still held
             assert store.warning is None and store.saving
             assert store.position("slope") == 2
             assert holder.wait(timeout=60) == 0

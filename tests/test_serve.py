@@ -161,6 +161,16 @@ def test_the_gate_caps_waiting_connections_and_reports_a_burst_once():
     assert gate.burst_report() is None                  # reported once
 
 
+def test_the_open_file_limit_is_raised_at_start_where_allowed():
+    code = ("import resource; from tutor.serve.gate import raise_fd_limit\n"
+            "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+            "print(raise_fd_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0], hard)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    returned, now, hard = (int(x) for x in result.stdout.split())
+    assert returned == now == min(65536, hard) > 256
+
+
 def test_default_seats_are_sized_to_memory():
     assert 1 <= default_max_sessions() <= 250
 
