@@ -183,9 +183,8 @@ class Learner:
     """An asyncssh client with a PTY: keys in, the terminal's byte stream out."""
 
     def __init__(self, port: int, user: str, key: Path | None, cols: int = 80, rows: int = 24,
-                 env: dict[str, str] | None = None, source: str | None = None):
+                 env: dict[str, str] | None = None):
         self.port, self.user, self.key = port, user, key
-        self.source = source  # a loopback address to connect from (127.0.0.2, ...)
         self.env = env or {}
         self.size = (cols, rows)
         self.output = bytearray()
@@ -199,8 +198,7 @@ class Learner:
         self._changed = asyncio.Event()
         self.conn = await asyncio.wait_for(asyncssh.connect(
             "127.0.0.1", self.port, username=self.user, known_hosts=None,
-            client_keys=[str(self.key)] if self.key else None, agent_path=None,
-            local_addr=(self.source, 0) if self.source else None), timeout)
+            client_keys=[str(self.key)] if self.key else None, agent_path=None), timeout)
         self.proc = await self.conn.create_process(term_type="xterm-256color", term_size=self.size,
                                                    encoding=None, env=self.env)
         self._reader = asyncio.create_task(self._read())
@@ -290,12 +288,3 @@ async def closed_by_server(reader: asyncio.StreamReader, wait: float = 0.05) -> 
         return False
     except OSError:
         return True
-
-
-def running(pid: int) -> bool:
-    """Alive, not a zombie (an orphan's zombie is for init to reap)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_bytes()
-    except OSError:
-        return False
-    return b"\nState:\tZ" not in status
