@@ -61,7 +61,6 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 from serve_helpers import Learner, Server  # noqa: E402
-
 from tutor.serve.limits import SEAT_BUDGET_MB, pss_kb, tree_pids, tree_pss_kb  # noqa: E402
 
 STEP = re.compile(r"step (\d+)/(\d+)")
@@ -98,7 +97,7 @@ class Walker:
             try:
                 await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self.step >= self.total:
                 self.forward = False
@@ -118,7 +117,7 @@ class Walker:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def fresh_process_pss_mb(data_dir: Path) -> float:
@@ -237,7 +236,7 @@ async def flood(port: int, count: int, source: str, stop: asyncio.Event) -> tupl
                 if not data:
                     closed += 1
                     break
-        except (asyncio.TimeoutError, OSError):
+        except (TimeoutError, OSError):
             pass
         writer.close()
     return len(streams), closed

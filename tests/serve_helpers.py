@@ -54,7 +54,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
 
-    def start(self, timeout: float = 120) -> "Server":
+    def start(self, timeout: float = 120) -> Server:
         # A session of its own: detached from any terminal the tests run in,
         # as a server started by a service manager is (SIGHUP: reload keys).
         self.proc = subprocess.Popen([sys.executable, "-m", "tutor", "serve", *self.args],
@@ -108,8 +108,17 @@ class Server:
     def session_pids(self) -> dict[str, int]:
         """{process name: pid} of the learners' session processes (children
         of the pre-fork process, or of the server once that one died)."""
-        return {name: pid for pid, name in self._named().items()
-                if name.startswith("tutor ") and name != "tutor forker"}
+        named = self._named()
+
+        def parent(pid: int) -> int:
+            try:
+                return int(Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                return 0
+
+        # A session's own children (a step run in a process) carry its name: skip them.
+        return {name: pid for pid, name in named.items()
+                if name.startswith("tutor ") and name != "tutor forker" and named.get(parent(pid)) != name}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc is None:
@@ -192,7 +201,7 @@ class Learner:
         self.conn = self.proc = None
         self._reader: asyncio.Task | None = None
 
-    async def connect(self, timeout: float = 60) -> "Learner":
+    async def connect(self, timeout: float = 60) -> Learner:
         import asyncssh
 
         self._changed = asyncio.Event()
@@ -235,7 +244,7 @@ class Learner:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def press(self, keys: str | bytes) -> int:
@@ -249,7 +258,7 @@ class Learner:
             self.conn.close()
             try:
                 await asyncio.wait_for(self.conn.wait_closed(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         if self._reader is not None:
             self._reader.cancel()
@@ -263,7 +272,7 @@ async def idle_connections(port: int, count: int, source: str, hold: float) -> l
         try:
             streams.append(await asyncio.wait_for(
                 asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), 5))
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             streams.append(None)
     await asyncio.sleep(hold)
     still_open = []
@@ -284,7 +293,7 @@ async def closed_by_server(reader: asyncio.StreamReader, wait: float = 0.05) -> 
             data = await asyncio.wait_for(reader.read(4096), wait)
             if not data:
                 return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False
     except OSError:
         return True

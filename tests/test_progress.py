@@ -358,7 +358,8 @@ CONCURRENT = textwrap.dedent(
 def test_learners_writing_at_once_wait_for_each_other(path):
     """The SSH classroom: one process per learner, one file."""
     children = [
-        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), name], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), name], cwd=REPO,
+                         stderr=subprocess.PIPE, text=True)
         for name in ("ana", "bia", "caio")
     ]
     for child in children:
@@ -635,7 +636,7 @@ def test_the_store_and_its_folder_are_private(tmp_path):
     folder = tmp_path / "data"
     with ProgressStore(folder / FILE_NAME, "ana") as store:
         store.set_position("slope", 0, 3)
-        files = [p for p in folder.iterdir()]
+        files = list(folder.iterdir())
         assert {p.name for p in files} >= {FILE_NAME, FILE_NAME + "-wal", FILE_NAME + "-shm"}
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
         for p in files:

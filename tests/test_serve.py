@@ -22,11 +22,10 @@ from pathlib import Path
 import pytest
 
 from serve_helpers import REPO, SSH_OPTIONS, Learner, Server, Tmux, authorize, idle_connections, make_key
-
+from tutor.serve.child import color_system
 from tutor.serve.keys import KeyFileError, read_authorized_keys
 from tutor.serve.limits import default_max_sessions
 from tutor.serve.names import sanitize_learner
-from tutor.serve.child import color_system
 
 needs_ssh = pytest.mark.skipif(shutil.which("ssh") is None or shutil.which("ssh-keygen") is None,
                                reason="the OpenSSH client is not installed")
@@ -410,7 +409,7 @@ async def test_killing_one_session_leaves_the_others_going(classroom, keys):
 @needs_ssh
 async def test_stopping_the_server_ends_the_class_in_order(keys, tmp_path):
     """SIGTERM: learners are told, every process ends, none is left a zombie."""
-    folder, made = keys
+    _, made = keys
     keys_file = authorize(tmp_path / "authorized_keys", made["ana"], made["bob"])
     server = Server(tmp_path / "data", "--authorized-keys", str(keys_file), "--lang", "en").start()
     try:
@@ -422,7 +421,8 @@ async def test_stopping_the_server_ends_the_class_in_order(keys, tmp_path):
         assert len(sessions) == 2
         server.proc.send_signal(signal.SIGTERM)
         for learner, name in zip(learners, ("ana", "bob")):
-            await learner.wait_for(rf"The class is over: the server is closing\. Your progress is saved\. Thank you, {name}!")
+            await learner.wait_for(
+                rf"The class is over: the server is closing\. Your progress is saved\. Thank you, {name}!")
             await asyncio.wait_for(learner.proc.wait_closed(), 15)
             await learner.close()
         assert await asyncio.to_thread(server.proc.wait, 30) == 0

@@ -179,9 +179,8 @@ def _table(rows, lang: str) -> str:
         STRINGS.get("col_score", lang),
     ]
     lines = [header]
-    for n, (lesson_id, title, summary, total_steps) in enumerate(rows, 1):
-        if len(title) > TITLE_WIDTH:
-            title = title[: TITLE_WIDTH - 1] + "…"
+    for n, (lesson_id, full_title, summary, total_steps) in enumerate(rows, 1):
+        title = full_title if len(full_title) <= TITLE_WIDTH else full_title[: TITLE_WIDTH - 1] + "…"
         status = summary.status if summary else "new"
         if summary is None or summary.status == "new":
             step, solved, score = f"-/{total_steps}", "-", "-"

@@ -68,7 +68,7 @@ def warm_up(config: dict) -> Warm:
     lessons = load_lessons(config.get("lessons"))
     import textual.drivers.linux_driver  # noqa: F401  (the driver every session uses)
 
-    import tutor.progress  # noqa: F401
+    import tutor.progress
     import tutor.runner  # noqa: F401
     from tutor.serve import child  # noqa: F401
 
@@ -106,7 +106,7 @@ def rehearse() -> None:
         lessons = load_lessons(None)[:1]
         app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
         asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
-    except Exception as exc:  # noqa: BLE001 - an optimisation failing must not stop the class
+    except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory", file=sys.stderr, flush=True)
 
@@ -259,6 +259,13 @@ def main(argv: list[str]) -> int:
         protocol.send(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
         return 1
     threads = thread_count()
+    if threads != 1:  # a worker the warm-up started may still be finishing: give it a moment
+        import threading
+
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread():
+                thread.join(timeout=5)
+        threads = thread_count()
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1

@@ -100,8 +100,8 @@ def read_authorized_keys(path: Path) -> list[AuthorizedKey]:
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(str(exc)) from exc
     keys = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         try:
@@ -205,9 +205,7 @@ def _read_options(text: str) -> tuple[str, ...] | None:
             sources = tuple(p.strip() for p in value.split(",") if p.strip())
             for pattern in sources:
                 _check_pattern(pattern)
-        elif name == "restrict" and not has_value:
-            pty_allowed = False
-        elif name == "no-pty" and not has_value:
+        elif (name == "restrict" and not has_value) or (name == "no-pty" and not has_value):
             pty_allowed = False
         elif name == "pty" and not has_value:
             pty_allowed = True

@@ -31,11 +31,11 @@ import asyncssh
 from tutor.i18n import detect_lang
 
 from . import protocol
+from .child import EXIT_CPU_SPENT, SIGNAL_WINDOW_CAPPED
 from .gate import BURST_SECONDS, WAIT_SECONDS, Gate, waiting_caps
 from .keys import AuthorizedKey, KeyFileError, read_authorized_keys
 from .limits import MAX_COLS, MAX_ROWS
 from .names import sanitize_learner
-from .child import EXIT_CPU_SPENT, SIGNAL_WINDOW_CAPPED
 from .strings import say
 
 GRACE_SECONDS = 5.0
@@ -134,7 +134,7 @@ class ForkerHandle:
         ours.settimeout(FORKER_START_TIMEOUT)
         try:
             message, _ = protocol.receive(ours)
-        except (socket.timeout, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             self.close()
             raise ForkerError(f"no answer ({exc})") from exc
         if message is None or message.get("op") != "ready":
@@ -222,7 +222,7 @@ class ForkerHandle:
 
 @dataclass(eq=False)
 class Session:
-    classroom: "Classroom"
+    classroom: Classroom
     process: asyncssh.SSHServerProcess
     learner: str
     lang: str
@@ -289,7 +289,7 @@ class Session:
         await self.gone.wait()
         try:  # the forker's report says how it ended; it follows within moments
             await asyncio.wait_for(self.exit_known.wait(), 2.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._drain_output()
         self._cleanup(loop)
@@ -305,7 +305,7 @@ class Session:
         notice = loop.call_later(SPAWN_NOTICE_SECONDS, self._say, say("starting", self.lang))
         try:
             return await asyncio.wait_for(self.classroom.spawn(request, slave), SPAWN_TIMEOUT_SECONDS)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.classroom.forker_stuck()
             raise ForkerError(f"no session within {SPAWN_TIMEOUT_SECONDS:.0f} s") from None
         finally:
@@ -313,7 +313,7 @@ class Session:
 
     def _say(self, line: str) -> None:
         if not self.process.channel.is_closing():
-            self.process.stdout.write(f"{line}\r\n".encode("utf-8"))
+            self.process.stdout.write(f"{line}\r\n".encode())
 
     # -- bytes both ways
 
@@ -507,7 +507,7 @@ class Session:
             why = say("why_signal", console, n=-code) if code < 0 else say("why_exit", console, n=code)
         if message and not self.process.channel.is_closing():
             # The app has left the alternate screen: this line stays visible.
-            self.process.stdout.write(f"\r\n{message}\r\n".encode("utf-8"))
+            self.process.stdout.write(f"\r\n{message}\r\n".encode())
         if not self.process.channel.is_closing():
             self.process.exit(1 if failed else 0)
         self.classroom.session_ended(self, why)
@@ -521,7 +521,7 @@ class ClassroomSSHServer(asyncssh.SSHServer):
     log in, and what they may ask for (nothing but a session; asyncssh's
     defaults already refuse forwarding)."""
 
-    def __init__(self, classroom: "Classroom"):
+    def __init__(self, classroom: Classroom):
         self.classroom = classroom
         self.conn: asyncssh.SSHServerConnection | None = None
         self.address: str | None = None

@@ -17,7 +17,8 @@ STRINGS = Catalog({
     },
     "no_command": {
         "en": "This server only runs the tutor; commands are not available. Connect with: ssh -p {port} {user}@{host}",
-        "pt": "Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} {user}@{host}",
+        "pt": ("Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} "
+               "{user}@{host}"),
     },
     "full": {
         "en": "The classroom is full, try again shortly.",
@@ -36,20 +37,25 @@ STRINGS = Catalog({
         "pt": "Progresso salvo. Até a próxima, {learner}!",
     },
     "idle": {
-        "en": "Your session ended after {idle} without activity. Progress saved: connect again to go on where you were.",
-        "pt": "Sua sessão terminou após {idle} sem atividade. Progresso salvo: conecte-se de novo para continuar de onde parou.",
+        "en": ("Your session ended after {idle} without activity. Progress saved: connect again to go on where you "
+               "were."),
+        "pt": ("Sua sessão terminou após {idle} sem atividade. Progresso salvo: conecte-se de novo para continuar de "
+               "onde parou."),
     },
     "class_over": {
         "en": "The class is over: the server is closing. Your progress is saved. Thank you, {learner}!",
         "pt": "A aula acabou: o servidor está fechando. Seu progresso está salvo. Obrigado, {learner}!",
     },
     "crashed": {
-        "en": "Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to go on.",
-        "pt": "Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de novo para continuar.",
+        "en": ("Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to "
+               "go on."),
+        "pt": ("Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de "
+               "novo para continuar."),
     },
     "cpu_spent": {
         "en": "Your session used up its computing time ({seconds} s of CPU). Progress saved: connect again to go on.",
-        "pt": "Sua sessão esgotou seu tempo de processamento ({seconds} s de CPU). Progresso salvo: conecte-se de novo para continuar.",
+        "pt": ("Sua sessão esgotou seu tempo de processamento ({seconds} s de CPU). Progresso salvo: conecte-se de "
+               "novo para continuar."),
     },
     "starting": {
         "en": "Starting your tutor, one moment...",
@@ -105,8 +111,10 @@ STRINGS = Catalog({
         "pt": "Aula encerrada.",
     },
     "console_forker_lost": {
-        "en": "The session forker stopped unexpectedly (exit code {code}); the {count} running sessions go on. Starting a new one...",
-        "pt": "O processo que cria as sessões parou inesperadamente (código {code}); as {count} sessões abertas continuam. Iniciando outro...",
+        "en": ("The session forker stopped unexpectedly (exit code {code}); the {count} running sessions go on. "
+               "Starting a new one..."),
+        "pt": ("O processo que cria as sessões parou inesperadamente (código {code}); as {count} sessões abertas "
+               "continuam. Iniciando outro..."),
     },
     "console_forker_stuck": {
         "en": "The session forker has not answered for {seconds} s; replacing it.",
@@ -121,8 +129,10 @@ STRINGS = Catalog({
         "pt": "Um novo processo de sessões está pronto (pid {pid}); os alunos podem entrar de novo.",
     },
     "console_refused_burst": {
-        "en": "x {count} connections refused ({where}): too many waiting to log in ({waiting} now; at most {total}, {per_address} per address)",
-        "pt": "x {count} conexões recusadas ({where}): conexões demais esperando para entrar ({waiting} agora; no máximo {total}, {per_address} por endereço)",
+        "en": ("x {count} connections refused ({where}): too many waiting to log in ({waiting} now; at most {total}, "
+               "{per_address} per address)"),
+        "pt": ("x {count} conexões recusadas ({where}): conexões demais esperando para entrar ({waiting} agora; no "
+               "máximo {total}, {per_address} por endereço)"),
     },
     "console_no_fds": {
         "en": "x cannot accept connections for now: {why}",
@@ -168,8 +178,10 @@ STRINGS = Catalog({
     "why_full": {"en": "classroom full ({seats} seats)", "pt": "sala cheia ({seats} lugares)"},
     # ---- errors that stop the server before it starts
     "err_who": {
-        "en": "tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows the address).",
-        "pt": "tutor serve: diga quem pode entrar: --authorized-keys ARQUIVO (só essas chaves) ou --open (qualquer um que saiba o endereço).",
+        "en": ("tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows "
+               "the address)."),
+        "pt": ("tutor serve: diga quem pode entrar: --authorized-keys ARQUIVO (só essas chaves) ou --open (qualquer um "
+               "que saiba o endereço)."),
     },
     "err_keys": {
         "en": "tutor serve: cannot use the authorized keys file {path}: {why}",
