@@ -362,6 +362,8 @@ def _unusable(kind: str, expected: Any, lang: str) -> ExpectedError:
 def _describe(value: Any, lang: str) -> str:
     """What the lesson gave, in a few words; never raises."""
     try:
+        if isinstance(value, TensorValue) and not value.shape:
+            return _describe_number(value.flat()[0], lang)
         if isinstance(value, TensorValue):
             return message("gave_tensor", lang, shape=notation.shape(value.shape, lang), dtype=value.dtype)
         if isinstance(value, NumberValue):

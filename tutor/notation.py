@@ -111,7 +111,10 @@ def exact(x: object, dtype: str = "float64") -> str:
     if not isinstance(x, (int, float)):
         return str(x)
     if isinstance(x, int) and not dtype.startswith(("float", "bfloat", "complex")):
-        return number(x, digits=_EXACT_INT_DIGITS + 2, signed=True)
+        try:
+            return f"{x:+d}" if x else "0"
+        except ValueError:  # more than 4300 digits: no tensor holds that
+            return number(x, signed=True)
     try:
         x = float(x)
     except OverflowError:
