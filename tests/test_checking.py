@@ -521,3 +521,13 @@ def test_portuguese_verdicts_use_the_decimal_comma():
 def test_a_zero_is_never_negative():
     assert expected_text(NUMBER, NumberValue(-0.0), "en") == "0"
     assert check(NUMBER, NumberValue(0.0), "-0", "en").given == "0"
+
+
+def test_a_value_no_reader_foresaw_still_gives_the_checkers_error():
+    """A 0-dimension tensor with no entry cannot come from torch; if a
+    capture bug ever made one, the learner still reads a message."""
+    broken = TensorValue((), "float32", [], False)
+    for q in (NUMBER, SIGN):
+        unusable(q, broken)
+    with pytest.raises(ExpectedError):
+        expected_text(NUMBER, broken, "en")
