@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tutor.checking import MAX_INPUT, AnswerError, ExpectedError, Verdict, check, expected_text
+from tutor.checking import (
+    MAX_INPUT,
+    AnswerError,
+    ExpectedError,
+    Verdict,
+    check,
+    expected_text,
+)
 from tutor.lesson import Option, Question
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue, capture
 
@@ -139,7 +147,7 @@ def test_checker_never_calls_eval_exec_or_literal_eval():
 
     import tutor.checking as module
 
-    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     called = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):

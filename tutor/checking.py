@@ -48,8 +48,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tutor import notation
 from tutor.i18n import Catalog
@@ -660,7 +661,7 @@ def parse_sign(text: str, lang: str = "en", *, directions: bool = False) -> int:
     return (value > 0) - (value < 0)
 
 
-def _sign_of(value: int | float, tol: float) -> int:
+def _sign_of(value: float, tol: float) -> int:
     if abs(value) <= tol:  # an int and a float compare exactly, even 10 ** 400
         return 0
     return 1 if value > 0 else -1
@@ -670,7 +671,7 @@ def _sign_text(sign: int, lang: str) -> str:
     return message({1: "sign_positive", -1: "sign_negative", 0: "sign_zero"}[sign], lang)
 
 
-def _check_sign(question: Any, value: int | float, text: str, lang: str) -> Verdict:
+def _check_sign(question: Any, value: float, text: str, lang: str) -> Verdict:
     tol = _tolerance(question)
     given = parse_sign(text, lang, directions=asks_direction(question))
     want = _sign_of(value, tol)

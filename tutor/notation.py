@@ -33,7 +33,7 @@ Nothing here imports textual, rich or torch.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 SCALAR = {"en": "scalar", "pt": "escalar"}
 

@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import Any
 
@@ -146,7 +147,7 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
 def _render_plot(plot: PlotData, lang: str) -> list[str]:
     out = [STRINGS.get("plot", lang, title=plot.title or plot.ylabel)]
     for s in plot.series:
-        finite = [y for y in s.ys if y == y]
+        finite = [y for y in s.ys if not math.isnan(y)]
         out.append(
             "  "
             + STRINGS.get(
@@ -183,7 +184,7 @@ def render_json(lesson: Lesson, run: LessonRun, lang: str, seed: int, answers: b
                 "ylabel": result.plot.ylabel,
                 "log10": result.plot.log,
                 "series": [
-                    {"label": s.label, "kind": s.kind, "x": s.xs, "y": [y if y == y else None for y in s.ys]}
+                    {"label": s.label, "kind": s.kind, "x": s.xs, "y": [None if math.isnan(y) else y for y in s.ys]}
                     for s in result.plot.series
                 ],
             }
