@@ -340,15 +340,12 @@ def _expected(kind: str, question: Any, expected: Any, lang: str, *, finite: boo
     """
     if expected is None:
         raise ExpectedError(message("no_expected", lang))
-    readers: dict[str, Callable[[], Any]] = {
-        "number": lambda: _expected_number(expected, lang, finite=finite),
-        "shape": lambda: _expected_shape(expected, lang),
-        "sign": lambda: _expected_sign(expected, lang),
-        "choice": lambda: _expected_option(question, expected, lang),
-        "order": lambda: _expected_order(expected, lang),
-    }
     try:
-        return readers[kind]()
+        if kind == "number":
+            return _expected_number(expected, lang, finite=finite)
+        if kind == "choice":
+            return _expected_option(question, expected, lang)
+        return _READERS[kind](expected, lang)
     except AnswerError:
         raise
     except Exception:  # noqa: BLE001 - see the docstring: the contract is one error type
@@ -460,7 +457,11 @@ _NON_FINITE = {"nan", "inf", "infinity", "infinito", "infinite"}
 
 def parse_number(text: str, lang: str = "en") -> float:
     """A learner's finite number: decimal point or comma, exponent, `a/b` fractions."""
-    text = _clean(text, lang)
+    return _number(_clean(text, lang), lang)
+
+
+def _number(text: str, lang: str) -> float:
+    """parse_number of text already cleaned."""
     if text.count("/") == 1:
         top, bottom = (part.strip() for part in text.split("/"))
         numerator, denominator = _plain_number(top, text, lang), _plain_number(bottom, text, lang)
@@ -499,7 +500,7 @@ def _within(given: float, want: float, tol: float) -> bool:
 
 
 def _check_number(question: Any, want: float, text: str, lang: str) -> Verdict:
-    given = parse_number(text, lang)
+    given = _number(text, lang)
     tol = _tolerance(question)
     shown_given, shown_want = notation.number(given, lang=lang), notation.number(want, lang=lang)
     shown_tol = notation.number(tol, lang=lang)
@@ -653,7 +654,7 @@ def parse_sign(text: str, lang: str = "en", *, directions: bool = False) -> int:
             return direction
         raise AnswerError(message("not_direction", lang))
     try:
-        value = parse_number(text, lang)
+        value = _number(text, lang)
     except _NotFinite:
         raise
     except AnswerError:
@@ -843,6 +844,12 @@ def _check_order(question: Any, want_items: list[str], text: str, lang: str) -> 
         detail = message("order_items", lang, parts="; ".join(parts))
     return Verdict(False, shown_given, shown_want, detail)
 
+
+_READERS: dict[str, Callable[[Any, str], Any]] = {
+    "shape": _expected_shape,
+    "sign": _expected_sign,
+    "order": _expected_order,
+}
 
 _CHECKERS: dict[str, Callable[[Any, Any, str, str], Verdict]] = {
     "number": _check_number,
