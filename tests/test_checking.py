@@ -539,3 +539,53 @@ def test_a_value_no_reader_foresaw_still_gives_the_checkers_error():
         unusable(q, broken)
     with pytest.raises(ExpectedError):
         expected_text(NUMBER, broken, "en")
+
+
+def _odd_values():
+    """Values an instructor's answer expression could produce, odd ones first."""
+    atoms = [
+        0, -0.0, 1, -1, 2.5, 1e-320, 1.7e308, float("nan"), float("inf"), float("-inf"),
+        10**400, -(10**5000), True, 1 + 2j, "b", "", "nan", "1e400", "\x1b[2J", "L2 -> L1",
+    ]
+    values = []
+    for atom in atoms:
+        if isinstance(atom, str):
+            values.append(TextValue(atom))
+            continue
+        values.append(NumberValue(atom))
+        dtype = "complex64" if isinstance(atom, complex) else "bool" if isinstance(atom, bool) else "float32"
+        values.append(TensorValue((), dtype, atom))
+        values.append(TensorValue((3,), dtype, [atom] * 3))
+        values.append(TensorValue((1, 2), dtype, [[atom, atom]]))
+    values += [
+        ListValue(()), ListValue((NumberValue(8), NumberValue(-16))), ListValue((TextValue("L2"), NumberValue(1.5))),
+        ListValue((ListValue((NumberValue(1),)),)), TensorValue((0,), "float32", []), TensorValue((2,), "int64", [2**70, 1]),
+        TensorValue((), "float32", []), TensorValue((2, 2), "float32", [1.0]), None,
+    ]
+    return values
+
+
+def test_no_expected_value_and_no_typed_text_raises_anything_but_answer_error():
+    """A seeded sweep: every kind, every odd value, a few hundred texts; the
+    checker returns a Verdict or raises AnswerError, nothing else."""
+    import random
+
+    rng = random.Random(13)
+    texts = ["1", "-1", "0", "+", "up", "b", "2", "8x16", "()", "L2 L1", "nan", "1e400", "scalar", "8 por 16"]
+    alphabet = "0123456789+-.,eE/xX ()[]LlabnupsXscalar\u2212\u00d7\x1b"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(40)]
+    questions = [NUMBER, SHAPE, SIGN, UP_DOWN, CHOICE, ORDER]
+    for q in questions:
+        for expected in _odd_values():
+            for lang in ("en", "pt"):
+                try:
+                    expected_text(q, expected, lang)
+                except AnswerError:
+                    pass
+                for text in rng.sample(texts, 12):
+                    try:
+                        verdict = check(q, expected, text, lang)
+                    except AnswerError as exc:
+                        assert exc.message.strip()
+                    else:
+                        assert isinstance(verdict, Verdict) and verdict.given and verdict.expected
