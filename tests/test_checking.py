@@ -66,7 +66,7 @@ def test_number_brazilian_comma_and_unicode_minus():
 
 def test_number_wrong_says_how_far_and_which_way():
     verdict = check(NUMBER, scalar(0.25), "0.5", "en")
-    assert verdict == Verdict(False, "0.5", "0.25", "too high by 0.25 (allowed: ±0.01)")
+    assert verdict == Verdict(False, "0.5", "0.25", "too high by 0.25 (allowed: ±0.01)", "too high (allowed: ±0.01)")
     verdict = check(NUMBER, scalar(0.25), "0,1", "pt")
     assert not verdict.correct
     assert verdict.detail == "0,15 abaixo do valor calculado (tolerância: ±0,01)"
@@ -589,3 +589,22 @@ def test_no_expected_value_and_no_typed_text_raises_anything_but_answer_error():
                         assert exc.message.strip()
                     else:
                         assert isinstance(verdict, Verdict) and verdict.given and verdict.expected
+
+
+# ------------------------------------------- a clue that gives nothing away
+
+
+def test_a_wrong_answers_clue_says_which_way_not_how_far():
+    """Before the live value is revealed, a learner trying again may read the
+    clue: it never holds the live value or anything it can be computed from."""
+    high = check(NUMBER, scalar(0.25), "0.5", "en")
+    assert high.clue == "too high (allowed: ±0.01)"
+    assert "0.25" not in high.clue
+    assert check(NUMBER, scalar(0.25), "0,1", "pt").clue == "abaixo do valor calculado (tolerância: ±0,01)"
+    assert check(SHAPE, SIZE_8_16, "(8,)", "en").clue == "a 2-D shape expected, you gave a 1-D one"
+    assert check(SHAPE, SIZE_8_16, "16x8", "pt").clue == "tamanhos certos, ordem errada"
+    assert check(SHAPE, SIZE_8_16, "8x4", "en").clue == ""  # any more would name a size
+    assert check(SIGN, NumberValue(-0.5), "+", "en").clue == ""  # three signs: any clue is the answer
+    assert check(CHOICE, TextValue("b"), "a", "en").clue == ""
+    assert check(ORDER, LAYERS, "L0 L1 L2", "en").clue == "same items, 1 of 3 in the right place"
+    assert check(NUMBER, scalar(0.25), "0.25", "en").clue == ""

@@ -184,6 +184,14 @@ MESSAGES = Catalog({
         "en": "{expected} expected ({want}-D), you gave {given} ({got}-D)",
         "pt": "esperado {expected} ({want}-D), você deu {given} ({got}-D)",
     },
+    "shape_rank_clue": {
+        "en": "a {want}-D shape expected, you gave a {got}-D one",
+        "pt": "esperado um formato {want}-D, você deu um {got}-D",
+    },
+    "shape_order_clue": {
+        "en": "right sizes, wrong order",
+        "pt": "tamanhos certos, ordem errada",
+    },
     "sign_value": {
         "en": "the live value is {value}",
         "pt": "o valor calculado é {value}",
@@ -247,6 +255,10 @@ class Verdict:
     given: str  # the parsed answer as displayed
     expected: str  # the live value as displayed
     detail: str  # how far off, in the learner's language ("" when nothing to add)
+    # What a wrong answer may be told before the live value is revealed (a
+    # learner who tries again): which way it is off, never by how much, so
+    # it gives nothing away ("" when any clue would).
+    clue: str = ""
 
 
 def check(question: Any, expected: Value | None, text: str, lang: str) -> Verdict:
@@ -511,14 +523,15 @@ def _check_number(question: Any, want: float, text: str, lang: str) -> Verdict:
         else:
             detail = message("number_within", lang, tol=shown_tol, diff=notation.number(abs(diff), 3, lang=lang))
         return Verdict(True, shown_given, shown_want, detail)
+    clue = message("number_far_high" if diff > 0 else "number_far_low", lang, tol=shown_tol)
     if math.isfinite(diff):
         key = "number_high" if diff > 0 else "number_low"
         detail = message(key, lang, diff=notation.number(abs(diff), 3, lang=lang), tol=shown_tol)
     else:
-        detail = message("number_far_high" if diff > 0 else "number_far_low", lang, tol=shown_tol)
+        detail = clue
     if want != 0 and _within(-given, want, tol):
         detail = message("number_flipped", lang) + "; " + detail
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, clue)
 
 
 # ---------------------------------------------------------------- shape
@@ -586,15 +599,18 @@ def _check_shape(question: Any, want: tuple[int, ...], text: str, lang: str) -> 
     shown_given, shown_want = notation.shape(given, lang), notation.shape(want, lang)
     if given == want:
         return Verdict(True, shown_given, shown_want, "")
+    clue = ""
     if len(given) != len(want):
         detail = message(
             "shape_rank", lang, expected=shown_want, want=len(want), given=shown_given, got=len(given)
         )
+        clue = message("shape_rank_clue", lang, want=len(want), got=len(given))
     elif sorted(given) == sorted(want):
         detail = message("shape_order", lang, expected=shown_want, given=shown_given)
+        clue = message("shape_order_clue", lang)
     else:
         detail = message("shape_wrong", lang, expected=shown_want, given=shown_given)
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, clue)
 
 
 # ---------------------------------------------------------------- sign
@@ -842,7 +858,7 @@ def _check_order(question: Any, want_items: list[str], text: str, lang: str) -> 
         if extra:
             parts.append(message("order_extra", lang, items=", ".join(extra)))
         detail = message("order_items", lang, parts="; ".join(parts))
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, detail)  # names no place: gives nothing away
 
 
 _READERS: dict[str, Callable[[Any, str], Any]] = {
