@@ -107,6 +107,10 @@ def test_grid_cells_are_signed_and_never_negative_zero(x, text):
     assert notation.cell(x) == text
 
 
+def test_a_cell_that_is_no_real_number_is_written_as_python_writes_it():
+    assert notation.cell(1 + 2j) == "(1+2j)"
+
+
 def test_fixed_point_never_writes_minus_zero():
     assert notation.fixed(-0.0004, 2) == " 0.00"
     assert notation.fixed(-0.004, 2) == " 0.00"

@@ -69,7 +69,11 @@ def cell(x: object, digits: int = 4) -> str:
         if abs(x) < 10**_EXACT_INT_DIGITS:
             return f"{x:+d}" if x else "0"
         return number(x, digits, signed=True)
-    x = float(x)  # type: ignore[arg-type]
+    if not isinstance(x, float):
+        try:
+            x = float(x)  # type: ignore[arg-type]  # numpy scalars
+        except (TypeError, ValueError, OverflowError):
+            return str(x)  # a complex entry, as Python writes it
     if not math.isfinite(x):
         return number(x, signed=True)
     if x == 0:
