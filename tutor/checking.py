@@ -324,9 +324,9 @@ _LOOKALIKES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d
 
 
 def _tolerance(question: Any) -> float:
-    tol = getattr(question, "tolerance", None)
+    raw: Any = getattr(question, "tolerance", None)
     try:
-        tol = float(tol)
+        tol = float(raw)
     except (TypeError, ValueError, OverflowError):
         return DEFAULT_TOLERANCE
     return tol if math.isfinite(tol) and tol >= 0 else DEFAULT_TOLERANCE

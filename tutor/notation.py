@@ -51,7 +51,7 @@ def number(x: object, digits: int = 6, *, lang: str = "en", signed: bool = False
         text = _float_text(x, digits)
     else:
         try:
-            text = _float_text(float(x), digits)  # numpy scalars, Fraction, Decimal
+            text = _float_text(float(x), digits)  # type: ignore[arg-type]  # numpy scalars, Fraction, Decimal
         except (TypeError, ValueError, OverflowError):
             return str(x)
     if signed and text not in ("0", "nan") and not text.startswith("-"):
