@@ -161,6 +161,7 @@ def test_show_writes_a_scalar_tensor_as_itself():
     lines = describe_value(TensorValue((), "float32", -0.00326, True))
     assert lines == ["    tensor scalar float32 requires_grad", "      -0.00326"]
     assert describe_value(TensorValue((2, 3), "float32", [[0.0] * 3] * 2))[0] == "    tensor 2x3 float32"
+    assert describe_value(TensorValue((), "float32", 0.5), lang="pt")[0] == "    tensor escalar float32"
 
 
 def test_show_writes_numbers_too_large_for_a_float():

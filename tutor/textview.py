@@ -43,11 +43,11 @@ STRINGS = Catalog(
 )
 
 
-def describe_value(value: Value, indent: str = "    ") -> list[str]:
+def describe_value(value: Value, indent: str = "    ", lang: str = "en") -> list[str]:
     """A value's lines: a tensor's shape and dtype, then its rows in full
     (a 0-dimension tensor: its number as itself, `-0.00326`)."""
     if isinstance(value, TensorValue):
-        head = f"tensor {notation.shape(value.shape)} {value.dtype}" + (" requires_grad" if value.requires_grad else "")
+        head = f"tensor {notation.shape(value.shape, lang)} {value.dtype}" + (" requires_grad" if value.requires_grad else "")
         lines = [indent + head]
         if not value.shape:
             return lines + [indent + "  " + _scalar(value.flat()[0])]
@@ -57,7 +57,7 @@ def describe_value(value: Value, indent: str = "    ") -> list[str]:
     if isinstance(value, NumberValue):
         return [indent + notation.number(value.value)]
     if isinstance(value, ListValue):
-        return [indent + _inline(value)]
+        return [indent + _inline(value, lang)]
     return [indent + line for line in value.text.splitlines() or [""]]
 
 
@@ -73,14 +73,14 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _inline(value: Value) -> str:
+def _inline(value: Value, lang: str = "en") -> str:
     if isinstance(value, ListValue):
-        return "[" + ", ".join(_inline(i) for i in value.items) + "]"
+        return "[" + ", ".join(_inline(i, lang) for i in value.items) + "]"
     if isinstance(value, NumberValue):
         return notation.number(value.value)
     if isinstance(value, TextValue):
         return value.text
-    return " ".join(describe_value(value, ""))
+    return " ".join(describe_value(value, "", lang))
 
 
 def render_text(lesson: Lesson, run: LessonRun, lang: str, position: tuple[int, int], answers: bool) -> str:
@@ -109,13 +109,13 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
         out.append(STRINGS.get("values", lang))
         for expr, value in result.values.items():
             out.append(f"  {expr}")
-            out += describe_value(value)
+            out += describe_value(value, lang=lang)
             before = result.previous.get(expr)
             if isinstance(value, TensorValue) and isinstance(before, TensorValue):
                 diff = value.minus(before)
                 if diff is not None and any(d != 0 for d in diff.flat()):
                     out.append("    " + STRINGS.get("changed", lang))
-                    out += describe_value(diff, "      ")[1:]
+                    out += describe_value(diff, "      ", lang)[1:]
                 elif diff is not None:
                     out.append("    " + STRINGS.get("unchanged", lang))
         out.append("")
