@@ -108,7 +108,9 @@ def test_number_from_captured_python_number():
     assert check(NUMBER, capture(0.1 + 0.2), "0.3", "en").correct
 
 
-@pytest.mark.parametrize("text", ["abc", "0.2.5", "1,2,3", "1.000,5", "e5", "5e", "--1", "0x10", "1_000", "1/0", "2 3", "__import__('os')"])
+@pytest.mark.parametrize(
+    "text", ["abc", "0.2.5", "1,2,3", "1.000,5", "e5", "5e", "--1", "0x10", "1_000", "1/0", "2 3", "__import__('os')"]
+)
 def test_number_nonsense_is_refused_with_a_message(text):
     message = refused(NUMBER, scalar(0.25), text)
     assert len(message) < 120
@@ -154,7 +156,8 @@ def test_checker_never_calls_eval_exec_or_literal_eval():
             func = node.func
             called.add(func.id if isinstance(func, ast.Name) else getattr(func, "attr", ""))
     assert called.isdisjoint({"eval", "exec", "literal_eval", "__import__"})
-    assert "compile" not in {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    named = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    assert "compile" not in named
 
 
 def test_huge_and_tiny_numbers_that_are_finite_are_graded():
@@ -299,7 +302,9 @@ ORDER = question("order")
 LAYERS = ListValue((TextValue("L2"), TextValue("L1"), TextValue("L0")))
 
 
-@pytest.mark.parametrize("text", ["2 1 0", "2,1,0", "L2 L1 L0", "L2 -> L1 -> L0", "l2, l1, l0", "L2 → L1 → L0", "L2>L1>L0"])
+@pytest.mark.parametrize(
+    "text", ["2 1 0", "2,1,0", "L2 L1 L0", "L2 -> L1 -> L0", "l2, l1, l0", "L2 → L1 → L0", "L2>L1>L0"]
+)
 def test_order_any_usual_way(text):
     verdict = check(ORDER, LAYERS, text, "en")
     assert verdict.correct, verdict
@@ -383,7 +388,8 @@ UP_DOWN = Question(
     "text,value",
     [
         ("up", 0.5), ("Up", 0.5), ("went up", 0.5), ("subiu", 0.5), ("sobe", 0.5), ("positive", 0.5), ("positivo", 0.5),
-        ("down", -0.5), ("it went down", -0.5), ("desceu", -0.5), ("desce", -0.5), ("negative", -0.5), ("negativo", -0.5),
+        ("down", -0.5), ("it went down", -0.5), ("desceu", -0.5), ("desce", -0.5),
+        ("negative", -0.5), ("negativo", -0.5),
         ("para baixo", -0.5), ("+", 0.5), ("-", -0.5),
     ],
 )
@@ -420,7 +426,9 @@ def test_scalar_shape_is_written_and_read_as_a_word():
     assert check(SHAPE, loss, "a scalar", "en").correct
 
 
-@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "infinity", "1e400", "-1e400", "1e999999", "1e308/1e-10"])
+@pytest.mark.parametrize(
+    "text", ["nan", "NaN", "inf", "-inf", "infinity", "1e400", "-1e400", "1e999999", "1e308/1e-10"]
+)
 def test_non_finite_numbers_are_refused_not_graded(text):
     message = refused(NUMBER, scalar(0.25), text)
     assert "finite" in message
@@ -430,7 +438,9 @@ def test_non_finite_numbers_are_refused_not_graded(text):
 
 def test_too_long_names_the_limit_in_both_languages():
     text = "1" * (MAX_INPUT + 1)
-    assert refused(NUMBER, scalar(0.25), text) == f"That answer is too long ({MAX_INPUT + 1} characters; at most {MAX_INPUT})."
+    assert refused(NUMBER, scalar(0.25), text) == (
+        f"That answer is too long ({MAX_INPUT + 1} characters; at most {MAX_INPUT})."
+    )
     assert refused(SHAPE, SIZE_8_16, text, "pt") == (
         f"Essa resposta é longa demais ({MAX_INPUT + 1} caracteres; no máximo {MAX_INPUT})."
     )
@@ -559,7 +569,8 @@ def _odd_values():
         values.append(TensorValue((1, 2), dtype, [[atom, atom]]))
     values += [
         ListValue(()), ListValue((NumberValue(8), NumberValue(-16))), ListValue((TextValue("L2"), NumberValue(1.5))),
-        ListValue((ListValue((NumberValue(1),)),)), TensorValue((0,), "float32", []), TensorValue((2,), "int64", [2**70, 1]),
+        ListValue((ListValue((NumberValue(1),)),)), TensorValue((0,), "float32", []),
+        TensorValue((2,), "int64", [2**70, 1]),
         TensorValue((), "float32", []), TensorValue((2, 2), "float32", [1.0]), None,
     ]
     return values

@@ -197,7 +197,10 @@ def test_show_answers_for_a_lesson_whose_answers_cannot_be_checked(tmp_path):
     assert "It is 1e400." in done.stdout
     done = _show(tmp_path, "torch.tensor(1 + 2j)", "number")
     assert done.returncode == 0, done.stderr
-    assert "Expected answer (live): This question's answer could not be computed: the lesson gave the complex number (1+2j)" in done.stdout
+    assert (
+        "Expected answer (live): This question's answer could not be computed: "
+        "the lesson gave the complex number (1+2j)"
+    ) in done.stdout
     assert "It is ?." in done.stdout
 
 

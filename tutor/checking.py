@@ -123,7 +123,8 @@ MESSAGES = Catalog({
         "pt": "Não foi possível calcular a resposta desta pergunta: a lição deu {value}, e não {kind}.",
     },
     "nonfinite_expected": {
-        "en": "This question's answer could not be computed: the live value is {value}, which no typed number can match.",
+        "en": "This question's answer could not be computed: "
+        "the live value is {value}, which no typed number can match.",
         "pt": "Não foi possível calcular a resposta desta pergunta: o valor calculado é {value}, "
         "e nenhum número digitado pode ser igual a ele.",
     },
@@ -359,7 +360,7 @@ def _expected(kind: str, question: Any, expected: Any, lang: str, *, finite: boo
         return _READERS[kind](expected, lang)
     except AnswerError:
         raise
-    except Exception:  # noqa: BLE001 - see the docstring: the contract is one error type
+    except Exception:  # see the docstring: the contract is one error type
         raise _unusable(kind, expected, lang) from None
 
 
@@ -382,7 +383,7 @@ def _describe(value: Any, lang: str) -> str:
         if isinstance(value, TextValue):
             return message("gave_other", lang, text=_shown(value.text))
         return message("gave_other", lang, text=_shown(type(value).__name__))
-    except Exception:  # noqa: BLE001 - a description must not fail where it explains a failure
+    except Exception:  # a description must not fail where it explains a failure
         return "?"
 
 

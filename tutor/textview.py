@@ -47,7 +47,9 @@ def describe_value(value: Value, indent: str = "    ", lang: str = "en") -> list
     """A value's lines: a tensor's shape and dtype, then its rows in full
     (a 0-dimension tensor: its number as itself, `-0.00326`)."""
     if isinstance(value, TensorValue):
-        head = f"tensor {notation.shape(value.shape, lang)} {value.dtype}" + (" requires_grad" if value.requires_grad else "")
+        head = f"tensor {notation.shape(value.shape, lang)} {value.dtype}"
+        if value.requires_grad:
+            head += " requires_grad"
         lines = [indent + head]
         if not value.shape:
             return lines + [indent + "  " + _scalar(value.flat()[0])]
