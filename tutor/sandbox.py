@@ -1,0 +1,404 @@
+"""Runs a learner's code in a locked-down child process and returns plain data.
+
+A code exercise runs code the learner typed. Over SSH every learner shares
+the server's account, so that code must reach nothing but its own exercise;
+locally the same path keeps a runaway loop or a 10 GB tensor from taking the
+tutor down. `run_untrusted` forks the calling process (which has torch
+imported and holds the lesson's namespace, so the child starts warm and
+sees the namespace copy-on-write), and the child:
+
+1. points fds 0-2 at /dev/null, closes every other inherited descriptor
+   (the progress store, the SSH session's PTY) except its result pipe;
+2. locks itself down (`tutor.sandbox_kernel.lock_down`: rlimits, Landlock,
+   seccomp) and dies with its parent;
+3. evaluates the expressions to capture (keeping each object alive, so an
+   `id()` compared later means "the same object"), runs the code, captures
+   them again, and writes ONE JSON document to the pipe.
+
+The parent reads at most `Limits.result_bytes` within `Limits.wall_seconds`,
+kills the child when it is late, and parses the document strictly
+(`tutor.sandbox_wire`). Nothing from the child is unpickled or executed.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import traceback
+from dataclasses import dataclass, field
+from time import monotonic, perf_counter
+
+from . import sandbox_kernel, sandbox_wire
+from .sandbox_wire import Captured, LearnerError, WireError
+
+FILENAME = "<exercise>"
+_EXIT_LOCKS_FAILED = 71
+_EXIT_HARNESS_FAILED = 72
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 2.0
+    cpu_seconds: int = 2  # the kernel counts whole seconds; the wall clock stops loops first
+    memory_mb: int = 512  # more address space than the forked child starts with
+    output_chars: int = 16_000  # what the code prints, kept; the rest is counted as cut
+    result_bytes: int = 4 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """What happened to the learner's code, as plain data.
+
+    `stopped` is None when the child sent its document (the code may still
+    have raised: see `error`), else why the tutor has no document:
+    "timeout" (killed at the wall-time limit), "cpu" (CPU-time limit),
+    "crashed" (a fatal signal: `detail` names it), "exited" (the code ended
+    the process itself: `detail` is the exit status), "too-large" (the
+    document passed `result_bytes`), "bad-result" (the document did not
+    match the schema: `detail` says where), "locks-failed" (the child could
+    not lock itself down and ran nothing)."""
+
+    completed: bool = False
+    output: str = ""
+    output_truncated: bool = False
+    error: LearnerError | None = None
+    before: dict[str, Captured] = field(default_factory=dict)
+    after: dict[str, Captured] = field(default_factory=dict)
+    stopped: str | None = None
+    detail: str = ""
+    seconds: float = 0.0
+    sandboxed: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """The code ran to its end without raising."""
+        return self.stopped is None and self.error is None and self.completed
+
+
+class SandboxUnavailable(RuntimeError):
+    """The kernel cannot lock a child down; the message says why."""
+
+
+_availability: list[str | None] = []
+
+
+def sandbox_available() -> str | None:
+    """None when learner code can run locked down here, else why not.
+
+    Checks the kernel (Linux, x86_64, Landlock, seccomp), then once per
+    process forks a child that applies every lock and runs `pass`, so a
+    kernel that advertises a feature but refuses it is caught too."""
+    if not _availability:
+        reason = sandbox_kernel.why_unavailable()
+        if reason is None:
+            probe = _run("x = 1", {}, ("x",), DEFAULT_LIMITS, None, sandboxed=True)
+            if probe.stopped is not None or not probe.ok:
+                reason = f"the sandbox could not lock a process down here ({probe.stopped}: {probe.detail})"
+        _availability.append(reason)
+    return _availability[0]
+
+
+def run_untrusted(
+    code: str,
+    namespace: dict,
+    *,
+    capture: tuple[str, ...] | list[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    seed: int | None = None,
+    sandboxed: bool = True,
+) -> SandboxResult:
+    """Runs `code` in a forked child over a copy of `namespace`.
+
+    `capture`: names or expressions evaluated in the child before and after
+    the code (`SandboxResult.before` / `.after`). `seed`: torch.manual_seed
+    in the child before anything runs, so the solution and the learner's
+    code draw the same random numbers. `sandboxed=False` keeps the fork and
+    the rlimits but skips Landlock and seccomp (a teacher's explicit
+    `--allow-unsandboxed-code`, or a local run on a kernel without them);
+    with `sandboxed=True` on such a kernel, SandboxUnavailable is raised.
+    `namespace` is never changed: the child works on its own copy."""
+    if sandboxed:
+        reason = sandbox_available()
+        if reason is not None:
+            raise SandboxUnavailable(reason)
+    return _run(code, namespace, tuple(capture), limits, seed, sandboxed)
+
+
+# ------------------------------------------------------------------ parent
+
+
+def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
+         sandboxed: bool) -> SandboxResult:
+    started = perf_counter()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        os.close(read_fd)
+        _child(code, namespace, exprs, limits, seed, sandboxed, write_fd)
+    os.close(write_fd)
+    try:
+        raw, late, too_large = _read_result(read_fd, pid, limits)
+    finally:
+        os.close(read_fd)
+    status = _reap(pid, late or too_large, started + limits.wall_seconds)
+    late = late or status is None
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        status = os.waitpid(pid, 0)[1]
+    seconds = perf_counter() - started
+
+    def stopped(kind: str, detail: str = "") -> SandboxResult:
+        return SandboxResult(stopped=kind, detail=detail, seconds=seconds, sandboxed=sandboxed)
+
+    if too_large:
+        return stopped("too-large", f"more than {limits.result_bytes} bytes")
+    if late:
+        return stopped("timeout", f"{limits.wall_seconds:g} s")
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig in (signal.SIGXCPU, signal.SIGKILL):  # SIGKILL: the CPU limit's hard stop
+            return stopped("cpu", f"{limits.cpu_seconds} s")
+        return stopped("crashed", signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig))
+    code_ = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    if code_ == _EXIT_LOCKS_FAILED:
+        return stopped("locks-failed", raw.decode("ascii", "replace")[:500])
+    if not raw:
+        return stopped("exited", str(code_))
+    try:
+        report = sandbox_wire.parse_result(raw, exprs, limits.output_chars)
+    except WireError as exc:
+        return stopped("bad-result", str(exc))
+    return SandboxResult(
+        completed=report.completed,
+        output=report.output,
+        output_truncated=report.output_truncated,
+        error=report.error,
+        before=report.before,
+        after=report.after,
+        seconds=seconds,
+        sandboxed=sandboxed,
+    )
+
+
+def _read_result(fd: int, pid: int, limits: Limits) -> tuple[bytes, bool, bool]:
+    """Reads until EOF: (data, late, too_large)."""
+    deadline = monotonic() + limits.wall_seconds
+    chunks: list[bytes] = []
+    total = 0
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    while True:
+        left = deadline - monotonic()
+        if left <= 0:
+            return b"".join(chunks), True, False
+        if not poller.poll(left * 1000):
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), False, False
+        total += len(chunk)
+        if total > limits.result_bytes:
+            return b"", False, True
+        chunks.append(chunk)
+
+
+def _reap(pid: int, kill_now: bool, deadline: float) -> int | None:
+    """The child's wait status, killing it first when asked; None if it is
+    still running at the deadline (it closed its pipe and went on)."""
+    if kill_now:
+        os.kill(pid, signal.SIGKILL)
+        return os.waitpid(pid, 0)[1]
+    pidfd = os.pidfd_open(pid)
+    try:
+        select.select([pidfd], [], [], max(0.0, deadline - monotonic()))
+    finally:
+        os.close(pidfd)
+    done, status = os.waitpid(pid, os.WNOHANG)
+    return status if done else None
+
+
+# ------------------------------------------------------------------ child
+
+
+class _CappedOutput:
+    """sys.stdout and sys.stderr in the child: keeps the first `limit`
+    characters, counts the rest as cut, never touches a real descriptor."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.truncated = False
+        self.closed = False
+
+    def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        if len(text) > room:
+            self.truncated = True
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError("the exercise's output is not a file")
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _child(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
+           sandboxed: bool, out_fd: int) -> None:
+    """Runs in the forked child; ends with os._exit, never returns or unwinds
+    into the tutor's own code (its atexit handlers, its open files)."""
+    status = _EXIT_HARNESS_FAILED
+    try:
+        _isolate_descriptors(out_fd)
+        try:
+            sandbox_kernel.lock_down(memory_bytes=limits.memory_mb * 1024 * 1024,
+                                     cpu_seconds=limits.cpu_seconds, sandboxed=sandboxed)
+        except Exception as exc:
+            _write_all(out_fd, f"{type(exc).__name__}: {exc}".encode("ascii", "replace"))
+            status = _EXIT_LOCKS_FAILED
+            return
+        report = _run_learner_code(code, namespace, exprs, limits, seed)
+        _write_all(out_fd, sandbox_wire.encode_report(report))
+        status = 0
+    except BaseException:
+        pass
+    finally:
+        os._exit(status)
+
+
+def _isolate_descriptors(keep: int) -> None:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    top = os.sysconf("SC_OPEN_MAX")
+    os.closerange(3, keep)
+    os.closerange(keep + 1, max(top, keep + 2))
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGWINCH, signal.SIGPIPE):
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
+    try:
+        signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _learner_error(exc: BaseException, code: str) -> dict:
+    lines = code.splitlines()
+    line = None
+    if isinstance(exc, SyntaxError) and exc.filename == FILENAME:
+        line = exc.lineno
+    else:
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if frame.f_code.co_filename == FILENAME:
+                line = lineno
+    if line is not None and not 1 <= line <= len(lines):
+        line = None
+    try:
+        message = str(exc.msg) if isinstance(exc, SyntaxError) else str(exc)
+    except Exception:
+        message = ""
+    return {
+        "type": sandbox_wire.clip(type(exc).__name__, 100),
+        "message": sandbox_wire.clip(message),
+        "line": line,
+        "text": None if line is None else sandbox_wire.clip(lines[line - 1]),
+    }
+
+
+def _evaluate_all(exprs: tuple[str, ...], namespace: dict) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for expr in exprs:
+        try:
+            out[expr] = eval(compile(expr, "<check>", "eval"), namespace)
+        except BaseException as exc:
+            out[expr] = _Failed(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+class _Failed:
+    def __init__(self, text: str):
+        self.text = sandbox_wire.clip(text)
+
+
+def _run_learner_code(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits,
+                      seed: int | None) -> dict:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+        if seed is not None:
+            torch.manual_seed(seed)
+    output = _CappedOutput(limits.output_chars)
+    sys.stdout = sys.stderr = output
+    namespace.setdefault("__builtins__", __builtins__)
+    error = None
+    completed = False
+    before = _evaluate_all(exprs, namespace)  # held until the end: ids stay unique
+    try:
+        compiled = compile(code, FILENAME, "exec")
+    except SyntaxError as exc:
+        error = _learner_error(exc, code)
+        compiled = None
+    if compiled is not None:
+        try:
+            exec(compiled, namespace)
+            completed = True
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt too: the child reports them
+            error = _learner_error(exc, code)
+    after = _evaluate_all(exprs, namespace)
+    sys.stdout = sys.stderr = sys.__stdout__
+
+    def encode(objs: dict[str, object], compare: bool) -> dict:
+        out = {}
+        for expr, obj in objs.items():
+            if isinstance(obj, _Failed):
+                out[expr] = {"error": obj.text}
+                continue
+            same = None
+            if compare and not isinstance(before.get(expr), _Failed):
+                same = obj is before[expr]
+            out[expr] = {"value": sandbox_wire.encode_value(obj), "same": same}
+        return out
+
+    return {
+        "v": sandbox_wire.VERSION,
+        "completed": completed,
+        "output": output.text(),
+        "truncated": output.truncated,
+        "error": error,
+        "before": encode(before, False),
+        "after": encode(after, True),
+    }
+
