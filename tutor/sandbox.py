@@ -353,6 +353,21 @@ class _Failed:
         self.text = sandbox_wire.clip(text)
 
 
+def _encode_captures(objs: dict[str, object], before: dict[str, object] | None) -> dict:
+    """Plain data for captured objects; with `before`, whether each is the
+    very object it was then (both are alive, so `is` is an id() comparison)."""
+    out = {}
+    for expr, obj in objs.items():
+        if isinstance(obj, _Failed):
+            out[expr] = {"error": obj.text}
+            continue
+        same = None
+        if before is not None and not isinstance(before.get(expr), _Failed):
+            same = obj is before[expr]
+        out[expr] = {"value": sandbox_wire.encode_value(obj), "same": same}
+    return out
+
+
 def _run_learner_code(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits,
                       seed: int | None) -> dict:
     torch = sys.modules.get("torch")
@@ -366,6 +381,7 @@ def _run_learner_code(code: str, namespace: dict, exprs: tuple[str, ...], limits
     error = None
     completed = False
     before = _evaluate_all(exprs, namespace)  # held until the end: ids stay unique
+    before_data = _encode_captures(before, None)  # now: the code may change these objects in place
     try:
         compiled = compile(code, FILENAME, "exec")
     except SyntaxError as exc:
@@ -379,26 +395,13 @@ def _run_learner_code(code: str, namespace: dict, exprs: tuple[str, ...], limits
             error = _learner_error(exc, code)
     after = _evaluate_all(exprs, namespace)
     sys.stdout = sys.stderr = sys.__stdout__
-
-    def encode(objs: dict[str, object], compare: bool) -> dict:
-        out = {}
-        for expr, obj in objs.items():
-            if isinstance(obj, _Failed):
-                out[expr] = {"error": obj.text}
-                continue
-            same = None
-            if compare and not isinstance(before.get(expr), _Failed):
-                same = obj is before[expr]
-            out[expr] = {"value": sandbox_wire.encode_value(obj), "same": same}
-        return out
-
     return {
         "v": sandbox_wire.VERSION,
         "completed": completed,
         "output": output.text(),
         "truncated": output.truncated,
         "error": error,
-        "before": encode(before, False),
-        "after": encode(after, True),
+        "before": before_data,
+        "after": _encode_captures(after, before),
     }
 
