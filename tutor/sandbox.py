@@ -22,6 +22,7 @@ kills the child when it is late, and parses the document strictly
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import signal
@@ -142,14 +143,15 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
         _child(code, namespace, exprs, limits, seed, sandboxed, write_fd)
     os.close(write_fd)
     try:
-        raw, late, too_large = _read_result(read_fd, pid, limits)
+        raw, late, too_large = _read_result(read_fd, limits)
     finally:
         os.close(read_fd)
-    status = _reap(pid, late or too_large, started + limits.wall_seconds)
-    late = late or status is None
-    if status is None:
+    reaped = _reap(pid, late or too_large, started + limits.wall_seconds)
+    if reaped is None:  # it closed its pipe and went on: late all the same
+        late = True
         os.kill(pid, signal.SIGKILL)
-        status = os.waitpid(pid, 0)[1]
+        reaped = os.wait4(pid, 0)[1:]
+    status, usage = reaped
     seconds = perf_counter() - started
 
     def stopped(kind: str, detail: str = "") -> SandboxResult:
@@ -161,9 +163,10 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
         return stopped("timeout", f"{limits.wall_seconds:g} s")
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if sig in (signal.SIGXCPU, signal.SIGKILL):  # SIGKILL: the CPU limit's hard stop
-            return stopped("cpu", f"{limits.cpu_seconds} s")
-        return stopped("crashed", signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig))
+        cpu_used = usage.ru_utime + usage.ru_stime
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_used >= limits.cpu_seconds):
+            return stopped("cpu", f"{limits.cpu_seconds} s")  # SIGKILL: the CPU limit's hard stop
+        return stopped("crashed", _signal_name(sig))
     code_ = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     if code_ == _EXIT_LOCKS_FAILED:
         return stopped("locks-failed", raw.decode("ascii", "replace")[:500])
@@ -185,7 +188,7 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
     )
 
 
-def _read_result(fd: int, pid: int, limits: Limits) -> tuple[bytes, bool, bool]:
+def _read_result(fd: int, limits: Limits) -> tuple[bytes, bool, bool]:
     """Reads until EOF: (data, late, too_large)."""
     deadline = monotonic() + limits.wall_seconds
     chunks: list[bytes] = []
@@ -207,19 +210,26 @@ def _read_result(fd: int, pid: int, limits: Limits) -> tuple[bytes, bool, bool]:
         chunks.append(chunk)
 
 
-def _reap(pid: int, kill_now: bool, deadline: float) -> int | None:
-    """The child's wait status, killing it first when asked; None if it is
-    still running at the deadline (it closed its pipe and went on)."""
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+def _reap(pid: int, kill_now: bool, deadline: float):
+    """The child's (wait status, rusage), killing it first when asked; None
+    if it is still running at the deadline."""
     if kill_now:
         os.kill(pid, signal.SIGKILL)
-        return os.waitpid(pid, 0)[1]
+        return os.wait4(pid, 0)[1:]
     pidfd = os.pidfd_open(pid)
     try:
         select.select([pidfd], [], [], max(0.0, deadline - monotonic()))
     finally:
         os.close(pidfd)
-    done, status = os.waitpid(pid, os.WNOHANG)
-    return status if done else None
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    return (status, usage) if done else None
 
 
 # ------------------------------------------------------------------ child
@@ -282,6 +292,7 @@ def _child(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, s
             _write_all(out_fd, f"{type(exc).__name__}: {exc}".encode("ascii", "replace"))
             status = _EXIT_LOCKS_FAILED
             return
+        _say_why_programs_fail()
         report = _run_learner_code(code, namespace, exprs, limits, seed)
         _write_all(out_fd, sandbox_wire.encode_report(report))
         status = 0
@@ -307,6 +318,21 @@ def _isolate_descriptors(keep: int) -> None:
         signal.set_wakeup_fd(-1)
     except (ValueError, OSError):
         pass
+
+
+def _say_why_programs_fail() -> None:
+    """os.system reports a refused process as a bare status (-1, or 127 as
+    if the shell were missing); in the child it raises instead, so the
+    learner reads why. seccomp refuses the process either way."""
+    system = os.system
+
+    def guarded_system(command):
+        status = system(command)
+        if status == -1 or status == 127 << 8:
+            raise PermissionError(errno.EPERM, "os.system: an exercise cannot start other programs")
+        return status
+
+    os.system = guarded_system
 
 
 def _write_all(fd: int, data: bytes) -> None:
