@@ -347,6 +347,20 @@ def test_syntax_errors_name_the_learners_line(ns):
     assert result.error.type == "SyntaxError" and result.error.line == 2
 
 
+def test_runs_side_by_side_each_keep_their_own_limits_and_results(ns):
+    from tutor.sandbox import run_untrusted_many
+
+    big = "x = torch.arange(20_000.0)"  # ~200 KB of JSON each: more than a pipe holds
+    slow, first, second = run_untrusted_many([
+        {"code": "while True: pass", "namespace": ns, "limits": Limits(wall_seconds=0.5, cpu_seconds=5)},
+        {"code": big, "namespace": ns, "capture": ["x"]},
+        {"code": big + " * 2", "namespace": ns, "capture": ["x"]},
+    ])
+    assert slow.stopped == "timeout"
+    assert first.ok and first.after["x"].value.flat()[-1] == 19_999.0
+    assert second.ok and second.after["x"].value.flat()[-1] == 39_998.0
+
+
 # --------------------------------------------------------------- unsandboxed, and the wire
 
 

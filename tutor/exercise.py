@@ -30,7 +30,7 @@ from typing import Any
 from .exercise_strings import STRINGS
 from .i18n import LANGS
 from .lesson import Text
-from .sandbox import Limits, SandboxResult, run_untrusted
+from .sandbox import Limits, SandboxResult, run_untrusted, run_untrusted_many
 from .sandbox_wire import Captured
 from .values import ListValue, NumberValue, TensorValue, TextValue, Value
 
@@ -590,10 +590,16 @@ def run_solution(ex: CodeExercise, namespace: dict, *, seed: int | None = 0, san
 
 def check_code(ex: CodeExercise, code: str, namespace: dict, *, seed: int | None = 0,
                expected: SandboxResult | None = None, sandboxed: bool = True) -> Verdict:
-    """Runs the learner's `code` from `namespace` and judges it."""
+    """Runs the learner's `code` from `namespace` and judges it. Without
+    `expected` (the solution's run, from `run_solution`), the solution runs
+    too, side by side with the learner's code."""
+    job = {"namespace": namespace, "capture": ex.captured, "limits": ex.limits, "seed": seed}
     if expected is None:
-        expected = run_solution(ex, namespace, seed=seed, sandboxed=sandboxed)
-    run = run_untrusted(code, namespace, capture=ex.captured, limits=ex.limits, seed=seed, sandboxed=sandboxed)
+        expected, run = run_untrusted_many([{**job, "code": ex.solution}, {**job, "code": code}],
+                                           sandboxed=sandboxed)
+    else:
+        run = run_untrusted(code, namespace, capture=ex.captured, limits=ex.limits, seed=seed,
+                            sandboxed=sandboxed)
     return judge(ex, run, expected)
 
 

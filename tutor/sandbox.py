@@ -133,8 +133,37 @@ def run_untrusted(
 # ------------------------------------------------------------------ parent
 
 
-def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
-         sandboxed: bool) -> SandboxResult:
+def run_untrusted_many(jobs: list[dict], *, sandboxed: bool = True) -> list[SandboxResult]:
+    """Several runs at once (each a dict of `run_untrusted`'s arguments but
+    `sandboxed`), their children running side by side: a first check runs
+    the solution and the learner's code together, in the time of the longer."""
+    if sandboxed:
+        reason = sandbox_available()
+        if reason is not None:
+            raise SandboxUnavailable(reason)
+    children = [_start(job["code"], job["namespace"], tuple(job.get("capture", ())),
+                       job.get("limits", DEFAULT_LIMITS), job.get("seed"), sandboxed) for job in jobs]
+    return _collect(children)
+
+
+@dataclass
+class _Child:
+    pid: int
+    fd: int
+    exprs: tuple[str, ...]
+    limits: Limits
+    sandboxed: bool
+    started: float
+    deadline: float
+    chunks: list[bytes] = field(default_factory=list)
+    size: int = 0
+    done: bool = False
+    late: bool = False
+    too_large: bool = False
+
+
+def _start(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
+           sandboxed: bool) -> _Child:
     started = perf_counter()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -142,17 +171,63 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
         os.close(read_fd)
         _child(code, namespace, exprs, limits, seed, sandboxed, write_fd)
     os.close(write_fd)
+    return _Child(pid, read_fd, exprs, limits, sandboxed, started, monotonic() + limits.wall_seconds)
+
+
+def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
+         sandboxed: bool) -> SandboxResult:
+    return _collect([_start(code, namespace, exprs, limits, seed, sandboxed)])[0]
+
+
+def _collect(children: list[_Child]) -> list[SandboxResult]:
+    """Reads every child's document until EOF, its deadline or its size cap."""
     try:
-        raw, late, too_large = _read_result(read_fd, limits)
+        _read_all(children)
     finally:
-        os.close(read_fd)
-    reaped = _reap(pid, late or too_large, started + limits.wall_seconds)
+        for child in children:
+            os.close(child.fd)
+    return [_finish(child) for child in children]
+
+
+def _read_all(children: list[_Child]) -> None:
+    poller = select.poll()
+    by_fd = {child.fd: child for child in children}
+    for fd in by_fd:
+        poller.register(fd, select.POLLIN | select.POLLHUP)
+    while any(not child.done for child in children):
+        now = monotonic()
+        for child in children:
+            if not child.done and now >= child.deadline:
+                child.done = child.late = True
+                poller.unregister(child.fd)
+        waiting = [c.deadline for c in children if not c.done]
+        if not waiting:
+            break
+        for fd, _ in poller.poll(max(0.0, min(waiting) - now) * 1000):
+            child = by_fd[fd]
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                child.size += len(chunk)
+                child.chunks.append(chunk)
+                if child.size <= child.limits.result_bytes:
+                    continue
+                child.too_large = True
+            child.done = True
+            poller.unregister(fd)
+
+
+def _finish(child: _Child) -> SandboxResult:
+    limits, pid = child.limits, child.pid
+    late, too_large = child.late, child.too_large
+    raw = b"".join(child.chunks)
+    reaped = _reap(pid, late or too_large, child.deadline)
     if reaped is None:  # it closed its pipe and went on: late all the same
         late = True
         os.kill(pid, signal.SIGKILL)
         reaped = os.wait4(pid, 0)[1:]
     status, usage = reaped
-    seconds = perf_counter() - started
+    seconds = perf_counter() - child.started
+    sandboxed = child.sandboxed
 
     def stopped(kind: str, detail: str = "") -> SandboxResult:
         return SandboxResult(stopped=kind, detail=detail, seconds=seconds, sandboxed=sandboxed)
@@ -173,7 +248,7 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
     if not raw:
         return stopped("exited", str(code_))
     try:
-        report = sandbox_wire.parse_result(raw, exprs, limits.output_chars)
+        report = sandbox_wire.parse_result(raw, child.exprs, limits.output_chars)
     except WireError as exc:
         return stopped("bad-result", str(exc))
     return SandboxResult(
@@ -186,28 +261,6 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
         seconds=seconds,
         sandboxed=sandboxed,
     )
-
-
-def _read_result(fd: int, limits: Limits) -> tuple[bytes, bool, bool]:
-    """Reads until EOF: (data, late, too_large)."""
-    deadline = monotonic() + limits.wall_seconds
-    chunks: list[bytes] = []
-    total = 0
-    poller = select.poll()
-    poller.register(fd, select.POLLIN | select.POLLHUP)
-    while True:
-        left = deadline - monotonic()
-        if left <= 0:
-            return b"".join(chunks), True, False
-        if not poller.poll(left * 1000):
-            continue
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks), False, False
-        total += len(chunk)
-        if total > limits.result_bytes:
-            return b"", False, True
-        chunks.append(chunk)
 
 
 def _signal_name(sig: int) -> str:
