@@ -81,6 +81,15 @@ def test_a_normal_run_sends_plain_values_back(ns):
     assert result.after["w"].same_object is None  # it did not exist before
 
 
+def test_a_run_from_a_worker_thread_works_as_from_the_main_one(ns):
+    """The app runs steps in a worker thread; the fork happens there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(run_untrusted, "y = model(sample).sum().item()\nprint(y)", ns, capture=["y"]).result()
+    assert result.ok and result.output.strip() == repr(result.after["y"].value.value)
+
+
 def test_the_callers_namespace_is_never_changed(ns, torch):
     before = ns["model"][0].weight.clone()
     result = run_untrusted("with torch.no_grad():\n    model[0].weight += 1\nmodel = None", ns,

@@ -297,8 +297,7 @@ class Verdict:
         if self.solution_failed is not None:
             return [STRINGS.get("solution-failed", lang, detail=self.solution_failed)]
         if run.stopped is not None:
-            limit = f"{run.detail}"
-            return [STRINGS.get(f"stopped.{run.stopped}", lang, detail=run.detail, limit=limit)]
+            return [STRINGS.get(f"stopped.{run.stopped}", lang, detail=run.detail)]
         if run.error is None:
             return []
         e = run.error
@@ -498,7 +497,7 @@ def _close(a: Any, b: Any, tol: float = DEFAULT_TOLERANCE) -> bool:
 
 _SAFE_BUILTINS = {name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
                   for name in ("abs", "all", "any", "len", "max", "min", "float", "int", "bool", "round",
-                               "sum", "range", "zip", "isinstance", "list", "tuple", "True", "False", "None")}
+                               "sum", "range", "zip", "isinstance", "list", "tuple")}
 
 
 def mistake_helpers(run: SandboxResult, expected: SandboxResult) -> dict:

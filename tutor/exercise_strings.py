@@ -49,12 +49,12 @@ STRINGS = Catalog({
         "pt": "Seu código pediu para encerrar o programa (SystemExit): o exercício precisa que ele rode até o fim.",
     },
     "stopped.timeout": {
-        "en": "Stopped after {limit}: your code took too long. Is there a loop that never ends?",
-        "pt": "Interrompido depois de {limit}: seu código demorou demais. Tem algum laço que nunca termina?",
+        "en": "Stopped after {detail}: your code took too long. Is there a loop that never ends?",
+        "pt": "Interrompido depois de {detail}: seu código demorou demais. Tem algum laço que nunca termina?",
     },
     "stopped.cpu": {
-        "en": "Stopped: your code used more than {limit} of processor time. Is there a loop that never ends?",
-        "pt": "Interrompido: seu código usou mais de {limit} de processador. Tem algum laço que nunca termina?",
+        "en": "Stopped: your code used more than {detail} of processor time. Is there a loop that never ends?",
+        "pt": "Interrompido: seu código usou mais de {detail} de processador. Tem algum laço que nunca termina?",
     },
     "stopped.crashed": {
         "en": "Your code crashed the process that ran it ({detail}); the tutor is fine. Very deep recursion or ctypes can do this.",

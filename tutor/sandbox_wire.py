@@ -87,7 +87,7 @@ def encode_value(obj: Any, depth: int = 0) -> dict:
     import sys
 
     torch = sys.modules.get("torch")
-    if isinstance(obj, bool) or (isinstance(obj, (int, float)) and not isinstance(obj, bool)):
+    if isinstance(obj, (bool, int, float)):
         if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > 2**63:
             return {"t": "text", "v": clip(repr(obj))}
         return {"t": "number", "v": _number(obj)}
