@@ -196,6 +196,14 @@ def test_code_that_does_not_compile_is_reported_with_its_line():
     assert found[0][0] == "mistakes[0].when" and "does not compile" in found[0][2]
 
 
+def test_a_problem_names_its_toml_key_path_for_the_loader():
+    from tutor.exercise import Problem
+
+    assert Problem("mistakes[1].example", 3, "m").key_path == ("mistakes", 1, "example")
+    assert Problem("check[0]", 0, "m").key_path == ("check", 0)
+    assert Problem("starter", 2, "m").key_path == ("starter",)
+
+
 def test_a_mistake_that_reads_an_uncaptured_value_is_reported():
     ex = exercise(mistakes=(Mistake('changed("model[0].weight")', {"en": "m", "pt": "m"}),))
     assert [p.message for p in static_problems(ex)] == [

@@ -97,6 +97,20 @@ class Problem:
     line: int
     message: str
 
+    @property
+    def key_path(self) -> tuple:
+        """The field as a TOML key path below the question table:
+        "mistakes[1].example" is ("mistakes", 1, "example"). The loader's
+        locator turns it into the file line of the key; when `line` is set,
+        the problem is on line `value_start(key line) + line - 1`."""
+        path: list = []
+        for part in self.field.split("."):
+            name, _, rest = part.partition("[")
+            path.append(name)
+            if rest:
+                path.append(int(rest.rstrip("]")))
+        return tuple(path)
+
 
 # ------------------------------------------------------------------ reading the table
 
