@@ -7,14 +7,16 @@ namespace its step leaves (torch imported and warm, one thread, as in the
 app): the learner's run of the solution's code in the sandbox (fork, lock
 down, run, capture, JSON back) plus the verdict and its lines, with the
 solution's own run already kept (`check`); the same with the solution's run
-made first, as on an exercise's first run (`first check`); and an empty
-program (`fork only`), the floor. Medians and p95 over N runs, in ms. The
+made first (side by side), as on an exercise's first run (`first check`);
+an empty program in the sandbox (`sandboxed pass`); and a bare fork and
+exit of this process, the floor that no sandbox choice changes. Medians and p95 over N runs, in ms. The
 machine may be shared: compare rows of one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -41,6 +43,13 @@ def timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
 
 
+def bare_fork() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -53,7 +62,8 @@ def main() -> int:
     rows = []
     cases = load_cases()
     ns0 = cases[0].namespace()
-    rows.append(("fork only (`pass`)", *timed(lambda: run_untrusted("pass", ns0, sandboxed=sandboxed), args.runs)))
+    rows.append(("bare os.fork + exit (the floor)", *timed(bare_fork, args.runs)))
+    rows.append(("sandboxed `pass`", *timed(lambda: run_untrusted("pass", ns0, sandboxed=sandboxed), args.runs)))
     for case in cases:
         ex = case.exercise
         ns = case.namespace()

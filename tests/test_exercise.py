@@ -113,6 +113,18 @@ def test_a_stopped_run_says_why_in_both_languages(stopped, detail, en, pt):
     assert en in verdict.lines("en")[0] and pt in verdict.lines("pt")[0]
 
 
+def test_every_reason_a_run_stops_has_a_message_in_both_languages():
+    import re
+    from tutor import sandbox
+    from tutor.exercise_strings import STRINGS
+
+    kinds = re.findall(r'"([a-z-]+)" \(', sandbox.SandboxResult.__doc__)
+    assert len(kinds) == 8, kinds
+    for kind in kinds:
+        verdict = judge(exercise(), SandboxResult(stopped=kind, detail="x"), ran({"w": NumberValue(1)}))
+        assert verdict.lines("en")[0] != verdict.lines("pt")[0], kind
+
+
 def test_a_mistake_is_matched_over_the_captured_values():
     ex = exercise(
         checks=(Check("w"),),

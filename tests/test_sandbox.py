@@ -370,6 +370,24 @@ def test_runs_side_by_side_each_keep_their_own_limits_and_results(ns):
     assert second.ok and second.after["x"].value.flat()[-1] == 39_998.0
 
 
+def test_a_document_over_the_size_cap_is_refused(ns):
+    result = run_untrusted("x = torch.zeros(10_000)", ns, capture=["x"], limits=Limits(result_bytes=10_000))
+    assert result.stopped == "too-large"
+    still_works(ns)
+
+
+def test_a_fork_the_system_refuses_is_a_result_not_an_exception(ns, monkeypatch):
+    import errno
+
+    def refuse():
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    result = run_untrusted("x = 1", ns)
+    assert result.stopped == "no-fork" and "temporarily unavailable" in result.detail
+    assert "could not start a process" in _verdict_lines(result, "en")[0]
+
+
 # --------------------------------------------------------------- unsandboxed, and the wire
 
 

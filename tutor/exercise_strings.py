@@ -76,6 +76,10 @@ STRINGS = Catalog({
         "en": "The tutor could not lock the exercise down, so your code did not run ({detail}).",
         "pt": "O tutor não conseguiu isolar o exercício, então seu código não rodou ({detail}).",
     },
+    "stopped.no-fork": {
+        "en": "The tutor could not start a process for your code ({detail}); try again in a moment.",
+        "pt": "O tutor não conseguiu abrir um processo para o seu código ({detail}); tente de novo daqui a pouco.",
+    },
     "output.cut": {
         "en": "(output cut after {chars} characters)",
         "pt": "(saída cortada depois de {chars} caracteres)",

@@ -62,7 +62,8 @@ class SandboxResult:
     the process itself: `detail` is the exit status), "too-large" (the
     document passed `result_bytes`), "bad-result" (the document did not
     match the schema: `detail` says where), "locks-failed" (the child could
-    not lock itself down and ran nothing)."""
+    not lock itself down and ran nothing), "no-fork" (the system could not
+    start a process: out of memory or processes)."""
 
     completed: bool = False
     output: str = ""
@@ -163,10 +164,15 @@ class _Child:
 
 
 def _start(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, seed: int | None,
-           sandboxed: bool) -> _Child:
+           sandboxed: bool) -> _Child | SandboxResult:
     started = perf_counter()
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as exc:  # out of memory or processes: this run did not start
+        os.close(read_fd)
+        os.close(write_fd)
+        return SandboxResult(stopped="no-fork", detail=exc.strerror or str(exc), sandboxed=sandboxed)
     if pid == 0:  # the child never returns from here
         os.close(read_fd)
         _child(code, namespace, exprs, limits, seed, sandboxed, write_fd)
@@ -179,14 +185,21 @@ def _run(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, see
     return _collect([_start(code, namespace, exprs, limits, seed, sandboxed)])[0]
 
 
-def _collect(children: list[_Child]) -> list[SandboxResult]:
-    """Reads every child's document until EOF, its deadline or its size cap."""
+def _collect(started: list[_Child | SandboxResult]) -> list[SandboxResult]:
+    """Reads every child's document until EOF, its deadline or its size cap.
+    If the tutor is interrupted meanwhile, the children are killed and reaped."""
+    children = [c for c in started if isinstance(c, _Child)]
     try:
         _read_all(children)
+    except BaseException:
+        for child in children:
+            os.kill(child.pid, signal.SIGKILL)
+            os.waitpid(child.pid, 0)
+        raise
     finally:
         for child in children:
             os.close(child.fd)
-    return [_finish(child) for child in children]
+    return [_finish(c) if isinstance(c, _Child) else c for c in started]
 
 
 def _read_all(children: list[_Child]) -> None:
