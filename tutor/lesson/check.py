@@ -5,9 +5,11 @@ An instructor's typo surfaces in `python -m tutor check`, not halfway
 through a class. Nothing here imports torch or textual: code and expressions
 are compiled and their names resolved statically, never run.
 
-The data classes and the loading functions live in `tutor.lesson`, which
-imports this module only when a file must really be read (the lesson cache
-spares a normal start-up the TOML parser and this validator).
+The data classes live in `tutor.lesson.model`, and the keys each table may
+hold are their fields (`toml_keys`): this module checks values, it keeps no
+list of keys or kinds of its own. `tutor.lesson` imports it only when a
+file must really be read (the lesson cache spares a normal start-up the
+TOML parser and this validator).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .i18n import LANGS
-from .lesson import Lesson, LessonError, Option, Param, Plot, Question, Step, Text
+from ..i18n import LANGS
+from .model import (
+    DEFAULT_TIME_LIMIT, DIAGRAM_STATES, FORMAT_VERSION, MAX_TIME_LIMIT, QUESTION_KINDS, SCALES,
+    Lesson, LessonError, Option, Param, Plot, Question, Step, Text, toml_keys,
+)
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DIAGRAM_STATES = ("forward", "loss", "L2", "L1", "L0", "update")
-QUESTION_KINDS = ("number", "shape", "sign", "choice", "order")
 MAX_HINTS = 3
 # Names every lesson's code starts with (see runner.LessonRun).
 PRELUDE_NAMES = frozenset({"torch", "nn", "optim", "F", "math"})
@@ -83,7 +86,7 @@ class _Locator:
         key = next((k for k in rest if isinstance(k, str)), None)
         if key is None:
             return first
-        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*=')
+        pattern = re.compile(r'^\s*["\']?' + re.escape(key) + r'["\']?\s*[=.]')  # key = or key.en =
         for number in range(first, last + 1):
             if pattern.match(self.lines[number - 1]):
                 return number
@@ -141,16 +144,6 @@ def _used_names(code: str) -> set[str]:
 class _Checker:
     """Walks one parsed lesson file, collecting every problem with its line."""
 
-    TOP_KEYS = {"id", "order", "title", "summary", "params", "steps"}
-    PARAM_KEYS = {"name", "default", "min", "max", "step", "scale", "label"}
-    STEP_KEYS = {"id", "title", "text", "code", "show", "diagram", "plot", "question"}
-    PLOT_KEYS = {
-        "title", "function", "range", "tangent_at", "points", "paths",
-        "series", "log", "animate", "xlabel", "ylabel",
-    }
-    QUESTION_KEYS = {"kind", "prompt", "answer", "tolerance", "options", "hints", "explain"}
-    OPTION_KEYS = {"key", *LANGS}
-
     def __init__(self, path: Path, text: str):
         self.path = path
         self.loc = _Locator(text)
@@ -164,7 +157,7 @@ class _Checker:
 
     # -- small typed readers; each returns None after reporting a problem
 
-    def keys(self, table: dict, allowed: set, where: tuple, what: str) -> None:
+    def keys(self, table: dict, allowed: frozenset[str], where: tuple, what: str) -> None:
         for key in table:
             if key not in allowed:
                 known = ", ".join(sorted(allowed))
@@ -239,7 +232,11 @@ class _Checker:
     # -- the parts of a lesson
 
     def lesson(self, data: dict) -> Lesson | None:
-        self.keys(data, self.TOP_KEYS, (), "the lesson")
+        self.keys(data, toml_keys(Lesson), (), "the lesson")
+        fmt = data.get("format", FORMAT_VERSION)  # a file without one is version 1, for now
+        if isinstance(fmt, bool) or not isinstance(fmt, int) or fmt != FORMAT_VERSION:
+            self.error(("format",), f"'format' must be {FORMAT_VERSION}, the lesson format this tutor reads, "
+                                    f"not {fmt!r}")
         lesson_id = self.string(data, "id", (), required=True)
         if lesson_id is not None and not ID_RE.match(lesson_id):
             self.error(("id",), f"lesson id {lesson_id!r} must be lowercase letters, digits and '-'")
@@ -288,7 +285,7 @@ class _Checker:
             if not isinstance(table, dict):
                 self.error(where, "each [[params]] entry must be a table")
                 continue
-            self.keys(table, self.PARAM_KEYS, where, "[[params]]")
+            self.keys(table, toml_keys(Param), where, "[[params]]")
             name = self.string(table, "name", where, required=True)
             values = [self.number(table, k, where, required=True) for k in ("default", "min", "max", "step")]
             scale = table.get("scale", "linear")
@@ -299,8 +296,8 @@ class _Checker:
             if name in PRELUDE_NAMES:
                 self.error(where + ("name",), f"param name '{name}' would hide the module of that name")
                 continue
-            if scale not in ("linear", "log"):
-                self.error(where + ("scale",), f"'scale' must be \"linear\" or \"log\", not {scale!r}")
+            if scale not in SCALES:
+                self.error(where + ("scale",), f"'scale' must be one of {', '.join(SCALES)}, not {scale!r}")
                 continue
             if None in values or label is None or name is None:
                 continue
@@ -323,7 +320,7 @@ class _Checker:
             self.error(where, "each [[steps]] entry must be a table")
             return None
         before = len(self.errors)
-        self.keys(raw, self.STEP_KEYS, where, f"step {i + 1}")
+        self.keys(raw, toml_keys(Step), where, f"step {i + 1}")
         step_id = self.string(raw, "id", where, required=True)
         if step_id is not None and not ID_RE.match(step_id):
             self.error(where + ("id",), f"step id {step_id!r} must be lowercase letters, digits and '-'")
@@ -351,12 +348,17 @@ class _Checker:
         diagram = raw.get("diagram")
         if diagram is not None and diagram not in DIAGRAM_STATES:
             self.error(where + ("diagram",), f"'diagram' must be one of {', '.join(DIAGRAM_STATES)}, not {diagram!r}")
+        time_limit = self.number(raw, "time_limit", where)
+        if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT:
+            self.error(where + ("time_limit",),
+                       f"'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds, not {time_limit:g}")
         plot = self.plot(raw["plot"], where + ("plot",), known) if "plot" in raw else None
         question = self.question(raw["question"], where + ("question",), known) if "question" in raw else None
         if len(self.errors) > before or step_id is None:
             return None
         return Step(
             step_id, title, text, code, tuple(show), diagram, plot, question,
+            time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
             line=self.loc.line(where), code_line=code_line,
         )
 
@@ -364,7 +366,7 @@ class _Checker:
         if not isinstance(raw, dict):
             self.error(where, "'plot' must be a table")
             return None
-        self.keys(raw, self.PLOT_KEYS, where, "the plot")
+        self.keys(raw, toml_keys(Plot), where, "the plot")
         title = self.text(raw, "title", where, required=False)
         for lang, words in (title or {}).items():
             if not words.isascii():
@@ -416,7 +418,7 @@ class _Checker:
         if not isinstance(raw, dict):
             self.error(where, "'question' must be a table")
             return None
-        self.keys(raw, self.QUESTION_KEYS, where, "the question")
+        self.keys(raw, toml_keys(Question), where, "the question")
         kind = raw.get("kind")
         if kind not in QUESTION_KINDS:
             self.error(where + ("kind",), f"question 'kind' must be one of {', '.join(QUESTION_KINDS)}, not {kind!r}")
@@ -439,7 +441,7 @@ class _Checker:
             if not isinstance(opt, dict) or not isinstance(opt.get("key"), str) or not opt["key"].strip():
                 self.error(where + ("options", j), "each option needs a 'key' string and 'en' and 'pt' text")
                 continue
-            self.keys(opt, self.OPTION_KEYS, where + ("options", j), "an option")
+            self.keys(opt, toml_keys(Option), where + ("options", j), "an option")
             missing = [lang for lang in LANGS if not isinstance(opt.get(lang), str) or not opt[lang].strip()]
             if missing:
                 self.error(where + ("options", j), f"option '{opt['key']}' has no '{missing[0]}' text")
