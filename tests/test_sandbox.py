@@ -110,6 +110,20 @@ def test_reading_the_progress_store_or_the_host_key_is_refused(ns, secrets, whic
     still_works(ns)
 
 
+def test_the_tutor_can_ask_whether_a_folder_is_readable_in_the_sandbox(secrets, ns):
+    from tutor.sandbox import readable_in_sandbox
+
+    assert not readable_in_sandbox(secrets["dir"])
+    inside = os.path.join(os.path.dirname(os.__file__), "some-data-dir")
+    assert readable_in_sandbox(inside)
+    result = run_untrusted(f"import os\nnames = os.listdir({os.path.dirname(os.__file__)!r})", ns,
+                           capture=["names"])
+    assert result.ok  # the Python installation itself is readable: imports work
+    fresh = [m for m in ("fractions", "statistics", "numpy.polynomial") if m not in sys.modules]
+    result = run_untrusted("import importlib\n" + "".join(f"importlib.import_module({m!r})\n" for m in fresh), ns)
+    assert fresh and result.ok, result.error
+
+
 def test_descriptors_the_tutor_holds_open_are_closed_in_the_child(ns, secrets):
     held = os.open(secrets["store"], os.O_RDONLY)  # the app keeps its progress store open
     try:

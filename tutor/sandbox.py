@@ -105,6 +105,18 @@ def sandbox_available() -> str | None:
     return _availability[0]
 
 
+def readable_in_sandbox(path: str | os.PathLike) -> bool:
+    """Whether a sandboxed child could read `path`: true only beneath the
+    Python installation. `serve` checks its data folder (progress store,
+    host key) with it: one kept inside a virtualenv would be readable."""
+    target = os.path.realpath(path)
+    for allowed in sandbox_kernel.read_only_paths():
+        root = os.path.realpath(allowed)
+        if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
 def run_untrusted(
     code: str,
     namespace: dict,
