@@ -265,6 +265,17 @@ def test_a_child_that_closes_its_pipe_and_loops_is_still_stopped(ns):
     assert result.stopped == "timeout"
 
 
+def test_without_pidfds_the_child_is_still_waited_for_and_stopped(ns, monkeypatch):
+    def no_pidfd(pid):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    assert run_untrusted("x = 1", ns, capture=["x"]).ok
+    code = "import os\nfor fd in range(3, 64):\n    try: os.close(fd)\n    except OSError: pass\nwhile True: pass"
+    result = run_untrusted(code, ns, limits=Limits(wall_seconds=0.5, cpu_seconds=5))
+    assert result.stopped == "timeout" and result.seconds < 2
+
+
 @pytest.mark.parametrize("code", [
     "x = torch.empty(10 * 2**30 // 4)",  # 10 GB of float32
     "x = bytearray(10 * 2**30)",
