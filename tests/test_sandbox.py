@@ -143,6 +143,12 @@ def test_descriptors_the_tutor_holds_open_are_closed_in_the_child(ns, secrets):
     assert not leaked(result)
 
 
+def test_the_tutors_environment_is_not_the_learners(ns, monkeypatch):
+    monkeypatch.setenv("TEACHER_API_TOKEN", SECRET)
+    result = run_untrusted("import os\nenv = dict(os.environ)\nprint(env)", ns, capture=["env"])
+    assert result.ok and not leaked(result)
+
+
 def test_listing_home_and_reading_the_parents_memory_are_refused(ns):
     code = f"import os\nos.listdir({os.path.expanduser('~')!r})"
     result = run_untrusted(code, ns)

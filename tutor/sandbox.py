@@ -8,7 +8,8 @@ imported and holds the lesson's namespace, so the child starts warm and
 sees the namespace copy-on-write), and the child:
 
 1. points fds 0-2 at /dev/null, closes every other inherited descriptor
-   (the progress store, the SSH session's PTY) except its result pipe;
+   (the progress store, the SSH session's PTY) except its result pipe,
+   and forgets the environment but the locale;
 2. locks itself down (`tutor.sandbox_kernel.lock_down`: rlimits, Landlock,
    seccomp) and dies with its parent;
 3. evaluates the expressions to capture (keeping each object alive, so an
@@ -385,6 +386,7 @@ def _child(code: str, namespace: dict, exprs: tuple[str, ...], limits: Limits, s
             _write_all(out_fd, f"{type(exc).__name__}: {exc}".encode("ascii", "replace"))
             status = _EXIT_LOCKS_FAILED
             return
+        _forget_environment()
         _say_why_programs_fail()
         report = _run_learner_code(code, namespace, exprs, limits, seed)
         _write_all(out_fd, sandbox_wire.encode_report(report))
@@ -411,6 +413,17 @@ def _isolate_descriptors(keep: int) -> None:
         signal.set_wakeup_fd(-1)
     except (ValueError, OSError):
         pass
+
+
+_KEPT_ENVIRONMENT = ("LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ")
+
+
+def _forget_environment() -> None:
+    """The tutor's environment (a teacher's shell's tokens, paths) is not the
+    learner's to read: the child keeps only the locale and time zone."""
+    for name in list(os.environ):
+        if name not in _KEPT_ENVIRONMENT:
+            del os.environ[name]
 
 
 def _say_why_programs_fail() -> None:
