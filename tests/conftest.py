@@ -26,15 +26,15 @@ import pytest
 
 _VARIABLES = ("TUTOR_CACHE_DIR", "TUTOR_DATA_DIR")
 _saved: dict[str, str | None] = {}
-_session_root: Path | None = None
+_session_roots: list[Path] = []  # the run's one temporary folder, once configured
 
 
 def pytest_configure(config):
-    global _session_root
-    _session_root = Path(tempfile.mkdtemp(prefix="tutor-tests-"))
+    root = Path(tempfile.mkdtemp(prefix="tutor-tests-"))
+    _session_roots.append(root)
     for name in _VARIABLES:
         _saved[name] = os.environ.get(name)
-        os.environ[name] = str(_session_root / name.lower())
+        os.environ[name] = str(root / name.lower())
 
 
 def pytest_unconfigure(config):
@@ -43,8 +43,8 @@ def pytest_unconfigure(config):
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-    if _session_root is not None:
-        shutil.rmtree(_session_root, ignore_errors=True)
+    while _session_roots:
+        shutil.rmtree(_session_roots.pop(), ignore_errors=True)
 
 
 @pytest.fixture

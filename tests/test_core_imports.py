@@ -97,3 +97,34 @@ def test_torch_arrives_when_a_lesson_runs(tmp_path):
     )
     assert loaded["torch"]
     assert [name for name in FORBIDDEN if loaded[name]] == []
+
+
+# ---------------------------------------------------------------- the static contracts (lint-imports)
+
+
+def contracts() -> dict[str, dict]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {contract["name"]: contract for contract in config["tool"]["importlinter"]["contracts"]}
+
+
+def children() -> set[str]:
+    """The modules and subpackages right under `tutor`, found on disk."""
+    names = {f"tutor.{path.stem}" for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
+    return names | {f"tutor.{path.parent.name}" for path in PACKAGE.glob("*/__init__.py")}
+
+
+def test_the_core_contract_names_every_core_module_on_disk():
+    """import-linter has no "every module but": the list is explicit, so a
+    new core module must join it, or this fails."""
+    contract = contracts()["The core never imports the TUI or the server libraries"]
+    assert set(contract["source_modules"]) == children() - set(NOT_CORE)
+    assert set(contract["forbidden_modules"]) == set(FORBIDDEN)
+
+
+def test_the_lesson_contract_forbids_every_tutor_module_but_i18n():
+    contract = contracts()[
+        "The lesson package imports nothing of the tutor above it (only tutor.i18n and tutor's __init__)"]
+    forbidden = {name for name in contract["forbidden_modules"] if name.startswith("tutor.")}
+    assert forbidden == children() - {"tutor.lesson", "tutor.i18n"}

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import tutor.lesson.check
-from tutor.lesson import cache as lesson_cache
 from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons
+from tutor.lesson import cache as lesson_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def lessons_dir(tmp_path) -> Path:
 
 
 def no_validation(monkeypatch) -> None:
-    def refuse(files):
+    def refuse(files, warnings=False):
         raise AssertionError("validated again instead of reading the cache")
 
     monkeypatch.setattr(tutor.lesson.check, "check_files", refuse)
@@ -274,3 +274,50 @@ def test_an_edit_made_while_the_lessons_are_validated_is_not_hidden(cache, lesso
     assert not load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")
     monkeypatch.setattr(tutor.lesson.check, "check_files", validate)
     assert load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")
+
+
+def test_a_folder_of_300_lessons_rewritten_in_place_is_the_same_for_check_and_load(cache, tmp_path):
+    """Issue 13: a folder of 300 lessons that `check` accepted was refused by
+    `show`. The cause was the cache's old key (each file's size and
+    modification time): a generator that rewrites a folder keeping sizes and
+    times (ids of one length, one mtime tick, `cp -p`, `rsync -t`) got the
+    previous lessons back from the cache, so `show NEW-ID` found no such
+    lesson while `check`, which reads the files, accepted them. With the key
+    on content both read the same lessons at any size of folder."""
+    from test_lesson_loader import GOOD
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+
+    def generate(tag: str) -> list[str]:
+        for i in range(300):
+            text = GOOD.replace('id = "demo"', f'id = "{tag}{i:03d}"').replace("order = 1", f"order = {i + 1}")
+            path = folder / f"{i:03d}.toml"
+            path.write_text(text, encoding="utf-8")
+            os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+        return [f"{tag}{i:03d}" for i in range(300)]
+
+    first = generate("a")
+    assert [lesson.id for lesson in load_lessons(folder)] == first  # validated, then cached
+    second = generate("b")  # same sizes, same times, other ids
+    checked, errors = check_lessons(folder)
+    assert errors == [] and [lesson.id for lesson in checked] == second
+    assert [lesson.id for lesson in load_lessons(folder)] == second
+    assert [lesson.id for lesson in load_lessons(folder)] == second  # and from the cache
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names that are not UTF-8 are a Linux thing")
+def test_a_lesson_file_whose_name_is_not_utf8_loads_as_check_reads_it(cache, tmp_path):
+    """`check` accepted such a folder; `list` and `show` crashed writing the
+    cache (UnicodeEncodeError) and left a partial cache file behind."""
+    from test_lesson_loader import GOOD
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/\xff.toml", "w", encoding="utf-8") as out:
+        out.write(GOOD)
+    checked, errors = check_lessons(folder)
+    assert errors == [] and [lesson.id for lesson in checked] == ["demo"]
+    assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
+    assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
+    assert [path.name for path in cache.glob("*.tmp")] == []

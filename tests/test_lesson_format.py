@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 import tutor.lesson
-from tutor.lesson import DIAGRAM_STATES, FORMAT_VERSION, QUESTION_KINDS, load_lesson, load_lessons, parse_lesson
+from test_lesson_loader import GOOD, line_of, only_error, write
+from tutor.lesson import DIAGRAM_STATES, FORMAT_VERSION, QUESTION_KINDS, load_lesson, parse_lesson
 from tutor.lesson import cache as lesson_cache
 from tutor.lesson.model import Lesson, Option, Param, Plot, Question, Step, toml_keys
-
-from test_lesson_loader import GOOD, line_of, only_error, write
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "lesson-format.md"

@@ -23,8 +23,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model import (
-    DIAGRAM_STATES, FORMAT_VERSION, QUESTION_KINDS, Lesson, LessonError, LessonLoadError, Option, Param,
-    Plot, Question, Step, Text,
+    DIAGRAM_STATES,
+    FORMAT_VERSION,
+    QUESTION_KINDS,
+    Lesson,
+    LessonError,
+    LessonLoadError,
+    Option,
+    Param,
+    Plot,
+    Question,
+    Step,
+    Text,
 )
 
 __all__ = [
@@ -49,31 +59,70 @@ def load_lesson(path: Path | str) -> Lesson:
     return lesson
 
 
-def check_lessons(folder: Path | str | None = None) -> tuple[list[Lesson], list[LessonError]]:
+def check_lessons(
+    folder: Path | str | None = None, *, warnings: bool = False
+) -> tuple[list[Lesson], list[LessonError]]:
     """Every lesson in a folder, sorted by order, and every problem found.
 
     Problems across files (two lessons with one id or one order) are found
-    here too. Never reads the cache: this is `python -m tutor check`."""
+    here too. With `warnings`, the list also holds warnings (LessonError
+    with `warning` set: Markdown the text probably did not mean), which
+    never stop a lesson. Never reads the cache: this is `python -m tutor
+    check`."""
     folder = Path(folder) if folder is not None else default_lessons_dir()
-    files, problem = lesson_files(folder)
-    if problem is not None:
-        return [], [problem]
+    files, problems = lesson_files(folder)
+    if not files:
+        return [], problems
     from .check import check_files
 
-    return check_files(files)
+    lessons, errors = check_files(files, warnings=warnings)
+    return lessons, problems + errors
 
 
-def lesson_files(folder: Path) -> tuple[list[Path], LessonError | None]:
-    """The folder's lesson files in name order, or why there are none."""
+def lesson_files(folder: Path) -> tuple[list[Path], list[LessonError]]:
+    """The folder's lesson files in name order, and why any `*.toml` in it
+    is not one, or why there are none.
+
+    Only regular files (or links to one) are lesson files: reading a FIFO
+    named `x.toml` would wait forever, a folder named so cannot be read;
+    each is a problem that names it, so `check` and every other command
+    agree on what the folder holds."""
     if not folder.is_dir():
-        return [], LessonError(folder, 0, "no such lessons folder")
+        return [], [LessonError(folder, 0, "no such lessons folder")]
     try:
-        files = sorted(folder.glob("*.toml"))
+        found = sorted(folder.glob("*.toml"))
     except OSError as exc:
-        return [], LessonError(folder, 0, f"cannot read the folder: {exc}")
-    if not files:
-        return [], LessonError(folder, 0, "no lesson files (*.toml) in this folder")
-    return files, None
+        return [], [LessonError(folder, 0, f"cannot read the folder: {exc}")]
+    files, problems = [], []
+    for path in found:
+        kind = _file_kind(path)
+        if kind is None:
+            files.append(path)
+        else:
+            problems.append(LessonError(path, 0, f"not a regular file ({kind}): "
+                                                 "lessons are read from regular files only"))
+    if not found:
+        problems.append(LessonError(folder, 0, "no lesson files (*.toml) in this folder"))
+    return files, problems
+
+
+def _file_kind(path: Path) -> str | None:
+    """None for a regular file (or a link to one), else what it is."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
 
 
 def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
@@ -86,9 +135,9 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     from . import cache
 
     folder = Path(folder) if folder is not None else default_lessons_dir()
-    files, problem = lesson_files(folder)
-    if problem is not None:
-        raise LessonLoadError([problem])
+    files, problems = lesson_files(folder)
+    if problems:
+        raise LessonLoadError(problems)
     key = cache.key(folder, files)
     cached = cache.load(folder, key)
     if cached is not None:

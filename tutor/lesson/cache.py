@@ -140,8 +140,10 @@ def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)  # readers see the old copy or the new one, never half
-    except OSError:
-        # No cache this time; the lessons themselves are fine. Leave nothing behind.
+    except (OSError, ValueError):
+        # No cache this time (ValueError: a file name that is not UTF-8 cannot
+        # be written as UTF-8 JSON); the lessons themselves are fine. Leave
+        # nothing behind.
         if partial is not None:
             try:
                 partial.unlink(missing_ok=True)
@@ -182,7 +184,7 @@ def _decoder(kind) -> typing.Callable[[typing.Any], typing.Any]:
     once per type from the classes' type hints (a cached start reads a few
     thousand values: the type is looked at once, not once per value)."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
-    if is_dataclass(kind):
+    if isinstance(kind, type) and is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         parts = [(f.name, _decoder(hints[f.name])) for f in fields(kind)]
         names = sorted(name for name, _ in parts)

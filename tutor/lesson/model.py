@@ -147,14 +147,20 @@ def toml_keys(cls: type) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class LessonError:
+    """A problem with a lesson file, or (`warning`) something that is
+    probably not what its author meant but does not stop the lesson: `check`
+    prints warnings and its exit status ignores them."""
+
     path: Path
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
+        message = f"warning: {self.message}" if self.warning else self.message
         if self.line <= 0:  # about a folder or a whole file, not a line
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{self.path}: {message}"
+        return f"{self.path}:{self.line}: {message}"
 
 
 class LessonLoadError(Exception):
