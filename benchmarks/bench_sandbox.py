@@ -69,12 +69,12 @@ def main() -> int:
         ns = case.namespace()
         expected = run_solution(ex, ns, sandboxed=sandboxed)
 
-        def check(expected=expected):
+        def check(ex=ex, ns=ns, expected=expected):
             verdict = check_code(ex, ex.solution, ns, expected=expected, sandboxed=sandboxed)
             assert verdict.passed, verdict.lines("en")
             verdict.lines("pt")
 
-        def first_check():
+        def first_check(ex=ex, ns=ns):
             check_code(ex, ex.solution, ns, expected=None, sandboxed=sandboxed).lines("pt")
 
         rows.append((f"{case.id}: check", *timed(check, args.runs)))

@@ -12,8 +12,17 @@ import pytest
 from exercise_data import load_cases
 from tutor import sandbox_kernel
 from tutor.exercise import (
-    Check, CodeExercise, Mistake, Verdict, check_code, compare_values, exercise_from_table, judge,
-    run_solution, static_problems, validate_exercise,
+    Check,
+    CodeExercise,
+    Mistake,
+    Verdict,
+    check_code,
+    compare_values,
+    exercise_from_table,
+    judge,
+    run_solution,
+    static_problems,
+    validate_exercise,
 )
 from tutor.sandbox import SandboxResult
 from tutor.sandbox_wire import Captured, LearnerError
@@ -32,13 +41,15 @@ def tensor(shape, fill=0.0, dtype="float32"):
 
 
 def ran(after: dict, before: dict | None = None, **kw) -> SandboxResult:
-    wrap = lambda d: {k: v if isinstance(v, Captured) else Captured(v) for k, v in (d or {}).items()}
+    def wrap(d):
+        return {k: v if isinstance(v, Captured) else Captured(v) for k, v in (d or {}).items()}
+
     return SandboxResult(completed=kw.pop("completed", True), after=wrap(after), before=wrap(before), **kw)
 
 
 def exercise(**kw) -> CodeExercise:
-    base = dict(prompt={"en": "p", "pt": "p"}, starter="w = ____", solution="w = 1",
-                checks=(Check("w"),), explain={"en": "e", "pt": "e"})
+    base = {"prompt": {"en": "p", "pt": "p"}, "starter": "w = ____", "solution": "w = 1",
+            "checks": (Check("w"),), "explain": {"en": "e", "pt": "e"}}
     base.update(kw)
     return CodeExercise(**base)
 
@@ -115,8 +126,8 @@ def test_a_stopped_run_says_why_in_both_languages(stopped, detail, en, pt):
 
 def test_every_reason_a_run_stops_has_a_message_in_both_languages():
     import re
+
     from tutor import sandbox
-    from tutor.exercise_strings import STRINGS
 
     kinds = re.findall(r'"([a-z-]+)" \(', sandbox.SandboxResult.__doc__)
     assert len(kinds) == 8, kinds
@@ -140,7 +151,8 @@ def test_a_mistake_is_matched_over_the_captured_values():
     # a condition about an error is not tried when the code ran to its end, and the reverse
     raised = ran({"w": tensor((2,), -1.0)}, error=LearnerError("ZeroDivisionError", "division by zero", 1, "1/0"))
     assert judge(ex, raised, expected).mistake is ex.mistakes[0]
-    other_error = ran({"w": tensor((2,), -1.0)}, error=LearnerError("NameError", "name '____' is not defined", 1, "____"))
+    blank = LearnerError("NameError", "name '____' is not defined", 1, "____")
+    other_error = ran({"w": tensor((2,), -1.0)}, error=blank)
     assert judge(ex, other_error, expected).mistake is None  # "wrong sign" is no news after a NameError
 
 
@@ -168,7 +180,7 @@ def table(**kw) -> dict:
 
 
 def problems_of(**kw) -> list[tuple[str, int, str]]:
-    ex, problems = exercise_from_table(table(**kw))
+    _, problems = exercise_from_table(table(**kw))
     return [(p.field, p.line, p.message) for p in problems]
 
 

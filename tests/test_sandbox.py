@@ -10,7 +10,6 @@ that says what stopped them, and this process still runs the next exercise.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import sys
 import time

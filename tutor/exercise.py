@@ -32,7 +32,7 @@ from .i18n import LANGS
 from .lesson import Text
 from .sandbox import Limits, SandboxResult, run_untrusted, run_untrusted_many
 from .sandbox_wire import Captured
-from .values import ListValue, NumberValue, TensorValue, TextValue, Value
+from .values import ListValue, NumberValue, TensorValue, Value
 
 DEFAULT_TOLERANCE = 1e-5
 MAX_HINTS = 3
@@ -419,7 +419,7 @@ def compare_values(expr: str, got: Value, want: Value, tol: float) -> CheckVerdi
 
 
 def _format_number(x: Any) -> str:
-    if isinstance(x, bool) or isinstance(x, int):
+    if isinstance(x, (bool, int)):
         return str(x)
     return f"{x:.6g}"
 
@@ -432,7 +432,7 @@ def _short(value: Value, limit: int = 60) -> str:
     elif isinstance(value, TensorValue):
         text = f"tensor{value.shape}"
     else:
-        text = value.text  # type: ignore[union-attr]
+        text = value.text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -489,7 +489,7 @@ def _rebuild(value: Value) -> Any:
         return value.value
     if isinstance(value, ListValue):
         return [_rebuild(item) for item in value.items]
-    text = value.text  # type: ignore[union-attr]
+    text = value.text
     return None if text == "None" else text
 
 

@@ -57,8 +57,10 @@ STRINGS = Catalog({
         "pt": "Interrompido: seu código usou mais de {detail} de processador. Tem algum laço que nunca termina?",
     },
     "stopped.crashed": {
-        "en": "Your code crashed the process that ran it ({detail}); the tutor is fine. Very deep recursion or ctypes can do this.",
-        "pt": "Seu código derrubou o processo que o rodava ({detail}); o tutor está bem. Recursão muito funda ou ctypes podem causar isso.",
+        "en": "Your code crashed the process that ran it ({detail}); the tutor is fine."
+              " Very deep recursion or ctypes can do this.",
+        "pt": "Seu código derrubou o processo que o rodava ({detail}); o tutor está bem."
+              " Recursão muito funda ou ctypes podem causar isso.",
     },
     "stopped.exited": {
         "en": "Your code ended the process that ran it (exit status {detail}) before the checks: leave os._exit out.",

@@ -488,7 +488,7 @@ class _Failed:
 def _encode_captures(objs: dict[str, object], before: dict[str, object] | None) -> dict:
     """Plain data for captured objects; with `before`, whether each is the
     very object it was then (both are alive, so `is` is an id() comparison)."""
-    out = {}
+    out: dict[str, dict] = {}
     for expr, obj in objs.items():
         if isinstance(obj, _Failed):
             out[expr] = {"error": obj.text}

@@ -306,8 +306,9 @@ def read_only_paths() -> list[str]:
         pass
     for name in ("torch", "numpy"):
         module = sys.modules.get(name)
-        if module is not None and getattr(module, "__file__", None):
-            paths.add(os.path.dirname(os.path.dirname(os.path.abspath(module.__file__))))
+        where = getattr(module, "__file__", None)
+        if where:
+            paths.add(os.path.dirname(os.path.dirname(os.path.abspath(where))))
     return sorted(p for p in paths if p and os.path.isabs(p))
 
 
