@@ -89,8 +89,15 @@ CREATE TABLE IF NOT EXISTS attempts (
     at           TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_question ON attempts (learner, lesson_id, question_id);
+CREATE TABLE IF NOT EXISTS params (    -- parameter values the learner set (+ and -), per lesson
+    learner    TEXT NOT NULL,
+    lesson_id  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    value      REAL NOT NULL,
+    PRIMARY KEY (learner, lesson_id, name)
+);
 """
-_TABLES = {"lessons", "questions", "attempts", "sqlite_sequence"}
+_TABLES = {"lessons", "questions", "attempts", "params", "sqlite_sequence"}
 
 
 STRINGS = Catalog(
@@ -381,6 +388,23 @@ class ProgressStore:
                 (self.learner, lesson_id, step_index, step_index, total_steps, now, now, touched),
             )
 
+    def set_params(self, lesson_id: str, values: dict[str, float]) -> None:
+        """The parameter values (a learning rate) the learner chose in a lesson."""
+        with self._tx() as conn:
+            for name, value in values.items():
+                conn.execute(
+                    """INSERT INTO params (learner, lesson_id, name, value) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (learner, lesson_id, name) DO UPDATE SET value = excluded.value""",
+                    (self.learner, lesson_id, str(name), float(value)),
+                )
+
+    def params(self, lesson_id: str) -> dict[str, float]:
+        """The parameter values the learner set in a lesson ({} if none)."""
+        rows = self._read(
+            "SELECT name, value FROM params WHERE learner = ? AND lesson_id = ?", (self.learner, lesson_id)
+        )
+        return {name: value for name, value in rows}
+
     def position(self, lesson_id: str) -> int | None:
         """The step to resume at, or None for a lesson never opened."""
         rows = self._read(
@@ -573,7 +597,7 @@ class ProgressStore:
     def reset(self) -> None:
         """Forget this learner's progress; other learners keep theirs."""
         with self._tx() as conn:
-            for table in ("attempts", "questions", "lessons"):
+            for table in ("attempts", "questions", "lessons", "params"):
                 conn.execute(f"DELETE FROM {table} WHERE learner = ?", (self.learner,))
 
     def close(self) -> None:

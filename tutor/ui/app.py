@@ -12,23 +12,33 @@ and a lesson opened before torch finishes says so instead of freezing. The
 help and lesson screens are imported when first needed.
 """
 
-from tutor import _start_time  # noqa: F401  (first: start-up is measured from here)
+from __future__ import annotations  # noqa: I001  (tutor._start_time stays the first import)
+
+from tutor import _start_time  # first: start-up is measured from here
 
 import os
 import sys
 import threading
+from collections.abc import Callable
 from time import perf_counter_ns
+from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 
 from tutor.i18n import detect_lang
 from tutor.ui import collector
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
 from tutor.ui.strings import t
+from tutor.ui.threads import watched
+
+if TYPE_CHECKING:
+    from tutor.lesson import Lesson
+    from tutor.progress import ProgressStore
+    from tutor.ui.step_runner import RunHolder
 
 
 class TorchReady(Message):
@@ -43,7 +53,7 @@ class StoreOpened(Message):
     """The background opening of the progress store finished: `store`, or
     `error` (a message for the learner) when it could not be opened."""
 
-    def __init__(self, store=None, error: str | None = None) -> None:
+    def __init__(self, store: ProgressStore | None = None, error: str | None = None) -> None:
         super().__init__()
         self.store = store
         self.error = error
@@ -53,6 +63,9 @@ class TutorApp(App):
     """The tutor. Keyboard first: every action has a key; see HelpScreen."""
 
     CSS_PATH = "tutor.tcss"
+    # App-wide state the screens read when they mount and watch afterwards.
+    torch_ready: var[bool] = var(False)
+    store: var[ProgressStore | None] = var(None)
     ENABLE_COMMAND_PALETTE = False
     # Screens get one class per axis; the stylesheet switches layouts with them.
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (120, "-wide")]
@@ -65,8 +78,9 @@ class TutorApp(App):
             Binding("q", "quit", t("key_quit", lang)),
         ]
 
-    def __init__(self, *, lessons: list, lang: str, seed: int, learner: str, store,
-                 start_lesson: str | None = None, lessons_dir=None, open_store=None) -> None:
+    def __init__(self, *, lessons: list[Lesson], lang: str, seed: int, learner: str,
+                 store: ProgressStore | None, start_lesson: str | None = None, lessons_dir=None,
+                 open_store: Callable[[], ProgressStore] | None = None) -> None:
         """`open_store`, when given (and `store` is None), is called in a thread
         after the first frame to open the progress store: opening SQLite
         costs 40-60 ms that the first frame need not wait for."""
@@ -92,12 +106,11 @@ class TutorApp(App):
         # A lesson asked for (--lesson, or Enter) before the store is open
         # waits for it: it must start at the learner's stored place.
         self._lesson_waiting_for_store: str | None = None
-        self.torch_ready = False
         # Set once the background import is over: step workers wait for it,
         # so torch is never imported by two threads at once (that can hang).
         self.torch_event = threading.Event()
         self.torch_error: str | None = None
-        self.runs: dict[str, object] = {}  # lesson id -> RunHolder
+        self.runs: dict[str, RunHolder] = {}  # lesson id -> its run, kept across visits
         self.title = t("app_title", lang)
         self.first_paint_ns: int | None = None
 
@@ -107,8 +120,7 @@ class TutorApp(App):
         """The menu is the app's first screen, not a screen pushed over an
         empty default one: one screen fewer to mount, style and lay out
         before the first frame."""
-        return localized(MenuScreen, self.lang)(self.lessons, lang=self.lang, store=self.store,
-                                                learner=self.learner)
+        return localized(MenuScreen, self.lang)(self.lessons, lang=self.lang, learner=self.learner)
 
     def on_mount(self) -> None:
         if self.start_lesson:
@@ -125,7 +137,7 @@ class TutorApp(App):
                 stop()
 
     def _warn_about_store(self) -> None:
-        warning = getattr(self.store, "warning", None)
+        warning = self.store.warning if self.store is not None else None
         if warning:
             self.notify(t("store_warning", self.lang, warning=warning), severity="warning", timeout=8)
 
@@ -139,16 +151,18 @@ class TutorApp(App):
                 with open(path, "a", encoding="utf-8") as fh:
                     fh.write(f"{ms:.1f}\n")
         if self._open_store is not None:
-            self._open_store_in_background()
+            watched(self, self._open_store_in_background, "store")
         # After this frame is on screen, not before: the import holds the GIL.
-        self.call_after_refresh(self._load_torch)
+        self.call_after_refresh(watched, self, self._load_torch, "torch")
 
-    @work(thread=True, group="store", exit_on_error=False)
     def _open_store_in_background(self) -> None:
         """Open the progress store off the UI thread; the app hears of it
         through StoreOpened."""
+        opener = self._open_store
+        if opener is None:
+            return
         try:
-            store = self._open_store()
+            store = opener()
         except Exception as exc:  # told to the learner, never a traceback
             self.post_message(StoreOpened(error=t("err_store", self.lang, error=exc)))
             return
@@ -162,17 +176,12 @@ class TutorApp(App):
             # bad input, so the tutor stops with the reason and exit code 2.
             self.exit(return_code=2, message=message.error)
             return
-        self.store = message.store
-        for screen in self.screen_stack:
-            opened = getattr(screen, "store_opened", None)
-            if opened is not None:
-                opened(self.store)
+        self.store = message.store  # the menu watches it
         self._warn_about_store()
         waiting, self._lesson_waiting_for_store = self._lesson_waiting_for_store, None
         if waiting is not None:
             self.open_lesson(waiting)
 
-    @work(thread=True, group="torch", exit_on_error=False)
     def _load_torch(self) -> None:
         """Import torch (one thread) and warm torch._dynamo with a throwaway
         optimizer, then the lesson screen's modules (plotext), so neither
@@ -192,30 +201,39 @@ class TutorApp(App):
     def on_torch_ready(self, message: TorchReady) -> None:
         # everything imported so far lives as long as the app: see collector
         collector.freeze()
-        self.torch_ready = True
         self.torch_error = message.error
         self.torch_event.set()
-        for screen in self.screen_stack:
-            loaded = getattr(screen, "torch_loaded", None)
-            if loaded is not None:
-                loaded()
+        self.torch_ready = True  # lesson screens watch it (and read it when they mount)
 
     # ------------------------------------------------------------ navigation
 
+    def lesson_after(self, lesson_id: str) -> Lesson | None:
+        """The lesson that follows `lesson_id` in the menu, if any."""
+        ids = [lesson.id for lesson in self.lessons]
+        if lesson_id not in ids or ids.index(lesson_id) + 1 >= len(ids):
+            return None
+        return self.lessons[ids.index(lesson_id) + 1]
+
     def open_lesson(self, lesson_id: str) -> None:
-        """Open a lesson at the learner's stored place (the menu stays below)."""
+        """Open a lesson at the learner's stored place (the menu stays below).
+        Asked again while that lesson's screen is on top (a burst of Enters),
+        it does nothing."""
         from tutor.runner import LessonRun
-        from tutor.ui.screens.lesson import LessonScreen, RunHolder
+        from tutor.ui.screens.lesson import LessonScreen
+        from tutor.ui.step_runner import RunHolder
 
         lesson = next((item for item in self.lessons if item.id == lesson_id), None)
         if lesson is None:
+            return
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, LessonScreen) and top.lesson.id == lesson_id:
             return
         if self._open_store is not None:  # opened in a moment: start at the stored place
             self._lesson_waiting_for_store = lesson_id
             return
         holder = self.runs.get(lesson_id)
         if holder is None:
-            holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang))
+            holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang, params=self._stored_params(lesson)))
             self.runs[lesson_id] = holder
         start = 0
         try:
@@ -226,7 +244,19 @@ class TutorApp(App):
             start = stored
         self.show_menu()
         self.push_screen(localized(LessonScreen, self.lang)(
-            lesson, lang=self.lang, store=self.store, holder=holder, start_index=start))
+            lesson, lang=self.lang, holder=holder, start_index=start))
+
+    def _stored_params(self, lesson: Lesson) -> dict[str, float]:
+        """The parameter values the learner set in this lesson before (kept
+        with their progress), within the lesson's current bounds."""
+        if self.store is None:
+            return {}
+        try:
+            stored = self.store.params(lesson.id)
+        except Exception:  # progress never stops a lesson
+            return {}
+        names = {p.name for p in lesson.params}
+        return {name: value for name, value in (stored or {}).items() if name in names}
 
     def show_menu(self) -> None:
         """Back to the menu: pop whatever is above it."""

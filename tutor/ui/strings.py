@@ -27,6 +27,7 @@ STRINGS = Catalog(
         "col_status": {"en": "Status", "pt": "Situação"},
         "col_step": {"en": "Step", "pt": "Passo"},
         "col_questions": {"en": "Questions", "pt": "Perguntas"},
+        "col_score": {"en": "Score", "pt": "Nota"},
         "status_new": {"en": "new", "pt": "nova"},
         "status_started": {"en": "started", "pt": "iniciada"},
         "status_done": {"en": "done", "pt": "concluída"},
@@ -134,13 +135,17 @@ STRINGS = Catalog(
             "en": "End of the lesson. Press l for the lessons.",
             "pt": "Fim da lição. Tecle l para ver as lições.",
         },
+        "next_lesson": {
+            "en": "End of the lesson. n again: next lesson, {title}",
+            "pt": "Fim da lição. n de novo: próxima lição, {title}",
+        },
         "no_params": {
             "en": "This lesson has no parameter to change.",
             "pt": "Esta lição não tem parâmetro para mudar.",
         },
         "param_limit": {
-            "en": "{label} is already at its limit ({value}).",
-            "pt": "{label} já está no limite ({value}).",
+            "en": "{name} is at its limit",
+            "pt": "{name} já está no limite",
         },
         "param_set": {
             "en": "{label} = {value}: re-running up to this step",
@@ -179,7 +184,12 @@ STRINGS = Catalog(
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
         "q_live": {"en": "live value: {expected}", "pt": "valor ao vivo: {expected}"},
-        "q_hint": {"en": "Hint {n}/{m}: {text}", "pt": "Dica {n}/{m}: {text}"},
+        "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
+        "q_try_again": {
+            "en": "Try again ({n} of {m} tries), or h for a hint.",
+            "pt": "Tente de novo ({n} de {m} tentativas), ou h para uma dica.",
+        },
+        "q_why": {"en": "Why:", "pt": "Por quê:"},
         "q_hint_more": {
             "en": "h again: next hint",
             "pt": "h de novo: próxima dica",

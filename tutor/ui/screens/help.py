@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tutor.ui.strings import t
+from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
 
 # (keys as the learner types them, description key). One list serves the
@@ -59,4 +60,4 @@ class HelpScreen(ModalScreen):
             yield Static(table, id="help-keys")
             yield Static(Text(t("help_close", lang), style="dim"), id="help-close")
         yield TooSmall(t("too_small", lang))
-        yield Footer()
+        yield KeyBar()  # the other screens' key line, not Textual's Footer

@@ -8,10 +8,21 @@ lang)`: a subclass per language, made once and cached.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
+from typing import Protocol, TypeVar
+
+from textual.binding import Binding
 
 
-@lru_cache(maxsize=None)
-def localized(cls: type, lang: str) -> type:
+class Localizable(Protocol):
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]: ...
+
+
+T = TypeVar("T", bound=Localizable)
+
+
+@cache
+def localized(cls: type[T], lang: str) -> type[T]:
     """`cls` with BINDINGS described in `lang`."""
     return type(f"{cls.__name__}", (cls,), {"BINDINGS": cls.bindings(lang), "__module__": cls.__module__})

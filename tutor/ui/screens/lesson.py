@@ -1,37 +1,39 @@
 """One lesson: the explanation, the code that ran, the live values, the plot
 and the backprop diagram, stepped through with the keyboard.
 
-The screen never runs lesson code itself. The runner keeps every step's
-result, and a thread worker runs the step after the one on screen while the
-learner reads, so `n` nearly always finds its step ready and draws it at
-once. Otherwise (the first step, a new learning rate, `r`) a worker runs it
-and posts the result back as a message, so keys keep answering while torch
-works. Requests carry a token; a result whose token is no longer the newest
-is dropped, so pressing `n` five times quickly shows the fifth step, not a
-slideshow of the four before it.
+The screen draws; it neither runs lesson code nor checks answers. A
+`StepRunner` (tutor/ui/step_runner.py) runs and prefetches steps off the UI
+thread, the `QuestionPanel` holds each question's state and checks answers,
+the `StatusLine` keeps its own notes and "running...", and the app's
+`torch_ready` and `store` are reactives this screen reads when it mounts and
+watches afterwards, so news from the app never reaches a screen that is not
+composed yet.
+
+How a step is drawn in one frame is described in docs/architecture.md.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from rich.console import Group
 from rich.markdown import Markdown
 from rich.text import Text
-from textual import on
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from tutor.i18n import pick
+from tutor.lesson import Lesson, Step
+from tutor.progress import QuestionProgress
+from tutor.runner import StepResult
 from tutor.ui import collector
 from tutor.ui.screens.focus import KeepsFocus
+from tutor.ui.step_runner import RunHolder, StepFailed, StepReady, StepRunner
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.key_bar import KeyBar
@@ -44,10 +46,13 @@ from tutor.ui.widgets.tensor_view import TensorView
 from tutor.ui.widgets.text_pane import TextPane
 from tutor.ui.widgets.too_small import TooSmall
 
+if TYPE_CHECKING:
+    from tutor.ui.app import TutorApp
+
+__all__ = ["LessonScreen", "RunHolder"]
+
 ANIMATION_FRAMES = 24  # the training curve grows in this many redraws
 ANIMATION_INTERVAL = 1 / 12  # seconds between two of them (~2 s in all)
-NOTE_SECONDS = 4
-BUSY_DELAY = 0.25  # seconds before the status line says "running..."
 # A step's text waits this long for its result, so a fast step (nearly all
 # of them run in under 10 ms) is drawn in one frame with its values and plot
 # instead of two: half the layout work and fewer bytes over SSH. A slow step
@@ -58,43 +63,11 @@ TEXT_DELAY = 0.08
 PREFETCH_DELAY = 0.15
 
 
-@dataclass
-class RunHolder:
-    """A lesson's LessonRun and the lock that keeps it to one thread at a
-    time (the runner is not thread-safe). Kept by the app per lesson, so
-    leaving and reopening a lesson does not re-run it."""
-
-    run: object
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-class StepReady(Message):
-    """A worker finished running up to a step."""
-
-    def __init__(self, token: int, result, params: dict[str, float]) -> None:
-        super().__init__()
-        self.token = token
-        self.result = result
-        self.params = params
-
-
-class StepFailed(Message):
-    """The runner itself failed (not the lesson's code, which the runner
-    reports as `StepResult.error`)."""
-
-    def __init__(self, token: int, error: str) -> None:
-        super().__init__()
-        self.token = token
-        self.error = error
-
-
 class Column(PaintOnce, Vertical):
     """A column of panes whose size changes when a step shows or hides one:
-    painted once for it (see paint_once)."""
-
-
-class Box(PaintOnce, Container):
-    """The side of the screen, painted once when its panes change (see paint_once)."""
+    painted once for it (see paint_once). Measured: without it, test_frames
+    sees two frames for a step in every lesson. (The side box around the
+    columns needed none: test_frames passes without it.)"""
 
 
 def _show(widget: Widget, visible: bool) -> None:
@@ -114,8 +87,47 @@ def format_loss(loss: float) -> str:
     return f"{loss:.4g}"
 
 
+class CurveAnimation:
+    """The training curve growing point by point (`PlotData.animate`): one
+    timer, stopped by `stop` or when the curve is whole."""
+
+    def __init__(self, screen: Screen, plot: PlotPane) -> None:
+        self.screen = screen
+        self.plot = plot
+        self.timer: Timer | None = None
+        self.shown = 0
+
+    def start(self, result: StepResult) -> None:
+        self.stop()
+        data = result.plot
+        assert data is not None
+        total = max((len(s.xs) for s in data.series), default=0)
+        self.shown = 1
+        self.plot.show(data, reveal=self.shown)
+
+        def grow() -> None:
+            self.shown = min(total, self.shown + max(1, -(-total // ANIMATION_FRAMES)))
+            self.plot.show(data, reveal=self.shown)
+            if self.shown >= total:
+                self.stop()
+
+        self.timer = self.screen.set_interval(ANIMATION_INTERVAL, grow)
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+
+
 class LessonScreen(KeepsFocus, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
+
+    # Zoom (z): the focused pane fills the window under the status line,
+    # above the key line, with its title (sizes in watch_maximized).
+    ALLOW_IN_MAXIMIZED_VIEW = "StatusLine, KeyBar, TooSmall"
+    DEFAULT_CSS = """
+    LessonScreen.-maximized-view StatusLine { dock: top; }
+    """
 
     @classmethod
     def bindings(cls, lang: str) -> list[Binding]:
@@ -127,57 +139,62 @@ class LessonScreen(KeepsFocus, Screen):
             Binding("minus", "param(-1)", t("key_param_down", lang), show=False),
             Binding("k", "next_param", t("key_param_next", lang), show=False),
             Binding("h", "hint", t("key_hint", lang)),
-            Binding("a,enter", "answer", t("key_answer", lang), show=False),
+            # priority: the box takes the focus as the key arrives, before
+            # the keys after it in the same burst are handed to a widget
+            # (else "a 1 2" from tmux or SSH loses the 1 and the 2); inside
+            # the box, check_action lets these keys through to it
+            Binding("a,enter", "answer", t("key_answer", lang), show=False, priority=True),
             Binding("z", "zoom", t("key_zoom", lang), show=False),
             Binding("l,escape", "menu", t("key_menu", lang), key_display="l"),
         ]
 
-    def __init__(self, lesson, *, lang: str, store, holder: RunHolder, start_index: int = 0) -> None:
-        super().__init__(id="lesson")
+    def __init__(self, lesson: Lesson, *, lang: str, holder: RunHolder, start_index: int = 0) -> None:
+        super().__init__()
         self.lesson = lesson
         self.lang = lang
-        self.store = store
         self.holder = holder
         self.total = len(lesson.steps)
         self.index = min(max(start_index, 0), max(self.total - 1, 0))
-        self.result = None  # the StepResult on screen
-        self.busy = False
-        self._token = 0
-        self._params = dict(holder.run.param_values)
+        self.result: StepResult | None = None  # the StepResult on screen
+        self.runner: StepRunner | None = None  # made on mount (it needs the app)
         self._param_i = 0
-        self._asked: int | None = None  # step whose question the panel holds
-        self._revealed: set[int] = set()  # question steps answered or revealed
-        self._hints_used: dict[int, int] = {}
-        self._anim_timer = None
-        self._reveal = 0
-        self._note = ""
-        self._note_timer = None
-        self._footer_question = False
-        self._pending_answer: str | None = None
-        self._busy_shown = False  # "running..." appears only for slow steps
-        self._busy_timer = None
-        self._text_timer = None
+        self._text_timer: Timer | None = None
+        self._prefetch_timer: Timer | None = None
         self._text_shown = 0  # the request token whose text is on screen
-        self._moved = False  # a request changed step; its text is not shown yet
+        self._footer_question = False
         self._notice_text: str | None = None
-        self._prefetch_timer = None
         self._question_fills = False
         self._saved_position: int | None = None
+        self._ready = False  # composed and mounted: keys may act
+        self._next_offered = False  # `n` on the last step offered the next lesson
+        self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
+        self._values_of: StepResult | None = None  # the result whose values the pane shows
+
+    @property
+    def tutor(self) -> TutorApp:
+        return cast("TutorApp", self.app)
+
+    @property
+    def busy(self) -> bool:
+        return self.runner is not None and self.runner.busy
+
+    @property
+    def step(self) -> Step:
+        return self.lesson.steps[self.index]
 
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         lang = self.lang
-        yield StatusLine(id="status")
+        yield StatusLine(running=t("running", lang), id="status")
         with Container(id="body"):
             with Vertical(id="left"):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
-                yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang), id="code", classes="pane")
-            with Box(id="side"):
+                yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang),
+                               id="code", classes="pane")
+            with Container(id="side"):
                 with Column(id="middle"):
-                    question = QuestionPanel(t("q_how", lang), t("q_typing", lang), id="question", classes="pane")
-                    question.border_title = t("pane_question", lang)
-                    yield question
+                    yield QuestionPanel(lang, id="question", classes="pane")
                     with Vertical(id="notice"):
                         # the spinner (LoadingIndicator) is mounted here only
                         # while torch loads: mounted, even hidden, it redraws
@@ -198,6 +215,9 @@ class LessonScreen(KeepsFocus, Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        tutor = self.tutor
+        self.runner = StepRunner(self, self.holder, tutor.torch_event)
+        self._animation = CurveAnimation(self, self.query_one("#plot", PlotPane))
         for wid in ("#question", "#notice", "#step-error"):
             self.query_one(wid).display = False
         # The diagram and plot panes stay in this first layout if the lesson
@@ -211,6 +231,10 @@ class LessonScreen(KeepsFocus, Screen):
         self.query_one("#plot").display = uses_plot
         self.query_one("#right").display = uses_diagram or uses_plot
         self.query_one("#explain-pane").focus()
+        # News from the app after this moment arrives through the watchers;
+        # what happened before it is read here (torch may already be ready).
+        self.watch(tutor, "torch_ready", self._torch_changed, init=False)
+        self._ready = True
         self.request(self.index)
 
     # ------------------------------------------------------------ running
@@ -218,185 +242,110 @@ class LessonScreen(KeepsFocus, Screen):
     def request(self, index: int, *, reset: bool = False) -> None:
         """Show step `index` with the lesson's current params.
 
-        A step already run with these params (the runner keeps its results,
-        and the step after the one on screen is run ahead in the background)
-        is drawn at once, text and results in one frame, with no thread in
-        between: that is nearly every `n`. Otherwise a worker runs it; its
-        text shows with its results, or after TEXT_DELAY if it takes longer.
+        A step already run with these params is drawn at once, text and
+        results in one frame: that is nearly every `n`. Otherwise a thread
+        runs it; its text shows with its results, or after TEXT_DELAY if it
+        takes longer.
         """
+        runner = self.runner
+        assert runner is not None
         moved = index != self.index or self.result is None
-        self._note = ""
-        self._busy_shown = False
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
-            self._busy_timer = None
-        if self._text_timer is not None:
-            self._text_timer.stop()
-            self._text_timer = None
+        if moved and self.result is not None:
+            self._leaving_question()
+        self.query_one("#status", StatusLine).clear_note()
+        self._next_offered = False
+        self._stop_timer("_text_timer")
+        self._stop_timer("_prefetch_timer")
         self.index = index
-        self._token += 1
-        token = self._token
         if moved:
-            self._moved = True
-            self._pending_answer = None
             # after the frame: a committed SQLite write is ~1 ms of the key
             self.call_after_refresh(self._save_position)
-        params = dict(self._params)
-        cached = None if reset else self._cached(index, params)
+        cached = runner.request(index, reset=reset)
         if cached is not None:
-            self.busy = False
-            self._accept(cached, params)
+            self._accept(cached)
             return
-        self.busy = True
-        self._busy_timer = self.set_timer(BUSY_DELAY, self._show_busy)
-        if getattr(self.app, "torch_ready", True) and self._text_shown:
+        self.query_one("#status", StatusLine).set_busy(True)
+        if self.tutor.torch_ready and self._text_shown:
             self._text_timer = self.set_timer(TEXT_DELAY, self._present_text)
         else:
             # the screen's first frame (it is drawn anyway), or torch still
             # loading (the result is seconds away): the text, and a question
             # to think about meanwhile, show at once
             self._present_text()
-        holder = self.holder
-        torch_event = getattr(self.app, "torch_event", None)
 
-        def work() -> None:
-            worker = get_current_worker()
-            while torch_event is not None and not torch_event.wait(0.1):
-                if worker.is_cancelled or token != self._token:
-                    return
-            with holder.lock:
-                if token != self._token:
-                    return  # a newer request supersedes this one
-                run = holder.run
-                # every request carries all the params it wants, so requests
-                # that run out of order still leave the newest params
-                for name, value in params.items():
-                    run.set_param(name, value)
-                if reset:
-                    run.reset()
-                try:
-                    result = run.run_to(index)
-                except Exception as exc:  # the runner failed, not the lesson
-                    self.post_message(StepFailed(token, f"{type(exc).__name__}: {exc}"))
-                    return
-                self.post_message(StepReady(token, result, dict(run.param_values)))
-
-        self.run_worker(work, thread=True, group="run", exit_on_error=False)
-
-    def _cached(self, index: int, params: dict[str, float]):
-        """The result of step `index` if the run already has it for `params`,
-        else None. Never waits: if a worker holds the run, ask a worker."""
-        holder = self.holder
-        if not holder.lock.acquire(blocking=False):
-            return None
-        try:
-            run = holder.run
-            if run.param_values != params or index >= len(run.results):
-                return None
-            return run.results[index]
-        finally:
-            holder.lock.release()
+    def _stop_timer(self, name: str) -> None:
+        timer = getattr(self, name)
+        if timer is not None:
+            timer.stop()
+            setattr(self, name, None)
 
     def _prefetch(self) -> None:
-        """Run the next step in the background while the learner reads this
-        one, so `n` finds it ready. Its result is kept by the runner only;
-        nothing is drawn."""
+        """Run the next step ahead while the learner reads this one, and
+        render its text and code now, while nobody waits for them."""
         self._prefetch_timer = None
         collector.collect_if_due()  # the frame is out; the learner reads
+        runner = self.runner
         index = self.index + 1
-        if self.busy or index >= self.total:
+        if runner is None or runner.busy or index >= self.total:
             return
-        holder = self.holder
-        params = dict(self._params)
-        token = self._token
-
-        def work() -> None:
-            with holder.lock:
-                run = holder.run
-                if token != self._token or run.param_values != params or index < len(run.results):
-                    return
-                try:
-                    run.run_to(index)
-                except Exception:
-                    return  # the request for that step will report it
-
-        self.run_worker(work, thread=True, group="prefetch", exit_on_error=False)
-        # and render its text and code now, while nobody waits for them
+        runner.prefetch(index)
         self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
-        try:
-            self.query_one("#code", CodeView).prepare_code(holder.run.code_for(index))
-        except Exception:
-            pass  # the step itself will show what is wrong
+        code = runner.code_for(index)
+        if code is not None:
+            self.query_one("#code", CodeView).prepare_code(code)
 
     def _present_text(self) -> None:
         """Draw what is known before the step runs: its text, code, question
         and the status line (once per request)."""
-        if self._text_timer is not None:
-            self._text_timer.stop()
-            self._text_timer = None
-        if self._text_shown == self._token:
+        self._stop_timer("_text_timer")
+        runner = self.runner
+        assert runner is not None
+        if self._text_shown == runner.token:
             return
-        self._text_shown = self._token
+        self._text_shown = runner.token
         self._show_text()
-        if self._moved:
-            self._moved = False
-            self._show_question()
+        self._show_question()
         self._update_status()
         self._set_notice()
         has_question = self.step.question is not None
         if has_question != self._footer_question:
-            # the footer redraws whole; only when its keys change (h, a)
+            # the key line redraws whole; only when its keys change (h, a)
             self._footer_question = has_question
             self.refresh_bindings()
 
-    def _show_busy(self) -> None:
-        """Still running after BUSY_DELAY: say so (a fast step never flickers)."""
-        self._busy_timer = None
-        if self.busy:
-            self._busy_shown = True
-            self._update_status()
-
     def on_step_ready(self, message: StepReady) -> None:
-        if message.token != self._token:
+        runner = self.runner
+        if runner is None or not runner.is_current(message.token):
             return
-        self.busy = False
-        self._accept(message.result, message.params)
+        runner.finished(message.params)
+        self._accept(message.result)
 
-    def _accept(self, result, params: dict[str, float]) -> None:
+    def _accept(self, result: StepResult) -> None:
         """Draw a step's result, with its text in the same frame, then run
         the next step ahead once this frame is out."""
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
-            self._busy_timer = None
+        self.query_one("#status", StatusLine).set_busy(False)
         self.result = result
-        self._params = dict(params)
         self._present_text()
         self._show_result()
-        if self._pending_answer is not None:
-            text, self._pending_answer = self._pending_answer, None
-            self.check_answer(text)
-        if self._prefetch_timer is not None:
-            self._prefetch_timer.stop()
+        self._stop_timer("_prefetch_timer")
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     def on_step_failed(self, message: StepFailed) -> None:
-        if message.token != self._token:
+        runner = self.runner
+        if runner is None or not runner.is_current(message.token):
             return
-        self.busy = False
+        runner.finished()
+        self.query_one("#status", StatusLine).set_busy(False)
         self.result = None
         self._present_text()
         self._set_notice(t("run_failed", self.lang, error=message.error))
         self._update_status()
 
-    def torch_loaded(self) -> None:
-        """The app tells us torch finished loading: drop the loading notice."""
+    def _torch_changed(self, ready: bool) -> None:
+        """The app finished loading torch: drop the loading notice."""
         self._set_notice()
 
     # ------------------------------------------------------------ display
-
-    @property
-    def step(self):
-        return self.lesson.steps[self.index]
 
     def _explanation(self, index: int):
         """Step `index`'s title and text, and the key its rendered lines are kept under."""
@@ -411,34 +360,32 @@ class LessonScreen(KeepsFocus, Screen):
         # The code is known before it runs: drawing it in the same frame as
         # the text keeps the left column's layout still when the result
         # arrives, so the result redraws only the values and the plot.
-        try:
-            code = self.holder.run.code_for(self.index)
-        except Exception:
-            code = self.step.code
-        self.query_one("#code", CodeView).show(code)
+        assert self.runner is not None
+        code = self.runner.code_for(self.index)
+        self.query_one("#code", CodeView).show(code if code is not None else self.step.code)
 
     def _update_status(self) -> None:
         lang = self.lang
+        assert self.runner is not None
+        current = self.runner.params
         params = tuple(
-            (p.name, format_param(self._params.get(p.name, p.default)), i == self._param_i)
+            (p.name, format_param(current.get(p.name, p.default)), i == self._param_i)
             for i, p in enumerate(self.lesson.params)
         )
         loss = ""
-        answer_pending = self.step.question is not None and self.index not in self._revealed
-        if self.result is not None and not self.busy and self.result.loss is not None and not answer_pending:
+        if self.result is not None and not self.busy and self.result.loss is not None and not self._values_hidden():
             loss = t("loss", lang, loss=format_loss(self.result.loss))
         self.query_one("#status", StatusLine).set_state(
             pick(self.lesson.title, lang),
             t("step_of", lang, n=self.index + 1, m=self.total),
             params,
             loss,
-            t("running", lang) if self.busy and self._busy_shown else self._note,
         )
 
     def _set_notice(self, text: str | None = None) -> None:
         """The line above the values: loading torch, running, or a failure.
         Touches the screen only when the notice changes."""
-        loading = self.busy and not getattr(self.app, "torch_ready", True)
+        loading = self.busy and not self.tutor.torch_ready
         if text is None and loading:
             text = t("loading_torch", self.lang)
         notice = self.query_one("#notice")
@@ -452,34 +399,60 @@ class LessonScreen(KeepsFocus, Screen):
             self._notice_text = text
             self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
 
+    def _values_hidden(self) -> bool:
+        """Before a question is closed its step's values stay hidden."""
+        if self.step.question is None:
+            return False
+        state = self.query_one("#question", QuestionPanel).current
+        return state is None or not state.closed
+
     def _show_question(self) -> None:
         """A question is known before its step runs: show it at once, so the
         learner can open the answer box and type while torch works."""
         panel = self.query_one("#question", QuestionPanel)
-        if self.step.question is not None:
-            if self._asked != self.index:
-                self._ask()
-            _show(panel, True)
-            if self.index not in self._revealed:
-                _show(self.query_one("#values", TensorView), False)
-                _show(self.query_one("#right"), False)
-                self._fill_question(True)
-        else:
+        question = self.step.question
+        if question is None:
             _show(panel, False)
+            return
+        record: QuestionProgress | None = None
+        if self.index not in panel.states:
+            record = self._store_call("question", self.lesson.id, self.step.id)
+        panel.ask(self.index, question, record)
+        _show(panel, True)
+        if self._values_hidden():
+            self._show_values()
 
     def _fill_question(self, fill: bool) -> None:
-        """Before an answer the question takes the values' place (they are
-        hidden); after it, it shrinks to its text and the values show below.
-        Inline styles, so no stylesheet pass over the screen."""
+        """With nothing under it the question takes the middle column;
+        otherwise it keeps to its text. Inline styles, so no stylesheet pass
+        over the screen."""
         if fill == self._question_fills:
             return
         self._question_fills = fill
-        styles = self.query_one("#question", QuestionPanel).styles
-        styles.height = "1fr" if fill else None
-        styles.max_height = "100%" if fill else None
+        self.query_one("#question", QuestionPanel).fill(fill)
+
+    def _show_values(self) -> None:
+        """The values pane: the step's values, or before its question is
+        closed, the values of the step before (the question may need them,
+        as lesson 4's dz0 needs dz1 and the weight), or nothing."""
+        values = self.query_one("#values", TensorView)
+        hidden = self._values_hidden()
+        shown = self.result
+        if hidden:
+            assert self.runner is not None
+            shown = self.runner.previous_result(self.index)
+        has_values = shown is not None and bool(shown.values)
+        self._fill_question(hidden and not has_values)
+        _show(values, has_values or not hidden)
+        if shown is not None and shown is not self._values_of:
+            # `n` onto a question keeps the step before's values on screen:
+            # nothing to draw again
+            self._values_of = shown
+            values.show(shown.values, shown.previous)
 
     def _show_result(self) -> None:
         result = self.result
+        assert result is not None
         step = result.step
         self._set_notice()
         self._update_status()
@@ -493,18 +466,11 @@ class LessonScreen(KeepsFocus, Screen):
         else:
             _show(error, False)
 
-        question = step.question
         panel = self.query_one("#question", QuestionPanel)
-        if question is not None:
-            if self._asked != self.index:
-                self._ask()
-            _show(panel, True)
-        else:
-            _show(panel, False)
-        hidden = question is not None and self.index not in self._revealed
-        self._fill_question(hidden)
-        _show(self.query_one("#values", TensorView), not hidden)
-        self.query_one("#values", TensorView).show(result.values, result.previous)
+        if step.question is not None:
+            panel.live(result.expected)
+        hidden = self._values_hidden()
+        self._show_values()
 
         # the diagram and plot panes show only on the steps that have them,
         # and not before an answer (they could give it away): at 80x24 the
@@ -514,167 +480,79 @@ class LessonScreen(KeepsFocus, Screen):
         diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
         _show(plot, result.plot is not None)
-        self._stop_animation()
-        if result.plot is not None and not hidden and getattr(result.plot, "animate", False):
-            self._start_animation()
+        self._animation.stop()
+        if result.plot is not None and not hidden and result.plot.animate:
+            self._animation.start(result)
         else:
             plot.show(result.plot)
-        _show(self.query_one("#right"), (bool(step.diagram) or result.plot is not None) and not hidden)
-
-    # ------------------------------------------------------------ animation
-
-    def _series_length(self) -> int:
-        plot = self.result.plot if self.result is not None else None
-        if plot is None:
-            return 0
-        return max((len(s.xs) for s in plot.series), default=0)
-
-    def _start_animation(self) -> None:
-        self._reveal = 1
-        self.query_one("#plot", PlotPane).show(self.result.plot, reveal=self._reveal)
-        self._anim_timer = self.set_interval(ANIMATION_INTERVAL, self._grow_curve)
-
-    def _grow_curve(self) -> None:
-        total = self._series_length()
-        if self.result is None or self.result.plot is None or self._reveal >= total:
-            self._stop_animation()
-            return
-        self._reveal = min(total, self._reveal + max(1, -(-total // ANIMATION_FRAMES)))
-        self.query_one("#plot", PlotPane).show(self.result.plot, reveal=self._reveal)
-        if self._reveal >= total:
-            self._stop_animation()
-
-    def _stop_animation(self) -> None:
-        if self._anim_timer is not None:
-            self._anim_timer.stop()
-            self._anim_timer = None
+        right = (bool(step.diagram) or result.plot is not None) and not hidden
+        _show(self.query_one("#right"), right)
+        zoomed = self.maximized
+        if zoomed is not None and not (zoomed.display and (zoomed.parent is not self.query_one("#right") or right)):
+            self.minimize()  # the zoomed pane is not part of this step: never a blank window
 
     # ------------------------------------------------------------ questions
 
-    def _ask(self) -> None:
-        """Put the current step's question in the panel, as the learner left it."""
-        lang = self.lang
-        step = self.step
-        question = step.question
-        self._asked = self.index
-        options = [(o.key, pick(o.text, lang)) for o in question.options]
-        record = self._store_call("question", self.lesson.id, step.id)
-        before = bool(record is not None and (getattr(record, "solved", False) or getattr(record, "revealed", False)))
-        if before:
-            self._revealed.add(self.index)
-        used = int(getattr(record, "hints", 0) or 0) if record is not None else 0
-        self._hints_used.setdefault(self.index, min(used, len(question.hints)))
-        note = Text(t("q_done_before", lang) if before else t("q_predict", lang), style="italic")
-        panel = self.query_one("#question", QuestionPanel)
-        panel.ask(pick(question.prompt, lang), options, t("q_options", lang), t("q_placeholder", lang), note)
-        self._show_hints()
+    def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
+        step = self.lesson.steps[message.index]
+        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
 
-    def _show_hints(self, reveal: bool = False) -> None:
-        lang = self.lang
-        question = self.step.question
-        used = self._hints_used.get(self.index, 0)
-        text = Text()
-        for n in range(used):
-            text.append(t("q_hint", lang, n=n + 1, m=len(question.hints), text=pick(question.hints[n], lang)) + "\n")
-        if reveal:
-            text.append(t("q_revealed", lang) + "\n", style="bold")
-            text.append(self._explain() + "\n")
-        elif used:
-            more = "q_hint_more" if used < len(question.hints) else "q_hint_reveal"
-            text.append(t(more, lang), style="dim")
-        text.rstrip()
-        self.query_one("#question", QuestionPanel).hints(text)
+    def on_question_panel_hint_taken(self, message: QuestionPanel.HintTaken) -> None:
+        self._store_call("record_hint", self.lesson.id, self.lesson.steps[message.index].id)
 
-    def _explain(self) -> str:
-        question = self.step.question
-        expected = self._expected_text()
-        return pick(question.explain, self.lang).replace("{answer}", expected or "?")
-
-    def _expected_text(self) -> str | None:
-        from tutor import checking
-
-        if self.result is None or self.result.expected is None:
-            return None
-        try:
-            return checking.expected_text(self.step.question, self.result.expected, self.lang)
-        except checking.AnswerError:
-            return None
-
-    @on(Input.Submitted, "#q-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.check_answer(event.value)
-
-    def check_answer(self, text: str) -> None:
-        """Check the learner's answer against the live value and say how it went."""
-        from tutor import checking
-
-        lang = self.lang
-        panel = self.query_one("#question", QuestionPanel)
-        question = self.step.question
-        if question is None:
-            return
-        if self.result is None or self.busy or self.result.index != self.index:
-            # typed before the step finished running: checked when it has
-            self._pending_answer = text
-            panel.feedback(Text(t("q_waiting", lang), style="italic"))
-            return
-        if self.result.expected is None:
-            panel.feedback(Text(t("q_unavailable", lang), style="bold"))
-            return
-        try:
-            verdict = checking.check(question, self.result.expected, text, lang)
-        except checking.AnswerError as exc:
-            panel.feedback(Text("? " + exc.message, style="bold"))
-            return
-        self._store_call("record_answer", self.lesson.id, self.step.id, text, verdict.correct)
-        if verdict.correct:
-            line = Text("+ " + t("q_right", lang), style="bold green")
-        else:
-            line = Text("x " + t("q_wrong", lang), style="bold red")
-        line.append("\n" + t("q_you", lang, given=verdict.given))
-        line.append("\n" + t("q_live", lang, expected=verdict.expected), style="bold")
-        if verdict.detail:
-            line.append("\n" + verdict.detail, style="italic")
-        panel.feedback(line)
-        self._reveal_values()
-        if verdict.correct:
-            self.set_focus(None)
-
-    def _reveal_values(self) -> None:
-        if self.index not in self._revealed:
-            self._revealed.add(self.index)
+    def on_question_panel_closed(self, message: QuestionPanel.Closed) -> None:
+        if message.revealed:
+            self._store_call("record_reveal", self.lesson.id, self.lesson.steps[message.index].id)
+        if message.index == self.index and self.result is not None:
             self._show_result()
+
+    def _leaving_question(self) -> None:
+        """Going on from a question tried but not answered right reveals its
+        answer (it shows when the learner comes back)."""
+        panel = self.query_one("#question", QuestionPanel)
+        state = panel.current
+        if panel.index == self.index and state is not None and state.wrong and not state.closed:
+            panel.reveal()
 
     # ------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide keys that do nothing here from the footer."""
+        """No key acts before the screen is composed or once it is leaving
+        (keys arrive in bursts over SSH); keys that do nothing here are
+        hidden from the key line."""
+        if not self._ready or self.app.screen is not self:
+            return False
         if action in ("param", "next_param"):
             return bool(self.lesson.params) if action == "param" else len(self.lesson.params) > 1
-        if action in ("hint", "answer"):
+        if action == "answer":
+            panel = self.query_one("#question", QuestionPanel)
+            return self.step.question is not None and not panel.typing
+        if action == "hint":
             return self.step.question is not None
         return True
 
     def say(self, text: str) -> None:
-        """A short note in the status line (instead of a toast over the
-        values), gone after a few seconds or at the next step."""
-        self._note = text
-        self._update_status()
-        if self._note_timer is not None:
-            self._note_timer.stop()
-        self._note_timer = self.set_timer(NOTE_SECONDS, self._clear_note)
-
-    def _clear_note(self) -> None:
-        self._note = ""
-        self._note_timer = None
-        self._update_status()
+        """A short note in the status line, gone after a few seconds or at the next step."""
+        self.query_one("#status", StatusLine).say(text)
 
     def action_next(self) -> None:
         if self.index + 1 >= self.total:
-            self.say(t("last_step", self.lang))
+            self._offer_next_lesson()
             return
         self.request(self.index + 1)
+
+    def _offer_next_lesson(self) -> None:
+        """At the end of a lesson, `n` offers the next one; `n` again opens it."""
+        tutor = self.tutor
+        following = tutor.lesson_after(self.lesson.id)
+        if following is None:
+            self.say(t("last_step", self.lang))
+            return
+        if self._next_offered:
+            tutor.open_lesson(following.id)
+            return
+        self._next_offered = True
+        self.say(t("next_lesson", self.lang, title=pick(following.title, self.lang)))
 
     def action_prev(self) -> None:
         if self.index == 0:
@@ -683,22 +561,23 @@ class LessonScreen(KeepsFocus, Screen):
         self.request(self.index - 1)
 
     def action_rerun(self) -> None:
-        self._asked = None
         self.request(self.index, reset=True)
 
     def action_param(self, direction: int) -> None:
         lang = self.lang
-        if not self.lesson.params:
+        runner = self.runner
+        if not self.lesson.params or runner is None:
             self.say(t("no_params", lang))
             return
         param = self.lesson.params[self._param_i]
-        current = self._params.get(param.name, param.default)
+        current = runner.params.get(param.name, param.default)
         new = param.clamp(param.moved(current, direction))
-        label = pick(param.label, lang)
         if new == current:
-            self.say(t("param_limit", lang, label=label, value=format_param(current)))
+            # short: the status line holds the title, step and params too
+            self.say(t("param_limit", lang, name=param.name))
             return
-        self._params[param.name] = new
+        runner.params[param.name] = new
+        self._store_call("set_params", self.lesson.id, dict(runner.params))
         self.request(self.index)
 
     def action_next_param(self) -> None:
@@ -708,20 +587,8 @@ class LessonScreen(KeepsFocus, Screen):
 
     def action_hint(self) -> None:
         self._present_text()  # the hint belongs to the question on screen
-        question = self.step.question
-        if question is None:
-            return
-        used = self._hints_used.get(self.index, 0)
-        if used < len(question.hints):
-            self._hints_used[self.index] = used + 1
-            self._store_call("record_hint", self.lesson.id, self.step.id)
-            self._show_hints()
-        else:
-            if self.result is None or self.busy:
-                return
-            self._store_call("record_reveal", self.lesson.id, self.step.id)
-            self._show_hints(reveal=True)
-            self._reveal_values()
+        if self.step.question is not None:
+            self.query_one("#question", QuestionPanel).hint()
 
     def action_answer(self) -> None:
         self._present_text()  # the box must be the new step's, and visible
@@ -739,11 +606,25 @@ class LessonScreen(KeepsFocus, Screen):
             target = target.parent if isinstance(target.parent, Widget) else None
         self.maximized = target or self.query_one("#explain-pane")
 
+    def watch_maximized(self, before: Widget | None, after: Widget | None) -> None:
+        """The zoomed pane takes the whole window (Textual keeps a maximized
+        widget at its own size, centred), as inline styles, which outrank
+        the stylesheet's pane sizes; unzoomed, its own inline sizes (the
+        question panel's, say) come back."""
+        if before is not None and self._unzoomed is not None:
+            height, max_height = self._unzoomed
+            before.styles.height, before.styles.max_height = height, max_height
+            self._unzoomed = None
+        if after is not None:
+            inline = after.styles.inline
+            self._unzoomed = (inline.height, inline.max_height)
+            after.styles.height, after.styles.max_height = "1fr", "100%"
+
     def action_menu(self) -> None:
         if self.maximized is not None:
             self.minimize()
             return
-        self.app.show_menu()
+        self.tutor.show_menu()
 
     # ------------------------------------------------------------ progress
 
@@ -754,8 +635,9 @@ class LessonScreen(KeepsFocus, Screen):
 
     def _store_call(self, name: str, *args):
         """Use the progress store if there is one; a store failure is told
-        once and never stops the lesson."""
-        method = getattr(self.store, name, None)
+        and never stops the lesson."""
+        store = self.tutor.store
+        method = getattr(store, name, None) if store is not None else None
         if method is None:
             return None
         try:
@@ -765,9 +647,10 @@ class LessonScreen(KeepsFocus, Screen):
             return None
 
     def on_unmount(self) -> None:
-        self._stop_animation()
-        if self._saved_position != self.index:  # left before the step's frame was drawn
+        self._animation.stop()
+        store = self.tutor.store
+        if store is not None and self._saved_position != self.index:  # left before the step's frame was drawn
             try:
-                self.store.set_position(self.lesson.id, self.index, self.total)
+                store.set_position(self.lesson.id, self.index, self.total)
             except Exception:
                 pass  # the app is closing: nowhere left to say so; the step before was saved

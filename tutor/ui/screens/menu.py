@@ -3,10 +3,14 @@ in each (status, step n/m, questions solved, score), read from the progress stor
 every time the menu comes back into view.
 
 The menu is the first frame, so it is drawn without waiting for the store:
-when the app opens the store after that frame, `store_opened` fills in the
-statuses and puts the cursor on the lesson the learner was last in."""
+when the app opens the store after that frame (the app's `store` reactive,
+watched here), the statuses fill in and the cursor goes to the lesson the
+learner was last in."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import events
@@ -24,6 +28,11 @@ from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
+
+if TYPE_CHECKING:
+    from tutor.lesson import Lesson
+    from tutor.progress import ProgressStore
+    from tutor.ui.app import TutorApp
 
 
 class LessonTable(Widget, can_focus=True):
@@ -97,7 +106,7 @@ class LessonTable(Widget, can_focus=True):
         self.rows: list[tuple[str, ...]] = []
         self._top = 0  # the first row on screen, when they do not all fit
 
-    def set_rows(self, rows: list[tuple[str, ...]]) -> None:
+    def set_rows(self, rows: Sequence[tuple[str, ...]]) -> None:
         """Replace the rows (the first cell is the row's number), keeping the
         cursor on the same row where it still exists."""
         self.rows = list(rows)
@@ -192,18 +201,21 @@ class MenuScreen(KeepsFocus, Screen):
     def bindings(cls, lang: str) -> list[Binding]:
         return []
 
-    def __init__(self, lessons: list, *, lang: str, store, learner: str) -> None:
+    def __init__(self, lessons: list[Lesson], *, lang: str, learner: str) -> None:
         super().__init__(id="menu")
         self.lessons = lessons
         self.lang = lang
-        self.store = store
         self.learner = learner
+
+    @property
+    def store(self) -> ProgressStore | None:
+        return cast("TutorApp", self.app).store
 
     def compose(self) -> ComposeResult:
         lang = self.lang
         yield Static(id="menu-title")
         columns = ["  #", t("col_lesson", lang), t("col_status", lang), t("col_step", lang),
-                   t("col_questions", lang)]
+                   t("col_questions", lang), t("col_score", lang)]
         yield localized(LessonTable, lang)(columns, id="lessons")
         yield Static(id="menu-summary")
         yield TooSmall(t("too_small", lang))
@@ -218,6 +230,7 @@ class MenuScreen(KeepsFocus, Screen):
         self.fill()
         self._to_last_lesson()
         table.focus()
+        self.watch(self.app, "store", self._store_opened, init=False)
         if not self.lessons:
             self.query_one("#menu-summary", Static).update(t("no_lessons", lang))
 
@@ -227,11 +240,10 @@ class MenuScreen(KeepsFocus, Screen):
         if last in ids:
             self.query_one("#lessons", LessonTable).move_cursor(ids.index(last))
 
-    def store_opened(self, store) -> None:
+    def _store_opened(self) -> None:
         """The app opened the progress store after the first frame: show the
         learner's place, and start on their last lesson unless they already
         moved the cursor."""
-        self.store = store
         table = self.query_one("#lessons", LessonTable)
         moved = table.cursor_row > 0
         self.fill()
@@ -247,11 +259,11 @@ class MenuScreen(KeepsFocus, Screen):
         room = self._title_room()
         rows = []
         for lesson in self.lessons:
-            status, step, questions = self.place(lesson)
+            status, step, questions, score = self.place(lesson)
             title = pick(lesson.title, self.lang)
             if len(title) > room:
                 title = title[: room - 1].rstrip() + "~"
-            rows.append((str(lesson.order), title, status, step, questions))
+            rows.append((str(lesson.order), title, status, step, questions, score))
         table.set_rows(rows)
         if self.lessons:
             self._show_summary(table.cursor_row)
@@ -266,7 +278,8 @@ class MenuScreen(KeepsFocus, Screen):
             3,  # "> 8"
             max(len(t(f"status_{s}", lang)) + 2 for s in ("new", "started", "done")),
             max(len(t("col_step", lang)), 5),
-            max(len(t("col_questions", lang)), len("6/6 100%")),
+            max(len(t("col_questions", lang)), len("6/6")),
+            max(len(t("col_score", lang)), len("100%")),
         ]
         # margins (4), table border (2), cell padding (2 per column), and one
         # column spare (where the DataTable this replaced kept its scrollbar)
@@ -277,23 +290,27 @@ class MenuScreen(KeepsFocus, Screen):
         if self.is_mounted and self.query("#lessons"):
             self.fill()
 
-    def place(self, lesson) -> tuple[str, str, str]:
-        """(status, step n/m, questions solved/total and the score) for one lesson."""
+    def place(self, lesson: Lesson) -> tuple[str, str, str, str]:
+        """(status, step n/m, questions solved/total, score) for one lesson.
+        The status is the store's (`lesson_summary`), as `tutor progress`
+        shows it: "done" is every step seen and every question answered or
+        revealed."""
         lang = self.lang
         total = len(lesson.steps)
         question_ids = [s.id for s in lesson.steps if s.question is not None]
         summary = self._call_store("lesson_summary", lesson.id, total, question_ids)
         position = self._call_store("position", lesson.id)
-        status_key = getattr(summary, "status", "new") if summary is not None else "new"
+        status_key = summary.status if summary is not None else "new"
         status = t(f"status_{status_key}", lang) if status_key in ("new", "started", "done") else status_key
         if status_key == "done":
             status = "* " + status  # marked without colour too
         step = f"{position + 1}/{total}" if position is not None else f"-/{total}"
-        solved = getattr(summary, "solved", 0) if summary is not None else 0
+        solved = summary.solved if summary is not None else 0
         questions = f"{solved}/{len(question_ids)}" if question_ids else "-"
-        if summary is not None and (solved or getattr(summary, "revealed", 0)):
-            questions += f" {summary.score}%"  # the score, once there is one
-        return status, step, questions
+        score = "-"
+        if summary is not None and (solved or summary.revealed or status_key == "done"):
+            score = f"{summary.score}%"  # once there is one
+        return status, step, questions, score
 
     def _call_store(self, name: str, *args):
         """Ask the progress store; without one (or on a store error) the menu
@@ -318,4 +335,6 @@ class MenuScreen(KeepsFocus, Screen):
 
     def on_lesson_table_selected(self, event: LessonTable.Selected) -> None:
         event.stop()
-        self.app.open_lesson(self.lessons[event.row].id)
+        if self.app.screen is not self:  # a second Enter of a burst: a lesson is opening
+            return
+        cast("TutorApp", self.app).open_lesson(self.lessons[event.row].id)

@@ -1,26 +1,74 @@
-"""A step's checkpoint: the prompt, an answer box, the verdict and the hints.
+"""A step's checkpoint: the prompt, an answer box, the verdict, hints and the
+worked answer, and what the learner has done with each question so far.
 
 "Predict, then reveal": the lesson screen hides a question step's values
-until the learner answers here (or asks for the worked answer), because a
-guess made before seeing the number is what makes the number stick. The
-panel only displays; the screen checks answers (tutor.checking) and keeps
-the record (tutor.progress).
+until the question is closed (answered right, or revealed), because a guess
+made before seeing the number is what makes the number stick. A wrong
+answer does not give the live value away: the learner may try again and
+take hints; the value (and the worked answer) comes on the third wrong try,
+when the hints run out and `h` is pressed again, or when the learner goes
+on without answering (`reveal`).
+
+The panel holds each question's state (hints taken, wrong tries, the last
+answer) and checks answers (tutor.checking, data never code); it tells the
+screen what happened with messages (`Answered`, `HintTaken`, `Closed`), and
+the screen keeps the record (tutor.progress) and shows the values.
+
+Focus: a verdict never moves the focus. The box keeps it after a right or a
+wrong answer alike; Esc in the box leaves the box, and only that.
 """
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
+from tutor import checking
+from tutor.i18n import pick
+from tutor.lesson import Question
+from tutor.progress import QuestionProgress
+from tutor.ui.strings import t
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.text_pane import TextPane
+from tutor.values import Value
+
+TRIES_BEFORE_REVEAL = 3  # the live value shows on this wrong try
+
+
+def markdown(text: str) -> Markdown:
+    """Hints and worked answers are Markdown (inline code, emphasis)."""
+    return Markdown(text, code_theme="ansi_dark", inline_code_theme="ansi_dark")
+
+
+@dataclass
+class QuestionState:
+    """What the learner has done with one question while the lesson is open."""
+
+    hints: int = 0  # hints shown
+    wrong: int = 0  # wrong tries since the panel last showed it
+    solved: bool = False
+    revealed: bool = False  # the live value and worked answer were shown
+    before: bool = False  # closed in an earlier session (from the store)
+    answer: str | None = None  # the last answer checked: checked again for a new live value
+    pending: str | None = None  # an answer given before the step ran
+
+    @property
+    def closed(self) -> bool:
+        """The values may show: the question was answered right or revealed."""
+        return self.solved or self.revealed or self.before
 
 
 class AnswerInput(Input):
-    """The answer box. Escape leaves it, so the lesson keys work again
-    (inside the box `n`, `q`, `l` are letters of the answer)."""
+    """The answer box. Escape leaves it, and does nothing else, so the lesson
+    keys work again (inside the box `n`, `q`, `l` are letters of the answer)."""
 
     BINDINGS = [Binding("escape", "leave", "leave", show=False)]
 
@@ -33,8 +81,13 @@ class _Text(PaintOnce, Static):
     painted once for that (see paint_once)."""
 
 
-class QuestionPanel(PaintOnce, VerticalScroll):
-    """Prompt, options (choice questions), answer box, verdict, hints."""
+class QuestionPanel(PaintOnce, Vertical):
+    """Prompt, options (choice questions), answer box, and under them the
+    verdict, hints and why in a pane that scrolls itself and says "more".
+
+    The panel does not scroll (so PaintOnce may paint it once when a new
+    question changes its height: measured, a step with a question otherwise
+    takes two frames); only its `#q-feedback` pane does, as a LinePane."""
 
     DEFAULT_CSS = """
     QuestionPanel {
@@ -42,6 +95,12 @@ class QuestionPanel(PaintOnce, VerticalScroll):
     }
     QuestionPanel > Static {
         width: 1fr;
+    }
+    QuestionPanel > #q-feedback {
+        height: auto;
+        max-height: 9;
+        border-top: solid $foreground 30%;
+        border-title-color: $foreground;
     }
     QuestionPanel > #q-prompt {
         text-style: bold;
@@ -56,26 +115,60 @@ class QuestionPanel(PaintOnce, VerticalScroll):
     }
     """
 
+    class Answered(Message):
+        """An answer was checked (recorded by the screen)."""
+
+        def __init__(self, index: int, answer: str, correct: bool) -> None:
+            super().__init__()
+            self.index = index
+            self.answer = answer
+            self.correct = correct
+
+    class HintTaken(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    class Closed(Message):
+        """The question is closed: the screen shows the step's values.
+        `revealed`: by the worked answer, not by a right answer."""
+
+        def __init__(self, index: int, revealed: bool) -> None:
+            super().__init__()
+            self.index = index
+            self.revealed = revealed
+
+    def __init__(self, lang: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lang = lang
+        self.states: dict[int, QuestionState] = {}
+        self.index: int | None = None  # the step whose question is shown
+        self.question: Question | None = None
+        self.expected: Value | None = None
+        self.ready = False  # the step ran: `expected` is its live value
+
     def compose(self):
         yield _Text(id="q-prompt")
         yield _Text(id="q-options")
-        yield AnswerInput(id="q-input", max_length=200, compact=True)
+        # no max_length: the box would cut a paste silently; the checker
+        # says "too long" (with the length) instead
+        yield AnswerInput(id="q-input", compact=True)
         yield _Text(id="q-keys")
-        yield _Text(id="q-feedback")
-        yield _Text(id="q-hints")
-
-    def __init__(self, keys_idle: str = "", keys_typing: str = "", **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._keys = (keys_idle, keys_typing)
+        yield TextPane("", t("more_below", self.lang), id="q-feedback")
 
     def on_mount(self) -> None:
+        self.styles.max_height = "100%"
         self._show_keys(False)
+        self.border_title = t("pane_question", self.lang)
+
+    # ------------------------------------------------------------ focus
 
     def _show_keys(self, typing: bool) -> None:
         """The keys that work right now: the line changes when the box takes
         or leaves the focus, so the learner sees whether `n` types a letter
         or goes to the next step."""
-        self.query_one("#q-keys", Static).update(Text(self._keys[typing], style="dim"))
+        key = "q_typing" if typing else "q_how"
+        self.query_one("#q-keys", Static).update(Text(t(key, self.lang), style="dim"))
 
     def on_descendant_focus(self, event) -> None:
         self._show_keys(isinstance(event.widget, AnswerInput))
@@ -84,49 +177,213 @@ class QuestionPanel(PaintOnce, VerticalScroll):
         if isinstance(event.widget, AnswerInput):
             self._show_keys(False)
 
-    def ask(self, prompt: str, options: list[tuple[str, str]], options_title: str,
-            placeholder: str, note: RenderableType) -> None:
-        """Start a fresh question: empty box, no verdict, no hints."""
-        self.query_one("#q-prompt", Static).update(Text(prompt))
+    def focus_answer(self) -> None:
+        """Focus the box now, not after a refresh (`Widget.focus` defers):
+        letters typed right after the key that opened the box belong to
+        the answer, even when they arrive in the same burst."""
+        self.screen.set_focus(self.answer_box)
+
+    @property
+    def answer_box(self) -> AnswerInput:
+        return self.query_one("#q-input", AnswerInput)
+
+    @property
+    def typing(self) -> bool:
+        return self.screen.focused is self.answer_box
+
+    # ------------------------------------------------------------ state
+
+    def state(self, index: int) -> QuestionState:
+        return self.states.setdefault(index, QuestionState())
+
+    @property
+    def current(self) -> QuestionState | None:
+        return self.states.get(self.index) if self.index is not None else None
+
+    def ask(self, index: int, question: Question, record: QuestionProgress | None) -> None:
+        """Show step `index`'s question as the learner left it (this session
+        or, through `record`, an earlier one). The live value comes later,
+        with `live`."""
+        if self.index == index and self.question is question:
+            return
+        lang = self.lang
+        fresh = index not in self.states
+        state = self.state(index)
+        if fresh and record is not None:
+            state.before = record.solved or record.revealed
+            state.hints = min(record.hints, len(question.hints))
+        self.index, self.question = index, question
+        self.expected, self.ready = None, False
+        self.query_one("#q-prompt", Static).update(Text(pick(question.prompt, lang)))
         opts = self.query_one("#q-options", Static)
-        if options:
-            text = Text(options_title + "\n", style="dim")
-            for key, label in options:
-                text.append(f" {key}) ", style="bold")
-                text.append(label + "\n")
+        if question.options:
+            text = Text(t("q_options", lang) + "\n", style="dim")
+            for option in question.options:
+                text.append(f" {option.key}) ", style="bold")
+                text.append(pick(option.text, lang) + "\n")
             text.rstrip()
             opts.update(text)
             opts.display = True
         else:
             opts.update("")
             opts.display = False
-        box = self.query_one("#q-input", AnswerInput)
-        box.value = ""
-        box.placeholder = placeholder
-        self.query_one("#q-feedback", Static).update(note)
-        self.hints(Text(""))
-        self.scroll_home(animate=False, immediate=True)
+        box = self.answer_box
+        box.value = state.pending or state.answer or ""  # as the learner left it
+        box.placeholder = t("q_placeholder", lang)
+        self._render_feedback()
 
-    def feedback(self, renderable: RenderableType) -> None:
-        feedback = self.query_one("#q-feedback", Static)
-        feedback.update(renderable)
-        if self.is_mounted:  # the verdict may be below a long prompt
-            self.call_after_refresh(self.scroll_to_widget, feedback, animate=False)
+    def live(self, expected: Value | None) -> None:
+        """The step ran (again: a new parameter value gives a new live value).
+        An answer waiting for it is checked now; a verdict on screen is
+        checked again against the new value, never left stale."""
+        self.expected, self.ready = expected, True
+        state = self.current
+        if state is None:
+            return
+        if state.pending is not None:
+            text, state.pending = state.pending, None
+            self.submit(text)
+            return
+        self._render_feedback()
 
-    def hints(self, renderable: RenderableType) -> None:
-        hints = self.query_one("#q-hints", Static)
-        hints.update(renderable)
-        shown = bool(getattr(renderable, "plain", True))
-        hints.display = shown
-        if shown and self.is_mounted:  # the newest hint (or the worked answer) is the last line
-            self.call_after_refresh(self.scroll_end, animate=False)
+    def submit(self, text: str) -> None:
+        """Check the learner's answer against the live value and say how it went."""
+        state, question, index = self.current, self.question, self.index
+        if state is None or question is None or index is None:
+            return
+        lang = self.lang
+        if not self.ready:
+            # typed before the step finished running: checked when it has
+            state.pending = text
+            self._feedback(Text(t("q_waiting", lang), style="italic"))
+            return
+        if self.expected is None:
+            self._feedback(Text(t("q_unavailable", lang), style="bold"))
+            return
+        try:
+            verdict = checking.check(question, self.expected, text, lang)
+        except checking.AnswerError as exc:
+            self._feedback(Text("? " + exc.message, style="bold"))
+            return
+        except Exception:  # a live value the checker cannot use
+            self._feedback(Text(t("q_unavailable", lang), style="bold"))
+            return
+        state.answer = text
+        was_closed = state.closed
+        if verdict.correct:
+            state.solved = True
+        else:
+            state.wrong += 1
+            if state.wrong >= TRIES_BEFORE_REVEAL and not state.revealed:
+                state.revealed = True
+        self.post_message(self.Answered(index, text, verdict.correct))
+        if state.closed and not was_closed:
+            self.post_message(self.Closed(index, revealed=not verdict.correct))
+        self._render_feedback(verdict)
 
-    def focus_answer(self) -> None:
-        """Focus the box now, not after a refresh (`Widget.focus` defers):
-        letters typed right after the key that opened the box belong to
-        the answer, even when they arrive in the same burst."""
-        self.screen.set_focus(self.query_one("#q-input", AnswerInput))
+    def hint(self) -> None:
+        """The next hint; past the last one, the worked answer (once the step ran)."""
+        state, question, index = self.current, self.question, self.index
+        if state is None or question is None or index is None:
+            return
+        if state.hints < len(question.hints):
+            state.hints += 1
+            self.post_message(self.HintTaken(index))
+            self._render_feedback()
+        elif self.ready:
+            self.reveal()
 
-    @property
-    def answer_box(self) -> AnswerInput:
-        return self.query_one("#q-input", AnswerInput)
+    def reveal(self) -> None:
+        """Show the live value and the worked answer (asked for, or the
+        learner goes on without answering right)."""
+        state, index = self.current, self.index
+        if state is None or index is None or not self.ready or state.revealed:
+            return
+        state.revealed = True
+        was_closed = state.solved or state.before
+        if not was_closed:
+            self.post_message(self.Closed(index, revealed=True))
+        self._render_feedback()
+
+    # ------------------------------------------------------------ display
+
+    def _expected_text(self) -> str | None:
+        if not self.ready or self.expected is None or self.question is None:
+            return None
+        try:
+            return checking.expected_text(self.question, self.expected, self.lang)
+        except Exception:
+            return None
+
+    def _render_feedback(self, verdict: checking.Verdict | None = None) -> None:
+        """The verdict (of `verdict`, or of the last answer checked again
+        against the live value), the hints taken, and the why once the
+        question is closed."""
+        state, question, lang = self.current, self.question, self.lang
+        if state is None or question is None:
+            return
+        if verdict is None and state.answer is not None and self.ready and self.expected is not None:
+            try:
+                verdict = checking.check(question, self.expected, state.answer, lang)
+            except Exception:
+                verdict = None
+        parts: list[RenderableType] = []
+        if verdict is not None:
+            show_value = verdict.correct or state.revealed
+            if verdict.correct:
+                line = Text("+ " + t("q_right", lang), style="bold green")
+            else:
+                line = Text("x " + t("q_wrong", lang), style="bold red")
+                if not state.revealed:
+                    line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
+            line.append("\n" + t("q_you", lang, given=verdict.given))
+            if show_value:
+                line.append("\n" + t("q_live", lang, expected=verdict.expected), style="bold")
+                if verdict.detail:
+                    line.append("\n" + verdict.detail, style="italic")
+            parts.append(line)
+        elif state.pending is not None:
+            parts.append(Text(t("q_waiting", lang), style="italic"))
+        else:
+            key = "q_done_before" if state.before else "q_predict"
+            parts.append(Text(t(key, lang), style="italic"))
+        taken: list[RenderableType] = []
+        for n in range(state.hints):
+            label = Text(t("q_hint_label", lang, n=n + 1, m=len(question.hints)), style="bold")
+            taken += [label, markdown(pick(question.hints[n], lang))]
+        if state.solved or state.revealed:
+            # the answer and why come first, right under the verdict
+            expected = self._expected_text()
+            if state.revealed and not state.solved and expected is not None and verdict is None:
+                parts.append(Text(t("q_answer_is", lang, expected=expected), style="bold"))
+            if question.explain:
+                parts.append(Text(t("q_why", lang), style="bold"))
+                parts.append(markdown(pick(question.explain, lang).replace("{answer}", expected or "?")))
+            parts += taken
+        else:
+            parts += taken
+            if state.hints:
+                more = "q_hint_more" if state.hints < len(question.hints) else "q_hint_reveal"
+                parts.append(Text(t(more, lang), style="dim"))
+        self._feedback(Group(*parts))
+
+    def _feedback(self, renderable: RenderableType) -> None:
+        """The verdict, hints and why, from their first line."""
+        self.query_one("#q-feedback", TextPane).set_body(renderable)
+
+    def fill(self, fill: bool) -> None:
+        """Take the whole column (nothing under the question) or keep to
+        the text. Inline styles, so no stylesheet pass over the screen."""
+        styles = self.styles
+        styles.height = "1fr" if fill else None
+        # never clipped by the stylesheet's cap: the feedback pane has its
+        # own, and says "more" when its text goes on (clipped, it could not)
+        styles.max_height = "100%"
+        feedback = self.query_one("#q-feedback", TextPane).styles
+        feedback.height = "1fr" if fill else None
+        feedback.max_height = "100%" if fill else None
+
+    @on(Input.Submitted, "#q-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)

@@ -9,7 +9,11 @@ bytes here instead of a whole pane (this matters over SSH).
 from __future__ import annotations
 
 from rich.text import Text
+from textual.timer import Timer
 from textual.widget import Widget
+
+NOTE_SECONDS = 4  # a note stays this long, or until the next step
+BUSY_DELAY = 0.25  # seconds before "running..." shows: a fast step never flickers
 
 
 class StatusLine(Widget):
@@ -24,9 +28,56 @@ class StatusLine(Widget):
     }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, running: str = "running...", **kwargs) -> None:
         super().__init__(**kwargs)
         self._parts: tuple = ("", "", (), "", "")
+        self._running_text = running
+        self._note = ""
+        self._busy = False
+        self._note_timer: Timer | None = None
+        self._busy_timer: Timer | None = None
+
+    def say(self, text: str) -> None:
+        """A short note (instead of a toast over the values), gone after
+        NOTE_SECONDS or at the next `clear_note`."""
+        self._note = text
+        if self._note_timer is not None:
+            self._note_timer.stop()
+        self._note_timer = self.set_timer(NOTE_SECONDS, self.clear_note) if text else None
+        self._show_message()
+
+    def clear_note(self) -> None:
+        if self._note_timer is not None:
+            self._note_timer.stop()
+            self._note_timer = None
+        self._note = ""
+        self._show_message()
+
+    def set_busy(self, busy: bool) -> None:
+        """A step is running: "running..." shows once it has run BUSY_DELAY."""
+        if busy == (self._busy_timer is not None or self._busy):
+            return
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        if busy:
+            self._busy_timer = self.set_timer(BUSY_DELAY, self._busy_now)
+        else:
+            self._busy = False
+            self._show_message()
+
+    def _busy_now(self) -> None:
+        self._busy_timer = None
+        self._busy = True
+        self._show_message()
+
+    @property
+    def message(self) -> str:
+        return self._running_text if self._busy else self._note
+
+    def _show_message(self) -> None:
+        lesson, step, params, loss, _ = self._parts
+        self.set_state(lesson, step, params, loss)
 
     def set_state(
         self,
@@ -34,14 +85,13 @@ class StatusLine(Widget):
         step: str,
         params: tuple[tuple[str, str, bool], ...] = (),
         loss: str = "",
-        busy: str = "",
     ) -> None:
         """Update the line; redraws only when something actually changed.
 
         `params` holds (name, value text, selected) — the selected one is
         the one + and - change, marked with brackets so it reads without colour.
         """
-        parts = (lesson, step, tuple(params), loss, busy)
+        parts = (lesson, step, tuple(params), loss, self.message)
         if parts != self._parts:
             self._parts = parts
             self.refresh()
@@ -51,24 +101,44 @@ class StatusLine(Widget):
         return self.render().plain
 
     def render(self) -> Text:
-        lesson, step, params, loss, busy = self._parts
-        tail = Text()
-        tail.append(f" {step}", style="bold")
-        for name, value, selected in params:
-            tail.append("  ")
-            label = f"{name} = {value}"
-            tail.append(f"[{label}]" if selected and len(params) > 1 else label, style="bold")
-        if loss:
-            tail.append(f"  {loss}")
-        if busy:
-            tail.append(f"  {busy}", style="italic")
+        """The lesson's title whole, then the step, params and loss; a
+        message gets the room that is left. The title is cut only when it
+        does not fit beside the step and params themselves, never to make
+        room for a message: a message too long for the line pushes the loss
+        (and, if that makes it fit, the params) out while it shows; one
+        that fits in no way is cut at the line's end."""
+        lesson, step, params, loss, message = self._parts
         width = self.size.width or 80
-        room = max(width - tail.cell_len - 3, 0)
+
+        def tail(with_params: bool, with_loss: bool) -> Text:
+            text = Text()
+            text.append(f" {step}", style="bold")
+            for name, value, selected in params if with_params else ():
+                text.append("  ")
+                label = f"{name} = {value}"
+                text.append(f"[{label}]" if selected and len(params) > 1 else label, style="bold")
+            if loss and with_loss:
+                text.append(f"  {loss}")
+            return text
+
+        base = tail(True, True)
+        room = max(width - base.cell_len - 3, 0)
         title = lesson if len(lesson) <= room else (lesson[: max(room - 1, 0)] + "~" if room > 1 else "")
-        line = Text(" ")
-        line.append(title, style="bold")
-        line.append(" |" if title else "")
-        line.append_text(tail)
+        head = Text(" ")
+        head.append(title, style="bold")
+        head.append(" |" if title else "")
+        if message:
+            # the first that leaves the message whole; if none does, the
+            # params stay and the message is cut at the edge
+            base = tail(True, False)
+            for with_params, with_loss in ((True, True), (True, False), (False, False)):
+                candidate = tail(with_params, with_loss)
+                if head.cell_len + candidate.cell_len + 2 + len(message) <= width:
+                    base = candidate
+                    break
+            base.append(f"  {message}", style="italic")
+        line = head
+        line.append_text(base)
         line.no_wrap = True
         line.overflow = "ellipsis"
         return line

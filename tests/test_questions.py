@@ -1,0 +1,129 @@
+"""A question as a learner meets it at 80x24 (issue 10 §4): the focus rule,
+the why under the verdict, a verdict that follows the live value, the
+values the question needs, and answers too long to check."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+
+from screens import region_text, screen_text
+from test_app import BY_ID, SIZE, build, ready, settle, status_text, step_label
+from test_practice_app import typed_answer
+from tutor.checking import MAX_INPUT
+from tutor.progress import ProgressStore
+from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.widgets.question_panel import AnswerInput
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.close()
+
+
+def _index(lesson_id: str, step_id: str) -> int:
+    return next(i for i, s in enumerate(BY_ID[lesson_id].steps) if s.id == step_id)
+
+
+async def _at(app, pilot, store, lesson_id: str, step_id: str) -> LessonScreen:
+    await ready(app, pilot)
+    return app.screen
+
+
+def _open(store, lesson_id: str, step_id: str):
+    store.set_position(lesson_id, _index(lesson_id, step_id), len(BY_ID[lesson_id].steps))
+    return build(store, start=lesson_id)
+
+
+async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
+    app = _open(store, "practice", "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        question = screen.step.question
+        answer = typed_answer(question, screen.result.expected)
+        await pilot.press("a", *answer, "enter")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "Right!" in text
+        assert "Why:" in text  # the why, right under the verdict, at 80x24
+        assert isinstance(app.focused, AnswerInput)  # a verdict never moves the focus
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and app.focused is None
+        # n, h, p are lesson keys again, never letters in the box
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert step_label("en", 2, screen.total) in status_text(app)
+        await pilot.press("p")
+        await ready(app, pilot)
+        assert screen.query_one(AnswerInput).value == answer
+        # the same rule after a wrong answer
+        await pilot.press("n")
+        await ready(app, pilot)
+        await pilot.press("a", "z", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.focused, AnswerInput)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and app.focused is None
+        await pilot.press("escape")  # no box focused: Esc leaves the lesson
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LessonScreen)
+
+
+async def test_a_new_learning_rate_checks_the_shown_verdict_again(store):
+    """The practice update's answer is 0.8 + 0.5 * lr: after `+` the verdict
+    and the live value on screen are the new ones, never stale."""
+    app = _open(store, "practice", "update")
+    async with app.run_test(size=(80, 40)) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        question = screen.step.question
+        answer = typed_answer(question, screen.result.expected)
+        await pilot.press("a", *answer, "enter", "escape")
+        await settle(app, pilot)
+        assert "Right!" in screen_text(app)
+        await pilot.press("plus")
+        await ready(app, pilot)
+        new = typed_answer(question, screen.result.expected)
+        assert new != answer
+        panel = "\n".join(region_text(app, screen.query_one("#question")))
+        assert "Right!" not in panel and "Not quite." in panel
+        assert f"live value: {new}" in panel.replace("\n", " ") or new in panel
+
+
+async def test_the_values_a_question_needs_stay_on_screen(store):
+    """Lesson 4's dz0 question needs dz1 and model[1].weight from the step
+    before: they are in the values pane while the question waits."""
+    app = _open(store, "backprop-order", "l0")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        values = screen.query_one("#values")
+        assert values.display
+        shown = "\n".join(region_text(app, values))
+        assert "dz1" in shown.splitlines()
+        assert "dz0" not in shown.splitlines()  # the step's own values wait for the answer
+        previous = screen.runner.previous_result(screen.index)
+        assert "model[1].weight" in previous.values and "dz1" in previous.values
+
+
+async def test_an_answer_too_long_is_told_never_cut(store):
+    """Typed or pasted, an answer over the checker's limit gets the "too
+    long" message with its real length (the box used to cut it silently)."""
+    app = _open(store, "practice", "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        box = app.screen.query_one(AnswerInput)
+        pasted = "1" * (MAX_INPUT * 5)
+        box.post_message(events.Paste(pasted))
+        await settle(app, pilot)
+        assert box.value == pasted
+        await pilot.press("enter")
+        await settle(app, pilot)
+        panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
+        assert f"too long ({len(pasted)} characters" in panel
