@@ -520,6 +520,7 @@ class LessonScreen(KeepsFocus, Screen):
         else:
             plot.show(result.plot)
         _show(self.query_one("#right"), (bool(step.diagram) or result.plot is not None) and not hidden)
+        self.set_class(result.plot is not None and not hidden, "-plot-step")
 
     # ------------------------------------------------------------ animation
 
