@@ -291,23 +291,28 @@ async def test_plot_draws_at_80x24_with_labelled_series():
         await pilot.pause()
         assert pane.mode == "plot"
         text = screen_text(app)
-        for label in ("f(x) = x**2", "tangent at x=1", "x0", "lr=0.1"):
+        # a pane without a title rule has the title drawn by plotext
+        for label in ("f(x) = x**2", "── x=1: +2", "oo x0", "** x=3 → 1.92"):
             assert label in text
-        assert "3.0" in text and "-3.0" in text  # the x ticks
+        ticks = text.splitlines()[-3].split()
+        assert ticks == ["-3", "-2", "-1", "0", "1", "2", "3"]  # round, and the whole range
 
 
-async def test_log_plot_is_labelled_log10_and_reveal_survives_resize():
+async def test_log_plot_shows_loss_values_and_reveal_survives_resize():
     app = PlotApp()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(PlotPane)
         pane.show(LOSS, reveal=500)
         await pilot.pause()
-        assert "log10(loss)" in screen_text(app)
+        text = screen_text(app)
+        assert "loss (log scale)" in text and "log10" not in text
+        y_ticks = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
+        assert {"1", "0.1"} <= set(y_ticks) and all(float(t) > 0 for t in y_ticks), y_ticks
         await pilot.resize_terminal(60, 16)
         await pilot.pause()
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert pane.mode == "plot" and "log10(loss)" in screen_text(app)
+        assert pane.mode == "plot" and "loss (log scale)" in screen_text(app)
 
 
 async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
@@ -318,15 +323,16 @@ async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
         await pilot.pause()
         assert pane.mode == "compact"
         text = screen_text(app)
-        # `last` is the fifth point: reveal draws only the first five
-        assert f"last {LOSSES[4]:+.3f}" in text.replace("\n", " ")
+        # `last` is the fifth point (reveal draws only the first five), as a
+        # loss, not its log10
+        assert f"last {10 ** LOSSES[4]:+.3f}" in text.replace("\n", " ")
         assert any(ch in text for ch in "▁▂▃▄▅▆▇█")
         await pilot.resize_terminal(60, 12)
         await pilot.pause()
-        assert pane.mode == "plot" and "▞▞ loss" in screen_text(app)
+        assert pane.mode == "plot" and "step" in screen_text(app)
         await pilot.resize_terminal(28, 7)
         await pilot.pause()
-        assert pane.mode == "compact" and "▞▞" not in screen_text(app)
+        assert pane.mode == "compact" and "step" not in screen_text(app)
 
 
 @pytest.mark.parametrize("lang, words", [("en", "this step has no plot"), ("pt", "este passo não tem gráfico")])
@@ -443,9 +449,9 @@ async def test_small_plot_keeps_its_legend_off_the_data():
         app.query_one(PlotPane).show(PARABOLA)
         await pilot.pause()
         lines = screen_text(app).splitlines()
-        frame_bottom = max(i for i, line in enumerate(lines) if "└" in line)
-        below = "\n".join(lines[frame_bottom + 1 :])
-        for entry in ("▞▞ f", "-- tangent at x=1", "oo x0", "** lr=0.1"):
+        axis_names = max(i for i, line in enumerate(lines) if line.startswith("f(x) "))
+        below = "\n".join(lines[axis_names + 1 :])
+        for entry in ("── x=1: +2", "oo x0", "** x=3 → 1.92"):
             assert entry in below
         assert all(line.rstrip() == line[:38].rstrip() for line in lines)  # nothing past the pane
 
