@@ -2,15 +2,141 @@
 
 What the pane shows is exactly what ran (`StepResult.code`, including the
 parameter assignment the runner prepends), so a learner can trust it.
-Long lines wrap instead of being cut off: the pane is ~38 columns at 80x24.
+The pane is ~33-38 columns at 80x24, so long lines wrap, but only between
+two tokens (never `requires_grad=Tru` / `e)`), and a continued line starts
+four columns deeper than the line it continues, so Python's own indentation
+stays readable. Only a token wider than the whole pane is cut.
 """
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
+import re
+
+from pygments.token import (
+    Comment, Error, Generic, Keyword, Name, Number, Operator, String, Token, Whitespace,
+)
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.style import Style
+from rich.syntax import ANSISyntaxTheme, Syntax
 from rich.text import Text
 
 from tutor.ui.widgets.text_pane import TextPane
+
+# Rich's ansi_dark theme, in ANSI colours that read on a dark and on a light
+# terminal alike: no bright green, cyan or yellow (invisible on white), no
+# plain blue (invisible on black).
+THEME = ANSISyntaxTheme({
+    Token: Style(),
+    Whitespace: Style(),
+    Comment: Style(dim=True, italic=True),
+    Comment.Preproc: Style(color="cyan"),
+    Keyword: Style(color="magenta", bold=True),
+    Keyword.Type: Style(color="cyan"),
+    Operator.Word: Style(color="magenta", bold=True),
+    Name.Builtin: Style(color="cyan"),
+    Name.Function: Style(color="green"),
+    Name.Namespace: Style(color="cyan", underline=True),
+    Name.Class: Style(color="green", underline=True),
+    Name.Exception: Style(color="cyan"),
+    Name.Decorator: Style(color="magenta", bold=True),
+    Name.Variable: Style(color="red"),
+    Name.Constant: Style(color="red"),
+    Name.Attribute: Style(color="cyan"),
+    Name.Tag: Style(color="magenta"),
+    String: Style(color="yellow"),
+    Number: Style(color="bright_blue"),
+    Generic.Deleted: Style(color="red"),
+    Generic.Inserted: Style(color="green"),
+    Generic.Heading: Style(bold=True),
+    Generic.Subheading: Style(color="magenta", bold=True),
+    Generic.Prompt: Style(bold=True),
+    Generic.Error: Style(color="red"),
+    Error: Style(color="red", underline=True),
+})
+
+HANGING_INDENT = 4
+# One unit a row never splits: a string literal (with its prefix), a number,
+# a dotted name (`xs.grad`, `nn.CrossEntropyLoss`, `.item`), a run of spaces, or one
+# other character.
+_TOKEN = re.compile(
+    r"""[rRbBuUfF]{0,2}("[^"]*"?|'[^']*'?)|\d[\w.]*(?:[eE][+-]?\d+)?|\.?\w+(?:\.\w+)*|\s+|.""", re.UNICODE
+)
+
+
+def hang_for(line: str, width: int) -> int:
+    """The hanging indent of `line`'s continued rows: four columns deeper
+    than the line, less if its longest token would not fit after it."""
+    indent = len(line) - len(line.lstrip(" "))
+    longest = max((b - a for a, b in (m.span() for m in _TOKEN.finditer(line))), default=0)
+    return max(1, min(indent + HANGING_INDENT, width // 2, width - longest))
+
+
+def break_points(line: str, width: int, hang: int) -> list[int]:
+    """Where `line` is cut to fit `width` columns: offsets between two
+    tokens; each row after the first has `hang` columns less room. A
+    token wider than a whole row is cut where the row ends."""
+    cuts: list[int] = []
+    start = 0  # offset where the current row starts
+    room = width
+    tokens = [m.span() for m in _TOKEN.finditer(line)]
+    i = 0
+    while i < len(tokens):
+        a, b = tokens[i]
+        if b - start <= room:
+            i += 1
+            continue
+        if line[a:b].isspace():
+            # spaces at a cut are dropped into the cut
+            cuts.append(a)
+            start = b
+            room = width - hang
+            i += 1
+            continue
+        if a > start:
+            cuts.append(a)
+            start = a
+        else:  # one token longer than a row: cut it
+            cuts.append(start + room)
+            start += room
+            tokens[i] = (start, b)
+        room = width - hang
+    return cuts
+
+
+class WrappedCode:
+    """Highlighted code with line numbers, wrapped at token boundaries for
+    the width it is rendered at."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        syntax = Syntax(code, "python", theme=THEME, background_color="default")
+        self.lines = syntax.highlight(code).split("\n", allow_blank=True)
+        if self.lines and not self.lines[-1].plain and code.endswith("\n"):
+            self.lines.pop()
+        self.gutter = len(str(len(self.lines))) + 1
+
+    def rows(self, width: int) -> list[Text]:
+        body = max(4, width - self.gutter)
+        rows = []
+        for number, line in enumerate(self.lines, 1):
+            plain = line.plain
+            hang = hang_for(plain, body)
+            cuts = break_points(plain, body, hang)
+            pieces = line.divide(cuts) if cuts else [line]
+            for k, piece in enumerate(pieces):
+                row = Text(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, style="dim")
+                if k:  # a continued row: its own spaces go, the hanging indent comes
+                    piece = piece[len(piece.plain) - len(piece.plain.lstrip(" ")):]
+                    row.append(" " * hang)
+                row.append_text(piece)
+                row.no_wrap = True
+                row.overflow = "crop"
+                rows.append(row)
+        return rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for row in self.rows(options.max_width):
+            yield row
 
 
 class CodeView(TextPane):
@@ -37,9 +163,8 @@ class CodeView(TextPane):
         return self._code or ""
 
     @staticmethod
-    def _syntax(code: str) -> Syntax:
-        return Syntax(code, "python", theme="ansi_dark", background_color="default", line_numbers=True,
-                      word_wrap=True)
+    def _syntax(code: str) -> WrappedCode:
+        return WrappedCode(code)
 
     def show(self, code: str) -> None:
         """Show `code` (or the empty text); unchanged code is not redrawn."""

@@ -1,0 +1,59 @@
+"""The code pane wraps between tokens, never inside a name, number or
+string, with a hanging indent that keeps Python's indentation visible."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+import pytest
+from rich.console import Console
+
+from tutor.lesson import load_lessons
+from tutor.ui.widgets.code_view import WrappedCode, break_points, hang_for
+
+WORD = re.compile(r"[\w.]")
+
+
+def _rows(code: str, width: int) -> list[str]:
+    console = Console(width=width, force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(WrappedCode(code))
+    return capture.get().splitlines()
+
+
+def test_cuts_fall_between_tokens():
+    line = "x = torch.tensor(3.0, requires_grad=True)"
+    for width in range(len("requires_grad=True)") + 4, len(line)):
+        for cut in break_points(line, width, 4):
+            assert not (WORD.match(line[cut - 1]) and WORD.match(line[cut])), (width, line[:cut], line[cut:])
+
+
+def test_autograd_line_at_the_panes_width():
+    rows = _rows("x = torch.tensor(3.0, requires_grad=True)\ny = f(x)\n", 33)
+    assert rows[0].rstrip() == "1 x = torch.tensor(3.0,"
+    assert rows[1].rstrip() == "      requires_grad=True)"  # gutter, then a hanging indent of 4
+    assert rows[2].startswith("2 y = f(x)")
+
+
+def test_hanging_indent_is_deeper_than_the_line_it_continues():
+    code = "for i in range(100):\n    loss = criterion(model(samples), targets)\n"
+    rows = _rows(code, 33)
+    assert rows[1].startswith("2     loss = criterion(")
+    continued = rows[2]
+    assert continued.strip() and len(continued) - len(continued.lstrip()) == 2 + 4 + 4
+
+
+@pytest.mark.parametrize("width", [30, 33, 38])
+def test_no_lesson_line_is_broken_inside_a_token(width):
+    for lesson in load_lessons(None):
+        for step in lesson.steps:
+            for line in (step.code or "").splitlines():
+                for cut in break_points(line, width - 3, hang_for(line, width - 3)):
+                    a, b = line[cut - 1], line[cut]
+                    inside_string = line[:cut].count('"') % 2 == 1 or line[:cut].count("'") % 2 == 1
+                    token_longer_than_row = len(max(re.findall(r"\w+(?:\.\w+)*|\"[^\"]*\"|'[^']*'", line), key=len)) > width - 3 - 4
+                    if token_longer_than_row:
+                        continue
+                    assert not (WORD.match(a) and WORD.match(b)) and not inside_string, (lesson.id, step.id, line, cut)
+    assert not keyword.iskeyword("requires_grad")
