@@ -124,7 +124,8 @@ class WrappedCode:
             cuts = break_points(plain, body, hang)
             pieces = line.divide(cuts) if cuts else [line]
             for k, piece in enumerate(pieces):
-                row = Text(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, style="dim")
+                row = Text()
+                row.append(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, "dim")
                 if k:  # a continued row: its own spaces go, the hanging indent comes
                     piece = piece[len(piece.plain) - len(piece.plain.lstrip(" ")):]
                     row.append(" " * hang)

@@ -85,7 +85,7 @@ class LayerDiagram(PaintOnce, Widget):
     DEFAULT_CSS += """
     LayerDiagram > .layer-diagram--current {
         color: $accent;
-        text-style: bold reverse;
+        text-style: bold underline;
     }
     LayerDiagram > .layer-diagram--forward {
         color: $success;
