@@ -18,7 +18,7 @@ from tutor.ui.widgets.layer_diagram import LayerDiagram
 from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.tensor_view import TensorView
 from tutor.ui.widgets.plot_pane import decimate
-from tutor.ui.widgets.tensor_view import GridModel, exact_number
+from tutor.ui.widgets.tensor_grid import GridModel, exact_number
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue
 
 
