@@ -87,10 +87,11 @@ async def test_tensor_shows_shape_dtype_and_signed_entries_in_a_40_column_pane()
         # a heatmap row: every entry carries its sign, row 0 starts +0 -0 +0 ...
         row0 = grid_row(lines, "0")
         assert row0.count("+") + row0.count("-") == 16
-        assert "+0-0+0-0" in row0  # small entries, alternating signs
+        assert "+1-1+1-1" in row0 and "-0" not in row0  # small entries, alternating signs: size 1, never -0
         # the largest entry (7, 15) = +0.128 reads as size 9
         assert grid_row(lines, "7").rstrip(" │").endswith("-9+9")
-        assert "0-9: tenths of max |x| = 0.128" in text
+        assert "each entry: its sign, then its size from 1 (tiny) to 9 (the largest, |x| = 0.128)" in " ".join(
+            line.strip(" │") for line in lines)
         # nothing spills past the pane's border
         assert all(line.rstrip().endswith("│") or not line.strip() for line in lines[1:-1])
 
@@ -210,7 +211,7 @@ async def test_numbers_lists_and_text_read_plainly_with_what_changed():
         await pilot.pause()
         text = screen_text(app)
         assert "(8, 16)" in text
-        assert "+0.0100  was +0.0010, change +0.0090" in text
+        assert "+0.0100  was +0.00100, change" in text and "+0.00900" in text
         assert "CrossEntropyLoss()" in text
         assert "+3  unchanged" in text
         # no tensor: the keys scroll and no exact-value line appears
@@ -251,7 +252,7 @@ def test_heat_cells_read_without_colour():
     values = TensorValue((1, 5), "float64", [[0.5, -0.05, 0.0, 0.001, float("nan")]])
     model = GridModel(values)
     heat = [m for m in model.modes() if m.kind == "heat"][0]
-    assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+0", "??"]
+    assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+1", "??"]
     change = GridModel(values, is_change=True)
     assert change.cell_text(0.0, heat) == "."
     # a cursor move repaints the column numbers and the cursor's row, not the grid
@@ -429,7 +430,7 @@ async def test_small_changes_share_one_power_of_ten_and_expressions_index_as_pyt
         await pilot.pause()
         text = pane_text(app, view)
         # one scale for all, never a mix of +0.0002 and +5.780e-05
-        assert "+0.58 +1.55 -0.95 +0.08" in text and "entries x 1e-4" in text
+        assert "+0.58 +1.55 -0.95 +0.08" in text and "shown x 1e-4: +1.55 is +0.000155" in text
         assert "e-05" not in text
         assert "True  was False" in text and "change" not in text  # booleans have no difference
         view.focus()
@@ -518,3 +519,26 @@ async def test_whole_number_changes_stay_whole_and_brackets_are_text():
         text = pane_text(app, view)
         assert "+2 . -3" in text.replace("  ", " ")
         assert "[red]x[/red]" in text
+
+
+async def test_nothing_pinned_covers_the_values_until_the_learner_tabs_in():
+    class Short(App):
+        CSS = "TensorView { height: 6; border-top: solid white; }"
+
+        def compose(self) -> ComposeResult:
+            yield Input()
+            yield TensorView(title="Values", more="more: Down")
+
+    app = Short()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TensorView)
+        view.show({"x": TensorValue((), "float32", -0.00326), "x.grad": NumberValue(6.0),
+                   "accuracy": NumberValue(0.875)}, {}, named="Read `accuracy`, then x.grad.")
+        await pilot.pause()
+        lines = region_text(app, view)
+        # the named values first, the scalar as itself; the pane says there is more
+        assert [line.strip() for line in lines[1:5]] == ["accuracy", "+0.8750", "", "x.grad"]
+        assert "more" in lines[0] and "Tab here" not in "\n".join(lines)
+        view.focus()
+        await pilot.pause()
+        assert region_text(app, view)[-1].strip() == "x = -0.00326"  # the exact line, only now

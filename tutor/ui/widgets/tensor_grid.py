@@ -10,15 +10,16 @@ shows these grids, scrolls them and moves a cursor over them.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from rich.style import Style
 from rich.text import Text
 
 from tutor.i18n import Catalog
-from tutor.values import TensorValue, format_number
+from tutor.values import TensorValue, Value, format_number
 
 STRINGS = Catalog(
     {
@@ -39,12 +40,16 @@ STRINGS = Catalog(
             "pt": "+ subiu  - desceu  . sem mudança",
         },
         "heat_legend": {
-            "en": "0-9: tenths of max |x| = {max}",
-            "pt": "0-9: décimos do máx |x| = {max}",
+            "en": "each entry: its sign, then its size from 1 (tiny) to 9 (the largest, |x| = {max})",
+            "pt": "cada entrada: o sinal, depois o tamanho de 1 (mínimo) a 9 (o maior, |x| = {max})",
+        },
+        "heat_legend_short": {
+            "en": "size 1-9, 9 is |x| = {max}",
+            "pt": "tamanho 1-9, 9 é |x| = {max}",
         },
         "scale_legend": {
-            "en": "entries x 1e{exp}",
-            "pt": "entradas x 1e{exp}",
+            "en": "shown x 1e{exp}: {shown} is {real}",
+            "pt": "mostrado x 1e{exp}: {shown} é {real}",
         },
         "nonfinite_legend": {
             "en": "?? not a number, +! -! infinite",
@@ -72,6 +77,16 @@ POSITIVE = "red"
 NEGATIVE = "bright_blue"
 UP = "green"  # a change upwards
 DOWN = "magenta"  # a change downwards
+
+
+def number_text(x: float) -> str:
+    """One number as itself, signed, to four significant digits where
+    format_number's four decimals would drop them: -0.00326, not -0.0033,
+    never -3.26 with a caption. The one place the values pane formats a
+    number (a shared display module can replace it here)."""
+    if isinstance(x, float) and math.isfinite(x) and x and 1e-4 <= abs(x) < 0.01:
+        return f"{x:+.{2 - math.floor(math.log10(abs(x)))}f}"
+    return format_number(x)
 
 
 def shape_text(value: TensorValue, lang: str = "en") -> str:
@@ -150,6 +165,13 @@ def _finite_max(xs: Iterable) -> float:
 # --- grid layout ---------------------------------------------------------------
 
 
+def heat_digit(x: float, max_abs: float) -> int:
+    """The size of a non-zero entry as one digit: 1 (tiny) to 9 (the largest)."""
+    if not max_abs:
+        return 1
+    return min(9, max(1, round(9 * abs(x) / max_abs)))
+
+
 @dataclass(frozen=True)
 class _Mode:
     """How entries are written: `full` (format_number), `scaled` (a common power
@@ -214,6 +236,9 @@ class GridModel:
 
     # modes, widest first
     def modes(self) -> list[_Mode]:
+        if self.numeric and not self.value.shape:
+            # a scalar is printed as itself, never scaled or as a digit
+            return [_Mode("full", len(number_text(float(self.flat[0]))))]
         if not self.numeric:
             width = max((len(self.cell_text(x, _Mode("full", 0))) for x in self.flat), default=1)
             return [_Mode("full", width)]
@@ -259,17 +284,17 @@ class GridModel:
         if mode.kind == "full":
             if x == 0 and self.is_change:
                 return "."
-            return format_number(x)
+            return number_text(x) if not self.value.shape else format_number(x)
         if mode.kind == "scaled":
             if x == 0:
                 return "." if self.is_change else "0"
             v = x / 10**mode.exponent
             return f"{v:+.{mode.digits}f}"
-        # heat: sign and the size in tenths of the largest entry
+        # heat: the sign and the size, 1 (tiny) to 9 (the largest entry);
+        # only an exact zero is 0, so there is never a "-0"
         if x == 0:
             return "." if self.is_change else "0"
-        level = min(9, int(10 * abs(x) / self.max_abs)) if self.max_abs else 0
-        return ("+" if x > 0 else "-") + str(level)
+        return ("+" if x > 0 else "-") + str(heat_digit(x, self.max_abs))
 
     def fit(self, width: int) -> tuple[_Mode, list[range], int]:
         """`_fit`, remembered per width: Textual asks for heights and lines often."""
@@ -316,12 +341,17 @@ class GridModel:
         per_line = math.ceil(self.ncols / math.ceil(self.ncols / per_line))
         return [range(i, min(i + per_line, self.ncols)) for i in range(0, self.ncols, per_line)]
 
-    def legend(self, mode: _Mode, lang: str) -> list[str]:
+    def legend(self, mode: _Mode, lang: str, explained: bool = False) -> list[str]:
+        """How to read the grid in `mode`; the digit view is explained in
+        words the first time (`explained` False), briefly after that."""
         lines = []
         if mode.kind == "heat":
-            lines.append(STRINGS.get("heat_legend", lang, max=f"{self.max_abs:.4g}"))
+            key = "heat_legend_short" if explained else "heat_legend"
+            lines.append(STRINGS.get(key, lang, max=f"{self.max_abs:.4g}"))
         elif mode.kind == "scaled" and mode.exponent != 0:
-            lines.append(STRINGS.get("scale_legend", lang, exp=f"{mode.exponent:+d}"))
+            largest = next(float(x) for x in self.flat if math.isfinite(float(x)) and abs(float(x)) == self.max_abs)
+            lines.append(STRINGS.get("scale_legend", lang, exp=f"{mode.exponent:+d}",
+                                     shown=self.cell_text(largest, mode), real=number_text(largest)))
         if self.has_nonfinite:
             lines.append(STRINGS.get("nonfinite_legend", lang))
         if self.truncated:
@@ -471,3 +501,30 @@ class GridModel:
         level = min(9, int(10 * abs(x) / self.max_abs))
         palette = (UP, DOWN) if self.is_change else (POSITIVE, NEGATIVE)
         return _shade((palette[0] if x > 0 else palette[1]) if self.colour else None, level)
+
+
+def named_first(values: Mapping[str, Value], text: str) -> list[tuple[str, Value]]:
+    """`values` with those `text` mentions (as `code`, or as a whole word)
+    first, in the order of their first mention."""
+    def first_mention(expr: str) -> int:
+        quoted = text.find(f"`{expr}`")
+        if quoted >= 0:
+            return quoted
+        found = re.search(rf"(?<![\w.]){re.escape(expr)}(?![\w(]|\.\w)", text)
+        return found.start() if found else -1
+
+    order = {expr: first_mention(expr) for expr in values} if text else {}
+    named = sorted((e for e in values if order.get(e, -1) >= 0), key=order.__getitem__)
+    return [(e, values[e]) for e in named] + [(e, v) for e, v in values.items() if e not in named]
+
+
+def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
+    """A difference keeps its tensor's kind: whole numbers stay whole
+    (`minus` works in floats), True - False is +1."""
+    if dtype.startswith(("float", "bfloat", "complex")):
+        return TensorValue(delta.shape, dtype, delta.data)
+
+    def whole(item):
+        return [whole(x) for x in item] if isinstance(item, list) else int(item)
+
+    return TensorValue(delta.shape, "int64", whole(delta.data))

@@ -30,25 +30,16 @@ from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.tensor_grid import (
     STRINGS,
     GridModel,
+    _as_change,
     exact_number,
     indexable,
+    named_first,
+    number_text,
     shape_text,
 )
 from tutor.values import NumberValue, TensorValue, TextValue, Value, format_number
 
 # --- the view ----------------------------------------------------------------
-
-
-def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
-    """A difference keeps its tensor's kind: whole numbers stay whole
-    (`minus` works in floats), True - False is +1."""
-    if dtype.startswith(("float", "bfloat", "complex")):
-        return TensorValue(delta.shape, dtype, delta.data)
-
-    def whole(item):
-        return [whole(x) for x in item] if isinstance(item, list) else int(item)
-
-    return TensorValue(delta.shape, "int64", whole(delta.data))
 
 
 @dataclass
@@ -127,7 +118,7 @@ class TensorView(LinePane):
         text-style: italic;
     }
     TensorView > .tensor-view--exact {
-        background: $boost;
+        text-style: none;
     }
     """
 
@@ -154,11 +145,15 @@ class TensorView(LinePane):
 
     # --- content -------------------------------------------------------------
 
-    def show(self, values: Mapping[str, Value], previous: Mapping[str, Value]) -> None:
-        """Show `values` (in order), comparing each with `previous`."""
+    def show(self, values: Mapping[str, Value], previous: Mapping[str, Value], *, named: str = "") -> None:
+        """Show `values`, comparing each with `previous`. The values that
+        `named` (the step's text) mentions come first, in the order it
+        mentions them, so the numbers the text talks about need no hunting;
+        the others follow in their own order."""
         if self._shown is not None and self._shown[0] is values and self._shown[1] is previous:
             return  # the same result again (an answer revealed it, say)
         self._shown = (values, previous)
+        values = dict(named_first(values, named))
         old_cursor = self._cursor_key()
         self._targets = []
         blocks: list[_Line | _Grid] = []
@@ -168,6 +163,9 @@ class TensorView(LinePane):
             blocks.extend(self._blocks(expr, value, previous.get(expr)))
         if not blocks:
             blocks.append(_Line(Text(self.empty_text), "tensor-view--empty"))
+        elif self._targets:
+            blocks.append(_Line(Text(""), "tensor-view--name"))
+            blocks.append(_Line(Text(STRINGS.get("hint", self.lang)), "tensor-view--note"))
         self._blocks_ = blocks
         self._restore_cursor(old_cursor)
         self._exact_cache = None
@@ -178,6 +176,7 @@ class TensorView(LinePane):
     def build_lines(self, width: int) -> list[Strip]:
         lines: list[Strip] = []
         self._grid_at = {}
+        explained = False  # the digit view is explained in words once
         for block in self._blocks_:
             if isinstance(block, _Grid):
                 self._grid_at[(block.target, block.which)] = len(lines)
@@ -185,7 +184,11 @@ class TensorView(LinePane):
                 for text in block.model.render(width, cell, focused):
                     lines.extend(self.render_text(text, width))
             else:
-                text = block.at(width) if isinstance(block, _Legend) else block.text
+                if isinstance(block, _Legend):
+                    text = block.at(width, explained)
+                    explained = explained or block.model.fit(width)[0].kind == "heat"
+                else:
+                    text = block.text
                 if isinstance(block, _Legend) and not text.plain:
                     continue  # a grid that reads without a legend
                 style = self.get_component_rich_style(block.role, partial=True)
@@ -194,7 +197,9 @@ class TensorView(LinePane):
 
     def footer_lines(self, width: int) -> list[Strip]:
         """The exact line under the values: the entry under the cursor."""
-        if self._cursor is None or not width:
+        # only with focus: unfocused, a pinned line would cover the values
+        # (the hint to Tab here is the content's last line instead)
+        if self._cursor is None or not width or not self.has_focus:
             return []
         key = (width, self._cursor, self.has_focus)
         if self._exact_cache is None or self._exact_cache[0] != key:
@@ -260,7 +265,7 @@ class TensorView(LinePane):
     def _plain(self, value: Value) -> str:
         """Numbers, lists and text as a learner reads them."""
         if isinstance(value, NumberValue):
-            return format_number(value.value)
+            return number_text(value.value)
         if isinstance(value, TextValue):
             return value.text
         if isinstance(value, TensorValue):
@@ -292,7 +297,7 @@ class TensorView(LinePane):
                 delta = float(value.value) - float(before.value)
             except (TypeError, ValueError):
                 return text
-            text += ", " + STRINGS.get("change", self.lang, delta=format_number(delta))
+            text += ", " + STRINGS.get("change", self.lang, delta=number_text(delta))
         return text
 
     # --- cursor --------------------------------------------------------------
@@ -447,9 +452,9 @@ class _Legend(_Line):
         self.extra = extra
         self.lang = lang
 
-    def at(self, width: int) -> Text:
+    def at(self, width: int, explained: bool = False) -> Text:
         mode, _, _ = self.model.fit(width)
-        lines = self.model.legend(mode, self.lang)
+        lines = self.model.legend(mode, self.lang, explained)
         if self.extra:
             lines.append(self.extra)
         return Text("\n".join(lines))
