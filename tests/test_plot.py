@@ -194,3 +194,27 @@ async def test_plot_steps_give_the_plot_its_room_at_80x24(tmp_path, lesson_id, s
         if lesson_id == "sgd":
             x_ticks = next(_ticks(line) for line in lines if _ticks(line)[:2] == ["0", "25"])
             assert x_ticks == ["0", "25", "50", "75", "100"]
+
+
+async def test_a_zoomed_plot_is_redrawn_for_the_window(tmp_path):
+    from test_contrast import LESSONS, _app, _settled
+
+    lesson = LESSONS[0]
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == "many-points")
+    app = _app(tmp_path, lesson)
+    app.store.set_position(lesson.id, index, len(lesson.steps))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot)
+        pane = app.screen.query_one("#plot", PlotPane)
+        canvas = pane.query_one("PlotextPlot")
+        before = canvas.size
+        app.screen.set_focus(pane)
+        await pilot.press("z")
+        await _settled(pilot)
+        assert pane.region.height >= 20 and pane.region.width == 80
+        assert canvas.size.height > before.height and canvas.size.width > before.width
+        text = "\n".join(region_text(app, canvas))
+        assert "-3" in text and "3" in text
+        # drawn for the new size: the x ticks reach the right edge of the window
+        tick_row = next(line for line in region_text(app, canvas) if _ticks(line)[:1] == ["-3"] or _ticks(line)[:1] == ["-2"])
+        assert len(tick_row.rstrip()) > 60

@@ -54,6 +54,8 @@ THEME = ANSISyntaxTheme({
     Error: Style(color="red", underline=True),
 })
 
+PLAIN = ANSISyntaxTheme({Token: Style()})
+
 HANGING_INDENT = 4
 # One unit a row never splits: a string literal (with its prefix), a number,
 # a dotted name (`xs.grad`, `nn.CrossEntropyLoss`, `.item`), a run of spaces, or one
@@ -107,9 +109,12 @@ class WrappedCode:
     """Highlighted code with line numbers, wrapped at token boundaries for
     the width it is rendered at."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, colour: bool = True) -> None:
         self.code = code
-        syntax = Syntax(code, "python", theme=THEME, background_color="default")
+        # NO_COLOR: the terminal's own colour for every token (Textual would
+        # turn the hues into greys too faint to read)
+        syntax = Syntax(code, "python", theme=THEME if colour else PLAIN, background_color="default")
+        self.gutter_style = "dim" if colour else ""
         self.lines = syntax.highlight(code).split("\n", allow_blank=True)
         if self.lines and not self.lines[-1].plain and code.endswith("\n"):
             self.lines.pop()
@@ -125,7 +130,7 @@ class WrappedCode:
             pieces = line.divide(cuts) if cuts else [line]
             for k, piece in enumerate(pieces):
                 row = Text()
-                row.append(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, "dim")
+                row.append(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, self.gutter_style)
                 if k:  # a continued row: its own spaces go, the hanging indent comes
                     piece = piece[len(piece.plain) - len(piece.plain.lstrip(" ")):]
                     row.append(" " * hang)
@@ -163,9 +168,8 @@ class CodeView(TextPane):
     def code(self) -> str:
         return self._code or ""
 
-    @staticmethod
-    def _syntax(code: str) -> WrappedCode:
-        return WrappedCode(code)
+    def _syntax(self, code: str) -> WrappedCode:
+        return WrappedCode(code, colour=not self.app.no_color)
 
     def show(self, code: str) -> None:
         """Show `code` (or the empty text); unchanged code is not redrawn."""

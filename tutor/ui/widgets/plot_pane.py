@@ -400,6 +400,7 @@ class PlotPane(Widget):
         plot = self.plot_data
         plt = self._plotext.plt
         plt.clear_figure()
+        plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
         framed = height >= FRAME_HEIGHT
         plt.frame(framed)
         columns = max(10, width - 8)  # less the y tick labels
@@ -515,7 +516,7 @@ class PlotPane(Widget):
         for rank, i in enumerate(minima):
             word = STRINGS.get("global" if rank == 0 else "local", self.lang)
             plt.scatter([xs[i]], [ys[i]], marker="●", color=colour)
-            plt.text(word, xs[i], (ys[i] + floor) / 2, color=colour, alignment="center")
+            plt.text(word, xs[i], (ys[i] + floor) / 2, color=colour, background="default", alignment="center")
 
     def _draw_compact(self, series, width: int) -> None:
         """A sparkline of the main series and its numbers, for tiny panes."""
