@@ -56,9 +56,9 @@ STRINGS = Catalog(
 
 MIN_WIDTH = 30
 MIN_HEIGHT = 8
-# From this height the data gets plotext's frame (axis lines with tick
-# marks); below it the two rows go to the data.
-FRAME_HEIGHT = 20
+# From this canvas height the data gets plotext's frame (axis lines with
+# tick marks); below it the two rows go to the data.
+FRAME_HEIGHT = 18
 
 # The training curve grows in this many redraws, this far apart (~2 s).
 ANIMATION_FRAMES = 24
@@ -156,9 +156,17 @@ class _Plot(PaintOnce, PlotextPlot):
     terminal's own colours (textual-plotext's "auto" theme paints them all
     in one colour, black on black in the ANSI theme)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pane: "PlotPane") -> None:
         super().__init__()
         self.set_reactive(PlotextPlot.theme, "clear")
+        self._pane = pane
+
+    def render(self):
+        # the plot is laid out for the size it is painted at, here: a pane
+        # made taller or shorter by the step's layout is drawn in that
+        # layout's frame, not in a second one after its Resize event
+        self._pane._paint_canvas(self.size.width, self.size.height)
+        return super().render()
 
 
 class _Line(PaintOnce, Static):
@@ -182,7 +190,7 @@ def _is_index(xs: Sequence[float]) -> bool:
     return all(x == i for i, x in enumerate(xs))
 
 
-class PlotPane(Widget):
+class PlotPane(PaintOnce, Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
     `show(plot)` draws it; a plot with `animate` grows its curves in place
@@ -234,7 +242,9 @@ class PlotPane(Widget):
         self.empty_text = empty_text or STRINGS.get("empty", lang)
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
-        self._plotext = _Plot()
+        self._plotext = _Plot(self)
+        self._ops: list | None = None
+        self._painted_for: tuple | None = None
         self._legend = _Line(id="plot-pane-legend")
         self._summary = _Line(id="plot-pane-summary")
         self._spark = _Spark([], id="plot-pane-spark")
@@ -356,11 +366,14 @@ class PlotPane(Widget):
         width, height = self._known_size
         if not width:
             return
-        key = (id(self.plot_data), self.reveal, width, height)
+        compact = width < MIN_WIDTH or height < MIN_HEIGHT
+        # the canvas follows its height by itself (see _Plot.render): only a
+        # new width, plot or reveal, or a change to or from the compact
+        # summary, is redrawn here
+        key = (id(self.plot_data), self.reveal, width, compact)
         if key == self._drawn_for:
             return
         self._drawn_for = key
-        self._legend.display = False  # the plot sets it when it has one
         plot = self.plot_data
         series = self._series()
         has_points = any(fx for _, fx, _, _ in series)
@@ -370,14 +383,15 @@ class PlotPane(Widget):
             )
             self.set_class(True, "-empty")
             self.set_class(False, "-compact")
+            self._legend.display = False
             return
         self.set_class(False, "-empty")
-        compact = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(compact, "-compact")
         if compact:
+            self._legend.display = False
             self._draw_compact(series, width)
         else:
-            self._draw_plot(series, width, height)
+            self._draw_plot(series, width)
 
     def _axis_name(self, name: str) -> str:
         return AXIS_WORDS.get(self.lang, {}).get(name, name)
@@ -396,24 +410,16 @@ class PlotPane(Widget):
     def _colour(self, colour):
         return "default" if self.app.no_color else colour
 
-    def _draw_plot(self, series, width: int, height: int) -> None:
+    def _draw_plot(self, series, width: int) -> None:
+        """Decide what each series looks like and write the legend; the
+        canvas is painted from this plan at its own size (_paint_canvas)."""
         plot = self.plot_data
-        plt = self._plotext.plt
-        plt.clear_figure()
-        plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
-        framed = height >= FRAME_HEIGHT
-        plt.frame(framed)
-        columns = max(10, width - 8)  # less the y tick labels
-        rows = max(4, height - 5)
-        if not self._base_title:
-            plt.title(plot.title or "")
-        plt.xlabel(self._axis_name(plot.xlabel or ""))
-        plt.ylabel(self._ylabel())
-        # the function's curve (if any) sets the x range and the steepness scale
         whole = [(s, *finite_points(list(s.xs), list(s.ys))[:2]) for s in plot.series]
+        # the function's curve (if any) sets the x range and the steepness scale
         curve = next(((s, xs, ys) for s, xs, ys in whole if s.kind == "line" and xs and not _is_index(xs)), None)
         steepest = plot_axes.steepest_slope(curve[1], curve[2]) if curve else 0.0
         entries: list[Text] = []
+        ops = []
         counts: dict[str, int] = {}
         lines = sum(1 for s, fx, *_ in series if fx and s.kind == "line")
         for s, fx, fy, _ in series:
@@ -436,11 +442,46 @@ class PlotPane(Widget):
             elif kind == "line" and lines == 1:
                 label = ""  # the one curve is named by the title and the axis
             colour = self._colour(colour)
-            dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
             if label:
                 entry = Text(LEGEND_SAMPLE[kind], _rich(colour))
                 entry.append(f" {label}")
                 entries.append(entry)
+            ops.append((kind, marker, colour, fx, fy))
+        self._ops = [ops, whole, curve]
+        self._painted_for = None
+        legend = _pack(entries, width)
+        dropped = sum(d for *_, d in series)
+        if dropped:
+            if legend:
+                legend.append("\n")
+            legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
+        if legend != self._legend.content:
+            self._legend.update(legend)
+        self._legend.display = bool(legend)
+        self._plotext.refresh()
+
+    def _paint_canvas(self, width: int, height: int) -> None:
+        """Lay the plan out on plotext's canvas for `width` x `height` cells."""
+        if self._ops is None or not width or not height or self.mode != "plot":
+            return
+        key = (id(self._ops), width, height)
+        if key == self._painted_for:
+            return
+        self._painted_for = key
+        ops, whole, curve = self._ops
+        plot = self.plot_data
+        plt = self._plotext.plt
+        plt.clear_figure()
+        plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
+        plt.frame(height >= FRAME_HEIGHT)
+        columns = max(10, width - 5)  # less the y tick labels
+        rows = max(4, height - 3)
+        if not self._base_title:
+            plt.title(plot.title or "")
+        plt.xlabel(self._axis_name(plot.xlabel or ""))
+        plt.ylabel(self._ylabel())
+        for kind, marker, colour, fx, fy in ops:
+            dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
             if kind == "scatter":
                 plt.scatter(dx, dy, marker=marker, color=colour)
             elif kind == "path":
@@ -452,15 +493,6 @@ class PlotPane(Widget):
         low = self._axes(whole, curve, columns, rows)
         if curve is not None:
             self._mark_minima(curve[1], curve[2], low)
-        legend = _pack(entries, width)
-        dropped = sum(d for *_, d in series)
-        if dropped:
-            if legend:
-                legend.append("\n")
-            legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
-        self._legend.update(legend)
-        self._legend.display = bool(legend)
-        self._plotext.refresh()
 
     def _axes(self, whole, curve, columns: int, rows: int) -> float:
         """Limits and round ticks from the whole series (not the revealed
