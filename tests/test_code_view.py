@@ -31,7 +31,8 @@ def test_cuts_fall_between_tokens():
 
 def test_autograd_line_at_the_panes_width():
     rows = _rows("x = torch.tensor(3.0, requires_grad=True)\ny = f(x)\n", 33)
-    assert rows[0].rstrip() == "1 x = torch.tensor(3.0,"
+    assert _rows("x = torch.tensor(3.0, requires_grad=True)\n", 39)[1].strip() == "requires_grad=True)"
+    assert rows[0].rstrip() == "1 x = torch.tensor(3.0,"  # never requires_grad= / True)
     assert rows[1].rstrip() == "      requires_grad=True)"  # gutter, then a hanging indent of 4
     assert rows[2].startswith("2 y = f(x)")
 

@@ -58,10 +58,11 @@ PLAIN = ANSISyntaxTheme({Token: Style()})
 
 HANGING_INDENT = 4
 # One unit a row never splits: a string literal (with its prefix), a number,
-# a dotted name (`xs.grad`, `nn.CrossEntropyLoss`, `.item`), a run of spaces, or one
+# a keyword argument (`requires_grad=True`), a dotted name (`xs.grad`,
+# `nn.CrossEntropyLoss`, `.item`), a run of spaces, or one
 # other character.
 _TOKEN = re.compile(
-    r"""[rRbBuUfF]{0,2}("[^"]*"?|'[^']*'?)|\d[\w.]*(?:[eE][+-]?\d+)?|\.?\w+(?:\.\w+)*|\s+|.""", re.UNICODE
+    r"""[rRbBuUfF]{0,2}("[^"]*"?|'[^']*'?)|\d[\w.]*(?:[eE][+-]?\d+)?|\w+=(?!=)(?:\w+(?:\.\w+)*|\d[\w.]*|"[^"]*"|'[^']*')|\.?\w+(?:\.\w+)*|\s+|.""", re.UNICODE
 )
 
 
