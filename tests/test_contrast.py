@@ -11,9 +11,9 @@ colour mode, the terminal, the row and its text.
 from __future__ import annotations
 
 import pytest
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
-from rich.color import Color, ColorSystem
 
 import contrast
 from tutor.lesson import load_lessons
@@ -158,7 +158,8 @@ async def _failures(tmp_path, monkeypatch, size, no_color) -> list[tuple[contras
         for where, (rows, verdict) in screens:
             for mode in contrast.SYSTEMS:
                 for f in contrast.check_screen(rows, where, mode):
-                    inside = verdict is not None and verdict[0] <= f.col < verdict[2] and verdict[1] <= f.row < verdict[3]
+                    inside = (verdict is not None and verdict[0] <= f.col < verdict[2]
+                              and verdict[1] <= f.row < verdict[3])
                     found.append((f, inside))
         _WALKS[key] = found
     return _WALKS[key]

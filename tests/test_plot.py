@@ -13,7 +13,6 @@ from rich.color import Color
 from textual.app import App, ComposeResult
 
 from screens import region_text, screen_text
-
 from tutor.runner import PlotData, Series
 from tutor.ui.widgets import plot_axes
 from tutor.ui.widgets.plot_pane import PlotPane
@@ -28,7 +27,8 @@ def test_ticks_are_round_numbers_over_the_whole_range():
     assert plot_axes.nice_ticks(-3.5, 3.5, 7) == [-3, -2, -1, 0, 1, 2, 3]
     assert plot_axes.nice_ticks(-2.2, 2.2, 5) == [-2, -1, 0, 1, 2]
     assert all(plot_axes.format_tick(t) in ("-0.2", "0", "0.2", "0.4") for t in plot_axes.nice_ticks(-0.2, 0.4, 4))
-    assert plot_axes.format_tick(-0.0) == "0" and plot_axes.format_tick(1e-4) == "0.0001" and plot_axes.format_tick(1e-5) == "1e-5"
+    assert plot_axes.format_tick(-0.0) == "0"
+    assert plot_axes.format_tick(1e-4) == "0.0001" and plot_axes.format_tick(1e-5) == "1e-5"
     assert plot_axes.format_tick(24.8) == "24.8"  # the formatter is honest; the ticks are round
 
 
@@ -112,7 +112,8 @@ async def test_both_minima_are_marked_local_and_global():
 
 async def test_portuguese_keeps_accents_and_names_its_axes():
     app = Pane("pt")
-    loss = PlotData("perda", "step", "log10(loss)", [Series("losses", list(range(100)), [math.log10(0.7 - i / 200) for i in range(100)])], log=True)
+    ys = [math.log10(0.7 - i / 200) for i in range(100)]
+    loss = PlotData("perda", "step", "log10(loss)", [Series("losses", list(range(100)), ys)], log=True)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(PlotPane)
         pane.show(_parabola_with_tangents())
@@ -216,5 +217,5 @@ async def test_a_zoomed_plot_is_redrawn_for_the_window(tmp_path):
         text = "\n".join(region_text(app, canvas))
         assert "-3" in text and "3" in text
         # drawn for the new size: the x ticks reach the right edge of the window
-        tick_row = next(line for line in region_text(app, canvas) if _ticks(line)[:1] == ["-3"] or _ticks(line)[:1] == ["-2"])
+        tick_row = next(line for line in region_text(app, canvas) if _ticks(line)[:1] in (["-3"], ["-2"]))
         assert len(tick_row.rstrip()) > 60

@@ -12,13 +12,11 @@ from textual.containers import Horizontal
 from textual.widgets import Input
 
 from screens import region_text, screen_text
-
 from tutor.runner import PlotData, Series
 from tutor.ui.widgets.layer_diagram import LayerDiagram
-from tutor.ui.widgets.plot_pane import PlotPane
-from tutor.ui.widgets.tensor_view import TensorView
-from tutor.ui.widgets.plot_pane import decimate
+from tutor.ui.widgets.plot_pane import PlotPane, decimate
 from tutor.ui.widgets.tensor_grid import GridModel, exact_number
+from tutor.ui.widgets.tensor_view import TensorView
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue
 
 
@@ -164,7 +162,6 @@ async def test_cursor_walks_down_into_the_next_tensor_and_the_pane_scrolls():
         assert view.cursor == ("model[0].weight.grad", 7, 0)
         assert view.top > 0  # scrolled: the first tensor's top is off screen
         assert "8x16 float64 requires_grad" not in pane_text(app, view)
-        text = screen_text(app)
         assert "model[0].weight.grad[7, 0] = -0.00113" in pane_text(app, view)
         # the cursor's row is on screen, marked with `>` after its index
         lines = region_text(app, view)
@@ -251,7 +248,7 @@ async def test_empty_state_in_both_languages(lang, words):
 def test_heat_cells_read_without_colour():
     values = TensorValue((1, 5), "float64", [[0.5, -0.05, 0.0, 0.001, float("nan")]])
     model = GridModel(values)
-    heat = [m for m in model.modes() if m.kind == "heat"][0]
+    heat = next(m for m in model.modes() if m.kind == "heat")
     assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+1", "??"]
     change = GridModel(values, is_change=True)
     assert change.cell_text(0.0, heat) == "."
@@ -354,7 +351,8 @@ async def test_plot_empty_state(lang, words):
 
 async def test_diverged_points_are_left_out_and_counted():
     app = PlotApp()
-    diverged = PlotData("lr too big", "step", "loss", [Series("loss", [0, 1, 2, 3], [1.0, 10.0, float("inf"), float("nan")])])
+    diverged = PlotData("lr too big", "step", "loss",
+                        [Series("loss", [0, 1, 2, 3], [1.0, 10.0, float("inf"), float("nan")])])
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one(PlotPane).show(diverged)
         await pilot.pause()
@@ -461,7 +459,8 @@ async def test_odd_tensors_render_without_error():
     view = TensorView()
     app = OneWidget(view)
     big = matrix(100, 100, lambda r, c: float(r - c))
-    cube = TensorValue((2, 2, 3), "float32", [[[1.0, -2.0, 3.0], [0.0, 0.5, -0.5]], [[9.0, 8.0, 7.0], [-1.0, -1.0, -1.0]]])
+    cube = TensorValue((2, 2, 3), "float32",
+                       [[[1.0, -2.0, 3.0], [0.0, 0.5, -0.5]], [[9.0, 8.0, 7.0], [-1.0, -1.0, -1.0]]])
     async with app.run_test(size=(80, 40)) as pilot:
         view.show(
             {

@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import re
 
-from pygments.token import (
-    Comment, Error, Generic, Keyword, Name, Number, Operator, String, Token, Whitespace,
+from pygments.token import (  # type: ignore[import-untyped]
+    Comment,
+    Error,
+    Generic,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    String,
+    Token,
+    Whitespace,
 )
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
@@ -62,7 +71,11 @@ HANGING_INDENT = 4
 # `nn.CrossEntropyLoss`, `.item`), a run of spaces, or one
 # other character.
 _TOKEN = re.compile(
-    r"""[rRbBuUfF]{0,2}("[^"]*"?|'[^']*'?)|\d[\w.]*(?:[eE][+-]?\d+)?|\w+=(?!=)(?:\w+(?:\.\w+)*|\d[\w.]*|"[^"]*"|'[^']*')|\.?\w+(?:\.\w+)*|\s+|.""", re.UNICODE
+    r"""[rRbBuUfF]{0,2}("[^"]*"?|'[^']*'?)"""  # a string
+    r"""|\d[\w.]*(?:[eE][+-]?\d+)?"""  # a number
+    r"""|\w+=(?!=)(?:\w+(?:\.\w+)*|\d[\w.]*|"[^"]*"|'[^']*')"""  # a keyword argument
+    r"""|\.?\w+(?:\.\w+)*|\s+|.""",  # a (dotted) name, spaces, anything else
+    re.UNICODE,
 )
 
 
@@ -132,18 +145,18 @@ class WrappedCode:
             for k, piece in enumerate(pieces):
                 row = Text()
                 row.append(f"{number:>{self.gutter - 1}} " if k == 0 else " " * self.gutter, self.gutter_style)
+                part = piece
                 if k:  # a continued row: its own spaces go, the hanging indent comes
-                    piece = piece[len(piece.plain) - len(piece.plain.lstrip(" ")):]
+                    part = piece[len(piece.plain) - len(piece.plain.lstrip(" ")):]
                     row.append(" " * hang)
-                row.append_text(piece)
+                row.append_text(part)
                 row.no_wrap = True
                 row.overflow = "crop"
                 rows.append(row)
         return rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for row in self.rows(options.max_width):
-            yield row
+        yield from self.rows(options.max_width)
 
 
 class CodeView(TextPane):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 from textual.geometry import Size
+from textual.widget import Widget
 
 from tutor.i18n import Catalog
 from tutor.lesson.model import DIAGRAM_STATES as STATES

@@ -7,7 +7,7 @@ is tested on its own and the pane only draws what they decide.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 # A tangent is "steep" from this share of the curve's steepest slope on the
 # plotted range, "flat" below FLAT_SHARE of it, "gentle" in between. Lesson 1

@@ -12,13 +12,14 @@ so the pane shows a sparkline and the numbers instead.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.color import Color
 from rich.style import Style
-
 from rich.text import Text
 from textual.geometry import Size
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 from textual_plotext import PlotextPlot
@@ -72,7 +73,7 @@ ANIMATION_INTERVAL = 1 / 12
 # apart without colour; with NO_COLOR everything is drawn in one colour.
 RED, GREEN, YELLOW, MAGENTA, CYAN, BRIGHT_RED, BRIGHT_BLUE = 1, 2, 3, 5, 6, 9, 12
 STEEPNESS_COLOUR = {"steep": RED, "gentle": GREEN, "flat": BRIGHT_BLUE}  # lesson 1's words
-STYLE = {
+STYLE: dict[str, tuple[str, list[str | int]]] = {
     "line": ("hd", ["default", CYAN, MAGENTA]),
     "tangent": ("-", [RED, GREEN, BRIGHT_BLUE]),
     "scatter": ("o", [MAGENTA, YELLOW]),
@@ -88,9 +89,9 @@ def finite_points(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float]
     if len(xs) != len(ys):
         xs = list(range(len(ys)))  # a series without usable xs is drawn against its index
     fx, fy, dropped = [], [], 0
-    for x, y in zip(xs, ys):
+    for raw_x, raw_y in zip(xs, ys):
         try:
-            x, y = float(x), float(y)
+            x, y = float(raw_x), float(raw_y)
         except (TypeError, ValueError):
             dropped += 1
             continue
@@ -156,7 +157,7 @@ class _Plot(PaintOnce, PlotextPlot):
     terminal's own colours (textual-plotext's "auto" theme paints them all
     in one colour, black on black in the ANSI theme)."""
 
-    def __init__(self, pane: "PlotPane") -> None:
+    def __init__(self, pane: PlotPane) -> None:
         super().__init__()
         self.set_reactive(PlotextPlot.theme, "clear")
         self._pane = pane
@@ -243,7 +244,7 @@ class PlotPane(PaintOnce, Widget):
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
         self._plotext = _Plot(self)
-        self._ops: list | None = None
+        self._ops: tuple[list, list, tuple | None] | None = None
         self._painted_for: tuple | None = None
         self._legend = _Line(id="plot-pane-legend")
         self._summary = _Line(id="plot-pane-summary")
@@ -251,7 +252,7 @@ class PlotPane(PaintOnce, Widget):
         self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
         self._known_size = Size(0, 0)
-        self._anim_timer = None
+        self._anim_timer: Timer | None = None
         self._base_title: str | None = None
         self.set_class(True, "-empty")
 
@@ -393,11 +394,17 @@ class PlotPane(PaintOnce, Widget):
         else:
             self._draw_plot(series, width)
 
+    @property
+    def _data(self) -> PlotData:
+        """The plot being drawn (the drawing methods run only with one)."""
+        assert self.plot_data is not None
+        return self.plot_data
+
     def _axis_name(self, name: str) -> str:
         return AXIS_WORDS.get(self.lang, {}).get(name, name)
 
     def _ylabel(self) -> str:
-        plot = self.plot_data
+        plot = self._data
         label = plot.ylabel or ""
         if plot.log:
             # the ys are log10 values on a linear axis (plotext's own log
@@ -413,7 +420,7 @@ class PlotPane(PaintOnce, Widget):
     def _draw_plot(self, series, width: int) -> None:
         """Decide what each series looks like and write the legend; the
         canvas is painted from this plan at its own size (_paint_canvas)."""
-        plot = self.plot_data
+        plot = self._data
         whole = [(s, *finite_points(list(s.xs), list(s.ys))[:2]) for s in plot.series]
         # the function's curve (if any) sets the x range and the steepness scale
         curve = next(((s, xs, ys) for s, xs, ys in whole if s.kind == "line" and xs and not _is_index(xs)), None)
@@ -447,7 +454,7 @@ class PlotPane(PaintOnce, Widget):
                 entry.append(f" {label}")
                 entries.append(entry)
             ops.append((kind, marker, colour, fx, fy))
-        self._ops = [ops, whole, curve]
+        self._ops = (ops, whole, curve)
         self._painted_for = None
         legend = _pack(entries, width)
         dropped = sum(d for *_, d in series)
@@ -469,7 +476,7 @@ class PlotPane(PaintOnce, Widget):
             return
         self._painted_for = key
         ops, whole, curve = self._ops
-        plot = self.plot_data
+        plot = self._data
         plt = self._plotext.plt
         plt.clear_figure()
         plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
@@ -497,7 +504,7 @@ class PlotPane(PaintOnce, Widget):
     def _axes(self, whole, curve, columns: int, rows: int) -> float:
         """Limits and round ticks from the whole series (not the revealed
         part, so a growing curve never rescales). Returns the y floor."""
-        plot = self.plot_data
+        plot = self._data
         plt = self._plotext.plt
         if curve is not None:
             xs, ys = curve[1], curve[2]
@@ -555,7 +562,7 @@ class PlotPane(PaintOnce, Widget):
         lines = [s for s in series if s[1] and s[0].kind == "line"] or [s for s in series if s[1]]
         main = max(lines, key=lambda s: len(s[1]))
         s, fx, fy, _ = main
-        if self.plot_data.log:  # the numbers themselves, not their log10
+        if self._data.log:  # the numbers themselves, not their log10
             fy = [10**y for y in fy]
         label = s.label or self._ylabel() or "y"
         text = STRINGS.get(

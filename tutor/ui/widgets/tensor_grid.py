@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterable, Mapping
+from functools import cache
 
 from rich.style import Style
 from rich.text import Text
@@ -136,7 +136,7 @@ def indexable(expr: str) -> str:
     return expr.strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shade(hue: str | None, level: int) -> Style:
     """The style of an entry of size `level` (0-9, as the heatmap digit):
     small entries in the terminal's own colour, larger ones in the sign's
@@ -315,9 +315,8 @@ class GridModel:
             # one line when no power of ten has to be factored out (+3.00 is
             # as exact as +3.0000), before wrapping the full numbers
             for mode in modes:
-                if mode.kind != "heat" and mode.exponent == 0:
-                    if self.ncols * (mode.width + 1) - 1 <= avail:
-                        return mode, [range(self.ncols)], 0
+                if mode.kind != "heat" and mode.exponent == 0 and self.ncols * (mode.width + 1) - 1 <= avail:
+                    return mode, [range(self.ncols)], 0
         for mode in modes:
             if mode.kind == "heat":
                 # a gap every four (or eight) columns helps the eye, when there is room

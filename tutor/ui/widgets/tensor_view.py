@@ -17,8 +17,8 @@ line, not the whole pane (this matters over SSH).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from rich.style import Style
 from rich.text import Text
@@ -271,11 +271,12 @@ class TensorView(LinePane):
         if isinstance(value, TensorValue):
             return f"{shape_text(value, self.lang)} {value.dtype}"
         items = value.items
-        if items and all(isinstance(i, NumberValue) and type(i.value) is int for i in items):
-            inner = ", ".join(str(i.value) for i in items)  # a shape: (8, 16)
+        numbers = [i for i in items if isinstance(i, NumberValue)]
+        if items and len(numbers) == len(items) and all(type(i.value) is int for i in numbers):
+            inner = ", ".join(str(i.value) for i in numbers)  # a shape: (8, 16)
             return f"({inner},)" if len(items) == 1 else f"({inner})"
-        if all(isinstance(i, NumberValue) for i in items):
-            return "[" + ", ".join(format_number(i.value) for i in items) + "]"
+        if len(numbers) == len(items):
+            return "[" + ", ".join(format_number(i.value) for i in numbers) + "]"
         parts = [STRINGS.get("items", self.lang, n=len(items))]
         for n, item in enumerate(items):
             parts.append(f"\n  [{n}] {self._plain(item)}")
@@ -352,7 +353,7 @@ class TensorView(LinePane):
             self.refresh()
             return
         changed: set[int] = set()
-        for place in {old, cursor} - {None}:
+        for place in (p for p in {old, cursor} if p is not None):
             t, r, c = place
             target = self._targets[t]
             cell, focused = self._cell_for(t)
