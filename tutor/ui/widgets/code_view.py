@@ -87,34 +87,51 @@ def hang_for(line: str, width: int) -> int:
     return max(1, min(indent + HANGING_INDENT, width // 2, width - longest))
 
 
+_PART = re.compile(r"\w+|\s+|.")
+_NAME_CHAR = re.compile(r"[\w.]")
+
+
 def break_points(line: str, width: int, hang: int) -> list[int]:
     """Where `line` is cut to fit `width` columns: offsets between two
-    tokens; each row after the first has `hang` columns less room. A
-    token wider than a whole row is cut where the row ends."""
+    tokens; each row after the first has `hang` columns less room.
+
+    Among the boundaries in a row's last three quarters, a cut after a
+    space or comma is best, then one after an opening bracket, then any
+    other; a row never starts with `,` `)` `]` `}` `:` and is never blank.
+    A unit wider than a row (or than what follows its indentation) is cut
+    between its own parts (`requires_grad=` / `True`), and only a single
+    name longer than a row is cut inside."""
     cuts: list[int] = []
     start = 0  # offset where the current row starts
     room = width
-    tokens = [m.span() for m in _TOKEN.finditer(line)]
-    i = 0
-    while i < len(tokens):
-        a, b = tokens[i]
-        if b - start <= room:
-            i += 1
-            continue
-        if line[a:b].isspace():
-            # spaces at a cut are dropped into the cut
-            cuts.append(a)
-            start = b
-            room = width - hang
-            i += 1
-            continue
-        if a > start:
-            cuts.append(a)
-            start = a
-        else:  # one token longer than a row: cut it
-            cuts.append(start + room)
-            start += room
-            tokens[i] = (start, b)
+    bounds = [m.start() for m in _TOKEN.finditer(line)] + [len(line)]
+    while len(line) - start > room:
+        end = start + room
+        best, score = None, -1
+        for low in (start + room // 4, start):  # a short row only if nothing else
+            for p in bounds:
+                if not low < p <= end or p >= len(line):
+                    continue
+                if line[p] in ",)]}:" or not line[start:p].strip():
+                    continue
+                # the latest cut, unless a nicer one is a few columns earlier
+                rank = p + (8 if line[p - 1] in " ," else 4 if line[p - 1] in "([{" else 0)
+                if rank >= score:
+                    best, score = p, rank
+            if best is not None:
+                break
+        if best is None:
+            # inside the unit that crosses the row's end, between its parts;
+            # failing that, after the indentation alone; last, a name cut
+            parts = [start + m.start() for m in _PART.finditer(line[start:end + 1])]
+            inner = [p for p in parts if start < p <= end and line[start:p].strip()
+                     and not (_NAME_CHAR.match(line[p - 1]) and _NAME_CHAR.match(line[p]))]
+            first = len(line[start:]) - len(line[start:].lstrip(" ")) + start
+            best = inner[-1] if inner else first if start < first < end else end
+        while best < len(line) and line[best] == " " and best - start < room:
+            best += 1  # the spaces at a cut stay on the row they end
+        cuts.append(best)
+        start = best
         room = width - hang
     return cuts
 
