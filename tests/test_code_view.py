@@ -60,3 +60,23 @@ def test_no_lesson_line_is_broken_inside_a_token(width):
                         continue
                     assert not (WORD.match(a) and WORD.match(b)) and not inside_string, (lesson.id, step.id, line, cut)
     assert not keyword.iskeyword("requires_grad")
+
+
+async def test_a_zoomed_code_pane_fills_the_window(tmp_path):
+    from test_contrast import LESSONS, _app, _settled
+
+    lesson = LESSONS[0]
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == "by-hand")
+    app = _app(tmp_path, lesson)
+    app.store.set_position(lesson.id, index, len(lesson.steps))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot)
+        code = app.screen.query_one("#code")
+        app.screen.set_focus(code)
+        await pilot.press("z")
+        await _settled(pilot)
+        # every line of the step's code, from the window's top, not 9 of 13
+        # in the middle of blank rows
+        assert code.region.y == 0 and code.region.height >= 20
+        assert len((lesson.steps[index].code or "").strip().splitlines()) <= code.region.height - 1
+        assert "(more" not in str(code.border_title or "")
