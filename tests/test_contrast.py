@@ -175,10 +175,6 @@ async def test_every_screen_is_readable(tmp_path, monkeypatch, size, no_color):
     assert not failures, _report(failures)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the verdict line is styled in lesson.py (ui's): Text(style='bold red'/'bold green') is a CSS colour "
-    "in Textual's Content (#ff0000 / #008000, 4.0:1 on white / 4.1:1 on black, grey 1.5:1 with NO_COLOR); "
-    "'bold ansi_red'/'bold ansi_green', or no colour under NO_COLOR, passes. Remove this mark then."))
 @COLOURS
 @SIZES
 async def test_a_verdict_is_readable(tmp_path, monkeypatch, size, no_color):

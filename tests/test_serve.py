@@ -284,6 +284,9 @@ def test_a_learner_steps_a_lesson_resizes_and_resumes_after_a_disconnect(classro
 
     tmux.kill_window("ana")                                   # the learner's laptop lid closes
     classroom.wait_console("- ana left (disconnected")
+    deadline = time.monotonic() + 5  # the session and its step process end, and are collected, within moments
+    while "ana" in "".join(classroom.session_pids()) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert "ana" not in "".join(classroom.session_pids())
 
     tmux.open("ana2", classroom.ssh_command("anything", made["ana"], "-tt"), cols=100, rows=30)

@@ -112,7 +112,19 @@ def run_child(slave_fd: int, request: dict, warm) -> None:
         except BaseException:
             pass
     finally:
+        _end_step_children()
         os._exit(code)
+
+
+def _end_step_children() -> None:
+    """os._exit skips the runner's exit hook: end the session's step
+    processes here, so none outlives its learner's session."""
+    runner = sys.modules.get("tutor.runner")
+    if runner is not None:
+        try:
+            runner.stop_all()
+        except BaseException:
+            pass
 
 
 def _become_terminal_program(slave_fd: int) -> None:
@@ -283,4 +295,5 @@ def _flush_and_exit(code: int) -> None:
                          "\x1b[?2004l\x1b[?1049l\x1b[?25h")
         sys.stdout.flush()
     finally:
+        _end_step_children()
         os._exit(code)

@@ -642,6 +642,7 @@ class Classroom:
         self.port = acceptor.get_port()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(signal.SIGCHLD, self._reap_strays)
         hangup = self._hangup_meaning()
         if hangup == "end":
             loop.add_signal_handler(signal.SIGHUP, self.stopping.set)
@@ -709,6 +710,22 @@ class Classroom:
 
     def note_wrong_source(self, key: AuthorizedKey, address: str | None) -> None:
         log(say("console_wrong_source", self.lang, name=key.name, line=key.line, address=address))
+
+    def _reap_strays(self) -> None:
+        """Processes orphaned below the server (a session's step process
+        that outlived its session by a moment) become the server's children,
+        since it is their subreaper: collect them, so none stays a zombie.
+        Sessions and the pre-fork process are left to the code that reads
+        their exit status."""
+        known = set(self.by_pid)
+        if self.forker.process is not None:
+            known.add(self.forker.process.pid)
+        for pid in _zombie_children():
+            if pid not in known:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
 
     def _loop_exception(self, loop, context: dict) -> None:
         """asyncio's accept loop reports "Too many open files" with a traceback
@@ -902,6 +919,28 @@ def _file_stamp(path: str | None):
     except (OSError, TypeError):
         return None
     return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _zombie_children() -> list[int]:
+    """This process's children that have ended and wait to be collected."""
+    pids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            children = Path(f"/proc/self/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                stat = Path(f"/proc/{child}/stat").read_bytes()
+            except OSError:
+                continue
+            if stat.rsplit(b")", 1)[-1].split()[:1] == [b"Z"]:
+                pids.append(int(child))
+    return pids
 
 
 def become_subreaper() -> None:

@@ -413,7 +413,8 @@ class LessonScreen(KeepsFocus, Screen):
             # `n` onto a question keeps the step before's values on screen:
             # nothing to draw again
             self._values_of = shown
-            values.show(shown.values, shown.previous)
+            # the values this step's text names come first
+            values.show(shown.values, shown.previous, named=pick(self.step.text, self.lang))
 
     def _show_result(self) -> None:
         result = self.result
