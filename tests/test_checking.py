@@ -60,7 +60,7 @@ def test_number_wrong_says_how_far_and_which_way():
     assert verdict == Verdict(False, "0.5", "0.25", "too high by 0.25 (allowed: ±0.01)")
     verdict = check(NUMBER, scalar(0.25), "0,1", "pt")
     assert not verdict.correct
-    assert verdict.detail == "baixo demais por 0.15 (tolerância: ±0.01)"
+    assert verdict.detail == "baixo demais: 0.15 abaixo (tolerância: ±0.01)"
 
 
 def test_number_flipped_sign_is_named():

@@ -85,7 +85,7 @@ MESSAGES = Catalog({
     },
     "no_expected": {
         "en": "This question has no live answer to compare with (did the step's code fail?).",
-        "pt": "Esta pergunta não tem resposta ao vivo para comparar (o código do passo falhou?).",
+        "pt": "Esta pergunta não tem valor calculado para comparar (o código do passo falhou?).",
     },
     "bad_expected": {
         "en": "The lesson's answer for this {kind} question is not usable: {value}.",
@@ -98,19 +98,19 @@ MESSAGES = Catalog({
     # verdict details
     "number_within": {
         "en": "within {tol} of the live value (off by {diff})",
-        "pt": "dentro de {tol} do valor ao vivo (diferença de {diff})",
+        "pt": "a menos de {tol} do valor calculado (diferença de {diff})",
     },
     "number_exact": {
         "en": "exactly the live value",
-        "pt": "exatamente o valor ao vivo",
+        "pt": "exatamente o valor calculado",
     },
     "number_high": {
         "en": "too high by {diff} (allowed: ±{tol})",
-        "pt": "alto demais por {diff} (tolerância: ±{tol})",
+        "pt": "alto demais: {diff} acima (tolerância: ±{tol})",
     },
     "number_low": {
         "en": "too low by {diff} (allowed: ±{tol})",
-        "pt": "baixo demais por {diff} (tolerância: ±{tol})",
+        "pt": "baixo demais: {diff} abaixo (tolerância: ±{tol})",
     },
     "number_flipped": {
         "en": "right size, wrong sign",
@@ -118,7 +118,7 @@ MESSAGES = Catalog({
     },
     "number_nan": {
         "en": "the live value is {expected}",
-        "pt": "o valor ao vivo é {expected}",
+        "pt": "o valor calculado é {expected}",
     },
     "shape_wrong": {
         "en": "{expected} expected, you gave {given}",
@@ -134,11 +134,11 @@ MESSAGES = Catalog({
     },
     "sign_value": {
         "en": "the live value is {value}",
-        "pt": "o valor ao vivo é {value}",
+        "pt": "o valor calculado é {value}",
     },
     "sign_near_zero": {
         "en": "the live value is {value}, within {tol} of zero",
-        "pt": "o valor ao vivo é {value}, a menos de {tol} de zero",
+        "pt": "o valor calculado é {value}, a menos de {tol} de zero",
     },
     "choice_wrong": {
         "en": "you chose {given}",

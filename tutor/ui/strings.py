@@ -37,13 +37,13 @@ STRINGS = Catalog(
         # Keys (footer and help)
         "key_next": {"en": "next", "pt": "próximo"},
         "key_prev": {"en": "back", "pt": "voltar"},
-        "key_rerun": {"en": "re-run", "pt": "reexecutar"},
+        "key_rerun": {"en": "re-run", "pt": "refazer"},
         "key_param": {"en": "param", "pt": "parâm."},
         "key_param_down": {"en": "param -", "pt": "parâm. -"},
         "key_param_next": {"en": "other param", "pt": "outro parâm."},
         "key_hint": {"en": "hint", "pt": "dica"},
         "key_answer": {"en": "answer", "pt": "responder"},
-        "key_zoom": {"en": "zoom pane", "pt": "ampliar painel"},
+        "key_zoom": {"en": "zoom pane", "pt": "ampliar"},
         "key_menu": {"en": "lessons", "pt": "lições"},
         "key_open": {"en": "open", "pt": "abrir"},
         "key_help": {"en": "help", "pt": "ajuda"},
@@ -64,7 +64,7 @@ STRINGS = Catalog(
         },
         "help_param": {
             "en": "raise / lower the parameter (learning rate) and re-run",
-            "pt": "aumenta / diminui o parâmetro (taxa de aprendizado) e reexecuta",
+            "pt": "aumenta / diminui o parâmetro (taxa de aprendizado) e executa de novo",
         },
         "help_param_next": {
             "en": "choose another parameter (lessons with several)",
@@ -108,7 +108,7 @@ STRINGS = Catalog(
         "pane_plot": {"en": "Plot", "pt": "Gráfico"},
         "pane_diagram": {"en": "Backpropagation", "pt": "Retropropagação"},
         "pane_question": {"en": "Question", "pt": "Pergunta"},
-        "more_below": {"en": "more: Down", "pt": "mais: Baixo"},
+        "more_below": {"en": "more: Down", "pt": "mais abaixo: ↓"},
         "step_of": {"en": "step {n}/{m}", "pt": "passo {n}/{m}"},
         "loss": {"en": "loss {loss}", "pt": "perda {loss}"},
         "running": {"en": "running...", "pt": "executando..."},
@@ -144,7 +144,7 @@ STRINGS = Catalog(
         },
         "param_set": {
             "en": "{label} = {value}: re-running up to this step",
-            "pt": "{label} = {value}: reexecutando até este passo",
+            "pt": "{label} = {value}: executando de novo até este passo",
         },
         "store_warning": {
             "en": "Progress store problem: {warning}",
@@ -178,7 +178,7 @@ STRINGS = Catalog(
         "q_right": {"en": "Right!", "pt": "Certo!"},
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
-        "q_live": {"en": "live value: {expected}", "pt": "valor ao vivo: {expected}"},
+        "q_live": {"en": "live value: {expected}", "pt": "valor calculado: {expected}"},
         "q_hint": {"en": "Hint {n}/{m}: {text}", "pt": "Dica {n}/{m}: {text}"},
         "q_hint_more": {
             "en": "h again: next hint",
