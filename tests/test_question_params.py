@@ -181,9 +181,12 @@ def practice_slope(r, steps, lr):
 
 
 def practice_convex(r, steps, lr):
-    # "p only": p's slope only grows, q's is zero at -1, 0 and 1
+    # "p only": p'' = 12x^2 + 2 never negative; q' zero at -1, 0 and 1, q'' = 12x^2 - 4 negative near 0
+    says(r, "en", "`12x^2 + 2`", "`12x^2 - 4`", "zero at -1, 0 and 1")
     assert r.expected.text == "a"
     assert [4 * x**3 - 4 * x for x in (-1, 0, 1)] == [0, 0, 0]
+    xs = np.linspace(-2, 2, 401)
+    assert (12 * xs**2 + 2 >= 0).all() and 12 * 0**2 - 4 < 0
 
 
 def practice_shape(r, steps, lr):
@@ -202,10 +205,28 @@ def practice_accumulate(r, steps, lr):
 
 def practice_step(r, steps, lr):
     # "2 * (0.6 - 1) = -0.8", "w - lr * grad = 0.6 + 0.8 * lr", "toward 1 (past it, if lr is large)"
-    says(r, "en", "2 * (0.6 - 1) = -0.8", "0.6 + 0.8 * lr")
+    says(r, "en", "2 * (0.6 - 1) = -0.8", "0.6 + 0.8 * lr", "past it when `lr` is above 0.5")
+    says(r, "pt", "maior que 0,5")
     assert num(r.values["w.grad"]) == pytest.approx(2 * (0.6 - 1), abs=1e-6)
     assert num(r.expected) == pytest.approx(0.6 + 0.8 * lr, abs=1e-6)
     assert num(r.expected) > 0.6
+    if abs(lr - 0.5) > 1e-6:
+        assert (num(r.expected) > 1) == (lr > 0.5)
+
+
+def practice_order(r, steps, lr):
+    # "starts at L3 ... back to L0, whatever order the hooks were registered in"
+    says(r, "en", "starts at L3", "back to L0", "whatever order")
+    assert items(r.expected) == ["L3", "L2", "L1", "L0"]
+    assert "for i in (2, 0, 3, 1):" in r.code  # the text's "L2, L0, L3, L1"
+
+
+def practice_rebinding(r, steps, lr):
+    # "`param` did not change", "2 * (2 - 5) = -6", "`bias - lr * param.grad`, that is `2 + 6 * lr`"
+    says(r, "en", "did not change", "2 * (2 - 5) = -6", "2 + 6 * lr")
+    assert num(r.expected) == 2.0
+    assert num(r.values["param.grad"]) == 2 * (2 - 5)
+    assert num(r.values["bias"]) == pytest.approx(2 + 6 * lr, abs=1e-5)
 
 
 CLAIMS = {
@@ -224,6 +245,8 @@ CLAIMS = {
     ("practice", "update"): practice_update,
     ("practice", "accumulate"): practice_accumulate,
     ("practice", "step"): practice_step,
+    ("practice", "order"): practice_order,
+    ("practice", "rebinding"): practice_rebinding,
 }
 
 
