@@ -139,13 +139,33 @@ def test_portuguese_prose_writes_decimals_with_a_comma(where, text):
     assert not POINT_DECIMAL.search(prose), f"{where}: {POINT_DECIMAL.search(prose).group()} in {text!r}"
 
 
-@pytest.mark.parametrize("where,text", PROSE, ids=[where for where, _ in PROSE])
-def test_no_line_of_portuguese_prose_reads_as_an_unmeant_list(where, text):
-    """A line starting "+ 32" or "- 4" inside a paragraph is drawn as a bullet."""
+def _step_texts():
+    for lesson in load_lessons(LESSONS_DIR):
+        for step in lesson.steps:
+            for lang in ("en", "pt"):
+                yield pytest.param(step.text[lang], id=f"{lesson.id}:{step.id}:{lang}")
+
+
+def unmeant_list_lines(text: str) -> list[str]:
+    """Lines that Markdown would draw as a bullet although the text meant a
+    sum or a negative number: "+ 32" or "- 4" continuing a paragraph."""
+    found = []
     lines = text.splitlines()
     for before, line in zip(lines, lines[1:]):
-        if before.strip() and not re.match(r"\s*([-*+] |\d+\. )", before):
-            assert not re.match(r"\s*[-+*] +\d", line), f"{where}: {line!r}"
+        if before.strip() and not re.match(r"\s*([-*+] |\d+\. )", before) and re.match(r"\s*[-+*] +\d", line):
+            found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("text", list(_step_texts()))
+def test_no_line_of_a_lesson_reads_as_an_unmeant_list(text):
+    assert unmeant_list_lines(text) == []
+
+
+def test_an_unmeant_list_line_is_caught():
+    """Lesson 5's Portuguese before it was written one line a paragraph."""
+    assert unmeant_list_lines("Os seis tensores estão abaixo: 128 + 8\n+ 32 + 4 + 8 + 2 = 182 números.")
+    assert not unmeant_list_lines("- **Acesse o gradiente**\n- **Multiplique** por 2")
 
 
 def test_the_portuguese_key_line_fits_80_columns():
