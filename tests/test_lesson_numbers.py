@@ -246,8 +246,8 @@ def test_training_lowers_the_loss(lr):
     assert losses[0] == pytest.approx(num(update.values["loss"]), abs=1e-7)
     assert losses[1] == pytest.approx(num(update.values["new_loss"]), abs=1e-7)
     assert losses[-1] < losses[0]
-    if lr is None:  # the default learning rate goes down at every cycle
-        assert all(b < a for a, b in zip(losses, losses[1:]))
+    # "It goes down": at every cycle, at every learning rate tried
+    assert all(b < a for a, b in zip(losses, losses[1:]))
 
 
 # ---------------------------------------------------------------- 4. backprop order
@@ -478,6 +478,20 @@ def test_the_training_loop_uses_shuffled_mini_batches():
     assert abs(after - before) < 0.01
     assert abs(num(result.values["losses[0]"]) - before) > 0.01
     assert np.std([10**y for y in losses]) > 10 * abs(after - before)
+
+
+def test_a_larger_learning_rate_drops_the_loss_more():
+    """Lesson 6's last step: "Try a larger `lr` with +: the drop grows", at every press."""
+    lesson = _lessons()["manual-update"]
+    (param,) = lesson.params
+    lrs, lr = [], param.min
+    while lr <= param.max * (1 + 1e-9):
+        lrs.append(lr)
+        lr *= param.step
+    assert len(lrs) == 6
+    drops = [-num(step("manual-update", "every-layer", lr=lr).values["new_loss - loss"]) for lr in lrs]
+    assert all(d > 0 for d in drops)
+    assert all(b > a for a, b in zip(drops, drops[1:])), drops
 
 
 # ---------------------------------------------------------------- 8. practice
