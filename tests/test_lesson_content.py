@@ -362,3 +362,49 @@ def test_show_json_holds_every_value_and_answer(lesson_id, capsys):
         assert list(entry["values"]) == list(step.show)
         if step.question:
             assert entry["question"]["expected"] is not None
+
+
+# ---------------------------------------------------------------- how the files are written
+
+
+LIST_ITEM = re.compile(r"^(- |\* |\d+\. )")
+
+
+def hand_wrapped_lines(text: str) -> list[str]:
+    """Lines that continue a paragraph on a new line: Markdown joins them, so
+    they are only a hand-wrap that makes the prose hard to edit. A list item
+    starts a line of its own; a line in code font may follow another."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        lines = paragraph.split("\n")
+        for before, line in zip(lines, lines[1:]):
+            if not LIST_ITEM.match(line) and not (line.startswith("`") and before.endswith("`")):
+                found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("lesson_id", CHAPTER)
+def test_prose_is_one_line_a_paragraph(lesson_id):
+    lesson = lessons()[lesson_id]
+    for step in lesson.steps:
+        texts = [step.text]
+        if step.question:
+            texts += [step.question.explain, *step.question.hints]
+        for text in texts:
+            for lang in LANGS:
+                assert hand_wrapped_lines(text[lang]) == [], f"{step.id} ({lang})"
+
+
+@pytest.mark.parametrize("lesson_id", CHAPTER)
+def test_worked_answers_are_multi_line_strings(lesson_id):
+    """`explain.en = \"\"\"...\"\"\"`, not a one-line inline table hundreds of characters wide."""
+    raw = lessons()[lesson_id].path.read_text(encoding="utf-8")
+    assert not re.search(r"^explain\s*=\s*\{", raw, re.MULTILINE)
+    questions = sum(1 for step in lessons()[lesson_id].steps if step.question)
+    for lang in LANGS:
+        assert len(re.findall(rf'^explain\.{lang} = """$', raw, re.MULTILINE)) == questions
+
+
+def test_a_hand_wrapped_paragraph_is_caught():
+    assert hand_wrapped_lines("Picture a valley. Its floor is where\nthe model's loss is lowest.")
+    assert not hand_wrapped_lines("Steps:\n\n- one\n- two\n\nA paragraph on one line.")

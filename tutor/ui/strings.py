@@ -21,7 +21,7 @@ STRINGS = Catalog(
         "learner": {"en": "learner: {name}", "pt": "aluno: {name}"},
         "menu_hint": {
             "en": "Up/Down choose a lesson, Enter opens it, ? help, q quit",
-            "pt": "Cima/Baixo escolhe uma lição, Enter abre, ? ajuda, q sai",
+            "pt": "As setas ↑ ↓ escolhem a lição, Enter abre, ? ajuda, q sai",
         },
         "col_lesson": {"en": "Lesson", "pt": "Lição"},
         "col_status": {"en": "Status", "pt": "Situação"},
