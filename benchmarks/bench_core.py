@@ -42,8 +42,8 @@ def main() -> int:
     args = parser.parse_args()
 
     rows: list[tuple[str, float, float]] = []
-    from tutor.lesson import _lesson_files, default_lessons_dir
-    from tutor.lesson_check import check_files
+    from tutor.lesson import default_lessons_dir, lesson_files as _lesson_files
+    from tutor.lesson.check import check_files
 
     files, _ = _lesson_files(default_lessons_dir())
     rows.append(("parse + validate the 8 lesson files", *timed(lambda: check_files(files), args.runs)))

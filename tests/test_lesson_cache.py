@@ -12,13 +12,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-import tutor.lesson_check
-from tutor import lesson_cache
+import tutor.lesson.check
 from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons
+from tutor.lesson import cache as lesson_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,10 +39,10 @@ def lessons_dir(tmp_path) -> Path:
 
 
 def no_validation(monkeypatch) -> None:
-    def refuse(files):
+    def refuse(files, warnings=False):
         raise AssertionError("validated again instead of reading the cache")
 
-    monkeypatch.setattr(tutor.lesson_check, "check_files", refuse)
+    monkeypatch.setattr(tutor.lesson.check, "check_files", refuse)
 
 
 def plain(lessons) -> list:
@@ -168,3 +169,155 @@ def test_the_command_line_still_stops_on_a_broken_lesson_with_a_cache(tmp_path, 
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert check.returncode == 1
     assert f"{path}:" in check.stdout
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_seen(cache, lessons_dir):
+    """`cp -p` and `rsync -t` keep a file's mtime: the cache is keyed on content."""
+    load_lessons(lessons_dir)
+    path = sorted(lessons_dir.glob("*.toml"))[0]
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    title = tomllib.loads(text)["title"]["en"]
+    changed = title[:-1] + ("X" if title[-1] != "X" else "Y")
+    path.write_text(text.replace(f'en = "{title}"', f'en = "{changed}"', 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert load_lessons(lessons_dir)[0].title["en"] == changed
+
+
+def _break_title(doc):
+    doc["lessons"][0]["title"] = 5
+
+
+def _break_steps(doc):
+    doc["lessons"][0]["steps"] = []
+
+
+def _break_step(doc):
+    doc["lessons"][0]["steps"][0] = ["not", "a", "step"]
+
+
+def _break_kind(doc):
+    question = next(s["question"] for s in doc["lessons"][0]["steps"] if s["question"])
+    question["kind"] = "essay"
+
+
+def _break_range(doc):
+    plot = next(s["plot"] for lesson in doc["lessons"] for s in lesson["steps"] if s["plot"])
+    plot["range"] = "ab"
+
+
+def _break_path(doc):
+    doc["lessons"][0]["path"] = 3
+
+
+def _break_text(doc):
+    doc["lessons"][0]["steps"][0]["text"] = {"en": "only English"}
+
+
+def _drop_lesson(doc):
+    del doc["lessons"][0]
+
+
+def _lessons_not_a_list(doc):
+    doc["lessons"] = {"a": 1}
+
+
+def _extra_field(doc):
+    doc["lessons"][0]["steps"][0]["surprise"] = 1
+
+
+@pytest.mark.parametrize("damage", [
+    _break_title, _break_steps, _break_step, _break_kind, _break_range, _break_path, _break_text,
+    _drop_lesson, _lessons_not_a_list, _extra_field,
+])
+def test_a_cache_with_the_right_key_but_ill_formed_lessons_is_rebuilt(cache, lessons_dir, damage):
+    expected = plain(load_lessons(lessons_dir))
+    (path,) = cache.glob("lessons-*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    damage(doc)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert plain(load_lessons(lessons_dir)) == expected
+    assert json.loads(path.read_text(encoding="utf-8")) != doc  # rewritten whole
+
+
+def test_a_deeply_nested_cache_is_ignored_and_rebuilt(cache, lessons_dir):
+    expected = plain(load_lessons(lessons_dir))
+    (path,) = cache.glob("lessons-*.json")
+    path.write_text('{"key": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    assert plain(load_lessons(lessons_dir)) == expected
+
+
+def test_a_cache_that_cannot_be_replaced_leaves_no_partial_file(cache, lessons_dir):
+    load_lessons(lessons_dir)
+    (path,) = cache.glob("lessons-*.json")
+    path.unlink()
+    path.mkdir()  # something os.replace cannot replace
+    (path / "inside").write_text("x")
+    path.parent.joinpath("unrelated.tmp").write_text("not ours")
+    assert len(load_lessons(lessons_dir)) == len(list(lessons_dir.glob("*.toml")))
+    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, "unrelated.tmp"])
+
+
+def test_an_edit_made_while_the_lessons_are_validated_is_not_hidden(cache, lessons_dir, monkeypatch):
+    """The cache's key describes the files as they were read, not as they
+    are after: an edit saved during validation is seen on the next load."""
+    path = sorted(lessons_dir.glob("*.toml"))[0]
+    validate = tutor.lesson.check.check_files
+
+    def edit_while_validating(files):
+        result = validate(files)
+        edit(path, 'title = { en = "', 'title = { en = "Saved meanwhile: ')
+        return result
+
+    monkeypatch.setattr(tutor.lesson.check, "check_files", edit_while_validating)
+    assert not load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")
+    monkeypatch.setattr(tutor.lesson.check, "check_files", validate)
+    assert load_lessons(lessons_dir)[0].title["en"].startswith("Saved meanwhile: ")
+
+
+def test_a_folder_of_300_lessons_rewritten_in_place_is_the_same_for_check_and_load(cache, tmp_path):
+    """Issue 13: a folder of 300 lessons that `check` accepted was refused by
+    `show`. The cause was the cache's old key (each file's size and
+    modification time): a generator that rewrites a folder keeping sizes and
+    times (ids of one length, one mtime tick, `cp -p`, `rsync -t`) got the
+    previous lessons back from the cache, so `show NEW-ID` found no such
+    lesson while `check`, which reads the files, accepted them. With the key
+    on content both read the same lessons at any size of folder."""
+    from test_lesson_loader import GOOD
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+
+    def generate(tag: str) -> list[str]:
+        for i in range(300):
+            text = GOOD.replace('id = "demo"', f'id = "{tag}{i:03d}"').replace("order = 1", f"order = {i + 1}")
+            path = folder / f"{i:03d}.toml"
+            path.write_text(text, encoding="utf-8")
+            os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))
+        return [f"{tag}{i:03d}" for i in range(300)]
+
+    first = generate("a")
+    assert [lesson.id for lesson in load_lessons(folder)] == first  # validated, then cached
+    second = generate("b")  # same sizes, same times, other ids
+    checked, errors = check_lessons(folder)
+    assert errors == [] and [lesson.id for lesson in checked] == second
+    assert [lesson.id for lesson in load_lessons(folder)] == second
+    assert [lesson.id for lesson in load_lessons(folder)] == second  # and from the cache
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names that are not UTF-8 are a Linux thing")
+def test_a_lesson_file_whose_name_is_not_utf8_loads_as_check_reads_it(cache, tmp_path):
+    """`check` accepted such a folder; `list` and `show` crashed writing the
+    cache (UnicodeEncodeError) and left a partial cache file behind."""
+    from test_lesson_loader import GOOD
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    with open(os.fsencode(folder) + b"/\xff.toml", "w", encoding="utf-8") as out:
+        out.write(GOOD)
+    checked, errors = check_lessons(folder)
+    assert errors == [] and [lesson.id for lesson in checked] == ["demo"]
+    assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
+    assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
+    assert [path.name for path in cache.glob("*.tmp")] == []

@@ -163,7 +163,7 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
         "from tutor.lesson import load_lessons\n"
         "tutor.ui.app.make_app(lessons=load_lessons(), lang='en')\n"
         "late = ['torch', 'sqlite3', 'tutor.progress', 'tutor.runner', 'tutor.ui.screens.lesson',\n"
-        "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson_check',\n"
+        "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson.check',\n"
         "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer']\n"
         "print(' '.join(name for name in late if name in sys.modules))\n"
     )

@@ -39,7 +39,6 @@ from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, 
 
 MAX_INPUT = 200
 DEFAULT_TOLERANCE = 1e-3
-KINDS = ("number", "shape", "sign", "choice", "order")
 
 # Interface strings of this module, English and Brazilian Portuguese side by side.
 MESSAGES = Catalog({

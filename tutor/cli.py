@@ -225,12 +225,13 @@ def _check(args) -> int:
     from .lesson import check_lessons, default_lessons_dir
 
     folder = Path(args.folder or args.lessons or default_lessons_dir())
-    lessons, errors = check_lessons(folder)
-    if len(errors) == 1 and errors[0].line <= 0:  # no folder, no lessons
+    lessons, problems = check_lessons(folder, warnings=True)
+    errors = [problem for problem in problems if not problem.warning]  # warnings never fail a check
+    if len(errors) == 1 and errors[0].line <= 0 and not lessons:  # no folder, no lessons
         print(f"tutor: {errors[0]}", file=sys.stderr)
         return 2
-    for error in errors:
-        print(error)
+    for problem in problems:
+        print(problem)
     if errors:
         print(STRINGS.get("check_bad", args.lang, n=len(errors), dir=folder), file=sys.stderr)
         return 1

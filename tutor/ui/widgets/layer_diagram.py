@@ -15,9 +15,8 @@ from textual.widget import Widget
 from textual.geometry import Size
 
 from tutor.i18n import Catalog
+from tutor.lesson.model import DIAGRAM_STATES as STATES
 from tutor.ui.widgets.paint_once import PaintOnce
-
-STATES = ("forward", "loss", "L2", "L1", "L0", "update")
 
 STRINGS = Catalog(
     {

@@ -1,0 +1,169 @@
+"""Lessons as data, and the functions that load them from a folder of TOML
+files. The format is documented once, in docs/lesson-format.md.
+
+The package's modules import each other as a tree, never in a circle:
+
+- `model`: the Lesson, Step, Param, Plot, Question and Option classes and
+  the format's fixed vocabularies (question kinds, diagram states), listed
+  once; standard library only;
+- `check`: reads a TOML file and validates it against the model, reporting
+  every problem as `FILE:LINE: message`;
+- `cache`: validated lessons remembered between runs, keyed on content;
+- this module, the public API: `load_lessons`, `check_lessons`,
+  `default_lessons_dir`, `find_lesson`, and the model's classes.
+
+A normal start-up reads the lessons from the cache, which spares the menu's
+first frame the TOML parser and the validator: `check` and `cache` are only
+imported inside the functions that need them. Nothing here imports torch or
+textual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import (
+    DIAGRAM_STATES,
+    FORMAT_VERSION,
+    QUESTION_KINDS,
+    Lesson,
+    LessonError,
+    LessonLoadError,
+    Option,
+    Param,
+    Plot,
+    Question,
+    Step,
+    Text,
+)
+
+__all__ = [
+    "DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "LessonError", "LessonLoadError",
+    "Option", "Param", "Plot", "Question", "Step", "Text",
+    "check_lessons", "default_lessons_dir", "find_lesson", "lesson_files", "load_lesson", "load_lessons",
+    "parse_lesson",
+]
+
+
+def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
+    """Read and validate one file: the lesson, or every problem found in it."""
+    from .check import parse_lesson
+
+    return parse_lesson(Path(path))
+
+
+def load_lesson(path: Path | str) -> Lesson:
+    lesson, errors = parse_lesson(Path(path))
+    if errors or lesson is None:
+        raise LessonLoadError(errors)
+    return lesson
+
+
+def check_lessons(
+    folder: Path | str | None = None, *, warnings: bool = False
+) -> tuple[list[Lesson], list[LessonError]]:
+    """Every lesson in a folder, sorted by order, and every problem found.
+
+    Problems across files (two lessons with one id or one order) are found
+    here too. With `warnings`, the list also holds warnings (LessonError
+    with `warning` set: Markdown the text probably did not mean), which
+    never stop a lesson. Never reads the cache: this is `python -m tutor
+    check`."""
+    folder = Path(folder) if folder is not None else default_lessons_dir()
+    files, problems = lesson_files(folder)
+    if not files:
+        return [], problems
+    from .check import check_files
+
+    lessons, errors = check_files(files, warnings=warnings)
+    return lessons, problems + errors
+
+
+def lesson_files(folder: Path) -> tuple[list[Path], list[LessonError]]:
+    """The folder's lesson files in name order, and why any `*.toml` in it
+    is not one, or why there are none.
+
+    Only regular files (or links to one) are lesson files: reading a FIFO
+    named `x.toml` would wait forever, a folder named so cannot be read;
+    each is a problem that names it, so `check` and every other command
+    agree on what the folder holds."""
+    if not folder.is_dir():
+        return [], [LessonError(folder, 0, "no such lessons folder")]
+    try:
+        found = sorted(folder.glob("*.toml"))
+    except OSError as exc:
+        return [], [LessonError(folder, 0, f"cannot read the folder: {exc}")]
+    files, problems = [], []
+    for path in found:
+        kind = _file_kind(path)
+        if kind is None:
+            files.append(path)
+        else:
+            problems.append(LessonError(path, 0, f"not a regular file ({kind}): "
+                                                 "lessons are read from regular files only"))
+    if not found:
+        problems.append(LessonError(folder, 0, "no lesson files (*.toml) in this folder"))
+    return files, problems
+
+
+def _file_kind(path: Path) -> str | None:
+    """None for a regular file (or a link to one), else what it is."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
+    """The lessons of a folder (the built-in chapter by default), or
+    LessonLoadError naming every problem.
+
+    Lessons that validated on an earlier run and have not changed since come
+    from the lesson cache (tutor.lesson.cache) instead of being parsed and
+    validated again: that is most of the tutor's start-up otherwise."""
+    from . import cache
+
+    folder = Path(folder) if folder is not None else default_lessons_dir()
+    files, problems = lesson_files(folder)
+    if problems:
+        raise LessonLoadError(problems)
+    key = cache.key(folder, files)
+    cached = cache.load(folder, key)
+    if cached is not None:
+        return cached
+    from .check import check_files
+
+    lessons, errors = check_files(files)
+    if errors:
+        raise LessonLoadError(errors)
+    cache.store(folder, key, lessons)
+    return lessons
+
+
+def default_lessons_dir() -> Path:
+    """The chapter's lessons: installed as the `tutor.lessons` package data, or
+    the `lessons/` folder beside the package in a source checkout."""
+    beside = Path(__file__).resolve().parent.parent.parent / "lessons"
+    if beside.is_dir():
+        return beside
+    import importlib.util
+
+    spec = importlib.util.find_spec("tutor.lessons")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return beside
+
+
+def find_lesson(lessons: list[Lesson], lesson_id: str) -> Lesson | None:
+    return next((lesson for lesson in lessons if lesson.id == lesson_id), None)
