@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ LESSONS_DIR = ROOT / "lessons"
 PACKAGE = ROOT / "tutor"
 
 
-@lru_cache(maxsize=None)
+@cache
 def never_forms() -> dict[str, str]:
     """{forbidden form: what to write instead}, from the glossary's Never table."""
     text = GLOSSARY.read_text(encoding="utf-8")
@@ -151,7 +152,7 @@ def unmeant_list_lines(text: str) -> list[str]:
     sum or a negative number: "+ 32" or "- 4" continuing a paragraph."""
     found = []
     lines = text.splitlines()
-    for before, line in zip(lines, lines[1:]):
+    for before, line in pairwise(lines):
         if before.strip() and not re.match(r"\s*([-*+] |\d+\. )", before) and re.match(r"\s*[-+*] +\d", line):
             found.append(line)
     return found

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from tutor import checking
 from tutor.lesson import check_lessons, load_lessons
 from tutor.runner import LessonRun
-from tutor.values import ListValue, NumberValue, TensorValue, TextValue, as_float, as_shape
+from tutor.values import ListValue, TensorValue, TextValue, as_float, as_shape
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 CHAPTER = [
@@ -30,12 +31,12 @@ LANGS = ("en", "pt")
 PANE_COLUMNS = 38  # the explanation pane at 80x24
 
 
-@lru_cache(maxsize=None)
+@cache
 def lessons() -> dict:
     return {lesson.id: lesson for lesson in load_lessons(LESSONS_DIR)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_all(lesson_id: str, lang: str) -> list:
     return LessonRun(lessons()[lesson_id], seed=0, lang=lang).run_all()
 
@@ -377,7 +378,7 @@ def hand_wrapped_lines(text: str) -> list[str]:
     found = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
         lines = paragraph.split("\n")
-        for before, line in zip(lines, lines[1:]):
+        for before, line in pairwise(lines):
             if not LIST_ITEM.match(line) and not (line.startswith("`") and before.endswith("`")):
                 found.append(line)
     return found

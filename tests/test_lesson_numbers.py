@@ -9,7 +9,8 @@ the lesson itself shows) and compare. They read what a learner sees:
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +23,12 @@ from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lessons() -> dict:
     return {lesson.id: lesson for lesson in load_lessons(LESSONS_DIR)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _results(lesson_id: str, params: tuple = ()) -> dict[str, StepResult]:
     """Every step of a lesson, run once per set of params, by step id."""
     run = LessonRun(_lessons()[lesson_id], seed=0, params=dict(params))
@@ -104,7 +105,7 @@ def test_finite_differences_close_in_on_autograd():
     for h, estimate in zip(hs, estimates):
         assert estimate == pytest.approx(((3 + h) ** 2 - 9) / h, abs=1e-9)
         assert estimate == pytest.approx(6 + h, abs=1e-6)
-    assert all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
+    assert all(later < earlier for earlier, later in pairwise(gaps))
     assert gaps[-1] < 1e-2
     # at every point of the step before, the hand slope sits beside autograd's
     xs = arr(step("slope", "many-points").values["xs"])
@@ -247,7 +248,7 @@ def test_training_lowers_the_loss(lr):
     assert losses[1] == pytest.approx(num(update.values["new_loss"]), abs=1e-7)
     assert losses[-1] < losses[0]
     # "It goes down": at every cycle, at every learning rate tried
-    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert all(b < a for a, b in pairwise(losses))
 
 
 # ---------------------------------------------------------------- 4. backprop order
@@ -375,7 +376,9 @@ def test_the_chapter_models_gradients_by_the_chain_rule():
 
 def test_each_gradient_has_the_shape_of_its_weight():
     v = _chapter_values()
-    shapes = {i: (as_shape(v[f"model[{i}].weight.grad.shape"]), as_shape(v[f"model[{i}].bias.grad.shape"])) for i in range(3)}
+    shapes = {
+        i: (as_shape(v[f"model[{i}].weight.grad.shape"]), as_shape(v[f"model[{i}].bias.grad.shape"])) for i in range(3)
+    }
     assert shapes == {0: ((8, 16), (8,)), 1: ((4, 8), (4,)), 2: ((2, 4), (2,))}
     assert as_shape(step("backprop-pytorch", "backward").expected) == (8, 16)
 
@@ -470,7 +473,8 @@ def test_the_training_loop_uses_shuffled_mini_batches():
     says(result, en="4 **mini-batches** of 16", en2="25 epochs, 100 steps", pt="4 **minilotes** de 16")
     assert "torch.randperm(64)" in result.code and ".split(16)" in result.code
     assert "range(25)" in result.code
-    losses = [s for s in result.plot.series][0].ys
+    (series,) = result.plot.series
+    losses = series.ys
     assert len(losses) == 100
     # At a tiny lr the model barely moves, so the loss of all 64 samples
     # barely moves either; a batch's loss is that of 16 of them, and differs.
@@ -491,7 +495,7 @@ def test_a_larger_learning_rate_drops_the_loss_more():
     assert len(lrs) == 6
     drops = [-num(step("manual-update", "every-layer", lr=lr).values["new_loss - loss"]) for lr in lrs]
     assert all(d > 0 for d in drops)
-    assert all(b > a for a, b in zip(drops, drops[1:])), drops
+    assert all(b > a for a, b in pairwise(drops)), drops
 
 
 # ---------------------------------------------------------------- 8. practice

@@ -18,7 +18,8 @@ A question no claim covers fails the test: a new question needs its claims.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from tutor.values import ListValue, TensorValue, TextValue, Value, as_float, as_
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 
-@lru_cache(maxsize=None)
+@cache
 def lessons() -> dict:
     return {lesson.id: lesson for lesson in load_lessons(LESSONS_DIR)}
 
@@ -50,12 +51,12 @@ def param_values(lesson) -> list[dict[str, float]]:
         values.add(x)
         x = x * param.step if param.scale == "log" else x + param.step
     grid = sorted(values)
-    for a, b in zip(grid, grid[1:]):
+    for a, b in pairwise(grid):
         values.add(math.sqrt(a * b) if param.scale == "log" else (a + b) / 2)
     return [{param.name: round(v, 12)} for v in sorted(values)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def run(lesson_id: str, params: tuple) -> dict[str, StepResult]:
     results = LessonRun(lessons()[lesson_id], seed=0, params=dict(params)).run_all()
     for result in results:
