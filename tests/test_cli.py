@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,170 @@ def test_help_names_every_command_and_serve_keeps_its_own_options():
     bad = tutor("serve", "--port", "x")
     assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
     assert "--port" not in tutor("list", "--help").stdout
+
+
+# ------------------------------------------------------------ lessons that misbehave when run
+
+BAD_STEPS = [
+    ("spin", "sum(range(10 ** 11))", "stopped after 0.5 s"),
+    ("leave", "exit()", "SystemExit"),
+    ("crash", "import os\nos._exit(3)", "exit code 3"),
+    ("term", "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)", "signal SIGTERM"),
+    ("mute", "import sys\nprint('-'.join('LOUD'))\nsys.stdout.close()", None),
+]
+
+
+def _bad_lesson(folder: Path) -> Path:
+    """A lesson whose steps never end, end their process or close stdout,
+    between two good ones; and a question whose answer is of the wrong kind."""
+    def step(step_id: str, code: str, extra: str = "") -> str:
+        return (f'[[steps]]\nid = "{step_id}"\ntitle = {{ en = "{step_id}", pt = "{step_id}" }}\n'
+                f'text = {{ en = "t", pt = "t" }}\ncode = """\n{code}\n"""\n{extra}\n')
+
+    text = 'id = "bad"\norder = 1\ntitle = { en = "Bad", pt = "Ruim" }\n\n'
+    text += step("first", "a = torch.ones(2)", 'show = ["a", "10 ** 5000", "torch.tensor([1 + 2j])"]')
+    for step_id, code, _ in BAD_STEPS:
+        text += step(step_id, code)
+    text += step("last", "b = a * 2", 'show = ["b"]\n[steps.question]\nkind = "sign"\n'
+                 'prompt = { en = "?", pt = "?" }\nanswer = "[[1]]"\nexplain = { en = "{answer}", pt = "{answer}" }')
+    folder.mkdir(exist_ok=True)
+    path = folder / "01-bad.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_show_json_survives_steps_that_hang_or_end_the_process(tmp_path):
+    _bad_lesson(tmp_path)
+    done = tutor("--lessons", str(tmp_path), "show", "bad", "--json", "--answers", "--time-limit", "0.5")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    doc = json.loads(done.stdout)
+    steps = {step["id"]: step for step in doc["steps"]}
+    assert list(steps) == ["first", *(s for s, _, _ in BAD_STEPS), "last"]
+    for step_id, _, error in BAD_STEPS:
+        if error is None:
+            assert steps[step_id]["error"] is None
+        else:
+            assert error in steps[step_id]["error"]
+    assert "L-O-U-D" not in done.stdout
+    assert steps["first"]["values"]["10 ** 5000"].startswith("1.000e+5000")
+    assert "complex numbers are shown as text" in steps["first"]["values"]["torch.tensor([1 + 2j])"]
+    assert steps["last"]["values"]["b"]["data"] == [2.0, 2.0]  # the run went on
+    assert steps["last"]["error"].startswith("question answer:")
+    assert steps["last"]["question"]["expected"] is None
+
+
+def test_show_text_survives_them_too(tmp_path):
+    _bad_lesson(tmp_path)
+    done = tutor("--lessons", str(tmp_path), "show", "bad", "--answers", "--time-limit", "0.5")
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert "stopped after 0.5 s" in done.stdout and "Step 7 of 7: last" in done.stdout
+
+
+def test_check_run_reports_what_only_running_shows_as_file_line(tmp_path):
+    path = _bad_lesson(tmp_path)
+    assert tutor("check", str(tmp_path)).returncode == 0  # reading the file finds nothing
+    done = tutor("check", "--run", "--time-limit", "0.5", str(tmp_path))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    lines = path.read_text(encoding="utf-8").splitlines()
+    where = {text.split('"')[1]: n - 1 for n, text in enumerate(lines, 1) if text.startswith("id = ") and n > 1}
+    problems = done.stdout.splitlines()
+    expected = [f"{path}:{where[step_id]}: step {i} ('{step_id}'): "
+                for i, (step_id, _, error) in enumerate(BAD_STEPS, 2) if error]
+    expected.append(f"{path}:{where['last']}: step 7 ('last'): question answer: ")
+    assert len(problems) == len(expected)
+    for problem, start in zip(problems, expected):
+        assert problem.startswith(start), (problem, start)
+    assert "stopped after 0.5 s" in problems[0]
+    assert f"{len(expected)} problem(s) found" in done.stderr
+
+
+def test_check_run_passes_on_the_chapter():
+    done = tutor("check", "--run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no problems" in done.stdout
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "x"])
+def test_a_bad_time_limit_is_one_line_and_exit_2(value):
+    done = tutor("check", "--run", "--time-limit", value)
+    assert done.returncode == 2 and "--time-limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_q_ends_the_app_at_once_while_a_step_never_ends(tmp_path):
+    """The app in a real terminal, on a step whose code holds the interpreter
+    in a C loop: `q` ends it within a second or two, and no process stays."""
+    import pty
+    import select
+    import signal
+
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01-spin.toml").write_text(
+        'id = "spin"\norder = 1\ntitle = { en = "Spin", pt = "Gira" }\n'
+        '[[steps]]\nid = "spin"\ntitle = { en = "Spinning", pt = "Girando" }\ntext = { en = "t", pt = "t" }\n'
+        'code = "sum(range(10 ** 11))"\n', encoding="utf-8")
+    env = {**os.environ, "LANG": "C.UTF-8", "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("LC_ALL", None)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execvpe(sys.executable, [sys.executable, "-m", "tutor", "--lessons", str(tmp_path / "lessons"),
+                                    "--data-dir", str(tmp_path / "data"), "--lesson", "spin"], env)
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while time.monotonic() < deadline and not children:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    break
+            children = _children_of(pid)
+        assert children, "the step never started"
+        time.sleep(0.5)  # well inside the step
+        os.write(fd, b"q")
+        started = time.monotonic()
+        status = None
+        while time.monotonic() - started < 8:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    pass
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        ended = time.monotonic() - started
+        assert done, "q did not end the app"
+        assert ended < 3, f"q took {ended:.1f} s"
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        time.sleep(0.3)
+        assert not any(_running(child) for child in children)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+        os.close(fd)

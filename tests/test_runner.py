@@ -151,3 +151,298 @@ def test_plot_tangents_use_the_autograd_slope(tmp_path):
 def test_log_series_are_log10(tmp_path):
     plot = make_run(tmp_path).run_to(1).plot
     assert plot.log and plot.series[0].ys == [0.0, -1.0, -2.0]
+
+
+# ------------------------------------------------------------ lesson code that misbehaves
+#
+# A lesson's code is the instructor's: trusted, but it can be wrong. Whatever
+# a step does, its outcome is that step's result and the run goes on.
+
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tutor.runner import RunStopped  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _step(step_id: str, code: str, show=(), question: str = "", time_limit: float | None = None) -> str:
+    text = (
+        f'[[steps]]\nid = "{step_id}"\ntitle = {{ en = "{step_id}", pt = "{step_id}" }}\n'
+        f'text = {{ en = "t", pt = "t" }}\ncode = """\n{textwrap.dedent(code).strip()}\n"""\n'
+        f"show = {json.dumps(list(show))}\n"
+    )
+    if time_limit is not None:
+        text += f"time_limit = {time_limit}\n"
+    return text + question
+
+
+def _question(kind: str, answer: str, options: str = "") -> str:
+    return (
+        f'[steps.question]\nkind = "{kind}"\nprompt = {{ en = "?", pt = "?" }}\n'
+        f"answer = {json.dumps(answer)}\nexplain = {{ en = \"{{answer}}\", pt = \"{{answer}}\" }}\n{options}"
+    )
+
+
+def odd_lesson(tmp_path: Path, *steps: str, lesson_id: str = "odd") -> Path:
+    """A lesson folder with one lesson made of `steps` (from _step)."""
+    folder = tmp_path / "lessons"
+    folder.mkdir(exist_ok=True)
+    head = f'id = "{lesson_id}"\norder = 1\ntitle = {{ en = "Odd", pt = "Estranha" }}\n\n'
+    (folder / f"01-{lesson_id}.toml").write_text(head + "\n".join(steps), encoding="utf-8")
+    return folder
+
+
+def odd_run(tmp_path: Path, *steps: str, **kwargs) -> LessonRun:
+    folder = odd_lesson(tmp_path, *steps)
+    return LessonRun(load_lesson(folder / "01-odd.toml"), **kwargs)
+
+
+BEFORE = _step("before", "a = torch.randn(3)\nkept = 1", show=["a"])
+AFTER = _step("after", "b = kept + 1", show=["b", "a"])
+
+NEVER_ENDING = {
+    "while-loop": "while True:\n    pass",
+    "sleep": "import time\ntime.sleep(10 ** 6)",
+    "c-loop-holding-the-gil": "sum(range(10 ** 11))",
+    "input": "import time\ntry:\n    input()\nexcept EOFError:\n    time.sleep(10 ** 6)",
+}
+
+
+@pytest.mark.parametrize("code", NEVER_ENDING.values(), ids=NEVER_ENDING.keys())
+def test_a_step_that_never_ends_is_stopped_at_its_time_limit_and_the_run_goes_on(tmp_path, code):
+    run = odd_run(tmp_path, BEFORE, _step("spin", code + "\nkept = 99"), AFTER, time_limit=0.5)
+    started = time.monotonic()
+    results = run.run_all()
+    assert time.monotonic() - started < 8
+    assert results[1].error.startswith("stopped after 0.5 s")
+    # the step after runs in the namespace the steps before it left
+    assert results[2].error is None
+    assert results[2].values["b"] == NumberValue(2)
+    assert results[2].values["a"] == results[0].values["a"]  # same seed, replayed
+    run.close()
+
+
+ENDS_ITS_PROCESS = {
+    "exit": ("exit()", "SystemExit"),
+    "quit": ("quit(3)", "SystemExit: exit code 3"),
+    "raise-system-exit": ("raise SystemExit", "SystemExit"),
+    "raise-base-exception": ("raise BaseException('boom')", "BaseException: boom"),
+    "raise-generator-exit": ("raise GeneratorExit", "GeneratorExit"),
+    "keyboard-interrupt": ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+    "sigterm": ("import os, signal\nos.kill(os.getpid(), signal.SIGTERM)", "(signal SIGTERM)"),
+    "os-exit": ("import os\nos._exit(3)", "(exit code 3)"),
+    "sigkill-own-group": ("import os, signal\nos.killpg(0, signal.SIGKILL)", "(signal SIGKILL)"),
+}
+
+
+@pytest.mark.parametrize("code, error", ENDS_ITS_PROCESS.values(), ids=ENDS_ITS_PROCESS.keys())
+def test_code_that_ends_its_process_is_the_steps_error(tmp_path, code, error):
+    run = odd_run(tmp_path, BEFORE, _step("end", code), AFTER)
+    results = run.run_all()
+    assert error in results[1].error
+    assert results[2].error is None and results[2].values["b"] == NumberValue(2)
+    run.close()
+
+
+def test_printing_or_closing_stdout_touches_nothing_of_the_tutor(tmp_path, capfd):
+    code = ("import sys, os\nprint('hello')\nos.write(1, b'raw')\nos.write(2, b'err')\n"
+            "sys.stdout.close()\nsys.stderr.close()")
+    run = odd_run(tmp_path, BEFORE, _step("print", code), AFTER)
+    results = run.run_all()
+    assert results[1].error is None and results[2].values["b"] == NumberValue(2)
+    out, err = capfd.readouterr()
+    assert "hello" not in out and "raw" not in out and "err" not in err
+    assert not sys.stdout.closed
+    run.close()
+
+
+def test_the_time_limit_comes_from_the_step(tmp_path):
+    run = odd_run(tmp_path, _step("slow", "import time\ntime.sleep(0.3)\ndone = 1", show=["done"], time_limit=2),
+                  _step("slower", "time.sleep(10 ** 6)", time_limit=0.7), _step("default", "after = done"))
+    results = run.run_all()
+    assert results[0].values["done"] == NumberValue(1)  # well within its limit
+    assert results[1].error.startswith("stopped after 0.7 s")
+    assert results[2].error is None
+    assert [run.limit_for(i) for i in range(3)] == [2, 0.7, 10.0]  # 10 s unless the lesson says
+    run.close()
+    capped = LessonRun(run.lesson, time_limit=1)  # show --time-limit, check --run --time-limit
+    assert [capped.limit_for(i) for i in range(3)] == [1, 0.7, 1]
+
+
+def test_values_that_cannot_be_captured_are_text_with_a_note(tmp_path):
+    shows = ["10 ** 5000", "-(2 ** 2000)", "torch.tensor([1 + 2j])",
+             "torch.nested.nested_tensor([torch.ones(2), torch.ones(3)])", "{1: 2}", "deep", "loop",
+             "torch.zeros(1000, 1000)", "2 ** 60"]
+    code = "deep = []\nfor _ in range(5000):\n    deep = [deep]\nloop = []\nloop.append(loop)"
+    run = odd_run(tmp_path, _step("odd", code, show=shows))
+    values = run.run_to(0).values
+    assert values["10 ** 5000"].text.startswith("1.000e+5000 (an integer of 5,001 digits")
+    assert values["-(2 ** 2000)"].text.startswith("-1.148e+602")
+    assert "complex numbers are shown as text" in values["torch.tensor([1 + 2j])"].text
+    assert "nested or sparse tensor" in values["torch.nested.nested_tensor([torch.ones(2), torch.ones(3)])"].text
+    assert values["{1: 2}"] == TextValue("{1: 2}")
+    for name in ("deep", "loop"):  # a list for 32 levels, then a note
+        value, depth = values[name], 0
+        while isinstance(value, ListValue):
+            value, depth = value.items[0], depth + 1
+        assert depth == 32 and "nested too deeply to show as a list" in value.text
+    too_many = "tensor 1000x1000 float32 (1,000,000 entries, too many to show)"
+    assert values["torch.zeros(1000, 1000)"] == TextValue(too_many)
+    assert values["2 ** 60"] == NumberValue(2 ** 60)
+    run.close()
+
+
+WRONG_ANSWERS = {
+    "sign-matrix": _question("sign", "[[1]]"),
+    "sign-too-big": _question("sign", "10 ** 400"),
+    "number-text": _question("number", "'zzz'"),
+    "number-complex": _question("number", "1 + 2j"),
+    "number-complex-tensor": _question("number", "torch.tensor(1 + 2j)"),
+    "shape-none": _question("shape", "None"),
+    "choice-tensor": _question(
+        "choice", "torch.ones(2)",
+        '[[steps.question.options]]\nkey = "a"\nen = "A"\npt = "A"\n'
+        '[[steps.question.options]]\nkey = "b"\nen = "B"\npt = "B"\n'),
+}
+
+
+@pytest.mark.parametrize("question", WRONG_ANSWERS.values(), ids=WRONG_ANSWERS.keys())
+def test_an_answer_of_the_wrong_type_for_its_kind_is_the_steps_error(tmp_path, question):
+    run = odd_run(tmp_path, BEFORE, _step("q", "x = 1", question=question), AFTER)
+    results = run.run_all()
+    assert results[1].error.startswith("question answer: ")
+    assert results[1].expected is None  # nothing a learner could be checked against
+    assert results[2].error is None
+    run.close()
+
+
+def test_stop_wakes_a_thread_waiting_for_a_step_at_once(tmp_path):
+    """`q` in the app: the run's child is killed and the worker returns."""
+    run = odd_run(tmp_path, BEFORE, _step("spin", NEVER_ENDING["c-loop-holding-the-gil"]))
+    run.run_to(0)
+    outcome = []
+
+    def work():
+        try:
+            run.run_to(1)
+        except RunStopped as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    run.stop()
+    worker.join(5)
+    assert not worker.is_alive() and time.monotonic() - started < 1
+    assert isinstance(outcome[0], RunStopped)
+    # the results so far stay, and the run can go on later
+    assert len(run.results) == 1
+    run.close()
+
+
+def test_nothing_a_step_started_outlives_the_process(tmp_path):
+    """A program that ends while a non-daemon thread waits for a step that
+    never ends (and whose code started a process of its own) ends at once,
+    and leaves no process behind."""
+    folder = odd_lesson(tmp_path, BEFORE, _step("spawn", "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "open('grandchild.pid', 'w').write(str(p.pid))\nwhile True:\n    pass"))
+    script = textwrap.dedent(f"""
+        import threading, time
+        from tutor.lesson import load_lessons
+        from tutor.runner import LessonRun
+        run = LessonRun(load_lessons({str(folder)!r})[0])
+        run.run_to(0)
+        threading.Thread(target=run.run_to, args=(1,)).start()
+        while run._child is None or not __import__('os').path.exists('grandchild.pid'):
+            time.sleep(0.05)
+        print(run._child.pid, flush=True)
+    """)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 30
+    child = int(done.stdout.split()[0])
+    grandchild = int((tmp_path / "grandchild.pid").read_text())
+    time.sleep(0.5)
+    for pid in (child, grandchild):
+        assert not _alive(pid), pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_process_run_shows_what_the_in_process_engine_shows(tmp_path):
+    """The child's results come back intact: the same values, plot, answer."""
+    from tutor.runner import InProcessRun
+
+    lesson = make_run(tmp_path).lesson
+    here = InProcessRun(lesson).run_all()
+    there = LessonRun(lesson).run_all()
+    for a, b in zip(here, there):
+        assert (a.values, a.previous, a.plot, a.expected, a.error, a.loss) == (
+            b.values, b.previous, b.plot, b.expected, b.error, b.loss)
+
+
+def test_one_idle_child_is_kept_and_a_run_whose_child_was_ended_replays(tmp_path):
+    """A learner who opens lesson after lesson keeps one child, not one per
+    lesson (memory on a classroom server); going back replays, same numbers."""
+    first = make_run(tmp_path)
+    before = first.run_to(1)
+    child = first._child
+    second = make_run(tmp_path)
+    second.run_to(0)
+    assert child.closed and not second._child.closed
+    again = first.run_to(2)  # a fresh child replays steps 0 and 1 first
+    assert first._child is not child and again.error.splitlines()[-1].startswith("ZeroDivisionError")
+    assert first.run_to(3).values["c"].data == 12.0
+    assert first.results[1] is before
+    first.close()
+    second.close()
+
+
+def test_a_forked_process_leaves_its_parents_children_alone(tmp_path):
+    """A classroom session is forked from a warm parent that ran lessons: the
+    session must never kill, reap or close the parent's step children (their
+    descriptors' numbers are the session's own by then), and its runs start
+    children of their own."""
+    run = make_run(tmp_path)
+    run.run_to(0)
+    parents_child = run._child
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "session"
+        code = 1
+        try:
+            os.close(read)
+            inherited_closed = parents_child.closed
+            result = run.run_to(1)  # a child of its own, replaying step 0
+            ok = inherited_closed and run._child is not parents_child and result.error is None
+            run.close()
+            os.write(write, b"ok" if ok else b"bad")
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        assert pipe.read() == b"ok" and status == 0
+    # the parent's child is untouched: alive, and answers
+    assert not parents_child.closed and _alive(parents_child.pid)
+    assert run.run_to(1).error is None and run._child is parents_child
+    run.close()

@@ -71,6 +71,22 @@ def _common(parser: argparse.ArgumentParser, suppress: bool, learner: bool = Tru
                             help="whose progress to use (default: 'default')")
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < 1e6):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, not {text!r}")
+    return value
+
+
+def _time_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--time-limit", type=_seconds, metavar="SECONDS",
+                        help="stop any step that runs longer than this (at most each step's own "
+                             "time_limit, 10 s by default)")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line. Given the `argv` about to be parsed, the
     `serve` options (and the server package that declares them, 5-10 ms) are
@@ -98,10 +114,15 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     show.add_argument("--answers", action="store_true", help="include each question's live expected answer")
     show.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                       help="set a lesson parameter, e.g. --param lr=0.01")
+    _time_limit(show)
 
     check = commands.add_parser("check", help="validate lesson files (FILE:LINE: message)")
     _common(check, suppress=True)
     check.add_argument("folder", nargs="?", metavar="DIR", help="the lessons folder (default: the built-in chapter)")
+    check.add_argument("--run", action="store_true",
+                       help="also run every lesson headless and report the steps that fail, "
+                            "take longer than their time limit or end their process")
+    _time_limit(check)
 
     progress = commands.add_parser("progress", help="print (or --reset) a learner's progress")
     _common(progress, suppress=True)
@@ -207,8 +228,11 @@ def _show(args) -> int:
         except (StopIteration, ValueError):
             print(STRINGS.get("bad_param", args.lang, names=names), file=sys.stderr)
             return 2
-    run = LessonRun(lesson, seed=args.seed, params=params, lang=args.lang)
-    run.run_all()
+    run = LessonRun(lesson, seed=args.seed, params=params, lang=args.lang, time_limit=args.time_limit)
+    try:
+        run.run_all()
+    finally:
+        run.close()
     if args.json:
         doc = render_json(lesson, run, args.lang, args.seed, args.answers)
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
@@ -230,6 +254,11 @@ def _check(args) -> int:
     if len(errors) == 1 and errors[0].line <= 0 and not lessons:  # no folder, no lessons
         print(f"tutor: {errors[0]}", file=sys.stderr)
         return 2
+    if args.run:  # the lessons that read well, run: what only running shows
+        from .run_check import run_problems
+
+        ran = run_problems(lessons, seed=args.seed, lang=args.lang, time_limit=args.time_limit)
+        problems, errors = problems + ran, errors + ran
     for problem in problems:
         print(problem)
     if errors:

@@ -1,106 +1,103 @@
-"""Runs a lesson's steps live with PyTorch and captures what they show.
+"""Runs a lesson's steps live with PyTorch, each within its time limit, in a
+child process that a step's code cannot take the tutor down with.
 
-Every number the tutor prints or draws comes from here: the step's code runs
-for real in the lesson's namespace, then the `show` expressions, the plot and
-the question's expected answer are evaluated and snapshotted as `Value`s.
-torch is imported on the first run (never at import time), so the first
-screen of the app does not wait for it.
+`LessonRun` is what the app, `show` and `check --run` use. The steps run in
+the in-process engine (tutor.step_engine), inside a child forked from this
+process (tutor.step_process); the tutor waits for each step at most its
+time limit (`time_limit` in the lesson file, 10 s by default). A step that
+takes longer, or whose code ends its process, is killed; its result is an
+error saying so, and the run goes on: a fresh child replays the steps before
+it (same seed, same numbers) and skips it, so later steps run in the
+namespace the earlier ones left.
+
+Nothing a child starts outlives the tutor: children are killed when their
+run is dropped, when the interpreter exits (before it waits for threads, so
+a thread waiting for a step never holds the exit), and on `stop_all()`.
 """
 
 from __future__ import annotations
 
-import math
-import sys
-import traceback
-from dataclasses import dataclass, field
-from time import perf_counter
+import os
+import signal
+import threading
+import time
+import weakref
 
-from .lesson import Lesson, Plot, Step
-from .values import TextValue, Value, capture
+from .i18n import Catalog
+from .lesson import Lesson
+from .step_engine import (  # noqa: F401  (the runner's public names)
+    DEFAULT_TIME_LIMIT,
+    InProcessRun,
+    PlotData,
+    Series,
+    StepResult,
+    load_torch,
+    time_limit,
+)
+from .step_process import ChildGone, receive, result_from_wire, send, spawn
 
-_torch_module = None
+STRINGS = Catalog(
+    {
+        "timed_out": {
+            "en": "stopped after {seconds} s: the step's code ran longer than its time limit",
+            "pt": "interrompido após {seconds} s: o código do passo passou do seu tempo limite",
+        },
+        "exit_code": {
+            "en": "the step's code ended its process (exit code {code}); the tutor went on",
+            "pt": "o código do passo encerrou o próprio processo (código de saída {code}); o tutor continuou",
+        },
+        "signal": {
+            "en": "the step's code ended its process (signal {name}); the tutor went on",
+            "pt": "o código do passo encerrou o próprio processo (sinal {name}); o tutor continuou",
+        },
+        "failed": {
+            "en": "the tutor could not run this step: {error}",
+            "pt": "o tutor não conseguiu rodar este passo: {error}",
+        },
+    }
+)
 
-
-def load_torch(warm: bool = False):
-    """Import torch once, with one intra-op thread.
-
-    On a busy 2-core machine two threads make a tiny step stall for 10-100 ms;
-    one thread keeps every step fast. `warm=True` also builds one optimizer,
-    whose first use imports torch._dynamo (~0.8 s), so a learner never waits
-    for it mid-lesson.
-    """
-    global _torch_module
-    if _torch_module is None:
-        import torch
-
-        torch.set_num_threads(1)
-        _torch_module = torch
-    if warm:
-        # the first backward() and the first loss also pay one-off costs
-        # (autograd's engine, kernels) of 50-150 ms: pay them here
-        torch = _torch_module
-        layer = torch.nn.Linear(2, 2)
-        loss = torch.nn.functional.cross_entropy(layer(torch.zeros(1, 2)), torch.tensor([0]))
-        loss.backward()
-        torch.optim.SGD(layer.parameters(), lr=0.1).step()
-    return _torch_module
-
-
-@dataclass(frozen=True)
-class Series:
-    label: str
-    xs: list[float]
-    ys: list[float]
-    kind: str = "line"  # line | scatter | tangent | path
-
-
-@dataclass(frozen=True)
-class PlotData:
-    title: str
-    xlabel: str
-    ylabel: str
-    series: list[Series]
-    log: bool = False
-    animate: bool = False
+# At most this many idle children are kept; beyond it the least recently
+# used one is ended (its run replays its steps in a fresh child when next
+# needed, in milliseconds). A child holds ~10 MB of its own (measured on the
+# chapter): a learner who opens every lesson keeps one, not eight, which
+# matters for a classroom server's seat budget.
+MAX_IDLE_CHILDREN = 1
+_REAP_SECONDS = 2.0
 
 
-@dataclass
-class StepResult:
-    index: int
-    step: Step
-    code: str
-    values: dict[str, Value] = field(default_factory=dict)
-    previous: dict[str, Value] = field(default_factory=dict)
-    plot: PlotData | None = None
-    expected: Value | None = None
-    error: str | None = None
-    loss: float | None = None
-    seconds: float = 0.0
+class RunStopped(RuntimeError):
+    """`stop_all()` was called: the tutor is ending and runs no more steps."""
 
 
 class LessonRun:
-    """One learner's run through one lesson: a namespace and its results.
+    """One learner's run through one lesson: its results, step by step.
 
-    Steps run in order in a shared namespace seeded with `seed`, so the same
-    lesson shows the same numbers for everyone. Changing a param resets the
-    run; the next `run_to` re-runs from the first step, which is cheap and
-    keeps every shown value consistent with the code that produced it.
-    Not thread-safe: use one run from one thread at a time.
+    Steps run in order in a shared namespace (in the child) seeded with
+    `seed`, so the same lesson shows the same numbers for everyone. Changing
+    a param resets the run; the next `run_to` re-runs from the first step,
+    which is cheap and keeps every shown value consistent with the code that
+    produced it. `time_limit`, when given, caps every step's own limit (for
+    `show --time-limit` and tests). Not thread-safe: use one run from one
+    thread at a time (`stop_all` may be called from any thread).
     """
 
-    def __init__(self, lesson: Lesson, seed: int = 0, params: dict[str, float] | None = None, lang: str = "en"):
+    def __init__(self, lesson: Lesson, seed: int = 0, params: dict[str, float] | None = None,
+                 lang: str = "en", time_limit: float | None = None):
         self.lesson = lesson
         self.seed = seed
         self.lang = lang
+        self.time_limit = time_limit
         self.param_values = {p.name: p.default for p in lesson.params}
         for name, value in (params or {}).items():
             self.param_values[name] = lesson.param(name).clamp(float(value))
+        self._child: _Child | None = None
+        self._skipped: dict[int, str] = {}  # step index -> why it is skipped when replayed
         self.reset()
 
     def reset(self) -> None:
         self.results: list[StepResult] = []
-        self._ns: dict | None = None
-        self._shown: dict[str, Value] = {}
+        self._skipped = {}
 
     def set_param(self, name: str, value: float) -> float:
         new = self.lesson.param(name).clamp(float(value))
@@ -125,6 +122,13 @@ class LessonRun:
         code = step.code.strip("\n")
         return "\n".join(lines + ([code] if code else []))
 
+    def limit_for(self, index: int) -> float:
+        """Seconds step `index` may run."""
+        limit = time_limit(self.lesson.steps[index])
+        if self.time_limit is not None and self.time_limit > 0:
+            limit = min(limit, self.time_limit)
+        return limit
+
     def run_to(self, index: int) -> StepResult:
         if not 0 <= index < len(self.lesson.steps):
             raise IndexError(f"lesson '{self.lesson.id}' has no step {index + 1}")
@@ -136,166 +140,324 @@ class LessonRun:
         self.run_to(len(self.lesson.steps) - 1)
         return self.results
 
-    # ------------------------------------------------------------ internals
+    def close(self) -> None:
+        """End the child now (it is also ended when the run is dropped).
+        From the thread that uses the run; from any other, `stop`."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.close()
 
-    def _namespace(self) -> dict:
-        torch = load_torch()
-        torch.manual_seed(self.seed)
-        ns = {
-            "__name__": "__lesson__",
-            "torch": torch,
-            "nn": torch.nn,
-            "optim": torch.optim,
-            "F": torch.nn.functional,
-            "math": math,
-        }
-        ns.update(self.param_values)
-        return ns
+    def stop(self) -> None:
+        """Kill the child now, from any thread: a `run_to` waiting for it
+        raises RunStopped at once. (The app calls it when it ends, so a step
+        still running never keeps the process alive.) The results so far are
+        kept; a later `run_to` starts a fresh child."""
+        child = self._child
+        if child is not None:
+            child.stop()
+
+    # ------------------------------------------------------------ internals
 
     def _run_next(self) -> None:
         index = len(self.results)
         step = self.lesson.steps[index]
-        if self._ns is None:
-            self._ns = self._namespace()
-        ns = self._ns
         code = self.code_for(index)
-        filename = f"<{self.lesson.id}:{step.id}>"
-        started = perf_counter()
-        errors: list[str] = []
-        if code:
+        limit = self.limit_for(index)
+        child = self._ready_child(index)
+        with child.lock:
+            child.idle_since = None
             try:
-                exec(compile(code, filename, "exec"), ns)
-            except Exception as exc:  # a lesson's bug is the step's result, never a crash
-                errors.append(_format_error(exc, filename, code))
+                reply = child.request({"op": "step", "limit": limit}, limit)
+            except ChildGone as gone:
+                self._lose_child(child)
+                error = self._gone_error(child, gone, limit)
+                self._skipped[index] = error
+                self.results.append(StepResult(index=index, step=step, code=code, error=error))
+                return
+            finally:
+                child.idle_since = time.monotonic()
+        child.done += 1
+        if reply.get("ok") and isinstance(reply.get("result"), dict):
+            self.results.append(result_from_wire(reply["result"], index, step, code))
+        else:
+            error = STRINGS.get("failed", self.lang, error=str(reply.get("error") or "?"))
+            self.results.append(StepResult(index=index, step=step, code=code, error=error))
 
-        values: dict[str, Value] = {}
-        for expr in step.show:
+    def _ready_child(self, index: int) -> _Child:
+        """A child whose namespace is what steps 0..index-1 left: the one we
+        have, or a fresh one that replays them (skipping the steps that never
+        ended or ended their process). A replayed step that fails this time
+        is skipped too, and the replay starts over: it always ends."""
+        while True:
+            child = self._child
+            if child is not None and (child.closed or child.stopped):
+                self._lose_child(child)
+                child = None
+            if child is not None and (child.params != self.param_values or child.done > index):
+                # starting over in the child costs less than a new child
+                with child.lock:
+                    try:
+                        child.request({"op": "reset", "params": self.param_values}, _REAP_SECONDS)
+                        child.params, child.done = dict(self.param_values), 0
+                    except ChildGone:
+                        self._lose_child(child)
+                        child = None
+            if child is None:
+                child = self._child = _Child.start(self.lesson, self.seed, self.param_values, self.lang)
+            failed = self._replay(child, index)
+            if failed is None:
+                return child
+            number, error = failed
+            self._skipped[number] = error
+            self._lose_child(child)
+
+    def _replay(self, child: _Child, index: int) -> tuple[int, str] | None:
+        with child.lock:
+            while child.done < index:
+                number = child.done
+                try:
+                    if number in self._skipped:
+                        child.request({"op": "skip", "error": self._skipped[number]}, _REAP_SECONDS)
+                    else:
+                        limit = self.limit_for(number)
+                        child.request({"op": "step", "limit": limit, "quiet": True}, limit)
+                except ChildGone as gone:
+                    return number, self._gone_error(child, gone, self.limit_for(number))
+                child.done += 1
+        return None
+
+    def _lose_child(self, child: _Child) -> None:
+        child.close(wait=False)
+        if self._child is child:
+            self._child = None
+
+    def _gone_error(self, child: _Child, gone: ChildGone, limit: float) -> str:
+        if child.stopped or _stopping.is_set():
+            raise RunStopped("the run was stopped")
+        if gone.timed_out:
+            return STRINGS.get("timed_out", self.lang, seconds=f"{limit:g}")
+        status = child.close()  # it ended: reaping it is immediate
+        if status is not None and os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            if number == signal.SIGXCPU:
+                _pass_on_cpu_exhaustion()
             try:
-                values[expr] = capture(_evaluate(expr, ns))
-            except Exception as exc:
-                values[expr] = TextValue(f"<{type(exc).__name__}: {exc}>")
-        previous = {e: self._shown[e] for e in values if e in self._shown}
-        self._shown.update(values)
+                name = signal.Signals(number).name
+            except ValueError:
+                name = str(number)
+            return STRINGS.get("signal", self.lang, name=name)
+        code = os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else "?"
+        return STRINGS.get("exit_code", self.lang, code=code)
 
-        plot = None
-        if step.plot is not None:
+
+# ---------------------------------------------------------------- children
+
+_stopping = threading.Event()
+_registry_lock = threading.Lock()
+_children: weakref.WeakSet[_Child] = weakref.WeakSet()
+
+
+class _Child:
+    """One forked child: its pid, our end of its socket, and a pidfd that
+    says when it ended (where the kernel has them)."""
+
+    def __init__(self, pid: int, sock, params: dict[str, float]):
+        self.pid = pid
+        self.sock = sock
+        self.params = dict(params)
+        self.done = 0  # steps the child has run or skipped
+        self.closed = False
+        self.stopped = False
+        self.status: int | None = None
+        self.lock = threading.Lock()  # held while the child runs a request
+        self.idle_since: float | None = time.monotonic()
+        try:
+            self.pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        self._finalizer = weakref.finalize(self, _kill, pid, sock, self.pidfd, False)
+
+    @classmethod
+    def start(cls, lesson: Lesson, seed: int, params: dict[str, float], lang: str) -> _Child:
+        if _stopping.is_set():
+            raise RunStopped("the tutor is ending")
+        load_torch()  # children are born with torch imported, once for all of them
+        _reap_killed()
+        _end_idle_children()
+        with _registry_lock:
+            pid, sock = spawn(lesson, seed, params, lang)
+            child = cls(pid, sock, params)
+            _children.add(child)
+        return child
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send `message`; the reply, or ChildGone after `timeout` seconds or
+        when the child dies. The caller holds `lock`."""
+        if self.closed:
+            raise ChildGone(timed_out=False)
+        deadline = time.monotonic() + timeout
+        try:
+            send(self.sock, message)
+        except OSError:
+            raise ChildGone(timed_out=False) from None
+        return receive(self.sock, deadline, self.pidfd)
+
+    def stop(self) -> None:
+        """Kill the child by signal only (safe from any thread: the thread
+        that waits for it sees it end, and closes it)."""
+        self.stopped = True
+        _signal_kill(self.pid)
+
+    def close(self, wait: bool = True) -> int | None:
+        """Kill the child (and whatever it started); with `wait`, reap it and
+        return its wait status. Without, it is reaped later (a big child
+        takes ~15 ms to tear down: not a cost for the thread that drops it)."""
+        if not self.closed:
+            self.closed = True
+            self._finalizer.detach()
+            self.status = _kill(self.pid, self.sock, self.pidfd, wait)
+        elif wait and self.status is None:
+            self.status = _reap(self.pid)
+        return self.status
+
+
+_unreaped: set[int] = set()  # killed children not waited for yet
+
+
+def _kill(pid: int, sock, pidfd: int | None, wait: bool = True) -> int | None:
+    """SIGKILL a child's process group; with `wait`, reap it, waiting a
+    moment at most."""
+    _signal_kill(pid)
+    for closer in (sock.close, lambda: os.close(pidfd) if pidfd is not None else None):
+        try:
+            closer()
+        except OSError:
+            pass
+    if not wait:
+        with _registry_lock:
+            _unreaped.add(pid)
+        return None
+    return _reap(pid)
+
+
+def _signal_kill(pid: int) -> None:
+    """SIGKILL a child and its process group (whatever its code started)."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
+def _reap_killed() -> None:
+    """Collect children killed earlier without waiting (never blocks)."""
+    with _registry_lock:
+        pids = list(_unreaped)
+    for pid in pids:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            with _registry_lock:
+                _unreaped.discard(pid)
+
+
+def _reap(pid: int) -> int | None:
+    """Wait for a killed child, a moment at most; its wait status."""
+    with _registry_lock:
+        _unreaped.discard(pid)
+    status = None
+    deadline = time.monotonic() + _REAP_SECONDS
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already (or not ours)
+            break
+        if done:
+            break
+        if time.monotonic() > deadline:
+            with _registry_lock:
+                _unreaped.add(pid)
+            return None
+        time.sleep(0.002)
+    return status
+
+
+def _end_idle_children() -> None:
+    """Keep at most MAX_IDLE_CHILDREN idle children: end the ones idle longest."""
+    with _registry_lock:
+        idle = [c for c in list(_children) if not c.closed and c.idle_since is not None]
+    idle.sort(key=lambda c: c.idle_since or 0.0)
+    for child in idle[: max(0, len(idle) - MAX_IDLE_CHILDREN + 1)]:
+        if child.lock.acquire(blocking=False):  # never one that is running a step
             try:
-                plot = _plot(step.plot, ns, self.lang)
-            except Exception as exc:
-                errors.append(f"plot: {type(exc).__name__}: {exc}")
-
-        expected = None
-        if step.question is not None:
-            try:
-                expected = capture(_evaluate(step.question.answer, ns))
-            except Exception as exc:
-                errors.append(f"question answer: {type(exc).__name__}: {exc}")
-
-        self.results.append(
-            StepResult(
-                index=index,
-                step=step,
-                code=code,
-                values=values,
-                previous=previous,
-                plot=plot,
-                expected=expected,
-                error="\n".join(errors) or None,
-                loss=_scalar(ns.get("loss")),
-                seconds=perf_counter() - started,
-            )
-        )
+                child.close(wait=False)
+            finally:
+                child.lock.release()
 
 
-def _evaluate(expr: str, ns: dict):
-    return eval(compile(expr, f"<show {expr}>", "eval"), ns)
+def stop_all() -> None:
+    """Stop every run's child now, from any thread (see LessonRun.stop)."""
+    with _registry_lock:
+        children = list(_children)
+    for child in children:
+        child.stop()
 
 
-def _scalar(obj) -> float | None:
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(obj, torch.Tensor) and obj.numel() == 1:
-        return float(obj.detach())
-    if isinstance(obj, float):
-        return obj
-    return None
+def _at_exit() -> None:
+    _stopping.set()  # no new children from threads still running
+    stop_all()
+    with _registry_lock:
+        children = list(_children)
+    for child in children:
+        child.close(wait=False)
+    for pid in list(_unreaped):
+        _reap(pid)
 
 
-def _format_error(exc: BaseException, filename: str, code: str) -> str:
-    """The exception as the learner needs it: the line of the step's code that
-    raised, and the message; the tutor's own frames are left out."""
-    lines = code.splitlines()
-    where = [
-        frame for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == filename
-    ]
-    out = []
-    if where:
-        number = where[-1].lineno or 0
-        source = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-        out.append(f"line {number}: {source}")
-    out.append(f"{type(exc).__name__}: {exc}")
-    return "\n".join(out)
+def _pass_on_cpu_exhaustion() -> None:
+    """A child ended by SIGXCPU spent the CPU allowance it inherited from
+    this process (a classroom session's `--session-cpu`): the allowance is
+    this process's, so tell it, as if it had spent it itself. Only under a
+    CPU limit: without one, SIGXCPU can only come from the lesson's code."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
+    if soft != resource.RLIM_INFINITY:
+        os.kill(os.getpid(), signal.SIGXCPU)
 
 
-def _as_floats(obj) -> list[float]:
-    """A number, a list or a tensor as a flat list of floats."""
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(obj, torch.Tensor):
-        return [float(v) for v in obj.detach().reshape(-1).tolist()]
-    if isinstance(obj, (list, tuple)):
-        out: list[float] = []
-        for item in obj:
-            out.extend(_as_floats(item))
-        return out
-    return [float(obj)]
+def _forget_inherited_children() -> None:
+    """In a process forked from this one (a classroom session forked from
+    the server's warm parent, or a step's own child), the children listed
+    here are the parent's, not ours: never signal, reap or close them (their
+    pids may be reused, and the descriptors' numbers may by now be the new
+    process's own), and let any run that holds one start a child of its own."""
+    global _registry_lock  # noqa: PLW0603  (a fresh lock is the point)
+    _registry_lock = threading.Lock()  # another thread may have held it at the fork
+    for child in list(_children):
+        child._finalizer.detach()
+        child.closed = True
+    _children.clear()
+    _unreaped.clear()
 
 
-# Plot labels stay ASCII: wide or accented characters misalign plotext's axes.
-_PLOT_WORDS = {
-    "en": {"slope": "slope at x={x:g}: {s:+.3g}", "points": "points", "path": "from x={x:g}"},
-    "pt": {"slope": "inclinacao em x={x:g}: {s:+.3g}", "points": "pontos", "path": "de x={x:g}"},
-}
+def _register_exit_hook() -> None:
+    """Kill children before the interpreter waits for non-daemon threads:
+    a worker thread waiting for a step must not hold the exit (`q` in the
+    app) for the rest of the step's time limit."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(_at_exit)
+            return
+        except RuntimeError:  # already shutting down
+            pass
+    import atexit
+
+    atexit.register(_at_exit)
 
 
-def _plot(spec: Plot, ns: dict, lang: str) -> PlotData:
-    """Evaluates a plot spec in the namespace: the curve, tangents computed
-    with autograd at each point, marked points, descent paths, series."""
-    torch = load_torch()
-    words = _PLOT_WORDS.get(lang, _PLOT_WORDS["en"])
-    series: list[Series] = []
-    f = _evaluate(spec.function, ns) if spec.function else None
-    if f is not None:
-        low, high = spec.range
-        xs = torch.linspace(low, high, 201)
-        with torch.no_grad():
-            ys = f(xs)
-        series.append(Series(spec.function, xs.tolist(), _as_floats(ys), "line"))
-        if spec.tangent_at:
-            half = (high - low) / 8
-            for x0 in _as_floats(_evaluate(spec.tangent_at, ns)):
-                x = torch.tensor(x0, requires_grad=True)
-                y = f(x)
-                (slope,) = torch.autograd.grad(y, x)
-                s, y0 = float(slope), float(y.detach())
-                txs = [x0 - half, x0, x0 + half]
-                series.append(
-                    Series(words["slope"].format(x=x0, s=s), txs, [y0 + s * (t - x0) for t in txs], "tangent")
-                )
-        if spec.points:
-            pxs = _as_floats(_evaluate(spec.points, ns))
-            with torch.no_grad():
-                pys = _as_floats(f(torch.tensor(pxs)))
-            series.append(Series(words["points"], pxs, pys, "scatter"))
-        if spec.paths:
-            for path in _evaluate(spec.paths, ns):
-                pxs = _as_floats(path)
-                with torch.no_grad():
-                    pys = _as_floats(f(torch.tensor(pxs)))
-                series.append(Series(words["path"].format(x=pxs[0]), pxs, pys, "path"))
-    for expr in spec.series:
-        ys = _as_floats(_evaluate(expr, ns))
-        if spec.log:
-            ys = [math.log10(y) if y > 0 else float("nan") for y in ys]
-        series.append(Series(expr, [float(i) for i in range(len(ys))], ys, "line"))
-    title = (spec.title or {}).get(lang) or (spec.title or {}).get("en", "")
-    return PlotData(title, spec.xlabel, spec.ylabel, series, spec.log, spec.animate)
-
+_register_exit_hook()
+os.register_at_fork(after_in_child=_forget_inherited_children)

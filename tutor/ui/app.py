@@ -115,6 +115,15 @@ class TutorApp(App):
             self.open_lesson(self.start_lesson)
         self._warn_about_store()
 
+    def on_unmount(self) -> None:
+        # A step still running (its code may never end) must not keep the
+        # process alive after `q`: asyncio waits for every worker thread
+        # before `run()` returns, so stop the runs' children now.
+        for holder in self.runs.values():
+            stop = getattr(holder.run, "stop", None)
+            if stop is not None:
+                stop()
+
     def _warn_about_store(self) -> None:
         warning = getattr(self.store, "warning", None)
         if warning:
