@@ -506,7 +506,7 @@ def test_progress_command_end_to_end(lessons_dir, tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "em andamento" in result.stdout and "1/3" in result.stdout
+    assert "iniciada" in result.stdout and "1/3" in result.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "tutor", "progress", "--learner", "x" * 80, "--lang", "en"],
         cwd=REPO, env=env, capture_output=True, text=True,

@@ -226,7 +226,7 @@ async def test_shape_change_and_scalar_tensor():
         )
         await pilot.pause()
         text = screen_text(app)
-        assert "forma mudou: antes 4 (vetor)" in text
+        assert "formato mudou: antes 4 (vetor)" in text
         assert "escalar float32 requires_grad" in text
         assert "+0.6931" in text
 

@@ -146,7 +146,7 @@ MESSAGES = Catalog({
     # verdict details
     "number_within": {
         "en": "within {tol} of the live value (off by {diff})",
-        "pt": "dentro de {tol} do valor calculado (diferença de {diff})",
+        "pt": "a menos de {tol} do valor calculado (diferença de {diff})",
     },
     "number_exact": {
         "en": "exactly the live value",

@@ -118,14 +118,14 @@ _TABLES = {"lessons", "questions", "attempts", "params", "sqlite_sequence"}
 
 STRINGS = Catalog(
     {
-        "learner_empty": {"en": "the learner name is empty", "pt": "o nome do aprendiz está vazio"},
+        "learner_empty": {"en": "the learner name is empty", "pt": "o nome do aluno está vazio"},
         "learner_long": {
             "en": "the learner name is longer than {limit} characters",
-            "pt": "o nome do aprendiz tem mais de {limit} caracteres",
+            "pt": "o nome do aluno tem mais de {limit} caracteres",
         },
         "learner_control": {
             "en": "the learner name has control characters",
-            "pt": "o nome do aprendiz tem caracteres de controle",
+            "pt": "o nome do aluno tem caracteres de controle",
         },
         "no_folder": {
             "en": "cannot create the folder {folder}: {error}",

@@ -30,7 +30,7 @@ STRINGS = Catalog(
         "unchanged": {"en": "unchanged", "pt": "sem mudança"},
         "was": {"en": "was {old}", "pt": "antes {old}"},
         "change": {"en": "change {delta}", "pt": "mudança {delta}"},
-        "shape_changed": {"en": "shape changed: was {old}", "pt": "forma mudou: antes {old}"},
+        "shape_changed": {"en": "shape changed: was {old}", "pt": "formato mudou: antes {old}"},
         "change_title": {
             "en": "change: now - before",
             "pt": "mudança: agora - antes",
