@@ -267,7 +267,10 @@ def main() -> int:
     for (lesson_id, step), group in keyed.items():
         ms = [r["ms"] for r in group]
         nbytes = statistics.median(r["bytes"] for r in group)
-        note = "training loop (animated)" if group[0]["animated"] else ("question: values hidden" if group[0]["question"] else "")
+        if group[0]["animated"]:
+            note = "training loop (animated)"
+        else:
+            note = "question: values hidden" if group[0]["question"] else ""
         first = statistics.median(r["first_ms"] for r in group)
         print(f"{lesson_id:<18}{step:>5} {group[0]['id']:<16}{first:>9.1f}{statistics.median(ms):>9.1f}{max(ms):>8.1f}"
               f"{nbytes:>8.0f}  {note}")

@@ -106,7 +106,8 @@ def test_check_reports_file_line_message_and_exits_1(tmp_path):
     assert done.returncode == 1
     first = done.stdout.splitlines()[0]
     line = next(n for n, text in enumerate(broken.splitlines(), 1) if text == "bogus = 1")
-    assert first == f"{tmp_path / '01-broken.toml'}:{line}: unknown key 'bogus' in step 1 (known: code, diagram, id, plot, question, show, text, time_limit, title)"
+    known = "code, diagram, id, plot, question, show, text, time_limit, title"
+    assert first == f"{tmp_path / '01-broken.toml'}:{line}: unknown key 'bogus' in step 1 (known: {known})"
 
 
 def test_a_broken_lessons_folder_stops_show_with_exit_2(tmp_path):

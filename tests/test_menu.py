@@ -7,7 +7,6 @@ import dataclasses
 import re
 
 from screens import screen_text
-
 from tutor.i18n import pick
 from tutor.lesson import load_lessons
 from tutor.ui.app import make_app

@@ -23,12 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from test_app import screen_text, settle, status_text, step_label
 from tutor.lesson import load_lessons
 from tutor.progress import ProgressError, ProgressStore
 from tutor.ui.app import make_app
 from tutor.ui.strings import STRINGS
-
-from test_app import screen_text, settle, status_text, step_label
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = load_lessons(None)

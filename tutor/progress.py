@@ -520,7 +520,7 @@ class ProgressStore:
         rows = self._read(
             "SELECT name, value FROM params WHERE learner = ? AND lesson_id = ?", (self.learner, lesson_id)
         )
-        return {name: value for name, value in rows}
+        return dict(rows)
 
     def position(self, lesson_id: str) -> int | None:
         """The step to resume at, or None for a lesson never opened."""

@@ -76,8 +76,10 @@ STRINGS = Catalog(
             "pt": "alterna entre painéis (explicação, código, valores, gráfico)",
         },
         "help_arrows": {
-            "en": "scroll the focused pane (also PageUp/PageDown, Home/End); in the values, the arrows move over the entries",
-            "pt": "rolam o painel em foco (também PageUp/PageDown, Home/End); nos valores, as setas percorrem as entradas",
+            "en": "scroll the focused pane (also PageUp/PageDown, Home/End); "
+            "in the values, the arrows move over the entries",
+            "pt": "rolam o painel em foco (também PageUp/PageDown, Home/End); "
+            "nos valores, as setas percorrem as entradas",
         },
         "help_zoom": {
             "en": "zoom the focused pane to the whole window (again: back)",

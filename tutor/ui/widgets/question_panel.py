@@ -21,7 +21,6 @@ wrong answer alike; Esc in the box leaves the box, and only that.
 from __future__ import annotations
 
 import os
-
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
