@@ -302,6 +302,7 @@ class ProgressStore:
         if self.path.exists() and not os.access(self.path, os.W_OK):
             # SQLite would open it read-only without a word, and fail at the first write.
             return self._in_memory(self._read_only_copy(), self._text("read_only", error="permission denied"))
+        kind: str | None
         try:
             make_private_file(self.path)
             conn = self._connect()
@@ -329,6 +330,7 @@ class ProgressStore:
         if kind is None:
             return conn
         conn.close()
+        assert problem is not None  # _problem names why whenever kind is set
         if kind == "damaged":
             return self._replace(problem)
         return self._in_memory(None, problem)  # a newer tutor's file, or someone else's: left alone
@@ -626,7 +628,8 @@ class ProgressStore:
                 raise ProgressError(self._text("no_read", path=self.path, error=exc)) from None
         attempts: dict[str, list[Attempt]] = {}
         for qid, answer, correct, at in attempt_rows:
-            attempts.setdefault(qid, []).append(Attempt(answer, bool(correct), _when(at)))
+            # `at` is NOT NULL, so never _when's None
+            attempts.setdefault(qid, []).append(Attempt(answer, bool(correct), datetime.fromisoformat(at)))
         stored = {row[0]: row for row in rows}
         ids = list(question_ids) if question_ids is not None else list(stored)
         out = {}

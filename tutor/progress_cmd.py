@@ -13,7 +13,7 @@ import sys
 from typing import TextIO
 
 from .i18n import Catalog, pick
-from .progress import ProgressError, ProgressStore, check_learner, default_store_path
+from .progress import LessonSummary, ProgressError, ProgressStore, check_learner, default_store_path
 
 STRINGS = Catalog(
     {
@@ -131,7 +131,7 @@ def _show(args, path, learner: str, lang: str, stdout: TextIO, stderr: TextIO) -
     else:
         check_learner(learner, lang)
         store = None
-    rows = []
+    rows: list[tuple[str, str, LessonSummary | None, int]] = []
     resume = None
     try:
         known = set()

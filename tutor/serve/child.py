@@ -30,6 +30,7 @@ import resource
 import signal
 import sys
 import termios
+from typing import IO, Any, cast
 
 from . import protocol
 from .limits import apply_session_limits
@@ -163,9 +164,10 @@ def _become_terminal_program(slave_fd: int) -> None:
                               errors="replace", line_buffering=True)
     stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                               errors="backslashreplace", line_buffering=True)
-    sys.stdin = sys.__stdin__ = stdin
-    sys.stdout = sys.__stdout__ = stdout
-    sys.stderr = sys.__stderr__ = stderr
+    # typeshed marks sys.__std*__ Final; rebinding them is the point here.
+    sys.stdin = sys.__stdin__ = stdin  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = stdout  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = stderr  # type: ignore[misc]
 
 
 def _limit_malloc_arenas() -> None:
@@ -195,7 +197,8 @@ def _run_app(request: dict, warm) -> int:
 
     # Read from the environment when textual was imported in the forker;
     # this session's terminal decides.
-    textual.constants.COLOR_SYSTEM = env["TEXTUAL_COLOR_SYSTEM"]
+    # Final in textual's annotations, but read at use, so rebinding works.
+    textual.constants.COLOR_SYSTEM = env["TEXTUAL_COLOR_SYSTEM"]  # type: ignore[misc]
 
     apply_session_limits(config["session_memory_mb"], config["session_cpu_seconds"])
 
@@ -231,15 +234,15 @@ def _log_errors_not_show_them(app, learner: str) -> None:
             return len(text)
 
     log_line_prefix = f"session of {learner!r} failed:\n"
-    console = Console(file=_Log(), markup=False, highlight=False, color_system=None,
-                      force_terminal=False, width=100)
-    original = console.print
 
-    def print_with_name(*objects, **kwargs):
-        log_line(log_line_prefix)
-        original(*objects, **kwargs)
+    class _NamedConsole(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:
+            log_line(log_line_prefix)
+            super().print(*objects, **kwargs)
 
-    console.print = print_with_name
+    # rich annotates `file` as IO[str]; it only calls write() and flush().
+    console = _NamedConsole(file=cast(IO[str], _Log()), markup=False, highlight=False, color_system=None,
+                            force_terminal=False, width=100)
     app.error_console = console
 
 
@@ -255,7 +258,7 @@ async def _run(app, window_note: str | None = None, capped_at_start: bool = Fals
     resort)."""
     loop = asyncio.get_running_loop()
     cpu_spent = []
-    leaving = []
+    leaving: list[int] = []
 
     def leave(code: int) -> None:
         if code == EXIT_CPU_SPENT:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncssh
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 _KEY_TYPE_PREFIXES = ("ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-", "rsa-sha2-")
@@ -72,7 +76,7 @@ _REFUSED_OPTIONS = {
 
 @dataclass(frozen=True)
 class AuthorizedKey:
-    key: object                  # asyncssh.SSHKey (public)
+    key: asyncssh.SSHKey         # public
     comment: str | None          # as written in the file
     line: int
     name: str = ""               # the learner: the comment, or one derived from the fingerprint
@@ -131,6 +135,7 @@ def _parse_line(line: str, number: int) -> AuthorizedKey:
         raise KeyFileError(str(exc)) from None
     comment = words[1].strip() if len(words) > 1 and words[1].strip() else None
     sources = _read_options(options) if options else None
+    name: str | None
     if comment is None:
         name = fingerprint_name(key)
     else:

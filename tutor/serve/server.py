@@ -131,6 +131,7 @@ class ForkerHandle:
 
     def wait_ready(self) -> None:
         ours = self.sock
+        assert ours is not None and self.process is not None  # launch() ran
         ours.settimeout(FORKER_START_TIMEOUT)
         try:
             message, _ = protocol.receive(ours)
@@ -146,6 +147,7 @@ class ForkerHandle:
         ours.setblocking(False)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self.sock is not None
         loop.add_reader(self.sock.fileno(), self._on_readable)
 
     def waiting_since(self) -> float | None:
@@ -172,6 +174,7 @@ class ForkerHandle:
         return await future
 
     def _on_readable(self) -> None:
+        assert self.sock is not None  # the reader is removed before the socket goes
         while True:
             try:
                 message, fds = protocol.receive(self.sock)
@@ -182,9 +185,9 @@ class ForkerHandle:
             self.last_heard = time.monotonic()
             if message is None:
                 asyncio.get_running_loop().remove_reader(self.sock.fileno())
-                for future in self._waiting.values():
-                    if not future.done():
-                        future.set_exception(ForkerError("the forker is gone"))
+                for waiter in self._waiting.values():
+                    if not waiter.done():
+                        waiter.set_exception(ForkerError("the forker is gone"))
                 self._waiting.clear()
                 self.on_lost()
                 return
@@ -318,6 +321,7 @@ class Session:
     # -- bytes both ways
 
     def _on_output(self) -> None:
+        assert self.master is not None  # the reader is removed before the PTY closes
         try:
             data = os.read(self.master, 65536)
         except BlockingIOError:
@@ -342,6 +346,7 @@ class Session:
             # A slow link: stop reading the PTY until SSH catches up, so the
             # app (not this server) waits.
             self._output_paused = True
+            assert self.master is not None  # only PTY output is sent
             asyncio.get_running_loop().remove_reader(self.master)
             self._tasks.append(asyncio.create_task(self._resume_output()))
 
@@ -447,6 +452,7 @@ class Session:
         (the server is their subreaper): its exit status is ours to collect."""
         if self.exit_known.is_set() or not hasattr(os, "P_PIDFD"):
             return
+        assert self.pidfd is not None  # called only with a pidfd
         try:
             result = os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG)
         except (ChildProcessError, OSError):
@@ -549,6 +555,7 @@ class ClassroomSSHServer(asyncssh.SSHServer):
         self.sessions += 1
         if self.waiting:
             self.waiting = False
+            assert self.address is not None  # set with `waiting`, in connection_made
             self.classroom.gate.leave_waiting(self.address)
             if self._deadline is not None:
                 self._deadline.cancel()
@@ -559,6 +566,7 @@ class ClassroomSSHServer(asyncssh.SSHServer):
             self._deadline.cancel()
         if self.waiting:
             self.waiting = False
+            assert self.address is not None  # set with `waiting`, in connection_made
             self.classroom.gate.leave_waiting(self.address)
 
     def begin_auth(self, username: str) -> bool:
@@ -573,6 +581,7 @@ class ClassroomSSHServer(asyncssh.SSHServer):
                 if not allowed.allows(self.address):
                     self.classroom.note_wrong_source(allowed, self.address)
                     continue
+                assert self.conn is not None  # connection_made comes first
                 self.conn.set_extra_info(tutor_learner=allowed.name)
                 return True
         return False
@@ -614,8 +623,9 @@ class Classroom:
         self.sessions: set[Session] = set()
         self.by_pid: dict[int, Session] = {}
         self.early_exits: dict[int, tuple[int, float | None]] = {}
-        self.stopping: asyncio.Event | None = None
-        self.forker_ready: asyncio.Event | None = None
+        # Made again by serve(): an Event binds to the loop that first waits on it.
+        self.stopping = asyncio.Event()
+        self.forker_ready = asyncio.Event()
         self.exit_status = 0
         self._keys_stamp = None
         self._burst_timer: asyncio.TimerHandle | None = None
@@ -766,6 +776,7 @@ class Classroom:
         """Read the keys file again; a file that cannot be used keeps the
         keys in force, and the console says why."""
         self._keys_stamp = _file_stamp(self.keys_path)
+        assert self.keys_path is not None  # only a server with a keys file reloads it
         try:
             keys = read_authorized_keys(Path(self.keys_path))
         except KeyFileError as exc:
@@ -914,6 +925,8 @@ def log_plain(text: str) -> None:
 
 
 def _file_stamp(path: str | None):
+    if path is None:
+        return None
     try:
         info = os.stat(path)
     except (OSError, TypeError):

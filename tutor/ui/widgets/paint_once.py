@@ -14,10 +14,19 @@ new size in its own frame.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.geometry import Size
 
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
-class PaintOnce:
+    _Base = Widget  # what the mixin is mixed into, for the type checker
+else:
+    _Base = object
+
+
+class PaintOnce(_Base):
     def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
         changed = super()._size_updated(size, virtual_size, container_size, layout=False)
         if changed:
