@@ -204,5 +204,5 @@ def test_show_answers_for_a_lesson_whose_answers_cannot_be_checked(tmp_path):
 def test_show_in_portuguese_writes_prose_numbers_with_a_comma(tmp_path):
     done = _show(tmp_path, "v.sum().item() / 7", "number", "--lang", "pt")
     assert done.returncode == 0, done.stderr
-    assert "Resposta esperada (ao vivo): 0,0428571" in done.stdout
+    assert "Resposta esperada (valor calculado): 0,0428571" in done.stdout
     assert "Parâmetros: lr = 0.1" in done.stdout  # code: Python's point

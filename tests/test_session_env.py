@@ -60,8 +60,14 @@ class BlockingApp:
     def notify(self, *args, **kwargs):
         pass
 
-apply_session_limits(0, 1)
-sys.exit(asyncio.run(child._run(BlockingApp())))
+# A session is forked from the warm parent, so its CPU count starts at 0
+# (this process's imports must not count against the cap).
+pid = os.fork()
+if pid == 0:
+    apply_session_limits(0, 1)
+    os._exit(asyncio.run(child._run(BlockingApp())))
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
 '''
 
 

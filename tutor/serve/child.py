@@ -33,7 +33,7 @@ import termios
 from typing import IO, Any, cast
 
 from . import protocol
-from .limits import apply_session_limits
+from .limits import CPU_KILL_AFTER_SECONDS, apply_session_limits
 
 EXIT_CRASH = 70
 EXIT_CPU_SPENT = 75   # the server tells the learner their CPU allowance ran out
@@ -272,7 +272,10 @@ async def _run(app, window_note: str | None = None, capped_at_start: bool = Fals
         # step, so end it anyway. An alarm, not a timer thread: a session out
         # of memory cannot start a thread.
         signal.signal(signal.SIGALRM, lambda *_: _flush_and_exit(code))
-        signal.setitimer(signal.ITIMER_REAL, EXIT_GRACE_SECONDS)
+        # out of CPU, the kernel's SIGKILL comes CPU_KILL_AFTER_SECONDS of
+        # CPU later (about as many seconds while a render spins): end first
+        grace = EXIT_GRACE_SECONDS if code != EXIT_CPU_SPENT else CPU_KILL_AFTER_SECONDS / 2
+        signal.setitimer(signal.ITIMER_REAL, grace)
 
     def note() -> None:
         if window_note:
