@@ -1,0 +1,92 @@
+"""A code exercise's run and verdict, per exercise, against the 150 ms target.
+
+    python benchmarks/bench_sandbox.py [--runs N]
+
+For each of the chapter's exercises (tests/data/exercises.toml), from the
+namespace its step leaves (torch imported and warm, one thread, as in the
+app): the learner's run of the solution's code in the sandbox (fork, lock
+down, run, capture, JSON back) plus the verdict and its lines, with the
+solution's own run already kept (`check`); the same with the solution's run
+made first (side by side), as on an exercise's first run (`first check`);
+an empty program in the sandbox (`sandboxed pass`); and a bare fork and
+exit of this process, the floor that no sandbox choice changes. Medians and p95 over N runs, in ms. The
+machine may be shared: compare rows of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from exercise_data import load_cases  # noqa: E402
+from tutor.exercise import check_code, run_solution  # noqa: E402
+from tutor.sandbox import run_untrusted, sandbox_available  # noqa: E402
+
+TARGET_MS = 150.0
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
+
+def bare_fork() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    reason = sandbox_available()
+    sandboxed = reason is None
+    if not sandboxed:
+        print(f"(no sandbox here, measuring unsandboxed runs: {reason})")
+
+    rows = []
+    cases = load_cases()
+    ns0 = cases[0].namespace()
+    rows.append(("bare os.fork + exit (the floor)", *timed(bare_fork, args.runs)))
+    rows.append(("sandboxed `pass`", *timed(lambda: run_untrusted("pass", ns0, sandboxed=sandboxed), args.runs)))
+    for case in cases:
+        ex = case.exercise
+        ns = case.namespace()
+        expected = run_solution(ex, ns, sandboxed=sandboxed)
+
+        def check(ex=ex, ns=ns, expected=expected):
+            verdict = check_code(ex, ex.solution, ns, expected=expected, sandboxed=sandboxed)
+            assert verdict.passed, verdict.lines("en")
+            verdict.lines("pt")
+
+        def first_check(ex=ex, ns=ns):
+            check_code(ex, ex.solution, ns, expected=None, sandboxed=sandboxed).lines("pt")
+
+        rows.append((f"{case.id}: check", *timed(check, args.runs)))
+        rows.append((f"{case.id}: first check", *timed(first_check, max(3, args.runs // 3))))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'what':<{width}}  median ms  p95 ms  target {TARGET_MS:.0f} ms")
+    for name, median, p95 in rows:
+        verdict = "ok" if median <= TARGET_MS else "OVER"
+        print(f"{name:<{width}}  {median:9.1f}  {p95:6.1f}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
