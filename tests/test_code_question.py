@@ -188,3 +188,15 @@ def test_a_code_question_comes_back_whole_from_the_lesson_cache(tmp_path, monkey
     again = load_lessons(folder)[0].steps[0].question.code
     assert again == first
     assert again.mistakes[0].message["pt"].startswith("`grad` é None")
+
+
+def test_show_prints_the_starter_and_with_answers_the_solution_and_its_verdict(run):
+    from tutor.textview import render_text
+
+    run.run_all()
+    plain = render_text(run.lesson, run, "en", (1, 1), answers=False)
+    assert "The code to complete (____ marks a blank):\n    ____\n    grad = ____\n" in plain
+    assert "Solution:" not in plain
+    answered = render_text(run.lesson, run, "pt", (1, 1), answers=True)
+    assert "Solução:\n    loss.backward()\n    grad = model[0].weight.grad\n" in answered
+    assert "A solução, conferida:\n    `model[0].weight.grad`: certo\n    `grad`: certo\n" in answered

@@ -203,12 +203,13 @@ class LessonRun:
         if child is not None:
             child.stop()
 
-    def check_code(self, index: int, code: str) -> CodeVerdict:
+    def check_code(self, index: int, code: str, lang: str | None = None) -> CodeVerdict:
         """The learner's `code` for step `index`'s code question, run and
         judged in the child that holds the namespace step `index` left (the
-        code itself in a sandboxed grandchild): the verdict as plain data."""
+        code itself in a sandboxed grandchild): the verdict as plain data,
+        in `lang` (the run's language by default)."""
         reply = self._code_request(index, {"op": "check_code", "index": index, "code": code})
-        return CodeVerdict.from_reply(reply, self.lang)
+        return CodeVerdict.from_reply(reply, lang or self.lang)
 
     def validate_code(self, index: int) -> list[tuple[str, int, str]]:
         """`tutor check --run`'s test of step `index`'s exercise: (field,
