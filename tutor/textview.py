@@ -38,7 +38,10 @@ STRINGS = Catalog(
         "answer": {"en": "Expected answer (live): {answer}", "pt": "Resposta esperada (ao vivo): {answer}"},
         "hint": {"en": "Hint {n}: {text}", "pt": "Dica {n}: {text}"},
         "explain": {"en": "Worked answer: {text}", "pt": "Resolução: {text}"},
-        "starter": {"en": "The code to complete (____ marks a blank):", "pt": "O código a completar (____ marca uma lacuna):"},
+        "starter": {
+            "en": "The code to complete (____ marks a blank):",
+            "pt": "O código a completar (____ marca uma lacuna):",
+        },
         "solution": {"en": "Solution:", "pt": "Solução:"},
         "verdict": {"en": "The solution, checked:", "pt": "A solução, conferida:"},
     }
