@@ -85,7 +85,7 @@ def test_question_kinds_and_diagram_states_are_listed_once():
     from tutor import checking
     from tutor.ui.widgets import layer_diagram
 
-    assert QUESTION_KINDS == ("number", "shape", "sign", "choice", "order")
+    assert QUESTION_KINDS == ("number", "shape", "sign", "choice", "order", "code")
     assert not hasattr(checking, "KINDS")
     assert layer_diagram.STATES is DIAGRAM_STATES
     sources = [p for p in (ROOT / "tutor").rglob("*.py") if p.name != "model.py"]
