@@ -153,8 +153,9 @@ def test_a_problem_in_a_dotted_multi_line_text_names_its_line(tmp_path):
 
 
 def test_the_lesson_package_imports_form_a_tree():
-    """model imports no sibling; check and cache import only model; only the
-    package's __init__ brings them together (and nothing above the core)."""
+    """code_question imports no sibling, model only code_question; check and
+    cache build on model (check reads code tables with code_question); only
+    the package's __init__ brings them together (and nothing above the core)."""
     import ast
 
     folder = Path(tutor.lesson.__file__).parent
@@ -174,8 +175,9 @@ def test_the_lesson_package_imports_form_a_tree():
             elif isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name.startswith("tutor")}
         imports[path.stem] = found
-    assert imports["model"] & siblings == set()
-    assert imports["check"] & siblings == {"model"}
+    assert imports["code_question"] & siblings == set()
+    assert imports["model"] & siblings == {"code_question"}
+    assert imports["check"] & siblings == {"model", "code_question"}
     assert imports["cache"] & siblings == {"model"}
     outside = set().union(*imports.values()) - siblings
     assert {name for name in outside if name.startswith("tutor")} <= {"tutor.i18n", "tutor.__version__"}
