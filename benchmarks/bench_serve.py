@@ -18,6 +18,17 @@ the pre-fork process saves per learner.
 
     python benchmarks/bench_serve.py                 # the full table (~5 min)
     python benchmarks/bench_serve.py --sizes 10 50   # a quicker look
+    python benchmarks/bench_serve.py --hardening     # the two attack rows (~4 min)
+
+`--hardening` (issue 13) keeps 50 learners working and adds, one row each:
+
+- a flood of 2,000 idle TCP connections (from 127.0.0.2, holding on and
+  never saying a word) while 10 newcomers connect from 127.0.0.1: the
+  working learners' p95 key-to-frame stays under 250 ms, and every newcomer
+  reaches the menu within 2 s;
+- 10 learners with 65535x65535 windows (the server draws them at the
+  500x200 cap) opening a lesson and stepping: the server's memory grows by
+  no more than the seat budget (60 MB) per session.
 
 A learner reads each step (text, code, values, plot) before the next key:
 10-30 s by default. Each key costs a session about 0.15 s of CPU (the app
@@ -50,8 +61,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
 from serve_helpers import Learner, Server  # noqa: E402
-
-from tutor.serve.limits import pss_kb, tree_pids, tree_pss_kb  # noqa: E402
+from tutor.serve.limits import SEAT_BUDGET_MB, pss_kb, tree_pids, tree_pss_kb  # noqa: E402
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 
@@ -59,8 +69,9 @@ STEP = re.compile(r"step (\d+)/(\d+)")
 class Walker:
     """One simulated learner: opens lesson 1, then steps n/p with think time."""
 
-    def __init__(self, port: int, name: str, rng: random.Random, think: tuple[float, float]):
-        self.learner = Learner(port, name, None)
+    def __init__(self, port: int, name: str, rng: random.Random, think: tuple[float, float],
+                 cols: int = 80, rows: int = 24):
+        self.learner = Learner(port, name, None, cols=cols, rows=rows)
         self.name = name
         self.rng = rng
         self.think = think
@@ -86,7 +97,7 @@ class Walker:
             try:
                 await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self.step >= self.total:
                 self.forward = False
@@ -106,7 +117,7 @@ class Walker:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def fresh_process_pss_mb(data_dir: Path) -> float:
@@ -207,8 +218,135 @@ async def run(sizes: list[int], window: float, think: tuple[float, float], seed:
           f"{os.cpu_count()} CPUs")
 
 
+async def flood(port: int, count: int, source: str, stop: asyncio.Event) -> tuple[int, int]:
+    """`count` idle connections from `source`, held until `stop`; returns
+    (connections made, connections the server had closed by then)."""
+    streams = []
+    for start in range(0, count, 200):
+        results = await asyncio.gather(*(
+            asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), 10)
+            for _ in range(start, min(count, start + 200))), return_exceptions=True)
+        streams.extend(r for r in results if not isinstance(r, BaseException))
+    await stop.wait()
+    closed = 0
+    for reader, writer in streams:
+        try:
+            while True:
+                data = await asyncio.wait_for(reader.read(4096), 0.001)
+                if not data:
+                    closed += 1
+                    break
+        except (TimeoutError, OSError):
+            pass
+        writer.close()
+    return len(streams), closed
+
+
+async def newcomer_menu_seconds(port: int, name: str, cols: int = 80, rows: int = 24) -> tuple[float, Learner]:
+    learner = Learner(port, name, None, cols=cols, rows=rows)
+    began = time.perf_counter()
+    await learner.connect(timeout=60)
+    await learner.wait_for(rf"learner: {name}", timeout=60)
+    return time.perf_counter() - began, learner
+
+
+async def hardening(workers: int, window: float, think: tuple[float, float], seed: int,
+                    flood_size: int, newcomers: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, flood_size + 1024)), hard))
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(Path(tmp) / "data", "--open", "--lang", "en", "--max-sessions",
+                        str(workers + 2 * newcomers + 5), "--idle-timeout", "0").start()
+        walkers: list[Walker] = []
+        tasks: list[asyncio.Task] = []
+        extra: list[Learner] = []
+        stop = asyncio.Event()
+        try:
+            base_kb = tree_pss_kb(server.proc.pid)
+            walkers = [Walker(server.port, f"w{i:03d}", random.Random(rng.random()), think)
+                       for i in range(workers)]
+            for start in range(0, workers, 10):
+                await asyncio.gather(*(w.start() for w in walkers[start:start + 10]))
+            tasks = [asyncio.create_task(w.walk(stop)) for w in walkers]
+            await asyncio.sleep(think[1])
+
+            async def measure(label: str, during) -> None:
+                for w in walkers:
+                    w.latencies.clear()
+                    w.recording = True
+                began_kb = tree_pss_kb(server.proc.pid)
+                note = await during()
+                for w in walkers:
+                    w.recording = False
+                keys = [x for w in walkers for x in w.latencies]
+                total_kb = tree_pss_kb(server.proc.pid)
+                p95 = percentile(keys, 0.95) * 1000 if keys else float("nan")
+                print(f"{label:<26} {len(keys):>5} {statistics.median(keys) * 1000 if keys else 0:>9.0f} "
+                      f"{p95:>7.0f} {total_kb / 1024:>9.0f} {(total_kb - began_kb) / 1024:>+8.0f}  {note}",
+                      flush=True)
+
+            async def quiet() -> str:
+                await asyncio.sleep(window)
+                return f"{workers} learners working"
+
+            async def flooded() -> str:
+                held = asyncio.Event()
+                flooding = asyncio.create_task(flood(server.port, flood_size, "127.0.0.2", held))
+                await asyncio.sleep(2)
+                times = []
+                for i in range(newcomers):
+                    seconds, learner = await newcomer_menu_seconds(server.port, f"n{i:02d}")
+                    times.append(seconds)
+                    extra.append(learner)
+                await asyncio.sleep(max(0.0, window - 2 - sum(times)))
+                held.set()
+                made, closed = await flooding
+                over = sum(t > 2 for t in times)
+                return (f"{made} idle connections ({closed} closed by the server); newcomers to menu: "
+                        f"max {max(times):.2f} s, {over} over 2 s")
+
+            async def huge_windows() -> str:
+                bigs = [Walker(server.port, f"b{i:02d}", random.Random(rng.random()), think,
+                               cols=65535, rows=65535) for i in range(newcomers)]
+                await asyncio.gather(*(b.start() for b in bigs))
+                for b in bigs:
+                    extra.append(b.learner)
+                    tasks.append(asyncio.create_task(b.walk(stop)))
+                await asyncio.sleep(window)
+                per = [pss_kb(pid) / 1024 for pid in tree_pids(server.forker_pid)[1:]]
+                sessions = len(per)
+                grown = (tree_pss_kb(server.proc.pid) - base_kb) / 1024
+                return (f"{newcomers} windows of 65535x65535: {grown / sessions:.1f} MB a session "
+                        f"(budget {SEAT_BUDGET_MB}), largest {max(per):.0f} MB")
+
+            print(f"{'row':<26} {'keys':>5} {'median ms':>9} {'p95 ms':>7} {'total MB':>9} {'grew MB':>8}  note")
+            await measure("baseline", quiet)
+            await measure("flood of idle connections", flooded)
+            await measure("huge windows", huge_windows)
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(w.learner.close() for w in walkers), *(x.close() for x in extra),
+                                 return_exceptions=True)
+            server.stop()
+            refusals = [line for line in server.lines if "connections refused" in line]
+            print(f"server console: {len(refusals)} line(s) about refused connections"
+                  + (f", e.g. {refusals[0]!r}" if refusals else ""))
+    print(f"think time {think[0]:g}-{think[1]:g} s between keys; {window:g} s measured per row; "
+          f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hardening", action="store_true",
+                        help="the attack rows: an idle-connection flood and huge windows beside working learners")
+    parser.add_argument("--workers", type=int, default=50, help="with --hardening: learners working")
+    parser.add_argument("--flood", type=int, default=2000, help="with --hardening: idle connections")
+    parser.add_argument("--newcomers", type=int, default=10,
+                        help="with --hardening: newcomers during the flood, and huge windows")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200])
     parser.add_argument("--window", type=float, default=60.0, help="seconds measured per size")
     parser.add_argument("--think", type=float, nargs=2, default=[10.0, 30.0], metavar=("MIN", "MAX"),
@@ -216,6 +354,10 @@ def main() -> None:
                              "default 10-30)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.hardening:
+        asyncio.run(hardening(args.workers, args.window, tuple(args.think), args.seed, args.flood,
+                              args.newcomers))
+        return
     asyncio.run(run(sorted(args.sizes), args.window, tuple(args.think), args.seed))
 
 

@@ -54,10 +54,13 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
 
-    def start(self, timeout: float = 120) -> "Server":
+    def start(self, timeout: float = 120) -> Server:
+        # A session of its own: detached from any terminal the tests run in,
+        # as a server started by a service manager is (SIGHUP: reload keys).
         self.proc = subprocess.Popen([sys.executable, "-m", "tutor", "serve", *self.args],
                                      cwd=REPO, env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(timeout) or self.port is None:
             self.stop()
@@ -85,25 +88,37 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared on the console:\n{self.console()}")
 
-    @property
-    def forker_pid(self) -> int:
-        from tutor.serve.limits import children
+    def _named(self) -> dict[int, str]:
+        from tutor.serve.limits import tree_pids
 
-        kids = children(self.proc.pid)
-        assert kids, "the server has no pre-fork process"
-        return kids[0]
-
-    def session_pids(self) -> dict[str, int]:
-        """{process name: pid} of the learners' session processes."""
-        from tutor.serve.limits import children
-
-        out = {}
-        for pid in children(self.forker_pid):
+        names = {}
+        for pid in tree_pids(self.proc.pid):
             try:
-                out[Path(f"/proc/{pid}/comm").read_text().strip()] = pid
+                names[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
             except OSError:
                 pass
-        return out
+        return names
+
+    @property
+    def forker_pid(self) -> int:
+        forkers = [pid for pid, name in self._named().items() if name == "tutor forker"]
+        assert forkers, "the server has no pre-fork process"
+        return forkers[0]
+
+    def session_pids(self) -> dict[str, int]:
+        """{process name: pid} of the learners' session processes (children
+        of the pre-fork process, or of the server once that one died)."""
+        named = self._named()
+
+        def parent(pid: int) -> int:
+            try:
+                return int(Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                return 0
+
+        # A session's own children (a step run in a process) carry its name: skip them.
+        return {name: pid for pid, name in named.items()
+                if name.startswith("tutor ") and name != "tutor forker" and named.get(parent(pid)) != name}
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc is None:
@@ -186,7 +201,7 @@ class Learner:
         self.conn = self.proc = None
         self._reader: asyncio.Task | None = None
 
-    async def connect(self, timeout: float = 60) -> "Learner":
+    async def connect(self, timeout: float = 60) -> Learner:
         import asyncssh
 
         self._changed = asyncio.Event()
@@ -229,7 +244,7 @@ class Learner:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def press(self, keys: str | bytes) -> int:
@@ -243,7 +258,42 @@ class Learner:
             self.conn.close()
             try:
                 await asyncio.wait_for(self.conn.wait_closed(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         if self._reader is not None:
             self._reader.cancel()
+
+
+async def idle_connections(port: int, count: int, source: str, hold: float) -> list[bool]:
+    """Open `count` TCP connections from `source` that never say a word;
+    after `hold` seconds, whether the server still keeps each one open."""
+    streams = []
+    for _ in range(count):
+        try:
+            streams.append(await asyncio.wait_for(
+                asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0)), 5))
+        except (TimeoutError, OSError):
+            streams.append(None)
+    await asyncio.sleep(hold)
+    still_open = []
+    for pair in streams:
+        if pair is None:
+            still_open.append(False)
+            continue
+        reader, writer = pair
+        still_open.append(not await closed_by_server(reader))
+        writer.close()
+    return still_open
+
+
+async def closed_by_server(reader: asyncio.StreamReader, wait: float = 0.05) -> bool:
+    """Read what is there (the SSH banner, say); True once the server closed."""
+    try:
+        while True:
+            data = await asyncio.wait_for(reader.read(4096), wait)
+            if not data:
+                return True
+    except TimeoutError:
+        return False
+    except OSError:
+        return True

@@ -219,12 +219,14 @@ def test_plot_label_must_be_ascii(tmp_path):
     assert "ASCII" in error.message
 
 
-def test_plot_title_must_be_ascii(tmp_path):
+def test_plot_title_takes_accents_but_not_wide_characters(tmp_path):
     plot = '\n\n[steps.plot]\nseries = ["[1.0, 2.0]"]\ntitle = { en = "loss", pt = "perda média" }'
     text = GOOD.replace('show = ["z"]', 'show = ["z"]' + plot)
+    assert load_lesson(write(tmp_path, text)).steps[0].plot.title["pt"] == "perda média"
+    text = text.replace("perda média", "perda 平均")
     error = only_error(write(tmp_path, text))
-    assert error.line == line_of(text, "perda média")
-    assert "'title' (pt) must be ASCII" in error.message
+    assert error.line == line_of(text, "perda 平均")
+    assert "'title' (pt) has a wide or combining character" in error.message
 
 
 def test_several_problems_are_all_reported(tmp_path):
@@ -493,3 +495,11 @@ def test_check_prints_warnings_and_exits_0_when_they_are_all(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "1 problem(s) found" in captured.err  # the warning is printed, not counted
     assert sum(": warning: " in line for line in captured.out.splitlines()) == 1
+
+
+def test_plot_series_must_be_a_list(tmp_path):
+    plot = '\n\n[steps.plot]\nseries = 3.5'
+    text = GOOD.replace('show = ["z"]', 'show = ["z"]' + plot)
+    error = only_error(write(tmp_path, text))
+    assert error.line == line_of(text, "series = 3.5")
+    assert "plot 'series' must be a string or a list of strings" in error.message

@@ -9,7 +9,8 @@ the lesson itself shows) and compare. They read what a learner sees:
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +23,12 @@ from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lessons() -> dict:
     return {lesson.id: lesson for lesson in load_lessons(LESSONS_DIR)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _results(lesson_id: str, params: tuple = ()) -> dict[str, StepResult]:
     """Every step of a lesson, run once per set of params, by step id."""
     run = LessonRun(_lessons()[lesson_id], seed=0, params=dict(params))
@@ -55,6 +56,14 @@ def num(value: Value) -> float:
 def floats(value: Value) -> list[float]:
     assert isinstance(value, ListValue), value
     return [num(item) for item in value.items]
+
+
+def says(result: StepResult, **phrases: str) -> None:
+    """The step's text says each phrase (en=..., pt=...): ties the numbers a
+    test checks to the sentence a learner reads beside them."""
+    for key, phrase in phrases.items():
+        lang = key[:2]
+        assert phrase in result.step.text[lang], f"{result.step.id} ({lang}) no longer says {phrase!r}"
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -96,7 +105,7 @@ def test_finite_differences_close_in_on_autograd():
     for h, estimate in zip(hs, estimates):
         assert estimate == pytest.approx(((3 + h) ** 2 - 9) / h, abs=1e-9)
         assert estimate == pytest.approx(6 + h, abs=1e-6)
-    assert all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
+    assert all(later < earlier for earlier, later in pairwise(gaps))
     assert gaps[-1] < 1e-2
     # at every point of the step before, the hand slope sits beside autograd's
     xs = arr(step("slope", "many-points").values["xs"])
@@ -161,6 +170,35 @@ def test_descent_on_the_convex_function_reaches_the_minimum_from_everywhere():
     assert len(paths) == len(starts) and all(len(p.xs) == 51 for p in paths)
 
 
+def test_the_second_derivative_test_on_the_convex_function():
+    result = step("convexity", "second-derivative")
+    says(result, en="`slopes` rise from -6 to 4", en2="is 2 at every point", pt="de -6 até 4", pt2="vale 2 em todos")
+    xs, slopes, bends = arr(result.values["xs"]), arr(result.values["slopes"]), arr(result.values["bends"])
+    assert list(xs) == [-2, -1, 0, 1, 2, 3]
+    assert np.allclose(slopes, 2 * (xs - 1)) and slopes[0] == -6 and slopes[-1] == 4
+    assert np.all(np.diff(slopes) > 0)  # the slope never decreases
+    assert np.allclose(bends, 2.0)  # f'' = 2, never negative
+
+
+def test_the_second_derivative_of_g_is_negative_on_the_hill():
+    result = step("convexity", "nonconvex")
+    says(result, en="at x = -1, 0 and 1, is negative at x = 0", pt="em x = -1, 0 e 1, é negativa em x = 0")
+    xs, bends = arr(result.values["g_xs"]), arr(result.values["g_bends"])
+    assert list(xs) == [-1, 0, 1]
+    assert np.allclose(bends, 12 * xs**2 - 6)  # g'' = 12x^2 - 6
+    assert bends[1] < 0 and bends[0] > 0 and bends[2] > 0
+
+
+def test_the_local_minimum_the_text_names():
+    _, local_min = g_minima()
+    result = step("convexity", "descent-nonconvex", lr=0.025)
+    says(result, en="near x = 1.13", pt="perto de x = 1,13")
+    assert round(local_min, 2) == 1.13
+    # with small steps, the paths from the right stay in the right valley
+    ends = floats(result.values["ends"])
+    assert ends[2:] == pytest.approx([local_min, local_min], abs=1e-3)
+
+
 def test_the_global_minimum_of_the_non_convex_function():
     global_min, local_min = g_minima()
     result = step("convexity", "nonconvex")
@@ -209,8 +247,8 @@ def test_training_lowers_the_loss(lr):
     assert losses[0] == pytest.approx(num(update.values["loss"]), abs=1e-7)
     assert losses[1] == pytest.approx(num(update.values["new_loss"]), abs=1e-7)
     assert losses[-1] < losses[0]
-    if lr is None:  # the default learning rate goes down at every cycle
-        assert all(b < a for a, b in zip(losses, losses[1:]))
+    # "It goes down": at every cycle, at every learning rate tried
+    assert all(b < a for a, b in pairwise(losses))
 
 
 # ---------------------------------------------------------------- 4. backprop order
@@ -245,6 +283,57 @@ def test_the_hand_chain_rule_equals_autograd():
     for layer in ("L2", "L1", "L0"):
         assert 0 <= num(v[f"gap_{layer}"]) <= 1e-6
     assert num(step("backprop-order", "l0").expected) == pytest.approx(dz0[0, 0], abs=1e-6)
+
+
+def test_the_chain_rule_on_one_number_layers():
+    result = step("backprop-order", "chain")
+    says(result, en="-3.44, 0.5, -1.2 and 1.5", en2="is 3.096", pt="-3,44; 0,5; -1,2 e 1,5", pt2="é 3,096")
+    x, t, w0, w1, w2 = 1.5, 1.0, 0.8, -1.2, 0.5
+    y = w2 * (w1 * (w0 * x))
+    factors = [2 * (y - t), w2, w1, x]
+    assert floats(result.values["factors"]) == pytest.approx(factors, abs=1e-6)
+    assert [round(f, 2) for f in factors] == [-3.44, 0.5, -1.2, 1.5]
+    product = math.prod(factors)
+    assert round(product, 3) == 3.096
+    assert num(result.values["by_chain"]) == pytest.approx(product, abs=1e-5)
+    assert num(result.values["w0.grad"]) == pytest.approx(product, abs=1e-5)  # autograd agrees
+    assert num(result.values["L"]) == pytest.approx((y - t) ** 2, abs=1e-5)
+
+
+def test_the_weight_gradient_has_the_weights_shape():
+    result = step("backprop-order", "l2")
+    says(result, en="(2, 1) @ (1, 3) = (2, 3)", pt="(2, 1) @ (1, 3) = (2, 3)")
+    dz2, z1 = arr(result.values["dz2"]), arr(result.values["z1"])
+    assert dz2.shape == (1, 2) and z1.shape == (1, 3)
+    grad = arr(result.values["w2_grad"])
+    assert grad.shape == arr(result.values["model[2].weight.grad"]).shape == (2, 3)
+    for i in range(2):
+        for j in range(3):  # entry by entry: the chain rule for W[i, j]
+            assert grad[i, j] == pytest.approx(dz2[0, i] * z1[0, j], abs=1e-6)
+
+
+def test_relu_gates_the_gradient():
+    result = step("backprop-order", "relu")
+    says(result, en="`dh = w` = 0.4, -0.3, 0.2; `gate` is 1, 0, 1; so `z.grad` is 0.4, 0, 0.2",
+         pt="`dh = w` = 0,4; -0,3; 0,2; a porta `gate` é 1, 0, 1; então `z.grad` é 0,4; 0; 0,2")
+    z = arr(result.values["z"])
+    assert list(z) == [1.5, -0.5, 2.0]
+    dh = np.array([0.4, -0.3, 0.2])
+    gate = (z > 0).astype(float)
+    assert np.allclose(arr(result.values["h"]), np.maximum(z, 0))
+    assert np.allclose(arr(result.values["dh"]), dh)
+    assert list(arr(result.values["gate"])) == [1, 0, 1] == list(gate)
+    assert np.allclose(arr(result.values["z.grad"]), dh * gate)  # autograd
+    assert np.allclose(arr(result.values["by_hand"]), dh * gate)
+    assert arr(result.values["z.grad"])[1] == 0
+
+
+def test_the_two_rows_of_the_last_gradient_are_opposite_because_two_classes():
+    result = step("backprop-pytorch", "layer2")
+    says(result, en="**two classes**", pt="**duas classes**")
+    grad = arr(result.values["model[2].weight.grad"])
+    assert grad.shape[0] == 2
+    assert np.allclose(grad[0], -grad[1], atol=1e-6)
 
 
 # ---------------------------------------------------------------- 5. backprop in PyTorch
@@ -287,7 +376,9 @@ def test_the_chapter_models_gradients_by_the_chain_rule():
 
 def test_each_gradient_has_the_shape_of_its_weight():
     v = _chapter_values()
-    shapes = {i: (as_shape(v[f"model[{i}].weight.grad.shape"]), as_shape(v[f"model[{i}].bias.grad.shape"])) for i in range(3)}
+    shapes = {
+        i: (as_shape(v[f"model[{i}].weight.grad.shape"]), as_shape(v[f"model[{i}].bias.grad.shape"])) for i in range(3)
+    }
     assert shapes == {0: ((8, 16), (8,)), 1: ((4, 8), (4,)), 2: ((2, 4), (2,))}
     assert as_shape(step("backprop-pytorch", "backward").expected) == (8, 16)
 
@@ -353,7 +444,9 @@ def test_the_training_loop_lowers_the_loss(lr):
     params = {} if lr is None else {"lr": lr}
     result = step("sgd", "loop", **params)
     first, last = num(result.values["losses[0]"]), num(result.values["losses[-1]"])
-    assert last < first
+    # "lower after": the loss on all 64 samples, recomputed from the model
+    assert num(result.values["loss_after"]) < num(result.values["loss_before"])
+    assert num(result.values["len(losses)"]) == 100  # 25 epochs of 4 mini-batches
     (series,) = result.plot.series
     assert result.plot.log and result.plot.animate
     assert len(series.ys) == 100
@@ -361,6 +454,48 @@ def test_the_training_loop_lowers_the_loss(lr):
     assert series.ys[-1] == pytest.approx(math.log10(last), abs=1e-9)
     if lr is None:
         assert num(result.values["accuracy"]) >= 0.9
+
+
+@pytest.mark.parametrize("lr", [0.00001, 0.001, 1.0])
+def test_rebinding_moves_the_name_not_the_model(lr):
+    result = step("manual-update", "rebinding", lr=lr)
+    says(result, en="`same_before` is True", en2="`same_after` is False", en3="`unchanged` is True")
+    values = result.values
+    assert values["same_before"].value is True
+    assert values["same_after"].value is False
+    assert values["unchanged"].value is True
+    slide = step("manual-update", "slide", lr=lr)
+    assert slide.step.diagram != "update"  # the slide's step draws no update
+
+
+def test_the_training_loop_uses_shuffled_mini_batches():
+    result = step("sgd", "loop", lr=0.0001)
+    says(result, en="4 **mini-batches** of 16", en2="25 epochs, 100 steps", pt="4 **minilotes** de 16")
+    assert "torch.randperm(64)" in result.code and ".split(16)" in result.code
+    assert "range(25)" in result.code
+    (series,) = result.plot.series
+    losses = series.ys
+    assert len(losses) == 100
+    # At a tiny lr the model barely moves, so the loss of all 64 samples
+    # barely moves either; a batch's loss is that of 16 of them, and differs.
+    before, after = num(result.values["loss_before"]), num(result.values["loss_after"])
+    assert abs(after - before) < 0.01
+    assert abs(num(result.values["losses[0]"]) - before) > 0.01
+    assert np.std([10**y for y in losses]) > 10 * abs(after - before)
+
+
+def test_a_larger_learning_rate_drops_the_loss_more():
+    """Lesson 6's last step: "Try a larger `lr` with +: the drop grows", at every press."""
+    lesson = _lessons()["manual-update"]
+    (param,) = lesson.params
+    lrs, lr = [], param.min
+    while lr <= param.max * (1 + 1e-9):
+        lrs.append(lr)
+        lr *= param.step
+    assert len(lrs) == 6
+    drops = [-num(step("manual-update", "every-layer", lr=lr).values["new_loss - loss"]) for lr in lrs]
+    assert all(d > 0 for d in drops)
+    assert all(b > a for a, b in pairwise(drops)), drops
 
 
 # ---------------------------------------------------------------- 8. practice

@@ -63,19 +63,13 @@ def test_store_creates_its_folder(tmp_path):
     assert path.exists()
 
 
-def test_unwritable_folder_is_a_clear_error(tmp_path):
+def test_unwritable_folder_is_said_not_raised(tmp_path):
     if os.geteuid() == 0:
-        pytest.skip("root writes anywhere")
+        pytest.skip("root writes anywhere; the rule is tested with a file in the folder's place")
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    with pytest.raises(ProgressError, match="cannot"):
-        ProgressStore(locked / "sub" / FILE_NAME)
-
-
-def test_a_file_where_the_folder_should_be_is_a_clear_error(tmp_path):
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(ProgressError, match="cannot create the folder"):
-        ProgressStore(tmp_path / "file" / FILE_NAME)
+    with ProgressStore(locked / "sub" / FILE_NAME) as store:
+        assert store.saving is False and "cannot create the folder" in store.warning
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 65, "a\nb"])
@@ -261,28 +255,30 @@ def test_damaged_pages_are_moved_aside(path):
         assert store.summary() == []
 
 
-def test_newer_schema_is_moved_aside(path):
+def test_a_newer_tutors_store_is_left_alone(path):
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE future (x)")
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.commit()
     con.close()
     with ProgressStore(path) as store:
-        assert store.warning and "newer" in store.warning
+        assert store.warning and "newer" in store.warning and "not saved" in store.warning
         store.set_position("slope", 0, 1)
-    (aside,) = broken_files(path)
-    con = sqlite3.connect(aside)
+    assert broken_files(path) == []
+    con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    assert con.execute("SELECT name FROM sqlite_master").fetchall() == [("future",)]
     con.close()
 
 
-def test_someone_elses_sqlite_file_is_moved_aside(path):
+def test_someone_elses_sqlite_file_is_left_alone(path):
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE recipes (name)")
     con.commit()
     con.close()
     with ProgressStore(path) as store:
         assert store.warning and "recipes" in store.warning
+    assert broken_files(path) == []
 
 
 def test_a_good_store_is_not_touched(path):
@@ -362,7 +358,8 @@ CONCURRENT = textwrap.dedent(
 def test_learners_writing_at_once_wait_for_each_other(path):
     """The SSH classroom: one process per learner, one file."""
     children = [
-        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), name], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", CONCURRENT, str(path), name], cwd=REPO,
+                         stderr=subprocess.PIPE, text=True)
         for name in ("ana", "bia", "caio")
     ]
     for child in children:
@@ -509,9 +506,186 @@ def test_progress_command_end_to_end(lessons_dir, tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "em andamento" in result.stdout and "1/3" in result.stdout
+    assert "iniciada" in result.stdout and "1/3" in result.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "tutor", "progress", "--learner", "x" * 80, "--lang", "en"],
         cwd=REPO, env=env, capture_output=True, text=True,
     )
     assert bad.returncode == 2 and "longer than 64" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# ------------------------------------------- a busy, read-only or private store
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    con = sqlite3.connect(sys.argv[1], isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")   # the write lock, held as a long writer would
+    con.execute("INSERT INTO attempts (learner, lesson_id, question_id, answer, correct, at)"
+                " VALUES ('ana', 'slope', 'q1', 'while bia opened', 0, '2026-01-01T00:00:00+00:00')")
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    con.execute("COMMIT")
+    """
+)
+
+
+def test_a_store_locked_by_a_long_writer_is_never_moved_aside(path):
+    """A writer holds the write lock for 15 s while another learner opens:
+    the file is healthy, so nothing is moved aside and both learners'
+    progress stays where it was, readable at once and writable after."""
+    with ProgressStore(path, "ana") as store:
+        store.record_answer("slope", "q1", "ana's first", False)
+    with ProgressStore(path, "bia") as store:
+        store.set_position("slope", 2, 3)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), "15"], cwd=REPO,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with ProgressStore(path, "bia") as store:
+            assert holder.poll() is None                        # opened while the lock is still held
+            assert store.warning is None and store.saving
+            assert store.position("slope") == 2
+            assert holder.wait(timeout=60) == 0
+            store.set_position("slope", 1, 3)                  # writes again once the lock is free
+    finally:
+        holder.kill()
+        holder.wait()
+    assert broken_files(path) == []
+    with reopen(path, "ana") as store:
+        assert [a.answer for a in store.question("slope", "q1").attempts] == ["ana's first", "while bia opened"]
+    with reopen(path, "bia") as store:
+        assert store.position("slope") == 1
+
+
+AS_NOBODY = textwrap.dedent(
+    """
+    import fcntl, json, os, sys   # imported as root: Python itself may live in /root
+    from tutor.progress import ProgressStore
+    os.setgid(65534); os.setuid(65534)
+    store = ProgressStore(sys.argv[1], "ana")
+    position = store.position("slope")
+    store.set_position("slope", 0, 3)           # taken in memory, never written
+    print(json.dumps({"warning": store.warning, "saving": store.saving,
+                      "position": position, "after": store.position("slope")}))
+    """
+)
+
+
+def _as_nobody(path: Path) -> dict:
+    """Open the store as an unprivileged user (root ignores file modes)."""
+    import json
+
+    result = subprocess.run([sys.executable, "-c", AS_NOBODY, str(path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def shared_folder(tmp_path_factory):
+    """A folder an unprivileged user can reach (pytest's own are root-only)."""
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0:
+        folder = tmp_path_factory.mktemp("shared")
+        yield folder
+        return
+    folder = Path(tempfile.mkdtemp(prefix="tutor-ro-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_only_store(folder: Path) -> Path:
+    path = folder / FILE_NAME
+    with ProgressStore(path, "ana") as store:
+        store.set_position("slope", 2, 3)
+    path.chmod(0o444)
+    folder.chmod(0o755)  # the store made it 0700; another user must reach the file here
+    return path
+
+
+def test_a_read_only_store_is_shown_not_moved_aside(shared_folder):
+    """chmod 444: the learner's progress stays visible, the tutor says it
+    is not being saved, and the file is left exactly as it was."""
+    path = _read_only_store(shared_folder)
+    before = path.read_bytes()
+    if os.geteuid() == 0:
+        seen = _as_nobody(path)
+    else:
+        with ProgressStore(path, "ana") as store:
+            seen = {"warning": store.warning, "saving": store.saving,
+                    "position": store.position("slope")}
+            store.set_position("slope", 0, 3)
+            seen["after"] = store.position("slope")
+    assert seen["position"] == 2 and seen["after"] == 0
+    assert seen["saving"] is False
+    assert "not saved" in seen["warning"] and str(path) in seen["warning"]
+    assert broken_files(path) == []
+    assert path.read_bytes() == before
+
+
+def test_the_store_and_its_folder_are_private(tmp_path):
+    """Progress is the learner's business: folder 0700, every file 0600,
+    also when the folder existed before with looser modes."""
+    import stat
+
+    folder = tmp_path / "data"
+    with ProgressStore(folder / FILE_NAME, "ana") as store:
+        store.set_position("slope", 0, 3)
+        files = list(folder.iterdir())
+        assert {p.name for p in files} >= {FILE_NAME, FILE_NAME + "-wal", FILE_NAME + "-shm"}
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        for p in files:
+            assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    old = tmp_path / "old"
+    old.mkdir(mode=0o755)
+    old.chmod(0o755)
+    (old / FILE_NAME).write_bytes(b"")
+    (old / FILE_NAME).chmod(0o644)
+    ProgressStore(old / FILE_NAME, "ana").close()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o700
+    assert stat.S_IMODE((old / FILE_NAME).stat().st_mode) == 0o600
+
+
+# ---------------------------------------------- the rule for an unusable store
+
+
+def test_an_unusable_store_never_stops_the_tutor(tmp_path, path):
+    """The one rule (see the module docstring): only a bad learner name is
+    an error; a store that cannot be used gives a store in memory and a
+    warning that says nothing is saved, and no file is moved aside unless
+    SQLite finds it damaged."""
+    (tmp_path / "file").write_text("x")
+    with ProgressStore(tmp_path / "file" / FILE_NAME, "ana") as store:   # no folder can be made
+        assert store.saving is False and store.readable is False
+        assert "not saved" in store.warning and "cannot create the folder" in store.warning
+        store.set_position("slope", 1, 3)
+        assert store.position("slope") == 1
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE future (x)")
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.commit()
+    con.close()
+    with ProgressStore(path, "ana") as store:                          # a newer tutor's file
+        assert store.saving is False and "newer" in store.warning
+    assert broken_files(path) == []
+    with pytest.raises(ProgressError):
+        ProgressStore(path, "")
+
+
+def test_progress_says_so_when_it_cannot_read_the_store(lessons_dir, tmp_path):
+    """`tutor progress` on a store it cannot read exits 2 with the reason,
+    never "No progress yet"."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = sqlite3.connect(data / FILE_NAME)
+    con.execute("CREATE TABLE recipes (name)")
+    con.commit()
+    con.close()
+    code, out, err = run_cmd(lessons_dir, data)
+    assert code == 2 and "recipes" in err and "No progress yet" not in out
+    assert broken_files(data / FILE_NAME) == []

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import asyncio
 
-from tutor.serve import session
+from tutor.serve import child
 
 
 def test_the_environment_never_carries_columns_lines_or_the_servers_no_color(monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "24")
     monkeypatch.setenv("NO_COLOR", "1")
-    env = session.child_environment({"term": "xterm-256color", "colorterm": ""}, "/data")
+    env = child.child_environment({"term": "xterm-256color", "colorterm": ""}, "/data")
     assert "COLUMNS" not in env and "LINES" not in env
     assert "NO_COLOR" not in env
     assert env["TERM"] == "xterm-256color" and env["TEXTUAL_COLOR_SYSTEM"] == "256"
 
 
 def test_no_color_only_when_the_client_sent_it():
-    env = session.child_environment({"term": "xterm", "colorterm": "truecolor", "no_color": True}, "/data")
+    env = child.child_environment({"term": "xterm", "colorterm": "truecolor", "no_color": True}, "/data")
     assert env["NO_COLOR"] == "1"
     assert env["COLORTERM"] == "truecolor" and env["TEXTUAL_COLOR_SYSTEM"] == "truecolor"
 
@@ -36,5 +36,50 @@ def test_the_session_runs_the_app_without_mouse_tracking():
             pass
 
     app = RecordingApp()
-    assert asyncio.run(session._run(app)) == 0
+    assert asyncio.run(child._run(app)) == 0
     assert app.options.get("mouse") is False
+
+
+CPU_HOG = '''
+import asyncio, os, sys, time
+from tutor.serve import child
+from tutor.serve.limits import apply_session_limits
+
+class BlockingApp:
+    """A render that never yields: the event loop is blocked throughout."""
+    return_code = 0
+
+    async def run_async(self, **options):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            pass
+
+    def exit(self):
+        pass
+
+    def notify(self, *args, **kwargs):
+        pass
+
+apply_session_limits(0, 1)
+sys.exit(asyncio.run(child._run(BlockingApp())))
+'''
+
+
+def test_the_cpu_cap_holds_while_a_render_blocks_the_loop(tmp_path):
+    """--session-cpu 1: the session ends about a second of CPU later, as
+    "CPU spent" (so the learner is told why), even though the event loop
+    never runs again."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", CPU_HOG], cwd=repo, capture_output=True,
+                            text=True, timeout=60)
+    took = time.monotonic() - start
+    assert result.returncode == child.EXIT_CPU_SPENT, result.stderr
+    # Before: the loop's handler never ran, and the kernel's SIGKILL came
+    # at 11 s of CPU (-9: the learner was told of a crash, not the cap).
+    assert took < 15, took

@@ -50,7 +50,8 @@ async def _settled(pilot) -> None:
         await pilot.pause()
         await app.workers.wait_for_complete()
         screen = app.screen
-        busy = getattr(screen, "busy", False) or getattr(screen, "_anim_timer", None) is not None
+        growing = any(getattr(plot, "animating", False) for plot in screen.query("PlotPane"))
+        busy = getattr(screen, "busy", False) or growing
         if app.torch_ready and not busy:
             break
         await pilot.pause(0.05)

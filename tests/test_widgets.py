@@ -12,13 +12,11 @@ from textual.containers import Horizontal
 from textual.widgets import Input
 
 from screens import region_text, screen_text
-
 from tutor.runner import PlotData, Series
 from tutor.ui.widgets.layer_diagram import LayerDiagram
-from tutor.ui.widgets.plot_pane import PlotPane
+from tutor.ui.widgets.plot_pane import PlotPane, decimate
+from tutor.ui.widgets.tensor_grid import GridModel, exact_number
 from tutor.ui.widgets.tensor_view import TensorView
-from tutor.ui.widgets.plot_pane import decimate
-from tutor.ui.widgets.tensor_view import GridModel, exact_number
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue
 
 
@@ -87,10 +85,11 @@ async def test_tensor_shows_shape_dtype_and_signed_entries_in_a_40_column_pane()
         # a heatmap row: every entry carries its sign, row 0 starts +0 -0 +0 ...
         row0 = grid_row(lines, "0")
         assert row0.count("+") + row0.count("-") == 16
-        assert "+0-0+0-0" in row0  # small entries, alternating signs
+        assert "+1-1+1-1" in row0 and "-0" not in row0  # small entries, alternating signs: size 1, never -0
         # the largest entry (7, 15) = +0.128 reads as size 9
         assert grid_row(lines, "7").rstrip(" │").endswith("-9+9")
-        assert "0-9: tenths of max |x| = 0.128" in text
+        assert "each entry: its sign, then its size from 1 (tiny) to 9 (the largest, |x| = 0.128)" in " ".join(
+            line.strip(" │") for line in lines)
         # nothing spills past the pane's border
         assert all(line.rstrip().endswith("│") or not line.strip() for line in lines[1:-1])
 
@@ -163,7 +162,6 @@ async def test_cursor_walks_down_into_the_next_tensor_and_the_pane_scrolls():
         assert view.cursor == ("model[0].weight.grad", 7, 0)
         assert view.top > 0  # scrolled: the first tensor's top is off screen
         assert "8x16 float64 requires_grad" not in pane_text(app, view)
-        text = screen_text(app)
         assert "model[0].weight.grad[7, 0] = -0.00113" in pane_text(app, view)
         # the cursor's row is on screen, marked with `>` after its index
         lines = region_text(app, view)
@@ -210,7 +208,7 @@ async def test_numbers_lists_and_text_read_plainly_with_what_changed():
         await pilot.pause()
         text = screen_text(app)
         assert "(8, 16)" in text
-        assert "+0.0100  was +0.0010, change +0.0090" in text
+        assert "+0.0100  was +0.00100, change" in text and "+0.00900" in text
         assert "CrossEntropyLoss()" in text
         assert "+3  unchanged" in text
         # no tensor: the keys scroll and no exact-value line appears
@@ -228,7 +226,7 @@ async def test_shape_change_and_scalar_tensor():
         )
         await pilot.pause()
         text = screen_text(app)
-        assert "forma mudou: antes 4 (vetor)" in text
+        assert "formato mudou: antes 4 (vetor)" in text
         assert "escalar float32 requires_grad" in text
         assert "+0.6931" in text
 
@@ -250,8 +248,8 @@ async def test_empty_state_in_both_languages(lang, words):
 def test_heat_cells_read_without_colour():
     values = TensorValue((1, 5), "float64", [[0.5, -0.05, 0.0, 0.001, float("nan")]])
     model = GridModel(values)
-    heat = [m for m in model.modes() if m.kind == "heat"][0]
-    assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+0", "??"]
+    heat = next(m for m in model.modes() if m.kind == "heat")
+    assert [model.cell_text(x, heat) for x in values.flat()] == ["+9", "-1", "0", "+1", "??"]
     change = GridModel(values, is_change=True)
     assert change.cell_text(0.0, heat) == "."
     # a cursor move repaints the column numbers and the cursor's row, not the grid
@@ -291,23 +289,28 @@ async def test_plot_draws_at_80x24_with_labelled_series():
         await pilot.pause()
         assert pane.mode == "plot"
         text = screen_text(app)
-        for label in ("f(x) = x**2", "tangent at x=1", "x0", "lr=0.1"):
+        # a pane without a title rule has the title drawn by plotext
+        for label in ("f(x) = x**2", "── x=1: +2", "oo x0", "** x=3 → 1.92"):
             assert label in text
-        assert "3.0" in text and "-3.0" in text  # the x ticks
+        ticks = text.splitlines()[-3].split()
+        assert ticks == ["-3", "-2", "-1", "0", "1", "2", "3"]  # round, and the whole range
 
 
-async def test_log_plot_is_labelled_log10_and_reveal_survives_resize():
+async def test_log_plot_shows_loss_values_and_reveal_survives_resize():
     app = PlotApp()
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(PlotPane)
         pane.show(LOSS, reveal=500)
         await pilot.pause()
-        assert "log10(loss)" in screen_text(app)
+        text = screen_text(app)
+        assert "loss (log scale)" in text and "log10" not in text
+        y_ticks = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
+        assert {"1", "0.1"} <= set(y_ticks) and all(float(t) > 0 for t in y_ticks), y_ticks
         await pilot.resize_terminal(60, 16)
         await pilot.pause()
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert pane.mode == "plot" and "log10(loss)" in screen_text(app)
+        assert pane.mode == "plot" and "loss (log scale)" in screen_text(app)
 
 
 async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
@@ -318,15 +321,16 @@ async def test_tiny_pane_falls_back_to_numbers_and_a_sparkline():
         await pilot.pause()
         assert pane.mode == "compact"
         text = screen_text(app)
-        # `last` is the fifth point: reveal draws only the first five
-        assert f"last {LOSSES[4]:+.3f}" in text.replace("\n", " ")
+        # `last` is the fifth point (reveal draws only the first five), as a
+        # loss, not its log10
+        assert f"last {10 ** LOSSES[4]:+.3f}" in text.replace("\n", " ")
         assert any(ch in text for ch in "▁▂▃▄▅▆▇█")
         await pilot.resize_terminal(60, 12)
         await pilot.pause()
-        assert pane.mode == "plot" and "▞▞ loss" in screen_text(app)
+        assert pane.mode == "plot" and "step" in screen_text(app)
         await pilot.resize_terminal(28, 7)
         await pilot.pause()
-        assert pane.mode == "compact" and "▞▞" not in screen_text(app)
+        assert pane.mode == "compact" and "step" not in screen_text(app)
 
 
 @pytest.mark.parametrize("lang, words", [("en", "this step has no plot"), ("pt", "este passo não tem gráfico")])
@@ -347,7 +351,8 @@ async def test_plot_empty_state(lang, words):
 
 async def test_diverged_points_are_left_out_and_counted():
     app = PlotApp()
-    diverged = PlotData("lr too big", "step", "loss", [Series("loss", [0, 1, 2, 3], [1.0, 10.0, float("inf"), float("nan")])])
+    diverged = PlotData("lr too big", "step", "loss",
+                        [Series("loss", [0, 1, 2, 3], [1.0, 10.0, float("inf"), float("nan")])])
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one(PlotPane).show(diverged)
         await pilot.pause()
@@ -423,7 +428,7 @@ async def test_small_changes_share_one_power_of_ten_and_expressions_index_as_pyt
         await pilot.pause()
         text = pane_text(app, view)
         # one scale for all, never a mix of +0.0002 and +5.780e-05
-        assert "+0.58 +1.55 -0.95 +0.08" in text and "entries x 1e-4" in text
+        assert "+0.58 +1.55 -0.95 +0.08" in text and "shown x 1e-4: +1.55 is +0.000155" in text
         assert "e-05" not in text
         assert "True  was False" in text and "change" not in text  # booleans have no difference
         view.focus()
@@ -443,9 +448,9 @@ async def test_small_plot_keeps_its_legend_off_the_data():
         app.query_one(PlotPane).show(PARABOLA)
         await pilot.pause()
         lines = screen_text(app).splitlines()
-        frame_bottom = max(i for i, line in enumerate(lines) if "└" in line)
-        below = "\n".join(lines[frame_bottom + 1 :])
-        for entry in ("▞▞ f", "-- tangent at x=1", "oo x0", "** lr=0.1"):
+        axis_names = max(i for i, line in enumerate(lines) if line.startswith("f(x) "))
+        below = "\n".join(lines[axis_names + 1 :])
+        for entry in ("── x=1: +2", "oo x0", "** x=3 → 1.92"):
             assert entry in below
         assert all(line.rstrip() == line[:38].rstrip() for line in lines)  # nothing past the pane
 
@@ -454,7 +459,8 @@ async def test_odd_tensors_render_without_error():
     view = TensorView()
     app = OneWidget(view)
     big = matrix(100, 100, lambda r, c: float(r - c))
-    cube = TensorValue((2, 2, 3), "float32", [[[1.0, -2.0, 3.0], [0.0, 0.5, -0.5]], [[9.0, 8.0, 7.0], [-1.0, -1.0, -1.0]]])
+    cube = TensorValue((2, 2, 3), "float32",
+                       [[[1.0, -2.0, 3.0], [0.0, 0.5, -0.5]], [[9.0, 8.0, 7.0], [-1.0, -1.0, -1.0]]])
     async with app.run_test(size=(80, 40)) as pilot:
         view.show(
             {
@@ -512,3 +518,26 @@ async def test_whole_number_changes_stay_whole_and_brackets_are_text():
         text = pane_text(app, view)
         assert "+2 . -3" in text.replace("  ", " ")
         assert "[red]x[/red]" in text
+
+
+async def test_nothing_pinned_covers_the_values_until_the_learner_tabs_in():
+    class Short(App):
+        CSS = "TensorView { height: 6; border-top: solid white; }"
+
+        def compose(self) -> ComposeResult:
+            yield Input()
+            yield TensorView(title="Values", more="more: Down")
+
+    app = Short()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(TensorView)
+        view.show({"x": TensorValue((), "float32", -0.00326), "x.grad": NumberValue(6.0),
+                   "accuracy": NumberValue(0.875)}, {}, named="Read `accuracy`, then x.grad.")
+        await pilot.pause()
+        lines = region_text(app, view)
+        # the named values first, the scalar as itself; the pane says there is more
+        assert [line.strip() for line in lines[1:5]] == ["accuracy", "+0.8750", "", "x.grad"]
+        assert "more" in lines[0] and "Tab here" not in "\n".join(lines)
+        view.focus()
+        await pilot.pause()
+        assert region_text(app, view)[-1].strip() == "x = -0.00326"  # the exact line, only now

@@ -13,29 +13,48 @@ Input longer than `MAX_INPUT` characters is refused before any parsing, so a
 Kinds and what a learner may type:
 
 - number: ``0.25``, ``-1.5e-3``, ``1,5`` (Brazilian decimal comma), ``1/4``;
-  correct within the question's absolute tolerance (default 1e-3).
-- shape: ``8, 16``, ``8x16``, ``(8, 16)``, ``[8,16]``, ``torch.Size([8, 16])``.
+  correct within the question's absolute tolerance (default 1e-3). A
+  number that is not finite (``nan``, ``inf``, ``1e400``) is refused with a
+  message, not graded: no verdict about it would teach anything.
+- shape: ``8, 16``, ``8x16``, ``8 by 16``, ``8 por 16``, ``(8, 16)``,
+  ``[8,16]``, ``torch.Size([8, 16])``; ``()`` or ``scalar``/``escalar``.
 - sign: ``+``/``-``/``0``, ``positive``/``negative``/``zero``, ``positivo``/
-  ``negativo``/``zero``/``nulo`` (a number counts by its sign); the expected
-  sign is zero when ``|x| <= tolerance``.
+  ``negativo``/``zero``/``nulo`` (a finite number counts by its sign); the
+  expected sign is zero when ``|x| <= tolerance``. When the prompt itself asks
+  "up or down" (it names a rise and a fall, in either language), direction
+  words count too: ``up``/``subiu``/``sobe`` are +, ``down``/``desceu``/
+  ``desce`` are -, ``unchanged``/``igual`` is 0. Elsewhere they are refused
+  with a message: in "Sign of x.grad?", "down" may mean "x moves down",
+  which is the opposite sign, so no verdict on it would be true. A lesson
+  that asks up or down makes its answer a change, after minus before.
 - choice: an option key (any case) or its 1-based number.
 - order: ``2 1 0``, ``2,1,0``, ``L2 L1 L0``, ``L2 -> L1 -> L0``.
 
 `check` returns a `Verdict` for an answer it could read and raises
 `AnswerError` (a short message in the learner's language) for one it could
 not: a learner who typed nonsense gets told how to write the answer, not
-that they were wrong.
+that they were wrong. When the lesson's own answer cannot serve (the step
+failed, or its expression gave a complex number, `10 ** 400`, a tensor where
+an option key belongs, text where a number belongs...), `check` raises
+`ExpectedError`, an `AnswerError` whose message begins "This question's
+answer could not be computed". `check` and `expected_text` raise nothing
+else, whatever the expected value is.
+
+Numbers and shapes are written by `tutor.notation`, with the decimal comma
+in Portuguese.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tutor import notation
 from tutor.i18n import Catalog
-from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value, as_float, as_shape
+from tutor.values import ListValue, NumberValue, TensorValue, TextValue, Value
 
 MAX_INPUT = 200
 DEFAULT_TOLERANCE = 1e-3
@@ -54,6 +73,10 @@ MESSAGES = Catalog({
         "en": "“{text}” is not a number. Write it like 0.25, -1.5e-3 or 1,5.",
         "pt": "“{text}” não é um número. Escreva como 0,25 ou 0.25 ou -1.5e-3.",
     },
+    "not_finite": {
+        "en": "“{text}” is not a finite number, so it cannot be checked. Write a number like 0.25 or -1.5e-3.",
+        "pt": "“{text}” não é um número finito, então não dá para conferir. Escreva um número como 0,25 ou -1.5e-3.",
+    },
     "two_separators": {
         "en": "Use one decimal separator, a point or a comma, not both: “{text}”.",
         "pt": "Use um só separador decimal, ponto ou vírgula, não os dois: “{text}”.",
@@ -63,8 +86,8 @@ MESSAGES = Catalog({
         "pt": "“{text}” divide por zero.",
     },
     "not_shape": {
-        "en": "“{text}” is not a shape. Write the sizes like 8, 16 or 8x16 or (8, 16).",
-        "pt": "“{text}” não é um formato. Escreva os tamanhos como 8, 16 ou 8x16 ou (8, 16).",
+        "en": "“{text}” is not a shape. Write the sizes like 8x16, 8 by 16 or (8, 16).",
+        "pt": "“{text}” não é um formato. Escreva os tamanhos como 8x16, 8 por 16 ou (8, 16).",
     },
     "shape_size": {
         "en": "Each size in a shape is a whole number of 0 or more; “{token}” is not.",
@@ -74,6 +97,10 @@ MESSAGES = Catalog({
         "en": "“{text}” is not a sign. Answer +, - or 0 (positive, negative or zero).",
         "pt": "“{text}” não é um sinal. Responda +, - ou 0 (positivo, negativo ou zero).",
     },
+    "not_direction": {
+        "en": "This question asks for a sign, not a direction. Answer +, - or 0 (positive, negative or zero).",
+        "pt": "Esta pergunta pede um sinal, não uma direção. Responda +, - ou 0 (positivo, negativo ou zero).",
+    },
     "not_choice": {
         "en": "“{text}” is not one of the options. Answer {keys} (or 1-{count}).",
         "pt": "“{text}” não é uma das opções. Responda {keys} (ou 1-{count}).",
@@ -82,42 +109,68 @@ MESSAGES = Catalog({
         "en": "“{text}” is not an order. List the items separated by spaces, commas or ->, like L2 L1 L0.",
         "pt": "“{text}” não é uma ordem. Liste os itens separados por espaços, vírgulas ou ->, como L2 L1 L0.",
     },
-    "no_expected": {
-        "en": "This question has no live answer to compare with (did the step's code fail?).",
-        "pt": "Esta pergunta não tem resposta ao vivo para comparar (o código do passo falhou?).",
-    },
-    "bad_expected": {
-        "en": "The lesson's answer for this {kind} question is not usable: {value}.",
-        "pt": "A resposta da lição para esta pergunta do tipo {kind} não pode ser usada: {value}.",
-    },
     "bad_kind": {
         "en": "Unknown question kind “{kind}”.",
         "pt": "Tipo de pergunta desconhecido “{kind}”.",
     },
+    # the lesson's answer cannot serve (ExpectedError)
+    "no_expected": {
+        "en": "This question's answer could not be computed (did the step's code fail?).",
+        "pt": "Não foi possível calcular a resposta desta pergunta (o código do passo falhou?).",
+    },
+    "bad_expected": {
+        "en": "This question's answer could not be computed: the lesson gave {value}, not {kind}.",
+        "pt": "Não foi possível calcular a resposta desta pergunta: a lição deu {value}, e não {kind}.",
+    },
+    "nonfinite_expected": {
+        "en": "This question's answer could not be computed: "
+        "the live value is {value}, which no typed number can match.",
+        "pt": "Não foi possível calcular a resposta desta pergunta: o valor calculado é {value}, "
+        "e nenhum número digitado pode ser igual a ele.",
+    },
+    # what a question's answer should be, for bad_expected
+    "want_number": {"en": "a real number", "pt": "um número real"},
+    "want_shape": {"en": "a shape", "pt": "um formato"},
+    "want_sign": {"en": "a real number", "pt": "um número real"},
+    "want_choice": {"en": "one of the options' keys", "pt": "a letra de uma das opções"},
+    "want_order": {"en": "a list of items", "pt": "uma lista de itens"},
+    # what the lesson gave instead, for bad_expected
+    "gave_tensor": {"en": "a tensor of shape {shape} ({dtype})", "pt": "um tensor de formato {shape} ({dtype})"},
+    "gave_complex": {"en": "the complex number {value}", "pt": "o número complexo {value}"},
+    "gave_huge": {
+        "en": "{value}, beyond the largest number a float holds",
+        "pt": "{value}, além do maior número que um float guarda",
+    },
+    "gave_list": {"en": "a list of {n} items", "pt": "uma lista de {n} itens"},
+    "gave_other": {"en": "“{text}”", "pt": "“{text}”"},
     # verdict details
     "number_within": {
         "en": "within {tol} of the live value (off by {diff})",
-        "pt": "dentro de {tol} do valor ao vivo (diferença de {diff})",
+        "pt": "a menos de {tol} do valor calculado (diferença de {diff})",
     },
     "number_exact": {
         "en": "exactly the live value",
-        "pt": "exatamente o valor ao vivo",
+        "pt": "exatamente o valor calculado",
     },
     "number_high": {
         "en": "too high by {diff} (allowed: ±{tol})",
-        "pt": "alto demais por {diff} (tolerância: ±{tol})",
+        "pt": "{diff} acima do valor calculado (tolerância: ±{tol})",
     },
     "number_low": {
         "en": "too low by {diff} (allowed: ±{tol})",
-        "pt": "baixo demais por {diff} (tolerância: ±{tol})",
+        "pt": "{diff} abaixo do valor calculado (tolerância: ±{tol})",
+    },
+    "number_far_high": {
+        "en": "too high (allowed: ±{tol})",
+        "pt": "acima do valor calculado (tolerância: ±{tol})",
+    },
+    "number_far_low": {
+        "en": "too low (allowed: ±{tol})",
+        "pt": "abaixo do valor calculado (tolerância: ±{tol})",
     },
     "number_flipped": {
         "en": "right size, wrong sign",
-        "pt": "tamanho certo, sinal errado",
-    },
-    "number_nan": {
-        "en": "the live value is {expected}",
-        "pt": "o valor ao vivo é {expected}",
+        "pt": "valor certo, sinal trocado",
     },
     "shape_wrong": {
         "en": "{expected} expected, you gave {given}",
@@ -131,13 +184,21 @@ MESSAGES = Catalog({
         "en": "{expected} expected ({want}-D), you gave {given} ({got}-D)",
         "pt": "esperado {expected} ({want}-D), você deu {given} ({got}-D)",
     },
+    "shape_rank_clue": {
+        "en": "a {want}-D shape expected, you gave a {got}-D one",
+        "pt": "esperado um formato {want}-D, você deu um {got}-D",
+    },
+    "shape_order_clue": {
+        "en": "right sizes, wrong order",
+        "pt": "tamanhos certos, ordem errada",
+    },
     "sign_value": {
         "en": "the live value is {value}",
-        "pt": "o valor ao vivo é {value}",
+        "pt": "o valor calculado é {value}",
     },
     "sign_near_zero": {
         "en": "the live value is {value}, within {tol} of zero",
-        "pt": "o valor ao vivo é {value}, a menos de {tol} de zero",
+        "pt": "o valor calculado é {value}, a menos de {tol} de zero",
     },
     "choice_wrong": {
         "en": "you chose {given}",
@@ -161,7 +222,6 @@ MESSAGES = Catalog({
     "sign_positive": {"en": "positive (+)", "pt": "positivo (+)"},
     "sign_negative": {"en": "negative (-)", "pt": "negativo (-)"},
     "sign_zero": {"en": "zero (0)", "pt": "zero (0)"},
-    "scalar_shape": {"en": "() (a scalar)", "pt": "() (um escalar)"},
 })
 
 
@@ -171,11 +231,22 @@ def message(key: str, lang: str, **fmt: Any) -> str:
 
 
 class AnswerError(ValueError):
-    """An answer the checker could not read; `.message` says how to write it."""
+    """An answer the checker could not read, or a question it cannot check;
+    `.message` says why, in the learner's language."""
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class _NotFinite(AnswerError):
+    """A typed number that is not finite (nan, inf, 1e400): refused by name."""
+
+
+class ExpectedError(AnswerError):
+    """The question's own answer cannot serve (missing, complex, too large,
+    of the wrong type): `.message` begins "This question's answer could not
+    be computed". Nothing the learner typed is graded."""
 
 
 @dataclass(frozen=True)
@@ -184,36 +255,43 @@ class Verdict:
     given: str  # the parsed answer as displayed
     expected: str  # the live value as displayed
     detail: str  # how far off, in the learner's language ("" when nothing to add)
+    # What a wrong answer may be told before the live value is revealed (a
+    # learner who tries again): which way it is off, never by how much, so
+    # it gives nothing away ("" when any clue would).
+    clue: str = ""
 
 
 def check(question: Any, expected: Value | None, text: str, lang: str) -> Verdict:
     """Read `text` as an answer to `question` and compare it with the live value.
 
-    Raises AnswerError for input that is not an answer of the question's kind
-    (and for a question whose live value cannot serve as an answer).
+    Raises AnswerError for input that is not an answer of the question's kind,
+    and its ExpectedError for a question whose live value cannot serve as an
+    answer; never anything else.
     """
     kind = _kind(question, lang)
     cleaned = _clean(text, lang)
-    if expected is None:
-        raise AnswerError(message("no_expected", lang))
-    return _CHECKERS[kind](question, expected, cleaned, lang)
+    want = _expected(kind, question, expected, lang)
+    return _CHECKERS[kind](question, want, cleaned, lang)
 
 
 def expected_text(question: Any, expected: Value | None, lang: str) -> str:
-    """The live answer as the learner reads it (for the reveal and `{answer}` in explain)."""
+    """The live answer as the learner reads it (for the reveal and `{answer}` in explain).
+
+    A number that is not finite or too large for a float is written as it is
+    (`inf`, `1e400`): the reveal is true even where `check` cannot grade.
+    """
     kind = _kind(question, lang)
-    if expected is None:
-        raise AnswerError(message("no_expected", lang))
     if kind == "number":
-        return _fmt(_expected_number(expected, kind, lang))
+        value = _expected(kind, question, expected, lang, finite=False)
+        return notation.number(value, lang=lang)
+    want = _expected(kind, question, expected, lang)
     if kind == "shape":
-        return _shape_text(_expected_shape(expected, lang), lang)
+        return notation.shape(want, lang)
     if kind == "sign":
-        value = _expected_number(expected, kind, lang)
-        return _sign_text(_sign_of(value, _tolerance(question)), lang)
+        return _sign_text(_sign_of(want, _tolerance(question)), lang)
     if kind == "choice":
-        return _option_text(_expected_option(question, expected, lang), lang)
-    return _order_display(_expected_order(expected, lang))[1]
+        return _option_text(want, lang)
+    return _order_display(want)[1]
 
 
 # ---------------------------------------------------------------- shared
@@ -222,7 +300,7 @@ def expected_text(question: Any, expected: Value | None, lang: str) -> str:
 def _kind(question: Any, lang: str) -> str:
     kind = str(getattr(question, "kind", "")).strip().lower()
     if kind not in _CHECKERS:
-        raise AnswerError(message("bad_kind", lang, kind=kind))
+        raise AnswerError(message("bad_kind", lang, kind=_shown(kind)))
     return kind
 
 
@@ -246,43 +324,133 @@ _LOOKALIKES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d
 
 
 def _tolerance(question: Any) -> float:
-    tol = getattr(question, "tolerance", None)
+    raw: Any = getattr(question, "tolerance", None)
     try:
-        tol = float(tol)
-    except (TypeError, ValueError):
+        tol = float(raw)
+    except (TypeError, ValueError, OverflowError):
         return DEFAULT_TOLERANCE
     return tol if math.isfinite(tol) and tol >= 0 else DEFAULT_TOLERANCE
 
 
 def _shown(text: str) -> str:
-    """The learner's text quoted back in a message: short and on one line."""
+    """Text quoted back in a message: short and on one line."""
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= 40 else one_line[:39] + "…"
 
 
-def _describe(value: Value) -> str:
-    if isinstance(value, TensorValue):
-        return f"tensor of shape {tuple(value.shape)}"
-    if isinstance(value, NumberValue):
-        return repr(value.value)
-    if isinstance(value, TextValue):
-        return _shown(value.text)
-    return _shown(repr(value))
+# ------------------------------------------------------- the expected answer
+
+def _expected(kind: str, question: Any, expected: Any, lang: str, *, finite: bool = True) -> Any:
+    """The lesson's answer read as one of `kind`: a float (number), an int or
+    float (sign), a shape tuple, an option, a list of items.
+
+    Every way the lesson's value can fail to be one raises ExpectedError. The
+    readers below handle the cases known to occur (complex, 10 ** 400, a
+    tensor for a key...); anything they did not foresee in a value that came
+    from the instructor's expression still ends here as ExpectedError, never
+    as a TypeError in the learner's face.
+    """
+    if expected is None:
+        raise ExpectedError(message("no_expected", lang))
+    try:
+        if kind == "number":
+            return _expected_number(expected, lang, finite=finite)
+        if kind == "choice":
+            return _expected_option(question, expected, lang)
+        return _READERS[kind](expected, lang)
+    except AnswerError:
+        raise
+    except Exception:  # see the docstring: the contract is one error type
+        raise _unusable(kind, expected, lang) from None
 
 
-def _fmt(x: float) -> str:
-    """A number as the verdict shows it: up to six significant digits, no noise."""
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0"
-    return f"{x:.6g}"
+def _unusable(kind: str, expected: Any, lang: str) -> ExpectedError:
+    want = message(f"want_{kind}", lang)
+    return ExpectedError(message("bad_expected", lang, value=_describe(expected, lang), kind=want))
 
 
-def _fmt_diff(x: float) -> str:
-    return f"{x:.3g}"
+def _describe(value: Any, lang: str) -> str:
+    """What the lesson gave, in a few words; never raises."""
+    try:
+        if isinstance(value, TensorValue) and not value.shape:
+            return _describe_number(value.flat()[0], lang)
+        if isinstance(value, TensorValue):
+            return message("gave_tensor", lang, shape=notation.shape(value.shape, lang), dtype=value.dtype)
+        if isinstance(value, NumberValue):
+            return _describe_number(value.value, lang)
+        if isinstance(value, ListValue):
+            return message("gave_list", lang, n=len(value.items))
+        if isinstance(value, TextValue):
+            return message("gave_other", lang, text=_shown(value.text))
+        return message("gave_other", lang, text=_shown(type(value).__name__))
+    except Exception:  # a description must not fail where it explains a failure
+        return "?"
+
+
+def _describe_number(x: Any, lang: str) -> str:
+    if isinstance(x, complex):
+        return message("gave_complex", lang, value=_shown(str(x)))
+    if isinstance(x, int) and not isinstance(x, bool) and not _fits_float(x):
+        return message("gave_huge", lang, value=notation.number(x, lang=lang))
+    return notation.number(x, lang=lang)
+
+
+def _fits_float(x: int) -> bool:
+    try:
+        float(x)
+    except OverflowError:
+        return False
+    return True
+
+
+def _real(x: Any) -> int | float | None:
+    """A real number as Python holds it (int kept exact: 10 ** 400 has a
+    sign), or None for complex numbers, text and anything else."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, (int, float)):
+        return x
+    return None
+
+
+def _scalar_of(expected: Value) -> Any:
+    """The one number inside: a number, or a tensor's only entry."""
+    if isinstance(expected, NumberValue):
+        return expected.value
+    if isinstance(expected, TensorValue) and expected.numel == 1:
+        return expected.flat()[0]
+    return None
+
+
+def _expected_real(expected: Value, kind: str, lang: str) -> int | float:
+    inside = _scalar_of(expected)
+    value = _real(inside)
+    if value is None and isinstance(expected, TextValue):
+        try:
+            value = _plain_number(expected.text.strip(), expected.text, "en")
+        except AnswerError:
+            value = None
+    if value is None:
+        raise _unusable(kind, expected, lang)
+    return value
+
+
+def _expected_number(expected: Value, lang: str, *, finite: bool = True) -> int | float:
+    value = _expected_real(expected, "number", lang)
+    if not finite:
+        return value
+    if isinstance(value, int) and not _fits_float(value):
+        raise _unusable("number", expected, lang)
+    if not math.isfinite(value):
+        raise ExpectedError(message("nonfinite_expected", lang, value=notation.number(value, lang=lang)))
+    return float(value)
+
+
+def _expected_sign(expected: Value, lang: str) -> int | float:
+    value = _expected_real(expected, "sign", lang)
+    if isinstance(value, float) and math.isnan(value):
+        raise ExpectedError(message("nonfinite_expected", lang, value="nan"))
+    return value  # ints stay exact: 10 ** 400 is positive, and -inf negative
 
 
 # ---------------------------------------------------------------- number
@@ -291,30 +459,37 @@ _NUMBER = re.compile(
     r"""
     (?P<sign>[+-])?\s*
     (?:(?P<int>\d+)(?:[.,](?P<frac>\d*))? | [.,](?P<frac_only>\d+))
-    (?:[eE](?P<exp>[+-]?\d{1,6}))?
+    (?:[eE](?P<exp>[+-]?\d+))?
     """,
     re.VERBOSE,
 )
-_SPECIAL = {"nan": math.nan, "inf": math.inf, "infinity": math.inf, "infinito": math.inf}
+# Words for numbers that are not finite: refused by name, not as "not a number".
+_NON_FINITE = {"nan", "inf", "infinity", "infinito", "infinite"}
 
 
 def parse_number(text: str, lang: str = "en") -> float:
-    """A learner's number: decimal point or comma, exponent, `a/b` fractions, inf and nan."""
-    text = _clean(text, lang)
+    """A learner's finite number: decimal point or comma, exponent, `a/b` fractions."""
+    return _number(_clean(text, lang), lang)
+
+
+def _number(text: str, lang: str) -> float:
+    """parse_number of text already cleaned."""
     if text.count("/") == 1:
         top, bottom = (part.strip() for part in text.split("/"))
         numerator, denominator = _plain_number(top, text, lang), _plain_number(bottom, text, lang)
         if denominator == 0:
             raise AnswerError(message("zero_division", lang, text=_shown(text)))
-        return numerator / denominator
-    return _plain_number(text, text, lang)
+        value = numerator / denominator
+    else:
+        value = _plain_number(text, text, lang)
+    if not math.isfinite(value):  # 1e308/1e-10
+        raise _NotFinite(message("not_finite", lang, text=_shown(text)))
+    return value
 
 
 def _plain_number(part: str, whole: str, lang: str) -> float:
-    word = part.lower().lstrip("+-")
-    if word in _SPECIAL:
-        value = _SPECIAL[word]
-        return -value if part.startswith("-") else value
+    if part.lower().lstrip("+-") in _NON_FINITE:
+        raise _NotFinite(message("not_finite", lang, text=_shown(whole)))
     if "." in part and "," in part:
         raise AnswerError(message("two_separators", lang, text=_shown(whole)))
     match = _NUMBER.fullmatch(part)
@@ -324,18 +499,9 @@ def _plain_number(part: str, whole: str, lang: str) -> float:
     frac = match["frac"] or match["frac_only"] or "0"
     # A canonical string built from digits only: float() of it is safe and exact.
     canonical = f"{match['sign'] or ''}{whole_digits}.{frac}e{match['exp'] or '0'}"
-    return float(canonical)
-
-
-def _expected_number(expected: Value, kind: str, lang: str) -> float:
-    value = as_float(expected)
-    if value is None and isinstance(expected, TextValue):
-        try:
-            value = _plain_number(expected.text.strip(), expected.text, "en")
-        except AnswerError:
-            value = None
-    if value is None:
-        raise AnswerError(message("bad_expected", lang, kind=kind, value=_describe(expected)))
+    value = float(canonical)
+    if not math.isfinite(value):  # 1e400
+        raise _NotFinite(message("not_finite", lang, text=_shown(whole)))
     return value
 
 
@@ -345,42 +511,44 @@ def _within(given: float, want: float, tol: float) -> bool:
     return abs(given - want) <= tol * (1 + 1e-9) + 1e-12
 
 
-def _check_number(question: Any, expected: Value, text: str, lang: str) -> Verdict:
-    want = _expected_number(expected, "number", lang)
-    given = parse_number(text, lang)
+def _check_number(question: Any, want: float, text: str, lang: str) -> Verdict:
+    given = _number(text, lang)
     tol = _tolerance(question)
-    shown_given, shown_want = _fmt(given), _fmt(want)
-    if math.isnan(want) or math.isnan(given) or math.isinf(want) or math.isinf(given):
-        correct = (math.isnan(want) and math.isnan(given)) or (
-            math.isinf(want) and given == want
-        )
-        detail = "" if correct else message("number_nan", lang, expected=shown_want)
-        return Verdict(correct, shown_given, shown_want, detail)
-    diff = given - want
+    shown_given, shown_want = notation.number(given, lang=lang), notation.number(want, lang=lang)
+    shown_tol = notation.number(tol, lang=lang)
+    diff = given - want  # may overflow to inf: 1.7e308 - (-1.7e308)
     if _within(given, want, tol):
         if diff == 0:
             detail = message("number_exact", lang)
         else:
-            detail = message("number_within", lang, tol=_fmt(tol), diff=_fmt_diff(abs(diff)))
+            detail = message("number_within", lang, tol=shown_tol, diff=notation.number(abs(diff), 3, lang=lang))
         return Verdict(True, shown_given, shown_want, detail)
-    key = "number_high" if diff > 0 else "number_low"
-    detail = message(key, lang, diff=_fmt_diff(abs(diff)), tol=_fmt(tol))
+    clue = message("number_far_high" if diff > 0 else "number_far_low", lang, tol=shown_tol)
+    if math.isfinite(diff):
+        key = "number_high" if diff > 0 else "number_low"
+        detail = message(key, lang, diff=notation.number(abs(diff), 3, lang=lang), tol=shown_tol)
+    else:
+        detail = clue
     if want != 0 and _within(-given, want, tol):
         detail = message("number_flipped", lang) + "; " + detail
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, clue)
 
 
 # ---------------------------------------------------------------- shape
 
 _TORCH_SIZE = re.compile(r"torch\s*\.\s*size\s*\((?P<inner>.*)\)", re.IGNORECASE | re.DOTALL)
-_SHAPE_SPLIT = re.compile(r"\s*[,xX*]\s*|\s+")
+_SHAPE_SPLIT = re.compile(r"\s*(?:[,xX*]|\b(?:by|por)\b)\s*|\s+", re.IGNORECASE)
+_SCALAR_WORDS = {"scalar", "a scalar", "escalar", "um escalar"}
 _PAIRS = {"(": ")", "[": "]"}
 
 
 def parse_shape(text: str, lang: str = "en") -> tuple[int, ...]:
-    """A learner's shape: sizes separated by commas, x or spaces, optionally bracketed."""
+    """A learner's shape: sizes separated by commas, x, by/por or spaces,
+    optionally bracketed; `()` or the word scalar for a 0-dimension shape."""
     text = _clean(text, lang)
     body = text
+    if " ".join(body.lower().split()) in _SCALAR_WORDS:
+        return ()
     match = _TORCH_SIZE.fullmatch(body)
     if match:
         body = match["inner"].strip()
@@ -404,39 +572,45 @@ def parse_shape(text: str, lang: str = "en") -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _shape_text(shape: tuple[int, ...], lang: str) -> str:
-    if not shape:
-        return message("scalar_shape", lang)
-    return " x ".join(str(size) for size in shape)
+# A size no tensor has: the lesson's "shape" is something else (10 ** 5000).
+_MAX_SIZE = 2**63
 
 
 def _expected_shape(expected: Value, lang: str) -> tuple[int, ...]:
-    shape = as_shape(expected)
-    if shape is None and isinstance(expected, TextValue):
+    shape: tuple[int, ...] | None = None
+    if isinstance(expected, TensorValue):
+        shape = tuple(expected.shape)
+    elif isinstance(expected, ListValue) and all(
+        isinstance(i, NumberValue) and type(i.value) is int for i in expected.items
+    ):
+        shape = tuple(int(i.value) for i in expected.items)  # type: ignore[union-attr]
+    elif isinstance(expected, TextValue):
         try:
             shape = parse_shape(expected.text, "en")
         except AnswerError:
             shape = None
-    if shape is None:
-        raise AnswerError(message("bad_expected", lang, kind="shape", value=_describe(expected)))
+    if shape is None or not all(isinstance(d, int) and 0 <= d < _MAX_SIZE for d in shape):
+        raise _unusable("shape", expected, lang)
     return shape
 
 
-def _check_shape(question: Any, expected: Value, text: str, lang: str) -> Verdict:
-    want = _expected_shape(expected, lang)
+def _check_shape(question: Any, want: tuple[int, ...], text: str, lang: str) -> Verdict:
     given = parse_shape(text, lang)
-    shown_given, shown_want = _shape_text(given, lang), _shape_text(want, lang)
+    shown_given, shown_want = notation.shape(given, lang), notation.shape(want, lang)
     if given == want:
         return Verdict(True, shown_given, shown_want, "")
+    clue = ""
     if len(given) != len(want):
         detail = message(
             "shape_rank", lang, expected=shown_want, want=len(want), given=shown_given, got=len(given)
         )
+        clue = message("shape_rank_clue", lang, want=len(want), got=len(given))
     elif sorted(given) == sorted(want):
         detail = message("shape_order", lang, expected=shown_want, given=shown_given)
+        clue = message("shape_order_clue", lang)
     else:
         detail = message("shape_wrong", lang, expected=shown_want, given=shown_given)
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, clue)
 
 
 # ---------------------------------------------------------------- sign
@@ -446,26 +620,66 @@ _SIGN_WORDS = {
     -1: {"-", "negative", "neg", "negativo", "negativa", "<0", "minus", "menos"},
     0: {"0", "zero", "nulo", "nula", "=0", "none"},
 }
+# Direction words, read as signs only where the prompt asks "up or down".
+_DIRECTION_WORDS = {
+    1: {"up", "rose", "rise", "rises", "increased", "increases", "higher", "grew",
+        "subiu", "sobe", "subir", "aumentou", "aumenta", "cresceu", "para cima", "pra cima"},
+    -1: {"down", "fell", "fall", "falls", "decreased", "decreases", "lower", "dropped",
+         "desceu", "desce", "descer", "diminuiu", "diminui", "caiu", "baixou", "para baixo", "pra baixo"},
+    0: {"unchanged", "same", "the same", "stayed the same", "igual", "ficou igual", "não mudou",
+        "nao mudou", "inalterado", "inalterada"},
+}
+# Words around a direction that change nothing: "it went up", "foi para cima".
+_FILLER = {"it", "went", "goes", "go", "gone", "has", "did", "moved", "ele", "ela", "foi", "vai"}
+# A prompt invites direction words when it names both a rise and a fall.
+_PROMPT_UP = re.compile(r"\b(up|rise|rose|increase[sd]?|subiu|sobe|subir|aumentou|aumenta|aumentar)\b", re.IGNORECASE)
+_PROMPT_DOWN = re.compile(
+    r"\b(down|fall|fell|decrease[sd]?|desceu|desce|descer|diminuiu|diminui|diminuir|caiu)\b", re.IGNORECASE
+)
 
 
-def parse_sign(text: str, lang: str = "en") -> int:
-    """+1, -1 or 0 from a sign, a word in English or Portuguese, or a number."""
+def asks_direction(question: Any) -> bool:
+    """Whether the question's prompt asks "up or down" (in any of its languages)."""
+    prompt = getattr(question, "prompt", None)
+    texts = prompt.values() if isinstance(prompt, dict) else [prompt]
+    return any(
+        isinstance(text, str) and _PROMPT_UP.search(text) and _PROMPT_DOWN.search(text) for text in texts
+    )
+
+
+def _direction(text: str) -> int | None:
+    words = [w for w in re.sub(r"[.!(+)\-]", " ", text.lower()).split() if w not in _FILLER]
+    phrase = " ".join(words)
+    for sign, known in _DIRECTION_WORDS.items():
+        if phrase in known:
+            return sign
+    return None
+
+
+def parse_sign(text: str, lang: str = "en", *, directions: bool = False) -> int:
+    """+1, -1 or 0 from a sign, a word in English or Portuguese, or a finite
+    number; with `directions`, also from up/down words."""
     text = _clean(text, lang)
     word = re.sub(r"\s+", "", text.lower()).rstrip(".!")
     for sign, words in _SIGN_WORDS.items():
         if word in words:
             return sign
+    direction = _direction(text)
+    if direction is not None:
+        if directions:
+            return direction
+        raise AnswerError(message("not_direction", lang))
     try:
-        value = _plain_number(text, text, lang)
+        value = _number(text, lang)
+    except _NotFinite:
+        raise
     except AnswerError:
         raise AnswerError(message("not_sign", lang, text=_shown(text))) from None
-    if math.isnan(value):
-        raise AnswerError(message("not_sign", lang, text=_shown(text)))
     return (value > 0) - (value < 0)
 
 
 def _sign_of(value: float, tol: float) -> int:
-    if abs(value) <= tol:
+    if abs(value) <= tol:  # an int and a float compare exactly, even 10 ** 400
         return 0
     return 1 if value > 0 else -1
 
@@ -474,17 +688,15 @@ def _sign_text(sign: int, lang: str) -> str:
     return message({1: "sign_positive", -1: "sign_negative", 0: "sign_zero"}[sign], lang)
 
 
-def _check_sign(question: Any, expected: Value, text: str, lang: str) -> Verdict:
-    value = _expected_number(expected, "sign", lang)
+def _check_sign(question: Any, value: float, text: str, lang: str) -> Verdict:
     tol = _tolerance(question)
-    given = parse_sign(text, lang)
-    if math.isnan(value):
-        raise AnswerError(message("bad_expected", lang, kind="sign", value="nan"))
+    given = parse_sign(text, lang, directions=asks_direction(question))
     want = _sign_of(value, tol)
+    shown_value = notation.number(value, lang=lang)
     if want == 0 and value != 0:
-        detail = message("sign_near_zero", lang, value=_fmt(value), tol=_fmt(tol))
+        detail = message("sign_near_zero", lang, value=shown_value, tol=notation.number(tol, lang=lang))
     else:
-        detail = message("sign_value", lang, value=_fmt(value))
+        detail = message("sign_value", lang, value=shown_value)
     return Verdict(given == want, _sign_text(given, lang), _sign_text(want, lang), detail)
 
 
@@ -537,20 +749,18 @@ def parse_choice(question: Any, text: str, lang: str = "en") -> Any:
 
 
 def _expected_option(question: Any, expected: Value, lang: str) -> Any:
+    key = None
     if isinstance(expected, TextValue):
         key = expected.text
-    elif isinstance(expected, NumberValue) and not isinstance(expected.value, float):
+    elif isinstance(expected, NumberValue) and type(expected.value) is int and abs(expected.value) < _MAX_SIZE:
         key = str(expected.value)
-    else:
-        key = None
     option = _find_option(_options(question), key) if key is not None else None
     if option is None:
-        raise AnswerError(message("bad_expected", lang, kind="choice", value=_describe(expected)))
+        raise _unusable("choice", expected, lang)
     return option
 
 
-def _check_choice(question: Any, expected: Value, text: str, lang: str) -> Verdict:
-    want = _expected_option(question, expected, lang)
+def _check_choice(question: Any, want: Any, text: str, lang: str) -> Verdict:
     given = parse_choice(question, text, lang)
     shown_given, shown_want = _option_text(given, lang), _option_text(want, lang)
     correct = given is want
@@ -590,38 +800,42 @@ def parse_order(text: str, lang: str = "en") -> list[str]:
     return tokens
 
 
+def _order_item(x: Any) -> str | None:
+    """A whole number (an index, a layer number) as an item, or None."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, float) and x.is_integer() and abs(x) < _MAX_SIZE:
+        x = int(x)
+    if isinstance(x, int) and abs(x) < _MAX_SIZE:
+        return str(x)
+    return None
+
+
 def _expected_order(expected: Value, lang: str) -> list[str]:
-    items: list[str] | None = []
+    items: list[str | None] | None = None
     if isinstance(expected, ListValue):
+        items = []
         for item in expected.items:
-            if isinstance(item, NumberValue) and not isinstance(item.value, float):
-                items.append(str(item.value))
+            if isinstance(item, NumberValue):
+                items.append(_order_item(item.value))
             elif isinstance(item, TextValue) and _ORDER_TOKEN.fullmatch(item.text.strip()):
                 items.append(item.text.strip())
             else:
-                items = None
-                break
+                items.append(None)
     elif isinstance(expected, TensorValue) and len(expected.shape) == 1:
-        flat = expected.flat()
-        if all(float(x).is_integer() for x in flat):
-            items = [str(int(x)) for x in flat]
-        else:
-            items = None
+        items = [_order_item(x) for x in expected.flat()]
     elif isinstance(expected, TextValue):
-        items = _order_tokens(expected.text.translate(_LOOKALIKES))
-    else:
-        items = None
-    if not items:
-        raise AnswerError(message("bad_expected", lang, kind="order", value=_describe(expected)))
-    return items
+        items = list(_order_tokens(expected.text.translate(_LOOKALIKES)) or [])
+    if not items or any(item is None for item in items):
+        raise _unusable("order", expected, lang)
+    return [item for item in items if item is not None]
 
 
 def _order_display(items: list[str]) -> tuple[list[str], str]:
     return [_order_key(item) for item in items], " -> ".join(items)
 
 
-def _check_order(question: Any, expected: Value, text: str, lang: str) -> Verdict:
-    want_items = _expected_order(expected, lang)
+def _check_order(question: Any, want_items: list[str], text: str, lang: str) -> Verdict:
     want, shown_want = _order_display(want_items)
     given_items = parse_order(text, lang)
     given = [_order_key(item) for item in given_items]
@@ -644,10 +858,16 @@ def _check_order(question: Any, expected: Value, text: str, lang: str) -> Verdic
         if extra:
             parts.append(message("order_extra", lang, items=", ".join(extra)))
         detail = message("order_items", lang, parts="; ".join(parts))
-    return Verdict(False, shown_given, shown_want, detail)
+    return Verdict(False, shown_given, shown_want, detail, detail)  # names no place: gives nothing away
 
 
-_CHECKERS = {
+_READERS: dict[str, Callable[[Any, str], Any]] = {
+    "shape": _expected_shape,
+    "sign": _expected_sign,
+    "order": _expected_order,
+}
+
+_CHECKERS: dict[str, Callable[[Any, Any, str, str], Verdict]] = {
     "number": _check_number,
     "shape": _check_shape,
     "sign": _check_sign,

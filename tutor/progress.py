@@ -18,12 +18,26 @@ the method returns, in WAL mode with synchronous=FULL, so killing the process
 at any moment leaves a readable store holding every answer already recorded.
 Concurrent writers wait for each other (busy_timeout) instead of failing.
 
-A file that is not a readable SQLite database, or one written by a newer
-version of the tutor (`PRAGMA user_version` above `SCHEMA_VERSION`), is
-renamed to `progress.sqlite3.broken-<timestamp>` (with its -wal and -shm
-files) and a fresh store is used; `ProgressStore.warning` says so. The tutor
-keeps running either way: progress is a convenience, never a reason to stop a
-lesson.
+The rule for a store that cannot be used: **the store never stops the
+tutor.** Opening raises `ProgressError` only for a bad learner name (the
+caller's input). Anything else about the file gives a working store and a
+one-line `warning`:
+
+- SQLite itself says the file is damaged (not a database, or a failed
+  `quick_check`, a subset of `integrity_check`): the only case where a file
+  is moved aside, to `progress.sqlite3.broken-<timestamp>` (with its -wal and
+  -shm files); a fresh store starts in its place.
+- the file is busy (another process holds its lock through three busy
+  timeouts), read-only, in a read-only folder, written by a newer tutor, or
+  someone else's SQLite file; or the folder cannot be made: the file is left
+  exactly as it is, and the learner works on a copy in memory (`saving` is
+  False): their progress is shown when it could be read (`readable`), and
+  nothing is saved for this session.
+
+A file whose schema is already complete is opened without taking the write
+lock, so a long writer elsewhere never delays (or breaks) a learner's start.
+The data folder is made 0700 and every file in it 0600 (tightened when they
+are ours and looser): progress is each learner's own business.
 
 Opening takes an advisory lock on `progress.sqlite3.lock` beside the store
 (left in place: deleting a lock file races with the next process), so that two
@@ -41,17 +55,19 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from .i18n import Catalog
 
 SCHEMA_VERSION = 1
 FILE_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+OPEN_ATTEMPTS = 3  # busy timeouts waited before opening read-only
 MAX_ANSWER = 500  # characters of an answer kept; the checker refuses more than 200 anyway
 MAX_LEARNER = 64
 
@@ -102,20 +118,20 @@ _TABLES = {"lessons", "questions", "attempts", "params", "sqlite_sequence"}
 
 STRINGS = Catalog(
     {
-        "learner_empty": {"en": "the learner name is empty", "pt": "o nome do aprendiz está vazio"},
+        "learner_empty": {"en": "the learner name is empty", "pt": "o nome do aluno está vazio"},
         "learner_long": {
             "en": "the learner name is longer than {limit} characters",
-            "pt": "o nome do aprendiz tem mais de {limit} caracteres",
+            "pt": "o nome do aluno tem mais de {limit} caracteres",
         },
         "learner_control": {
             "en": "the learner name has control characters",
-            "pt": "o nome do aprendiz tem caracteres de controle",
+            "pt": "o nome do aluno tem caracteres de controle",
         },
         "no_folder": {
             "en": "cannot create the folder {folder}: {error}",
             "pt": "não foi possível criar a pasta {folder}: {error}",
         },
-        "no_open": {"en": "cannot open {path}: {error}", "pt": "não foi possível abrir {path}: {error}"},
+        "read_only": {"en": "it cannot be written ({error})", "pt": "ele não pode ser gravado ({error})"},
         "no_write": {
             "en": "cannot write progress to {path}: {error}",
             "pt": "não foi possível gravar o progresso em {path}: {error}",
@@ -125,8 +141,20 @@ STRINGS = Catalog(
             "pt": "não foi possível ler o progresso de {path}: {error}",
         },
         "no_move": {
-            "en": "{path} is unreadable ({reason}) and cannot be moved aside: {error}",
-            "pt": "{path} está ilegível ({reason}) e não pôde ser renomeado: {error}",
+            "en": "{reason}, and it cannot be moved aside ({error})",
+            "pt": "{reason}, e não pôde ser renomeado ({error})",
+        },
+        "busy": {
+            "en": "another process has held it locked for too long ({error})",
+            "pt": "outro processo o mantém bloqueado há tempo demais ({error})",
+        },
+        "shown_not_saved": {
+            "en": "Progress in {path} is shown but not saved in this session: {reason}.",
+            "pt": "O progresso em {path} aparece, mas não será salvo nesta sessão: {reason}.",
+        },
+        "not_saved": {
+            "en": "Progress is not saved in this session: {path} cannot be used: {reason}.",
+            "pt": "O progresso não será salvo nesta sessão: {path} não pode ser usado: {reason}.",
         },
         "newer": {
             "en": "it was written by a newer tutor (schema {version}; this one reads up to {ours})",
@@ -225,7 +253,7 @@ def check_learner(name: str, lang: str = "en") -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _when(text: str | None) -> datetime | None:
@@ -236,37 +264,74 @@ class ProgressStore:
     """One learner's view of the shared progress file. Thread-safe; keep one per process."""
 
     def __init__(self, path: str | os.PathLike, learner: str = "default", lang: str = "en"):
-        """`lang` is the language of `.warning` and of ProgressError messages."""
+        """`lang` is the language of `.warning` and of ProgressError messages.
+
+        Raises ProgressError only for a bad learner name; any other trouble
+        with the file gives a store in memory and a `warning` (see the
+        module docstring)."""
         self.path = Path(path)
         self.lang = lang
         self.learner = check_learner(learner, lang)
         self.warning: str | None = None
+        self.saving = True      # False: changes live in memory only, for this session
+        self.readable = True    # False: the file's progress could not be read at all
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.path.parent)
         except OSError as exc:
-            raise ProgressError(self._text("no_folder", folder=self.path.parent, error=exc.strerror or exc)) from None
+            reason = self._text("no_folder", folder=self.path.parent, error=exc.strerror or exc)
+            self._conn = self._in_memory(None, reason)
+            return
         with _file_lock(self.path):
-            self._conn = self._open_or_replace()
+            self._conn = self._open()
 
     # -------------------------------------------------------------- opening
 
-    def _open_or_replace(self) -> sqlite3.Connection:
-        try:
-            conn = self._connect()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and _is_access_problem(exc):
-                raise ProgressError(self._text("no_open", path=self.path, error=exc)) from None
-            return self._replace(self._text("unreadable", error=exc))
-        problem = self._problem(conn)
-        if problem is None:
+    def _open(self) -> sqlite3.Connection:
+        """The file's connection; or a fresh file when SQLite finds this one
+        damaged; or a copy in memory when it cannot be written."""
+        for attempt in range(OPEN_ATTEMPTS):
             try:
+                return self._open_file()
+            except _Busy as exc:
+                busy = exc
+                time.sleep(0.1 * (attempt + 1))
+        return self._in_memory(self._read_only_copy(), self._text("busy", error=busy))
+
+    def _open_file(self) -> sqlite3.Connection:
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            # SQLite would open it read-only without a word, and fail at the first write.
+            return self._in_memory(self._read_only_copy(), self._text("read_only", error="permission denied"))
+        try:
+            make_private_file(self.path)
+            conn = self._connect()
+        except OSError as exc:
+            return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc.strerror or exc))
+        except sqlite3.DatabaseError as exc:
+            kind = _error_kind(exc)
+            if kind == "busy":
+                raise _Busy(str(exc)) from None
+            if kind == "damaged":
+                return self._replace(self._text("unreadable", error=exc))
+            return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
+        try:
+            kind, problem = self._problem(conn)
+            if kind is None and not self._has_schema(conn):
                 self._create_schema(conn)
-                return conn
-            except sqlite3.DatabaseError as exc:
-                problem = self._text("unreadable", error=exc)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            kind = _error_kind(exc)
+            if kind == "busy":
+                raise _Busy(str(exc)) from None
+            if kind == "damaged":
+                return self._replace(self._text("unreadable", error=exc))
+            return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
+        if kind is None:
+            return conn
         conn.close()
-        return self._replace(problem)
+        if kind == "damaged":
+            return self._replace(problem)
+        return self._in_memory(None, problem)  # a newer tutor's file, or someone else's: left alone
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -277,28 +342,38 @@ class ProgressStore:
         )
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # SQLite keeps the old mode when it cannot write
+                raise sqlite3.OperationalError(f"attempt to write a readonly database (journal mode {mode})")
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError:
             conn.close()
             raise
         return conn
 
-    def _problem(self, conn: sqlite3.Connection) -> str | None:
-        """Why this file cannot be our store, or None when it can."""
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            return self._text("unreadable", error=exc)
-        if version > SCHEMA_VERSION:
-            return self._text("newer", version=version, ours=SCHEMA_VERSION)
+    def _problem(self, conn: sqlite3.Connection) -> tuple[str | None, str | None]:
+        """(kind, why) this file cannot be our store, or (None, None) when it can.
+
+        kind "damaged": SQLite itself finds it broken (the only reason to
+        move a file aside); "foreign": a newer tutor's or someone else's."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if check != "ok":
-            return self._text("damaged", check=check)
+            return "damaged", self._text("damaged", check=check)
+        if version > SCHEMA_VERSION:
+            return "foreign", self._text("newer", version=version, ours=SCHEMA_VERSION)
         if version == 0 and tables - _TABLES:
-            return self._text("foreign", tables=", ".join(sorted(tables)))
-        return None
+            return "foreign", self._text("foreign", tables=", ".join(sorted(tables)))
+        return None, None
+
+    @staticmethod
+    def _has_schema(conn: sqlite3.Connection) -> bool:
+        """Already ours and complete: opening then needs no write lock, so a
+        long writer elsewhere never holds a learner's start."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return version == SCHEMA_VERSION and {"lessons", "questions", "attempts"} <= tables
 
     def _text(self, key: str, **fields) -> str:
         return STRINGS.get(key, self.lang, **fields)
@@ -315,6 +390,43 @@ class ProgressStore:
             conn.execute("ROLLBACK")
             raise
 
+    def _read_only_copy(self) -> sqlite3.Connection | None:
+        """The file opened read-only, when it is our store and readable; else None."""
+        if not self.path.exists():
+            return None
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve()))
+        for options in ("?mode=ro", "?mode=ro&immutable=1"):  # immutable: no -shm can be made
+            try:
+                conn = sqlite3.connect(uri + options, uri=True, timeout=1, check_same_thread=False)
+            except sqlite3.DatabaseError:
+                continue
+            try:
+                if self._problem(conn)[0] is None and self._has_schema(conn):
+                    return conn
+            except sqlite3.DatabaseError:
+                pass
+            conn.close()
+        return None
+
+    def _in_memory(self, source: sqlite3.Connection | None, reason: str) -> sqlite3.Connection:
+        """A store in memory: a copy of `source` (progress shown, nothing
+        saved) or, without one, an empty store (nothing shown or saved)."""
+        self.saving = False
+        self.readable = source is not None
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        if source is not None:
+            try:
+                source.backup(conn)
+            except sqlite3.DatabaseError:
+                self.readable = False
+            finally:
+                source.close()
+        if not self._has_schema(conn):
+            self._create_schema(conn)
+        key = "shown_not_saved" if self.readable else "not_saved"
+        self.warning = self._text(key, path=self.path, reason=reason)
+        return conn
+
     def _replace(self, reason: str) -> sqlite3.Connection:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
@@ -329,10 +441,15 @@ class ProgressStore:
                 if side.exists():
                     os.replace(side, aside.with_name(aside.name + suffix))
         except OSError as exc:
-            raise ProgressError(self._text("no_move", path=self.path, reason=reason, error=exc)) from None
+            reason = self._text("no_move", reason=reason, error=exc.strerror or exc)
+            return self._in_memory(None, reason)
+        try:
+            make_private_file(self.path)
+            conn = self._connect()
+            self._create_schema(conn)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            return self._in_memory(None, self._text("unreadable", error=exc))
         self.warning = self._text("moved", path=self.path, reason=reason, aside=aside.name)
-        conn = self._connect()
-        self._create_schema(conn)
         return conn
 
     # ---------------------------------------------------------- transactions
@@ -606,16 +723,67 @@ class ProgressStore:
                 self._conn.close()
                 self._conn = None  # type: ignore[assignment]
 
-    def __enter__(self) -> "ProgressStore":
+    def __enter__(self) -> ProgressStore:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
 
-def _is_access_problem(exc: sqlite3.OperationalError) -> bool:
+class _Busy(Exception):
+    """Another process holds the file's lock past the busy timeout."""
+
+
+# SQLite's primary result codes (the low byte of the extended code).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
+
+
+def _error_kind(exc: sqlite3.DatabaseError) -> str:
+    """"busy" (wait and retry), "damaged" (SQLite says the file is broken:
+    the one case for moving it aside), or "access" (read-only, no room...)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        code &= 0xFF
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            return "busy"
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            return "damaged"
+        return "access"
     text = str(exc).lower()
-    return "unable to open" in text or "readonly" in text or "locked" in text or "disk i/o" in text
+    if "locked" in text or "busy" in text:
+        return "busy"
+    if "not a database" in text or "malformed" in text:
+        return "damaged"
+    return "access"
+
+
+def make_private_folder(folder: Path) -> None:
+    """The data folder, made 0700 (and tightened to 0700 when it is ours and
+    looser): progress is each learner's own business."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(folder, 0o700)
+
+
+def make_private_file(path: Path) -> None:
+    """Create the store 0600 before SQLite does (SQLite would use 0644, and
+    gives its -wal and -shm files the mode of the database)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _tighten(path, 0o600)
+        for suffix in ("-wal", "-shm"):
+            _tighten(path.with_name(path.name + suffix), 0o600)
+    except PermissionError:
+        pass  # a read-only folder: SQLite reports the real problem
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        info = path.stat()
+        if info.st_uid == os.geteuid() and info.st_mode & 0o777 & ~mode:
+            path.chmod(info.st_mode & 0o777 & mode)
+    except OSError:
+        pass
 
 
 @contextmanager
@@ -629,7 +797,7 @@ def _file_lock(path: Path) -> Iterator[None]:
         return
     lock_path = path.with_name(path.name + ".lock")
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
         yield  # a read-only folder: sqlite will report the real problem
         return

@@ -24,11 +24,11 @@ STRINGS = Catalog(
         "col_lesson": {"en": "Lesson", "pt": "Lição"},
         "col_title": {"en": "Title", "pt": "Título"},
         "col_status": {"en": "Status", "pt": "Situação"},
-        "col_step": {"en": "Furthest", "pt": "Mais longe"},
+        "col_step": {"en": "Furthest", "pt": "Passo"},
         "col_questions": {"en": "Solved", "pt": "Resolvidas"},
         "col_score": {"en": "Score", "pt": "Nota"},
         "status_new": {"en": "new", "pt": "nova"},
-        "status_started": {"en": "started", "pt": "em andamento"},
+        "status_started": {"en": "started", "pt": "iniciada"},
         "status_done": {"en": "done", "pt": "concluída"},
         "gone": {"en": "(no longer in the lessons)", "pt": "(não está mais nas lições)"},
         "revealed": {"en": "{n} revealed", "pt": "{n} revelada(s)"},
@@ -66,7 +66,9 @@ TITLE_WIDTH = 36
 
 def main(args, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Print the table, or reset after confirmation. 0 on success, 1 when a reset
-    was not confirmed, 2 when the store cannot be used."""
+    was not confirmed, 2 when the store cannot be read (or, for a reset,
+    written). A store that can be read but not written is shown, with its
+    warning on stderr (see the rule in `tutor.progress`)."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     lang = getattr(args, "lang", None) or "en"
     learner = getattr(args, "learner", None)
@@ -81,9 +83,15 @@ def main(args, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr
         return 2
 
 
-def _open(path, learner: str, lang: str, stderr: TextIO) -> ProgressStore:
+def _open(path, learner: str, lang: str, stderr: TextIO, *, writing: bool = False) -> ProgressStore:
+    """The store, its warning told on stderr. A store whose file could not be
+    read (or, to erase, not written) is an error here: a table of "new"
+    lessons over progress that could not be read would be false."""
     store = ProgressStore(path, learner, lang=lang)
     if store.warning:
+        if not store.readable or (writing and not store.saving):
+            store.close()
+            raise ProgressError(store.warning)
         print(STRINGS.get("error", lang, message=store.warning), file=stderr)
     return store
 
@@ -92,7 +100,7 @@ def _reset(path, learner: str, yes: bool, lang: str, stdin: TextIO, stdout: Text
     if not path.exists():
         print(STRINGS.get("nothing_to_erase", lang, learner=check_learner(learner, lang)), file=stdout)
         return 0
-    with _open(path, learner, lang, stderr) as store:
+    with _open(path, learner, lang, stderr, writing=True) as store:
         if not yes:
             stdout.write(STRINGS.get("confirm", lang, learner=store.learner, path=path))
             stdout.flush()
@@ -171,9 +179,8 @@ def _table(rows, lang: str) -> str:
         STRINGS.get("col_score", lang),
     ]
     lines = [header]
-    for n, (lesson_id, title, summary, total_steps) in enumerate(rows, 1):
-        if len(title) > TITLE_WIDTH:
-            title = title[: TITLE_WIDTH - 1] + "…"
+    for n, (lesson_id, full_title, summary, total_steps) in enumerate(rows, 1):
+        title = full_title if len(full_title) <= TITLE_WIDTH else full_title[: TITLE_WIDTH - 1] + "…"
         status = summary.status if summary else "new"
         if summary is None or summary.status == "new":
             step, solved, score = f"-/{total_steps}", "-", "-"

@@ -8,15 +8,17 @@ them.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import Any
 
-from .checking import expected_text
+from . import notation
+from .checking import AnswerError, expected_text
 from .i18n import Catalog, pick
 from .lesson import Lesson
 from .lesson.code_question import CodeExercise
 from .runner import LessonRun, PlotData, StepResult
-from .values import ListValue, NumberValue, TensorValue, TextValue, Value, format_number, to_json
+from .values import ListValue, NumberValue, TensorValue, TextValue, Value, to_json
 
 STRINGS = Catalog(
     {
@@ -35,9 +37,9 @@ STRINGS = Catalog(
         },
         "question": {"en": "Question ({kind}): {prompt}", "pt": "Pergunta ({kind}): {prompt}"},
         "option": {"en": "  {key}) {text}", "pt": "  {key}) {text}"},
-        "answer": {"en": "Expected answer (live): {answer}", "pt": "Resposta esperada (ao vivo): {answer}"},
+        "answer": {"en": "Expected answer (live): {answer}", "pt": "Resposta esperada (valor calculado): {answer}"},
         "hint": {"en": "Hint {n}: {text}", "pt": "Dica {n}: {text}"},
-        "explain": {"en": "Worked answer: {text}", "pt": "Resolução: {text}"},
+        "explain": {"en": "Worked answer: {text}", "pt": "Resposta explicada: {text}"},
         "starter": {
             "en": "The code to complete (____ marks a blank):",
             "pt": "O código a completar (____ marca uma lacuna):",
@@ -48,38 +50,46 @@ STRINGS = Catalog(
 )
 
 
-def describe_value(value: Value, indent: str = "    ") -> list[str]:
-    """A value's lines: a tensor's shape and dtype, then its rows in full."""
+def describe_value(value: Value, indent: str = "    ", lang: str = "en") -> list[str]:
+    """A value's lines: a tensor's shape and dtype, then its rows in full
+    (a 0-dimension tensor: its number as itself, `-0.00326`)."""
     if isinstance(value, TensorValue):
-        shape = "x".join(str(s) for s in value.shape) or "scalar"
-        head = f"tensor {shape} {value.dtype}" + (" requires_grad" if value.requires_grad else "")
+        head = f"tensor {notation.shape(value.shape, lang)} {value.dtype}"
+        if value.requires_grad:
+            head += " requires_grad"
         lines = [indent + head]
+        if not value.shape:
+            return lines + [indent + "  " + _scalar(value.flat()[0])]
         for row in value.rows():
             lines.append(indent + "  " + " ".join(_cell(v) for v in row))
         return lines
     if isinstance(value, NumberValue):
-        return [indent + (str(value.value) if isinstance(value.value, bool) else repr(value.value))]
+        return [indent + notation.number(value.value)]
     if isinstance(value, ListValue):
-        return [indent + _inline(value)]
+        return [indent + _inline(value, lang)]
     return [indent + line for line in value.text.splitlines() or [""]]
 
 
+def _scalar(v: Any) -> str:
+    if isinstance(v, (int, float)):
+        return notation.number(v, signed=True)
+    return str(v)  # a complex entry, as Python writes it
+
+
 def _cell(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, int):
-        return f"{v:+d}"
-    return format_number(float(v)).rjust(9)
+    if isinstance(v, (int, float)):
+        return notation.cell(v).rjust(9)
+    return str(v)
 
 
-def _inline(value: Value) -> str:
+def _inline(value: Value, lang: str = "en") -> str:
     if isinstance(value, ListValue):
-        return "[" + ", ".join(_inline(i) for i in value.items) + "]"
+        return "[" + ", ".join(_inline(i, lang) for i in value.items) + "]"
     if isinstance(value, NumberValue):
-        return repr(value.value)
+        return notation.number(value.value)
     if isinstance(value, TextValue):
         return value.text
-    return " ".join(describe_value(value, ""))
+    return " ".join(describe_value(value, "", lang))
 
 
 def render_text(lesson: Lesson, run: LessonRun, lang: str, position: tuple[int, int], answers: bool) -> str:
@@ -88,7 +98,7 @@ def render_text(lesson: Lesson, run: LessonRun, lang: str, position: tuple[int, 
     heading = STRINGS.get("lesson", lang, n=n, total=total, title=pick(lesson.title, lang))
     out += [heading, "=" * len(heading), ""]
     if run.param_values:
-        params = ", ".join(f"{k} = {v!r}" for k, v in run.param_values.items())
+        params = ", ".join(f"{k} = {notation.number(v)}" for k, v in run.param_values.items())
         out += [STRINGS.get("params", lang, params=params), ""]
     for result in run.results:
         out += _render_step(result, len(lesson.steps), lang, answers)
@@ -111,13 +121,13 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
         out.append(STRINGS.get("values", lang))
         for expr, value in result.values.items():
             out.append(f"  {expr}")
-            out += describe_value(value)
+            out += describe_value(value, lang=lang)
             before = result.previous.get(expr)
             if isinstance(value, TensorValue) and isinstance(before, TensorValue):
                 diff = value.minus(before)
                 if diff is not None and any(d != 0 for d in diff.flat()):
                     out.append("    " + STRINGS.get("changed", lang))
-                    out += describe_value(diff, "      ")[1:]
+                    out += describe_value(diff, "      ", lang)[1:]
                 elif diff is not None:
                     out.append("    " + STRINGS.get("unchanged", lang))
         out.append("")
@@ -133,10 +143,13 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
         for option in question.options:
             out.append(STRINGS.get("option", lang, key=option.key, text=pick(option.text, lang)))
         if answers and question.code is None:
-            expected = expected_text(question, result.expected, lang) if result.expected is not None else "?"
+            try:
+                expected = shown = expected_text(question, result.expected, lang)
+            except AnswerError as exc:  # the lesson's answer cannot serve: say why
+                expected, shown = "?", exc.message
             for i, hint in enumerate(question.hints, 1):
                 out.append(STRINGS.get("hint", lang, n=i, text=pick(hint, lang).strip()))
-            out.append(STRINGS.get("answer", lang, answer=expected))
+            out.append(STRINGS.get("answer", lang, answer=shown))
             explain = pick(question.explain, lang).replace("{answer}", expected).strip()
             out.append(STRINGS.get("explain", lang, text=explain))
         out.append("")
@@ -162,16 +175,21 @@ def _render_code_question(run: LessonRun, index: int, ex: CodeExercise, lang: st
 def _render_plot(plot: PlotData, lang: str) -> list[str]:
     out = [STRINGS.get("plot", lang, title=plot.title or plot.ylabel)]
     for s in plot.series:
-        finite = [y for y in s.ys if y == y]
+        finite = [y for y in s.ys if not math.isnan(y)]
         out.append(
             "  "
             + STRINGS.get(
                 "series", lang, label=s.label, n=len(s.xs),
-                x0=f"{s.xs[0]:.4g}" if s.xs else "-", x1=f"{s.xs[-1]:.4g}" if s.xs else "-",
-                y0=f"{min(finite):.4g}" if finite else "-", y1=f"{max(finite):.4g}" if finite else "-",
+                x0=_end(s.xs[0], lang) if s.xs else "-", x1=_end(s.xs[-1], lang) if s.xs else "-",
+                y0=_end(min(finite), lang) if finite else "-", y1=_end(max(finite), lang) if finite else "-",
             )
         )
     return [textwrap.shorten(line, 200) if len(line) > 200 else line for line in out] + [""]
+
+
+def _end(x: float, lang: str) -> str:
+    """A range's end in the plot's one-line summary (prose: decimal comma in pt)."""
+    return notation.number(x, 4, lang=lang)
 
 
 def render_json(lesson: Lesson, run: LessonRun, lang: str, seed: int, answers: bool) -> dict:
@@ -194,7 +212,7 @@ def render_json(lesson: Lesson, run: LessonRun, lang: str, seed: int, answers: b
                 "ylabel": result.plot.ylabel,
                 "log10": result.plot.log,
                 "series": [
-                    {"label": s.label, "kind": s.kind, "x": s.xs, "y": [y if y == y else None for y in s.ys]}
+                    {"label": s.label, "kind": s.kind, "x": s.xs, "y": [None if math.isnan(y) else y for y in s.ys]}
                     for s in result.plot.series
                 ],
             }

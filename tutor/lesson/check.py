@@ -192,6 +192,13 @@ def _ast_depth(tree: ast.AST) -> int:
     return deepest
 
 
+def _misaligns(ch: str) -> bool:
+    """A character that does not take exactly one cell in a terminal."""
+    import unicodedata
+
+    return unicodedata.east_asian_width(ch) in ("W", "F") or unicodedata.combining(ch) != 0
+
+
 def _parse_python(source: str, mode: str) -> tuple[ast.AST | None, str | None, int | None]:
     """The syntax tree of `source`, compiled once to be sure it compiles, or
     (None, why not, the source's line of the fault if known). Never raises:
@@ -606,8 +613,9 @@ class _Checker:
         self.keys(raw, toml_keys(Plot), where, "the plot")
         title = self.text(raw, "title", where, required=False)
         for lang, words in (title or {}).items():
-            if not words.isascii():
-                self.error(where + ("title",), f"plot 'title' ({lang}) must be ASCII (wide characters misalign plots)")
+            if any(_misaligns(ch) for ch in words):
+                self.error(where + ("title",), f"plot 'title' ({lang}) has a wide or combining character, which "
+                           "misaligns plots (accented letters are fine when precomposed: ç, ã, é)")
         exprs = {}
         for key in ("function", "tangent_at", "points", "paths"):
             if key in raw:
@@ -615,6 +623,9 @@ class _Checker:
         series_raw = raw.get("series", [])
         if isinstance(series_raw, str):
             series_raw = [series_raw]
+        elif not isinstance(series_raw, list):
+            self.error(where + ("series",), "plot 'series' must be a string or a list of strings")
+            series_raw = []
         series = tuple(
             s for s in (self.expression(e, where + ("series",), known, "plot series") for e in series_raw) if s
         )
@@ -636,8 +647,8 @@ class _Checker:
         labels = {}
         for key in ("xlabel", "ylabel"):
             value = self.string(raw, key, where)
-            if value is not None and not value.isascii():
-                self.error(where + (key,), f"plot '{key}' must be ASCII (wide characters misalign plots)")
+            if value is not None and any(_misaligns(ch) for ch in value):
+                self.error(where + (key,), f"plot '{key}' has a wide or combining character, which misaligns plots")
             labels[key] = value
         return Plot(
             title=title,

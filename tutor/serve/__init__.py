@@ -58,7 +58,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "is the learner). The host key is made on first start in the data folder and "
         "its fingerprint printed. Each learner gets the language of the locale their ssh "
         "client sends (LANG, LC_*), else the server's; --lang sets one language for all. "
-        "Ctrl-C or SIGTERM ends the class: learners are told, progress is saved.")
+        "Ctrl-C or SIGTERM ends the class: learners are told, progress is saved. SIGHUP "
+        "does the same when the server runs in a terminal (closing it ends the class); "
+        "detached (or under nohup) SIGHUP reloads the keys file, which is also reloaded "
+        "whenever it changes.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, this machine only; "
                              "0.0.0.0 for a classroom network)")
@@ -120,7 +123,9 @@ def main(args) -> int:
 
     data_dir = data_dir_for(args)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        from tutor.progress import make_private_folder
+
+        make_private_folder(data_dir)  # 0700: progress and the host key are nobody else's
         probe = data_dir / f".probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -137,8 +142,11 @@ def main(args) -> int:
     if problems:
         return fail("err_lessons", why="\n".join(str(p) for p in problems[:10]))
 
-    from .server import Classroom, ForkerError, ForkerHandle
+    from .gate import raise_fd_limit
+    from .server import Classroom, ForkerError, ForkerHandle, become_subreaper
 
+    fd_limit = raise_fd_limit()
+    become_subreaper()
     forker = ForkerHandle({
         "lessons": str(Path(args.lessons).resolve()) if getattr(args, "lessons", None) else None,
         "seed": getattr(args, "seed", 0) or 0,
@@ -159,8 +167,8 @@ def main(args) -> int:
         keys=keys, keys_path=args.authorized_keys,
         max_sessions=args.max_sessions or default_max_sessions(),
         idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),
-        host_key_path=host_key_path, session_cpu=args.session_cpu)
+        host_key_path=host_key_path, session_cpu=args.session_cpu, fd_limit=fd_limit)
     try:
         return asyncio.run(classroom.serve())
     finally:
-        forker.close()
+        classroom.forker.close()  # the one in use: it may have replaced the first

@@ -9,11 +9,13 @@ server creates its event loop, keeps BLAS and torch to one thread, and
 checks that it really has one thread before it reports ready.
 
 It waits on its socket for "spawn" messages (with the session's PTY slave
-attached), forks a child that runs `tutor.serve.session.run_child`, answers
+attached), forks a child that runs `tutor.serve.child.run_child`, answers
 with the child's pid and a pidfd (so the server can signal that exact
 process, never a recycled pid), reaps every child and reports how it ended.
 When the server goes away (its end of the socket closes, or it dies: see
-PR_SET_PDEATHSIG) it ends every child and exits.
+PR_SET_PDEATHSIG) it ends every child and exits. Its children do not die
+with it: if this process dies, the learners go on (the server reaps them
+as their subreaper) and the server starts a new pre-fork process.
 """
 
 from __future__ import annotations
@@ -66,9 +68,9 @@ def warm_up(config: dict) -> Warm:
     lessons = load_lessons(config.get("lessons"))
     import textual.drivers.linux_driver  # noqa: F401  (the driver every session uses)
 
-    import tutor.progress  # noqa: F401
+    import tutor.progress
     import tutor.runner  # noqa: F401
-    from tutor.serve import session  # noqa: F401
+    from tutor.serve import child  # noqa: F401
 
     rehearse()
     gc.collect()
@@ -104,7 +106,7 @@ def rehearse() -> None:
         lessons = load_lessons(None)[:1]
         app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
         asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
-    except Exception as exc:  # noqa: BLE001 - an optimisation failing must not stop the class
+    except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory", file=sys.stderr, flush=True)
 
@@ -162,7 +164,6 @@ class Forker:
     def _spawn(self, request: dict, slave_fd: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
-        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError as exc:
@@ -170,9 +171,9 @@ class Forker:
             self._send({"op": "failed", "id": request["id"], "error": str(exc)})
             return
         if pid == 0:  # the session child: never returns
-            from tutor.serve import session
+            from tutor.serve import child
 
-            session.run_child(slave_fd, request, self.warm, parent)
+            child.run_child(slave_fd, request, self.warm)
         os.close(slave_fd)
         self.children.add(pid)
         fds = []
@@ -204,13 +205,15 @@ class Forker:
     def _reap(self) -> None:
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             self.children.discard(pid)
-            self._send({"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+            # The CPU time tells the server a SIGKILL was the kernel's CPU cap.
+            self._send({"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status),
+                        "cpu": usage.ru_utime + usage.ru_stime})
 
     def _end_children(self) -> None:
         """SIGTERM every child (the app exits cleanly, progress is saved),
@@ -247,12 +250,22 @@ def main(argv: list[str]) -> int:
     # Ctrl-C at the teacher's console reaches the whole process group; the
     # server ends the class in order, so this process waits to be told.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The same for a hang-up when the teacher's terminal closes: the server
+    # decides what SIGHUP means (see Classroom.serve).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         warm = warm_up(config)
     except Exception as exc:  # reported to the server, which tells the teacher
         protocol.send(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
         return 1
     threads = thread_count()
+    if threads != 1:  # a worker the warm-up started may still be finishing: give it a moment
+        import threading
+
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread():
+                thread.join(timeout=5)
+        threads = thread_count()
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1

@@ -13,11 +13,20 @@ import resource
 
 SEAT_BUDGET_MB = 60
 MAX_SEATS_CAP = 250
-# Address space a session may add beyond the pre-fork image it starts from:
-# torch and glibc reserve a lot of virtual memory (thread stacks, malloc
-# arenas of 64 MB each) that is never touched, so this is generous.
-DEFAULT_SESSION_MEMORY_MB = 1536
+# Address space a session may add beyond the pre-fork image it starts from,
+# in seat budgets: a session's own pages stay near one budget (about 30 MB
+# PSS), but glibc and torch reserve address space they never touch (thread
+# stacks; malloc arenas, which a session limits to two), so the cap leaves
+# room for those and for a learner's bigger model, and no more: one
+# session can never take more than this from the class.
+SESSION_MEMORY_BUDGETS = 8
+DEFAULT_SESSION_MEMORY_MB = SESSION_MEMORY_BUDGETS * SEAT_BUDGET_MB
 DEFAULT_SESSION_CPU_SECONDS = 1800
+CPU_KILL_AFTER_SECONDS = 2   # the kernel's SIGKILL, past the soft limit's SIGXCPU
+# The largest window a session draws: beyond it, the app draws at this size
+# (and says so). Textual's memory and time grow with the cells on screen;
+# 500x200 is more than any real screen shows in a readable font.
+MAX_COLS, MAX_ROWS = 500, 200
 
 
 def available_memory_mb() -> int | None:
@@ -40,9 +49,11 @@ def default_max_sessions() -> int:
 
 
 def vm_size_bytes(pid: int | str = "self") -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+    """Bytes, not text: the file's Name line is the process name, and a
+    learner called João names their session `tutor joão`."""
+    with open(f"/proc/{pid}/status", "rb") as f:
         for line in f:
-            if line.startswith("VmSize:"):
+            if line.startswith(b"VmSize:"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -52,14 +63,14 @@ def apply_session_limits(memory_mb: int, cpu_seconds: int) -> None:
 
     RLIMIT_AS counts from the pre-fork image the child already maps, so the
     limit is that size plus `memory_mb`. CPU past the soft limit raises
-    SIGXCPU (the session ends cleanly); 10 s later the kernel kills it.
+    SIGXCPU (the session ends cleanly); 2 s later the kernel kills it.
     0 turns a limit off.
     """
     if memory_mb > 0:
         limit = vm_size_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     if cpu_seconds > 0:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 10))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + CPU_KILL_AFTER_SECONDS))
 
 
 def pss_kb(pid: int) -> int:

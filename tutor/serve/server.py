@@ -12,6 +12,7 @@ or X11 forwarding, no SFTP.
 from __future__ import annotations
 
 import asyncio
+import errno
 import fcntl
 import json
 import os
@@ -30,15 +31,22 @@ import asyncssh
 from tutor.i18n import detect_lang
 
 from . import protocol
-from .keys import AuthorizedKey
+from .child import EXIT_CPU_SPENT, SIGNAL_WINDOW_CAPPED
+from .gate import BURST_SECONDS, WAIT_SECONDS, Gate, waiting_caps
+from .keys import AuthorizedKey, KeyFileError, read_authorized_keys
+from .limits import MAX_COLS, MAX_ROWS
 from .names import sanitize_learner
-from .session import EXIT_CPU_SPENT
 from .strings import say
 
 GRACE_SECONDS = 5.0
 IUTF8 = getattr(termios, "IUTF8", 0o40000)  # Linux value; Python 3.11 does not export it
 WRITE_BUFFER_HIGH = 256 * 1024
 FORKER_START_TIMEOUT = 180.0
+SPAWN_NOTICE_SECONDS = 2.0       # then the learner reads that the tutor is starting
+SPAWN_TIMEOUT_SECONDS = 60.0     # then that it could not start (a new forker warms in ~10-30 s)
+SESSIONS_PER_CONNECTION = 1
+KEYS_POLL_SECONDS = 2.0
+PR_SET_CHILD_SUBREAPER = 36
 
 
 class ForkerError(Exception):
@@ -52,13 +60,28 @@ def set_window_size(fd: int, rows: int, cols: int, xpixel: int = 0, ypixel: int 
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, xpixel, ypixel))
 
 
+def set_capped_window_size(fd: int, rows: int, cols: int, xpixel: int = 0, ypixel: int = 0) -> bool:
+    """The learner's window, at most MAX_COLS x MAX_ROWS; True when capped.
+
+    A window of 65535x65535 would have the app lay out four billion cells."""
+    capped = cols > MAX_COLS or rows > MAX_ROWS
+    set_window_size(fd, min(rows, MAX_ROWS), min(cols, MAX_COLS),
+                    xpixel if not capped else 0, ypixel if not capped else 0)
+    return capped
+
+
 def _duration(seconds: float) -> str:
     """`45 s`, `30 min`: the same in both languages."""
     return f"{round(seconds)} s" if seconds < 120 else f"{round(seconds / 60)} min"
 
 
 def log(line: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+    """One line on the console. A console that went away (the teacher's
+    terminal closed) must not stop the class."""
+    try:
+        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 # ---------------------------------------------------------------- the forker, seen from here
@@ -67,8 +90,11 @@ def log(line: str) -> None:
 class ForkerHandle:
     """Starts the pre-fork process and talks to it.
 
-    `start()` blocks and must run before the event loop exists (it only
-    waits; the fork itself happens in the new process).
+    `start()` blocks and runs before the event loop exists. A new one is
+    started while the class goes on (when the old one died) with
+    `launch()` in the event loop's thread, so that the death signal the
+    pre-fork process asks for is tied to a thread that lives as long as the
+    server, then `wait_ready()` in a worker thread.
     """
 
     def __init__(self, config: dict):
@@ -78,10 +104,15 @@ class ForkerHandle:
         self.pid: int | None = None
         self._waiting: dict[int, asyncio.Future] = {}
         self._next_id = 0
-        self.on_exit = lambda pid, code: None
+        self.on_exit = lambda pid, code, cpu: None
         self.on_lost = lambda: None
+        self.last_heard = time.monotonic()
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = dict(self.config, parent=os.getpid())
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
@@ -97,10 +128,13 @@ class ForkerHandle:
         finally:
             theirs.close()
         self.sock = ours
+
+    def wait_ready(self) -> None:
+        ours = self.sock
         ours.settimeout(FORKER_START_TIMEOUT)
         try:
             message, _ = protocol.receive(ours)
-        except (socket.timeout, OSError) as exc:
+        except (TimeoutError, OSError) as exc:
             self.close()
             raise ForkerError(f"no answer ({exc})") from exc
         if message is None or message.get("op") != "ready":
@@ -108,13 +142,24 @@ class ForkerHandle:
             why = (message or {}).get("error") or f"it exited with code {self.process.wait()}"
             raise ForkerError(why)
         self.pid = message["pid"]
+        self.last_heard = time.monotonic()
         ours.setblocking(False)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.add_reader(self.sock.fileno(), self._on_readable)
 
+    def waiting_since(self) -> float | None:
+        """How long the oldest unanswered spawn request has waited (None: none)."""
+        if not self._waiting:
+            return None
+        return time.monotonic() - self.last_heard
+
     async def spawn(self, request: dict, slave_fd: int) -> tuple[int, int | None]:
         """Ask for a child on `slave_fd`; returns (pid, pidfd or None)."""
+        if self.sock is None:
+            raise ForkerError("the forker is gone")
+        if not self._waiting:
+            self.last_heard = time.monotonic()
         self._next_id += 1
         request = dict(request, op="spawn", id=self._next_id)
         future = asyncio.get_running_loop().create_future()
@@ -134,6 +179,7 @@ class ForkerHandle:
                 return
             except OSError:
                 message, fds = None, []
+            self.last_heard = time.monotonic()
             if message is None:
                 asyncio.get_running_loop().remove_reader(self.sock.fileno())
                 for future in self._waiting.values():
@@ -153,7 +199,7 @@ class ForkerHandle:
                 else:
                     future.set_exception(ForkerError(message.get("error", "fork failed")))
             elif op == "exited":
-                self.on_exit(message["pid"], message["code"])
+                self.on_exit(message["pid"], message["code"], message.get("cpu"))
 
     def close(self, timeout: float = GRACE_SECONDS + 5) -> None:
         """Hang up on the forker (it ends its children) and wait for it."""
@@ -176,7 +222,7 @@ class ForkerHandle:
 
 @dataclass(eq=False)
 class Session:
-    classroom: "Classroom"
+    classroom: Classroom
     process: asyncssh.SSHServerProcess
     learner: str
     lang: str
@@ -185,6 +231,8 @@ class Session:
     master: int | None = None
     reason: str | None = None        # why we ended it: idle | class_over | disconnected
     exit_code: int | None = None
+    cpu_seconds: float | None = None  # the child's CPU time, when the forker reaped it
+    capped: bool = False             # the learner's window is larger than the cap
     last_input: float = field(default_factory=time.monotonic)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     exit_known: asyncio.Event = field(default_factory=asyncio.Event)
@@ -199,7 +247,7 @@ class Session:
         master, slave = os.openpty()
         self.master = master
         try:
-            set_window_size(master, rows, cols, xpix, ypix)
+            self.capped = set_capped_window_size(master, rows, cols, xpix, ypix)
             attrs = termios.tcgetattr(slave)
             attrs[0] |= IUTF8
             termios.tcsetattr(slave, termios.TCSANOW, attrs)
@@ -210,20 +258,22 @@ class Session:
                 "term": process.get_terminal_type() or "xterm-256color",
                 "colorterm": env.get("COLORTERM", ""),
                 "no_color": "NO_COLOR" in env,
+                "window_capped": self.capped,
             }
             try:
-                self.pid, self.pidfd = await self.classroom.forker.spawn(request, slave)
+                self.pid, self.pidfd = await self._spawn(request, slave)
             finally:
                 os.close(slave)
         except (ForkerError, OSError) as exc:
             os.close(master)
             self.master = None
-            self.classroom.refuse(process, self.lang, "start_failed", why=str(exc), reason=str(exc))
+            self.classroom.refuse(process, self.lang, "start_failed", why=str(exc),
+                                  reason=say("why_no_start", self.lang))
             return
 
         self.classroom.by_pid[self.pid] = self
         if self.pid in self.classroom.early_exits:  # it ended before we got here
-            self.child_exited(self.classroom.early_exits.pop(self.pid))
+            self.child_exited(*self.classroom.early_exits.pop(self.pid))
         os.set_blocking(master, False)
         loop.add_reader(master, self._on_output)
         if self.pidfd is not None:
@@ -239,11 +289,31 @@ class Session:
         await self.gone.wait()
         try:  # the forker's report says how it ended; it follows within moments
             await asyncio.wait_for(self.exit_known.wait(), 2.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._drain_output()
         self._cleanup(loop)
         self._finish()
+
+    async def _spawn(self, request: dict, slave: int) -> tuple[int, int | None]:
+        """A child from the pre-fork process, or ForkerError. The learner is
+        never left before a blank screen: after SPAWN_NOTICE_SECONDS they
+        read that the tutor is starting, and after SPAWN_TIMEOUT_SECONDS that
+        it could not (a pre-fork process that answers nobody for that long
+        is replaced)."""
+        loop = asyncio.get_running_loop()
+        notice = loop.call_later(SPAWN_NOTICE_SECONDS, self._say, say("starting", self.lang))
+        try:
+            return await asyncio.wait_for(self.classroom.spawn(request, slave), SPAWN_TIMEOUT_SECONDS)
+        except TimeoutError:
+            self.classroom.forker_stuck()
+            raise ForkerError(f"no session within {SPAWN_TIMEOUT_SECONDS:.0f} s") from None
+        finally:
+            notice.cancel()
+
+    def _say(self, line: str) -> None:
+        if not self.process.channel.is_closing():
+            self.process.stdout.write(f"{line}\r\n".encode())
 
     # -- bytes both ways
 
@@ -302,8 +372,11 @@ class Session:
                 data = await self.process.stdin.read(65536)
             except asyncssh.TerminalSizeChanged as change:
                 if self.master is not None:
-                    set_window_size(self.master, change.height, change.width,
-                                    change.pixwidth, change.pixheight)
+                    capped = set_capped_window_size(self.master, change.height, change.width,
+                                                    change.pixwidth, change.pixheight)
+                    if capped and not self.capped:
+                        self._signal(SIGNAL_WINDOW_CAPPED)  # the app tells the learner
+                    self.capped = capped
                 continue
             except (asyncssh.BreakReceived, asyncssh.SignalReceived):
                 continue
@@ -366,11 +439,36 @@ class Session:
                 asyncio.get_running_loop().remove_reader(self.pidfd)
             except (ValueError, OSError):
                 pass
+            self._reap_orphan()
         self.gone.set()
 
-    def child_exited(self, code: int) -> None:
+    def _reap_orphan(self) -> None:
+        """A session whose pre-fork process died is the server's child now
+        (the server is their subreaper): its exit status is ours to collect."""
+        if self.exit_known.is_set() or not hasattr(os, "P_PIDFD"):
+            return
+        try:
+            result = os.waitid(os.P_PIDFD, self.pidfd, os.WEXITED | os.WNOHANG)
+        except (ChildProcessError, OSError):
+            return  # still the forker's child: its report follows
+        if result is None:
+            return
+        code = result.si_status if result.si_code == os.CLD_EXITED else -result.si_status
+        self.child_exited(code)
+
+    def child_exited(self, code: int, cpu: float | None = None) -> None:
         self.exit_code = code
+        self.cpu_seconds = cpu
         self.exit_known.set()
+
+    def _cpu_spent(self) -> bool:
+        """Ended by the CPU cap: the app's own exit, or the kernel's SIGKILL
+        when a render kept the app from exiting."""
+        if self.exit_code == EXIT_CPU_SPENT:
+            return True
+        limit = self.classroom.session_cpu
+        return (self.exit_code == -signal.SIGKILL and limit > 0 and self.cpu_seconds is not None
+                and self.cpu_seconds >= limit)
 
     def _cleanup(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._kill_timer is not None:
@@ -396,7 +494,7 @@ class Session:
             why = say("why_idle", console)
         elif self.reason == "disconnected":
             message, why = None, say("why_disconnected", console)
-        elif self.exit_code == EXIT_CPU_SPENT:
+        elif self._cpu_spent():
             message = say("cpu_spent", lang, seconds=self.classroom.session_cpu)
             why = say("why_cpu", console)
         elif self.exit_code in (0, None):
@@ -409,7 +507,7 @@ class Session:
             why = say("why_signal", console, n=-code) if code < 0 else say("why_exit", console, n=code)
         if message and not self.process.channel.is_closing():
             # The app has left the alternate screen: this line stays visible.
-            self.process.stdout.write(f"\r\n{message}\r\n".encode("utf-8"))
+            self.process.stdout.write(f"\r\n{message}\r\n".encode())
         if not self.process.channel.is_closing():
             self.process.exit(1 if failed else 0)
         self.classroom.session_ended(self, why)
@@ -419,15 +517,49 @@ class Session:
 
 
 class ClassroomSSHServer(asyncssh.SSHServer):
-    """Per connection: who may log in, and what they may ask for (nothing
-    but a session; asyncssh's defaults already refuse forwarding)."""
+    """Per connection: whether it may wait at the door (see gate.py), who may
+    log in, and what they may ask for (nothing but a session; asyncssh's
+    defaults already refuse forwarding)."""
 
-    def __init__(self, classroom: "Classroom"):
+    def __init__(self, classroom: Classroom):
         self.classroom = classroom
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.address: str | None = None
+        self.waiting = False          # counted by the gate: no session yet
+        self.sessions = 0
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
+        peer = conn.get_extra_info("peername") or ("?",)
+        self.address = str(peer[0])
+        if self.classroom.stopping.is_set() or not self.classroom.admit(self.address):
+            asyncio.get_running_loop().call_soon(conn.abort)
+            return
+        self.waiting = True
+        self._deadline = asyncio.get_running_loop().call_later(WAIT_SECONDS, self._no_session)
+
+    def _no_session(self) -> None:
+        """Logged in or not, no session within WAIT_SECONDS: the connection goes."""
+        if self.waiting and self.conn is not None:
+            self.conn.abort()  # quietly: an idle connection is not news
+
+    def session_started(self) -> bool:
+        """A session channel opened on this connection; False past the limit."""
+        self.sessions += 1
+        if self.waiting:
+            self.waiting = False
+            self.classroom.gate.leave_waiting(self.address)
+            if self._deadline is not None:
+                self._deadline.cancel()
+        return self.sessions <= SESSIONS_PER_CONNECTION
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if self.waiting:
+            self.waiting = False
+            self.classroom.gate.leave_waiting(self.address)
 
     def begin_auth(self, username: str) -> bool:
         return self.classroom.keys is not None  # --open: no authentication at all
@@ -438,7 +570,10 @@ class ClassroomSSHServer(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         for allowed in self.classroom.keys or ():
             if allowed.key.public_data == key.public_data:
-                self.conn.set_extra_info(tutor_learner=allowed.comment or username)
+                if not allowed.allows(self.address):
+                    self.classroom.note_wrong_source(allowed, self.address)
+                    continue
+                self.conn.set_extra_info(tutor_learner=allowed.name)
                 return True
         return False
 
@@ -459,7 +594,7 @@ class Classroom:
     def __init__(self, *, forker: ForkerHandle, host_key, host: str, port: int, lang: str,
                  keys: list[AuthorizedKey] | None, keys_path: str | None, max_sessions: int,
                  idle_timeout: float, fingerprint: str, host_key_path: Path, session_cpu: int = 0,
-                 lang_fixed: bool = True):
+                 lang_fixed: bool = True, fd_limit: int = 1024):
         """`lang` is the console's language, and every learner's when
         `lang_fixed` (the teacher said --lang); otherwise each learner gets
         their own locale's, when their ssh client sends one (see learner_lang)."""
@@ -475,25 +610,31 @@ class Classroom:
         self.session_cpu = session_cpu
         self.fingerprint = fingerprint
         self.host_key_path = host_key_path
+        self.gate = Gate(*waiting_caps(fd_limit, max_sessions))
         self.sessions: set[Session] = set()
         self.by_pid: dict[int, Session] = {}
-        self.early_exits: dict[int, int] = {}
+        self.early_exits: dict[int, tuple[int, float | None]] = {}
         self.stopping: asyncio.Event | None = None
+        self.forker_ready: asyncio.Event | None = None
         self.exit_status = 0
+        self._keys_stamp = None
+        self._burst_timer: asyncio.TimerHandle | None = None
+        self._tasks: list[asyncio.Task] = []
 
     async def serve(self) -> int:
         loop = asyncio.get_running_loop()
         self.stopping = asyncio.Event()
-        self.forker.on_exit = self._child_exited
-        self.forker.on_lost = self._forker_lost
-        self.forker.attach(loop)
+        self.forker_ready = asyncio.Event()
+        self.forker_ready.set()
+        loop.set_exception_handler(self._loop_exception)
+        self._adopt(self.forker, loop)
         try:
             acceptor = await asyncssh.create_server(
                 lambda: ClassroomSSHServer(self), self.host, self.port,
                 server_host_keys=[self.host_key], process_factory=self.handle,
                 encoding=None, line_editor=False, allow_scp=False, sftp_factory=None,
                 agent_forwarding=False, x11_forwarding=False, allow_pty=True,
-                login_timeout=60, keepalive_interval=30, keepalive_count_max=4)
+                login_timeout=WAIT_SECONDS, keepalive_interval=30, keepalive_count_max=4)
         except OSError as exc:
             print(say("err_listen", self.lang, host=self.host, port=self.port, why=exc.strerror or exc),
                   file=sys.stderr)
@@ -501,16 +642,31 @@ class Classroom:
         self.port = acceptor.get_port()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
+        loop.add_signal_handler(signal.SIGCHLD, self._reap_strays)
+        hangup = self._hangup_meaning()
+        if hangup == "end":
+            loop.add_signal_handler(signal.SIGHUP, self.stopping.set)
+        elif self.keys_path:
+            loop.add_signal_handler(signal.SIGHUP, self.reload_keys, True)
+        else:  # --open, detached: nothing to reload, and nothing to end
+            loop.add_signal_handler(signal.SIGHUP, lambda: None)
+            hangup = "ignore"
+        if self.keys_path:
+            self._keys_stamp = _file_stamp(self.keys_path)
+            self._tasks.append(asyncio.create_task(self._watch_keys()))
         who = (say("console_who_open", self.lang) if self.keys is None else
                say("console_who_keys", self.lang, count=len(self.keys), path=self.keys_path))
-        print(say("console_fingerprint", self.lang, path=self.host_key_path, fingerprint=self.fingerprint))
-        print(say("console_ready", self.lang, host=self.host, port=self.port,
-                  seats=self.max_sessions, who=who))
-        print(say("console_hint", self.lang, port=self.port,
-                  host=self.host if self.host not in ("0.0.0.0", "::", "") else "HOST"), flush=True)
+        log_plain(say("console_fingerprint", self.lang, path=self.host_key_path, fingerprint=self.fingerprint))
+        log_plain(say("console_ready", self.lang, host=self.host, port=self.port,
+                      seats=self.max_sessions, who=who))
+        log_plain(say("console_hint", self.lang, port=self.port,
+                      host=self.host if self.host not in ("0.0.0.0", "::", "") else "HOST"))
+        log_plain(say(f"console_hangup_{hangup}", self.lang))
 
         await self.stopping.wait()
         acceptor.close()
+        for task in self._tasks:
+            task.cancel()
         if self.sessions:
             log(say("console_closing", self.lang, count=len(self.sessions)))
         waiters = [asyncio.create_task(s.gone.wait()) for s in self.sessions]
@@ -524,10 +680,154 @@ class Classroom:
                 break
             await asyncio.sleep(0.05)
         await acceptor.wait_closed()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
+        self._report_burst()
         log(say("console_closed", self.lang))
         return self.exit_status
+
+    # -- the door
+
+    def admit(self, address: str) -> bool:
+        why = self.gate.admit(address)
+        if why is None:
+            return True
+        if self._burst_timer is None:
+            self._burst_timer = asyncio.get_running_loop().call_later(BURST_SECONDS, self._report_burst)
+        return False
+
+    def _report_burst(self) -> None:
+        """One console line for every refusal of a burst, never one per connection."""
+        self._burst_timer = None
+        report = self.gate.burst_report()
+        if report is None:
+            return
+        count, top = report
+        where = ", ".join(f"{address} ({n})" for address, n in top)
+        log(say("console_refused_burst", self.lang, count=count, where=where,
+                waiting=self.gate.waiting_total, total=self.gate.max_waiting,
+                per_address=self.gate.max_per_address))
+
+    def note_wrong_source(self, key: AuthorizedKey, address: str | None) -> None:
+        log(say("console_wrong_source", self.lang, name=key.name, line=key.line, address=address))
+
+    def _reap_strays(self) -> None:
+        """Processes orphaned below the server (a session's step process
+        that outlived its session by a moment) become the server's children,
+        since it is their subreaper: collect them, so none stays a zombie.
+        Sessions and the pre-fork process are left to the code that reads
+        their exit status."""
+        known = set(self.by_pid)
+        if self.forker.process is not None:
+            known.add(self.forker.process.pid)
+        for pid in _zombie_children():
+            if pid not in known:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
+    def _loop_exception(self, loop, context: dict) -> None:
+        """asyncio's accept loop reports "Too many open files" with a traceback
+        on every attempt; one line a burst says it."""
+        exc = context.get("exception")
+        if isinstance(exc, OSError) and exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+            now = time.monotonic()
+            if now - getattr(self, "_last_fd_warning", 0.0) > BURST_SECONDS:
+                self._last_fd_warning = now
+                log(say("console_no_fds", self.lang, why=exc.strerror or exc))
+            return
+        message = context.get("message", "")
+        log(f"{message}: {type(exc).__name__}: {exc}" if exc else message)
+
+    # -- SIGHUP and the keys file
+
+    @staticmethod
+    def _hangup_meaning() -> str:
+        """"end" when the server has a terminal (closing it is the teacher
+        leaving: learners are told, progress saved), "reload" (the keys
+        file) when it is detached or started under nohup."""
+        if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+            return "reload"
+        try:
+            os.close(os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY))
+        except OSError:
+            return "reload"
+        return "end"
+
+    async def _watch_keys(self) -> None:
+        while True:
+            await asyncio.sleep(KEYS_POLL_SECONDS)
+            stamp = _file_stamp(self.keys_path)
+            if stamp != self._keys_stamp:
+                self.reload_keys()
+
+    def reload_keys(self, asked: bool = False) -> None:
+        """Read the keys file again; a file that cannot be used keeps the
+        keys in force, and the console says why."""
+        self._keys_stamp = _file_stamp(self.keys_path)
+        try:
+            keys = read_authorized_keys(Path(self.keys_path))
+        except KeyFileError as exc:
+            log(say("console_keys_kept", self.lang, why=exc))
+            return
+        self.keys = keys
+        log(say("console_keys_reloaded", self.lang, count=len(keys), path=self.keys_path))
+
+    # -- the pre-fork process
+
+    def _adopt(self, forker: ForkerHandle, loop) -> None:
+        self.forker = forker
+        forker.on_exit = self._child_exited
+        forker.on_lost = self._forker_lost
+        forker.attach(loop)
+
+    async def spawn(self, request: dict, slave: int) -> tuple[int, int | None]:
+        await self.forker_ready.wait()
+        return await self.forker.spawn(request, slave)
+
+    def forker_stuck(self) -> None:
+        """A spawn went unanswered for SPAWN_TIMEOUT_SECONDS: a frozen
+        pre-fork process is killed, and replaced like a dead one."""
+        waited = self.forker.waiting_since()
+        if (self.forker_ready.is_set() and waited is not None and waited >= SPAWN_TIMEOUT_SECONDS
+                and self.forker.process is not None and self.forker.process.poll() is None):
+            log(say("console_forker_stuck", self.lang, seconds=round(waited)))
+            self.forker.process.kill()
+
+    def _forker_lost(self) -> None:
+        if self.stopping.is_set():
+            return
+        old = self.forker
+        code = old.process.poll() if old.process is not None else None
+        log(say("console_forker_lost", self.lang, code="?" if code is None else code,
+                count=len(self.sessions)))
+        self.forker_ready.clear()
+        self._tasks.append(asyncio.create_task(self._restart_forker(old)))
+
+    async def _restart_forker(self, old: ForkerHandle) -> None:
+        """A new pre-fork process; running sessions never noticed the old one go."""
+        loop = asyncio.get_running_loop()
+        await asyncio.to_thread(old.close, 5)
+        delay = 1.0
+        while not self.stopping.is_set():
+            new = ForkerHandle(old.config)
+            try:
+                new.launch()   # here, in the loop's thread: see ForkerHandle
+                await asyncio.to_thread(new.wait_ready)
+            except ForkerError as exc:
+                log(say("console_forker_failed", self.lang, why=exc, seconds=round(delay)))
+                await asyncio.to_thread(new.close, 5)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            if self.stopping.is_set():
+                await asyncio.to_thread(new.close, 5)
+                return
+            self._adopt(new, loop)
+            self.forker_ready.set()
+            log(say("console_forker_new", self.lang, pid=new.pid))
+            return
 
     async def handle(self, process: asyncssh.SSHServerProcess) -> None:
         try:
@@ -557,6 +857,10 @@ class Classroom:
         lang = self.learner_lang(process.env)
         sockname = process.get_extra_info("sockname") or (self.host, self.port)
         hint = {"host": sockname[0], "port": sockname[1], "user": username or "NAME"}
+        door = process.channel.get_connection().get_owner()
+        if isinstance(door, ClassroomSSHServer) and not door.session_started():
+            self.refuse(process, lang, "one_per_connection", why=say("why_many_sessions", self.lang))
+            return
         if process.subsystem is not None or process.command is not None:
             self.refuse(process, lang, "no_command", why=say("why_command", self.lang), **hint)
             return
@@ -593,15 +897,58 @@ class Classroom:
         log(say("console_left", self.lang, learner=session.learner, why=why,
                 active=len(self.sessions), seats=self.max_sessions))
 
-    def _child_exited(self, pid: int, code: int) -> None:
+    def _child_exited(self, pid: int, code: int, cpu: float | None = None) -> None:
         session = self.by_pid.get(pid)
         if session is not None:
-            session.child_exited(code)
+            session.child_exited(code, cpu)
         else:
-            self.early_exits[pid] = code
+            self.early_exits[pid] = (code, cpu)
 
-    def _forker_lost(self) -> None:
-        if not self.stopping.is_set():
-            log(say("console_forker_lost", self.lang))
-            self.exit_status = 1
-            self.stopping.set()
+
+def log_plain(text: str) -> None:
+    """Console lines without a time stamp (the start-up banner)."""
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _file_stamp(path: str | None):
+    try:
+        info = os.stat(path)
+    except (OSError, TypeError):
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _zombie_children() -> list[int]:
+    """This process's children that have ended and wait to be collected."""
+    pids: list[int] = []
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            children = Path(f"/proc/self/task/{task}/children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                stat = Path(f"/proc/{child}/stat").read_bytes()
+            except OSError:
+                continue
+            if stat.rsplit(b")", 1)[-1].split()[:1] == [b"Z"]:
+                pids.append(int(child))
+    return pids
+
+
+def become_subreaper() -> None:
+    """Orphaned sessions (their pre-fork process died) become the server's
+    children, so the server learns how they end."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass

@@ -17,7 +17,8 @@ STRINGS = Catalog({
     },
     "no_command": {
         "en": "This server only runs the tutor; commands are not available. Connect with: ssh -p {port} {user}@{host}",
-        "pt": "Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} {user}@{host}",
+        "pt": ("Este servidor só executa o tutor; comandos não estão disponíveis. Conecte-se com: ssh -p {port} "
+               "{user}@{host}"),
     },
     "full": {
         "en": "The classroom is full, try again shortly.",
@@ -36,20 +37,37 @@ STRINGS = Catalog({
         "pt": "Progresso salvo. Até a próxima, {learner}!",
     },
     "idle": {
-        "en": "Your session ended after {idle} without activity. Progress saved: connect again to go on where you were.",
-        "pt": "Sua sessão terminou após {idle} sem atividade. Progresso salvo: conecte-se de novo para continuar de onde parou.",
+        "en": ("Your session ended after {idle} without activity. Progress saved: connect again to go on where you "
+               "were."),
+        "pt": ("Sua sessão terminou após {idle} sem atividade. Progresso salvo: conecte-se de novo para continuar de "
+               "onde parou."),
     },
     "class_over": {
         "en": "The class is over: the server is closing. Your progress is saved. Thank you, {learner}!",
         "pt": "A aula acabou: o servidor está fechando. Seu progresso está salvo. Obrigado, {learner}!",
     },
     "crashed": {
-        "en": "Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to go on.",
-        "pt": "Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de novo para continuar.",
+        "en": ("Your session stopped unexpectedly ({reason}). Progress up to your last step is saved: connect again to "
+               "go on."),
+        "pt": ("Sua sessão parou inesperadamente ({reason}). O progresso até o último passo está salvo: conecte-se de "
+               "novo para continuar."),
     },
     "cpu_spent": {
         "en": "Your session used up its computing time ({seconds} s of CPU). Progress saved: connect again to go on.",
-        "pt": "Sua sessão esgotou seu tempo de processamento ({seconds} s de CPU). Progresso salvo: conecte-se de novo para continuar.",
+        "pt": ("Sua sessão esgotou seu tempo de processamento ({seconds} s de CPU). Progresso salvo: conecte-se de "
+               "novo para continuar."),
+    },
+    "starting": {
+        "en": "Starting your tutor, one moment...",
+        "pt": "Iniciando o seu tutor, só um momento...",
+    },
+    "one_per_connection": {
+        "en": "One tutor per connection: this connection already has one.",
+        "pt": "Um tutor por conexão: esta conexão já tem um.",
+    },
+    "window_capped": {
+        "en": "Your window is larger than {cols}x{rows}: the tutor draws in its top-left {cols}x{rows}.",
+        "pt": "Sua janela é maior que {cols}x{rows}: o tutor desenha só nos {cols}x{rows} do canto superior esquerdo.",
     },
     # ---- to the teacher, on the server's console
     "console_ready": {
@@ -93,8 +111,56 @@ STRINGS = Catalog({
         "pt": "Aula encerrada.",
     },
     "console_forker_lost": {
-        "en": "The session forker stopped unexpectedly; closing the class.",
-        "pt": "O processo que cria as sessões parou inesperadamente; encerrando a aula.",
+        "en": ("The session forker stopped unexpectedly (exit code {code}); the {count} running sessions go on. "
+               "Starting a new one..."),
+        "pt": ("O processo que cria as sessões parou inesperadamente (código {code}); as {count} sessões abertas "
+               "continuam. Iniciando outro..."),
+    },
+    "console_forker_stuck": {
+        "en": "The session forker has not answered for {seconds} s; replacing it.",
+        "pt": "O processo que cria as sessões não responde há {seconds} s; substituindo-o.",
+    },
+    "console_forker_failed": {
+        "en": "A new session forker did not start ({why}); trying again in {seconds} s.",
+        "pt": "Um novo processo de sessões não iniciou ({why}); tentando de novo em {seconds} s.",
+    },
+    "console_forker_new": {
+        "en": "A new session forker is ready (pid {pid}); learners can join again.",
+        "pt": "Um novo processo de sessões está pronto (pid {pid}); os alunos podem entrar de novo.",
+    },
+    "console_refused_burst": {
+        "en": ("x {count} connections refused ({where}): too many waiting to log in ({waiting} now; at most {total}, "
+               "{per_address} per address)"),
+        "pt": ("x {count} conexões recusadas ({where}): conexões demais esperando para entrar ({waiting} agora; no "
+               "máximo {total}, {per_address} por endereço)"),
+    },
+    "console_no_fds": {
+        "en": "x cannot accept connections for now: {why}",
+        "pt": "x não é possível aceitar conexões por enquanto: {why}",
+    },
+    "console_wrong_source": {
+        "en": "x key of {name} (line {line}) refused from {address}: not in its from= list",
+        "pt": "x chave de {name} (linha {line}) recusada vinda de {address}: fora da sua lista from=",
+    },
+    "console_keys_reloaded": {
+        "en": "Keys reloaded: {count} authorized keys from {path}.",
+        "pt": "Chaves recarregadas: {count} chaves autorizadas de {path}.",
+    },
+    "console_keys_kept": {
+        "en": "The keys file changed but cannot be used ({why}); the keys already in force stay.",
+        "pt": "O arquivo de chaves mudou mas não pode ser usado ({why}); as chaves em vigor continuam.",
+    },
+    "console_hangup_end": {
+        "en": "Closing this terminal (SIGHUP) ends the class like Ctrl-C.",
+        "pt": "Fechar este terminal (SIGHUP) encerra a aula como Ctrl-C.",
+    },
+    "console_hangup_ignore": {
+        "en": "Running detached: SIGHUP is ignored (no keys file to reload).",
+        "pt": "Rodando sem terminal: SIGHUP é ignorado (não há arquivo de chaves para recarregar).",
+    },
+    "console_hangup_reload": {
+        "en": "Running detached: SIGHUP reloads the keys file.",
+        "pt": "Rodando sem terminal: SIGHUP recarrega o arquivo de chaves.",
     },
     # ---- why a session ended or was refused (console and learner lines)
     "why_quit": {"en": "quit", "pt": "saiu do tutor"},
@@ -107,11 +173,15 @@ STRINGS = Catalog({
     "why_command": {"en": "asked to run a command", "pt": "pediu para executar um comando"},
     "why_no_pty": {"en": "no terminal", "pt": "sem terminal"},
     "why_bad_name": {"en": "no usable name", "pt": "nome inutilizável"},
+    "why_no_start": {"en": "no session could be started", "pt": "nenhuma sessão pôde ser iniciada"},
+    "why_many_sessions": {"en": "a second session on one connection", "pt": "uma segunda sessão na mesma conexão"},
     "why_full": {"en": "classroom full ({seats} seats)", "pt": "sala cheia ({seats} lugares)"},
     # ---- errors that stop the server before it starts
     "err_who": {
-        "en": "tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows the address).",
-        "pt": "tutor serve: diga quem pode entrar: --authorized-keys ARQUIVO (só essas chaves) ou --open (qualquer um que saiba o endereço).",
+        "en": ("tutor serve: say who may join: --authorized-keys FILE (only those keys) or --open (anyone who knows "
+               "the address)."),
+        "pt": ("tutor serve: diga quem pode entrar: --authorized-keys ARQUIVO (só essas chaves) ou --open (qualquer um "
+               "que saiba o endereço)."),
     },
     "err_keys": {
         "en": "tutor serve: cannot use the authorized keys file {path}: {why}",

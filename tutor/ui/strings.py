@@ -21,7 +21,7 @@ STRINGS = Catalog(
         "learner": {"en": "learner: {name}", "pt": "aluno: {name}"},
         "menu_hint": {
             "en": "Up/Down choose a lesson, Enter opens it, ? help, q quit",
-            "pt": "Cima/Baixo escolhe uma lição, Enter abre, ? ajuda, q sai",
+            "pt": "As setas ↑ ↓ escolhem a lição, Enter abre, ? ajuda, q sai",
         },
         "col_lesson": {"en": "Lesson", "pt": "Lição"},
         "col_status": {"en": "Status", "pt": "Situação"},
@@ -38,13 +38,13 @@ STRINGS = Catalog(
         # Keys (footer and help)
         "key_next": {"en": "next", "pt": "próximo"},
         "key_prev": {"en": "back", "pt": "voltar"},
-        "key_rerun": {"en": "re-run", "pt": "reexecutar"},
+        "key_rerun": {"en": "re-run", "pt": "refazer"},
         "key_param": {"en": "param", "pt": "parâm."},
         "key_param_down": {"en": "param -", "pt": "parâm. -"},
         "key_param_next": {"en": "other param", "pt": "outro parâm."},
         "key_hint": {"en": "hint", "pt": "dica"},
         "key_answer": {"en": "answer", "pt": "responder"},
-        "key_zoom": {"en": "zoom pane", "pt": "ampliar painel"},
+        "key_zoom": {"en": "zoom pane", "pt": "ampliar"},
         "key_menu": {"en": "lessons", "pt": "lições"},
         "key_open": {"en": "open", "pt": "abrir"},
         "key_help": {"en": "help", "pt": "ajuda"},
@@ -65,7 +65,7 @@ STRINGS = Catalog(
         },
         "help_param": {
             "en": "raise / lower the parameter (learning rate) and re-run",
-            "pt": "aumenta / diminui o parâmetro (taxa de aprendizado) e reexecuta",
+            "pt": "aumenta / diminui o parâmetro (taxa de aprendizado) e executa de novo",
         },
         "help_param_next": {
             "en": "choose another parameter (lessons with several)",
@@ -109,7 +109,7 @@ STRINGS = Catalog(
         "pane_plot": {"en": "Plot", "pt": "Gráfico"},
         "pane_diagram": {"en": "Backpropagation", "pt": "Retropropagação"},
         "pane_question": {"en": "Question", "pt": "Pergunta"},
-        "more_below": {"en": "more: Down", "pt": "mais: Baixo"},
+        "more_below": {"en": "more: Down", "pt": "mais abaixo: ↓"},
         "step_of": {"en": "step {n}/{m}", "pt": "passo {n}/{m}"},
         "loss": {"en": "loss {loss}", "pt": "perda {loss}"},
         "running": {"en": "running...", "pt": "executando..."},
@@ -149,7 +149,7 @@ STRINGS = Catalog(
         },
         "param_set": {
             "en": "{label} = {value}: re-running up to this step",
-            "pt": "{label} = {value}: reexecutando até este passo",
+            "pt": "{label} = {value}: executando de novo até este passo",
         },
         "store_warning": {
             "en": "Progress store problem: {warning}",
@@ -183,7 +183,7 @@ STRINGS = Catalog(
         "q_right": {"en": "Right!", "pt": "Certo!"},
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
-        "q_live": {"en": "live value: {expected}", "pt": "valor ao vivo: {expected}"},
+        "q_live": {"en": "live value: {expected}", "pt": "valor calculado: {expected}"},
         "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
         "q_try_again": {
             "en": "Try again ({n} of {m} tries), or h for a hint.",

@@ -51,8 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LessonScreen", "RunHolder"]
 
-ANIMATION_FRAMES = 24  # the training curve grows in this many redraws
-ANIMATION_INTERVAL = 1 / 12  # seconds between two of them (~2 s in all)
 # A step's text waits this long for its result, so a fast step (nearly all
 # of them run in under 10 ms) is drawn in one frame with its values and plot
 # instead of two: half the layout work and fewer bytes over SSH. A slow step
@@ -85,38 +83,6 @@ def format_loss(loss: float) -> str:
     if loss != loss or loss in (float("inf"), float("-inf")):
         return str(loss)
     return f"{loss:.4g}"
-
-
-class CurveAnimation:
-    """The training curve growing point by point (`PlotData.animate`): one
-    timer, stopped by `stop` or when the curve is whole."""
-
-    def __init__(self, screen: Screen, plot: PlotPane) -> None:
-        self.screen = screen
-        self.plot = plot
-        self.timer: Timer | None = None
-        self.shown = 0
-
-    def start(self, result: StepResult) -> None:
-        self.stop()
-        data = result.plot
-        assert data is not None
-        total = max((len(s.xs) for s in data.series), default=0)
-        self.shown = 1
-        self.plot.show(data, reveal=self.shown)
-
-        def grow() -> None:
-            self.shown = min(total, self.shown + max(1, -(-total // ANIMATION_FRAMES)))
-            self.plot.show(data, reveal=self.shown)
-            if self.shown >= total:
-                self.stop()
-
-        self.timer = self.screen.set_interval(ANIMATION_INTERVAL, grow)
-
-    def stop(self) -> None:
-        if self.timer is not None:
-            self.timer.stop()
-            self.timer = None
 
 
 class LessonScreen(KeepsFocus, Screen):
@@ -217,7 +183,6 @@ class LessonScreen(KeepsFocus, Screen):
     def on_mount(self) -> None:
         tutor = self.tutor
         self.runner = StepRunner(self, self.holder, tutor.torch_event)
-        self._animation = CurveAnimation(self, self.query_one("#plot", PlotPane))
         for wid in ("#question", "#notice", "#step-error"):
             self.query_one(wid).display = False
         # The diagram and plot panes stay in this first layout if the lesson
@@ -448,7 +413,8 @@ class LessonScreen(KeepsFocus, Screen):
             # `n` onto a question keeps the step before's values on screen:
             # nothing to draw again
             self._values_of = shown
-            values.show(shown.values, shown.previous)
+            # the values this step's text names come first
+            values.show(shown.values, shown.previous, named=pick(self.step.text, self.lang))
 
     def _show_result(self) -> None:
         result = self.result
@@ -480,13 +446,10 @@ class LessonScreen(KeepsFocus, Screen):
         diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
         _show(plot, result.plot is not None)
-        self._animation.stop()
-        if result.plot is not None and not hidden and result.plot.animate:
-            self._animation.start(result)
-        else:
-            plot.show(result.plot)
+        plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         right = (bool(step.diagram) or result.plot is not None) and not hidden
         _show(self.query_one("#right"), right)
+        self.set_class(result.plot is not None and not hidden, "-plot-step")
         zoomed = self.maximized
         if zoomed is not None and not (zoomed.display and (zoomed.parent is not self.query_one("#right") or right)):
             self.minimize()  # the zoomed pane is not part of this step: never a blank window
@@ -647,7 +610,6 @@ class LessonScreen(KeepsFocus, Screen):
             return None
 
     def on_unmount(self) -> None:
-        self._animation.stop()
         store = self.tutor.store
         if store is not None and self._saved_position != self.index:  # left before the step's frame was drawn
             try:

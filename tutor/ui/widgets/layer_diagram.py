@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.widget import Widget
 from textual.geometry import Size
+from textual.widget import Widget
 
 from tutor.i18n import Catalog
 from tutor.lesson.model import DIAGRAM_STATES as STATES
@@ -84,7 +84,7 @@ class LayerDiagram(PaintOnce, Widget):
     DEFAULT_CSS += """
     LayerDiagram > .layer-diagram--current {
         color: $accent;
-        text-style: bold reverse;
+        text-style: bold underline;
     }
     LayerDiagram > .layer-diagram--forward {
         color: $success;

@@ -12,15 +12,20 @@ so the pane shows a sparkline and the numbers instead.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 from textual_plotext import PlotextPlot
 
 from tutor.i18n import Catalog
+from tutor.ui.widgets import plot_axes
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.values import format_number
 
@@ -39,6 +44,10 @@ STRINGS = Catalog(
             "en": "{label}: last {last}, min {low}, max {high}",
             "pt": "{label}: último {last}, mín {low}, máx {high}",
         },
+        "slope": {"en": "slope:", "pt": "inclinação:"},
+        "global": {"en": "global", "pt": "global"},
+        "local": {"en": "local", "pt": "local"},
+        "log_scale": {"en": "{label} (log scale)", "pt": "{label} (escala log)"},
         "too_small": {
             "en": "enlarge the window to see the plot",
             "pt": "aumente a janela para ver o gráfico",
@@ -48,27 +57,31 @@ STRINGS = Catalog(
 
 MIN_WIDTH = 30
 MIN_HEIGHT = 8
-# Below this height plotext's legend (drawn over the top-left corner of the
-# data) would hide a good part of a small plot: the legend goes under it.
-INSIDE_LEGEND_HEIGHT = 20
+# From this canvas height the data gets plotext's frame (axis lines with
+# tick marks); below it the two rows go to the data.
+FRAME_HEIGHT = 18
 
-# The legend's sample of each kind's marker, and plotext colour names in Rich.
-LEGEND_SAMPLE = {"line": "▞▞", "tangent": "--", "scatter": "oo", "path": "**"}
-RICH_COLOUR = {
-    "blue+": "bright_blue", "cyan": "cyan", "white": "white", "red+": "bright_red",
-    "orange": "dark_orange", "magenta": "magenta", "orange+": "orange1", "yellow": "yellow",
-    "red": "red", "green+": "bright_green", "magenta+": "bright_magenta",
-    "yellow+": "bright_yellow", "cyan+": "bright_cyan",
-}
+# The training curve grows in this many redraws, this far apart (~2 s).
+ANIMATION_FRAMES = 24
+ANIMATION_INTERVAL = 1 / 12
 
-# Marker and colour per kind: the marker tells the series apart without
-# colour, the legend names them.
-STYLE = {
-    "line": ("hd", ["blue+", "cyan", "white"]),
-    "tangent": ("-", ["red+", "orange", "magenta"]),
-    "scatter": ("o", ["orange+", "yellow", "red"]),
-    "path": ("*", ["green+", "magenta+", "yellow+", "cyan+"]),
+# Colours are ANSI numbers: the learner's terminal theme adapts them, and
+# each one reads on a dark and on a light background (no white, bright
+# white, bright yellow, bright green, bright cyan, nor ANSI blue, which
+# vanishes on black). The frame, ticks and labels keep the terminal's own
+# colours (plotext's "clear" theme). Markers and labels tell the series
+# apart without colour; with NO_COLOR everything is drawn in one colour.
+RED, GREEN, YELLOW, MAGENTA, CYAN, BRIGHT_RED, BRIGHT_BLUE = 1, 2, 3, 5, 6, 9, 12
+STEEPNESS_COLOUR = {"steep": RED, "gentle": GREEN, "flat": BRIGHT_BLUE}  # lesson 1's words
+STYLE: dict[str, tuple[str, list[str | int]]] = {
+    "line": ("hd", ["default", CYAN, MAGENTA]),
+    "tangent": ("-", [RED, GREEN, BRIGHT_BLUE]),
+    "scatter": ("o", [MAGENTA, YELLOW]),
+    "path": ("*", [CYAN, MAGENTA, YELLOW, BRIGHT_RED]),
 }
+MINIMUM_COLOUR = MAGENTA
+# The legend's sample of each kind's marker.
+LEGEND_SAMPLE = {"line": "▞▞", "tangent": "──", "scatter": "oo", "path": "**"}
 
 
 def finite_points(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float], int]:
@@ -76,9 +89,9 @@ def finite_points(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float]
     if len(xs) != len(ys):
         xs = list(range(len(ys)))  # a series without usable xs is drawn against its index
     fx, fy, dropped = [], [], 0
-    for x, y in zip(xs, ys):
+    for raw_x, raw_y in zip(xs, ys):
         try:
-            x, y = float(x), float(y)
+            x, y = float(raw_x), float(raw_y)
         except (TypeError, ValueError):
             dropped += 1
             continue
@@ -138,7 +151,23 @@ def _pack(entries: list[Text], width: int) -> Text:
 
 
 class _Plot(PaintOnce, PlotextPlot):
-    """The plotext canvas, painted once when the legend's height moves it."""
+    """The plotext canvas, painted once when the legend's height moves it.
+
+    Plotext's "clear" theme: canvas, frame, ticks and labels in the
+    terminal's own colours (textual-plotext's "auto" theme paints them all
+    in one colour, black on black in the ANSI theme)."""
+
+    def __init__(self, pane: PlotPane) -> None:
+        super().__init__()
+        self.set_reactive(PlotextPlot.theme, "clear")
+        self._pane = pane
+
+    def render(self):
+        # the plot is laid out for the size it is painted at, here: a pane
+        # made taller or shorter by the step's layout is drawn in that
+        # layout's frame, not in a second one after its Resize event
+        self._pane._paint_canvas(self.size.width, self.size.height)
+        return super().render()
 
 
 class _Line(PaintOnce, Static):
@@ -149,12 +178,26 @@ class _Spark(PaintOnce, Sparkline):
     pass
 
 
-class PlotPane(Widget):
+# Axis names as the lessons write them, in the learner's language.
+AXIS_WORDS = {"pt": {"loss": "perda", "step": "passo", "cycle": "ciclo", "steps": "passos"}}
+
+
+def _rich(colour) -> Style:
+    return Style() if colour == "default" else Style(color=Color.from_ansi(colour))
+
+
+def _is_index(xs: Sequence[float]) -> bool:
+    """A series drawn against its index (a loss per step), not a function of x."""
+    return all(x == i for i, x in enumerate(xs))
+
+
+class PlotPane(PaintOnce, Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
-    `show(plot, reveal=None)`: `reveal=k` draws only the first k points of
-    each series, on axes sized for the whole series, so an animated loss
-    curve grows in place instead of rescaling on every frame.
+    `show(plot)` draws it; a plot with `animate` grows its curves in place
+    over about two seconds (on axes sized for the whole series, so nothing
+    rescales while it grows), stopped when the pane is hidden or shows
+    something else. `show(plot, reveal=k)` draws only the first k points.
     """
 
     DEFAULT_CSS = """
@@ -180,7 +223,6 @@ class PlotPane(Widget):
         display: none;
     }
     PlotPane > #plot-pane-empty {
-        color: $text-muted;
         text-style: italic;
         display: none;
     }
@@ -201,13 +243,17 @@ class PlotPane(Widget):
         self.empty_text = empty_text or STRINGS.get("empty", lang)
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
-        self._plotext = _Plot()
+        self._plotext = _Plot(self)
+        self._ops: tuple[list, list, tuple | None] | None = None
+        self._painted_for: tuple | None = None
         self._legend = _Line(id="plot-pane-legend")
         self._summary = _Line(id="plot-pane-summary")
         self._spark = _Spark([], id="plot-pane-spark")
         self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
         self._known_size = Size(0, 0)
+        self._anim_timer: Timer | None = None
+        self._base_title: str | None = None
         self.set_class(True, "-empty")
 
     def compose(self):
@@ -229,20 +275,73 @@ class PlotPane(Widget):
             return "empty"
         return "compact" if self.has_class("-compact") else "plot"
 
+    @property
+    def animating(self) -> bool:
+        """A curve is growing (the pane's own timer is running)."""
+        return self._anim_timer is not None
+
     def show(self, plot: PlotData | None, reveal: int | None = None) -> None:
-        """Draw `plot` (None: the empty state); `reveal=k`: the first k points.
-        The same plot shown again is not redrawn (a replot is 3-6 KB)."""
+        """Draw `plot` (None: the empty state); `reveal=k`: the first k points;
+        a plot that animates grows by itself. The same plot shown again is
+        not redrawn (a replot is 3-6 KB)."""
         if plot is self.plot_data and reveal == self.reveal:
             return
+        self._stop_animation()
         self.plot_data = plot
         self.reveal = reveal
+        if reveal is None and plot is not None and plot.animate and self._series_length() > 1:
+            self.reveal = 1
+            self._anim_timer = self.set_interval(ANIMATION_INTERVAL, self._grow)
+        self._set_title()
         self._drawn_for = None
         self._redraw()
 
     def on_resize(self) -> None:
         self._redraw()
 
+    def on_hide(self) -> None:
+        # hidden mid-growth: shown again, the curve is whole
+        if self._anim_timer is not None:
+            self._stop_animation()
+            self.reveal = None
+            self._drawn_for = None
+
+    def on_unmount(self) -> None:
+        self._stop_animation()
+
+    # --- animation -----------------------------------------------------------
+
+    def _series_length(self) -> int:
+        plot = self.plot_data
+        return max((len(s.ys) for s in plot.series), default=0) if plot else 0
+
+    def _grow(self) -> None:
+        total = self._series_length()
+        if self.reveal is None or self.reveal >= total:
+            self._stop_animation()
+            return
+        self.reveal = min(total, self.reveal + max(1, -(-total // ANIMATION_FRAMES)))
+        if self.reveal >= total:
+            self.reveal = None  # whole: the same as a plot that never animated
+            self._stop_animation()
+        self._drawn_for = None
+        self._redraw()
+
+    def _stop_animation(self) -> None:
+        if self._anim_timer is not None:
+            self._anim_timer.stop()
+            self._anim_timer = None
+
     # --- drawing -------------------------------------------------------------
+
+    def _set_title(self) -> None:
+        """The plot's title goes in the pane's title rule (one more row for
+        the data); a pane without a rule has plotext draw it."""
+        if self._base_title is None:
+            self._base_title = str(self.border_title or "")
+        title = self.plot_data.title if self.plot_data is not None else ""
+        if self._base_title:
+            self.border_title = f"{self._base_title}: {title}" if title else self._base_title
 
     def _series(self) -> list[tuple[Series, list[float], list[float], int]]:
         """Each series' drawable points after `reveal`, with its dropped count."""
@@ -268,11 +367,14 @@ class PlotPane(Widget):
         width, height = self._known_size
         if not width:
             return
-        key = (id(self.plot_data), self.reveal, width, height)
+        compact = width < MIN_WIDTH or height < MIN_HEIGHT
+        # the canvas follows its height by itself (see _Plot.render): only a
+        # new width, plot or reveal, or a change to or from the compact
+        # summary, is redrawn here
+        key = (id(self.plot_data), self.reveal, width, compact)
         if key == self._drawn_for:
             return
         self._drawn_for = key
-        self._legend.display = False  # the plot sets it when it has one
         plot = self.plot_data
         series = self._series()
         has_points = any(fx for _, fx, _, _ in series)
@@ -282,35 +384,51 @@ class PlotPane(Widget):
             )
             self.set_class(True, "-empty")
             self.set_class(False, "-compact")
+            self._legend.display = False
             return
         self.set_class(False, "-empty")
-        compact = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(compact, "-compact")
         if compact:
+            self._legend.display = False
             self._draw_compact(series, width)
         else:
             self._draw_plot(series, width)
 
+    @property
+    def _data(self) -> PlotData:
+        """The plot being drawn (the drawing methods run only with one)."""
+        assert self.plot_data is not None
+        return self.plot_data
+
+    def _axis_name(self, name: str) -> str:
+        return AXIS_WORDS.get(self.lang, {}).get(name, name)
+
     def _ylabel(self) -> str:
-        plot = self.plot_data
+        plot = self._data
         label = plot.ylabel or ""
-        if plot.log and not label.startswith("log10"):
-            # ys are already log10: say so on a linear axis (plotext's own log
-            # axis crashes on resize)
-            label = f"log10({label or 'loss'})"
-        return label
+        if plot.log:
+            # the ys are log10 values on a linear axis (plotext's own log
+            # axis crashes on resize); its ticks are labelled in loss values
+            if label.startswith("log10(") and label.endswith(")"):
+                label = label[len("log10("):-1]
+            return STRINGS.get("log_scale", self.lang, label=self._axis_name(label or "loss"))
+        return self._axis_name(label)
+
+    def _colour(self, colour):
+        return "default" if self.app.no_color else colour
 
     def _draw_plot(self, series, width: int) -> None:
-        plot = self.plot_data
-        plt = self._plotext.plt
-        plt.clear_data()
-        columns = max(10, width - 10)  # less the y tick labels
-        inside = self.size.height >= INSIDE_LEGEND_HEIGHT
+        """Decide what each series looks like and write the legend; the
+        canvas is painted from this plan at its own size (_paint_canvas)."""
+        plot = self._data
+        whole = [(s, *finite_points(list(s.xs), list(s.ys))[:2]) for s in plot.series]
+        # the function's curve (if any) sets the x range and the steepness scale
+        curve = next(((s, xs, ys) for s, xs, ys in whole if s.kind == "line" and xs and not _is_index(xs)), None)
+        steepest = plot_axes.steepest_slope(curve[1], curve[2]) if curve else 0.0
         entries: list[Text] = []
-        plt.title(plot.title or "")
-        plt.xlabel(plot.xlabel or "")
-        plt.ylabel(self._ylabel())
+        ops = []
         counts: dict[str, int] = {}
+        lines = sum(1 for s, fx, *_ in series if fx and s.kind == "line")
         for s, fx, fy, _ in series:
             if not fx:
                 continue
@@ -318,52 +436,134 @@ class PlotPane(Widget):
             marker, colours = STYLE[kind]
             colour = colours[counts.get(kind, 0) % len(colours)]
             counts[kind] = counts.get(kind, 0) + 1
-            dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
-            label = (s.label or None) if inside else None
-            if s.label and not inside:
-                entry = Text(LEGEND_SAMPLE[kind], RICH_COLOUR.get(colour, ""))
-                entry.append(f" {s.label}")
-                entries.append(entry)
-            if kind == "scatter":
-                plt.scatter(dx, dy, marker=marker, color=colour, label=label)
+            label = s.label
+            if kind == "tangent" and len(fx) >= 2 and fx[-1] != fx[0]:
+                slope = (fy[-1] - fy[0]) / (fx[-1] - fx[0])
+                x0 = (fx[0] + fx[-1]) / 2  # the runner's tangents are symmetric
+                colour = STEEPNESS_COLOUR[plot_axes.steepness(slope, steepest)]
+                label = f"x={plot_axes.format_tick(x0)}: {_signed(slope)}"
+                if counts[kind] == 1:
+                    entries.append(Text(STRINGS.get("slope", self.lang)))
             elif kind == "path":
-                # the steps between visited points, then the points themselves
-                plt.plot(dx, dy, marker="braille", color=colour)
-                plt.scatter(dx, dy, marker=marker, color=colour, label=label)
-            else:
-                plt.plot(dx, dy, marker=marker, color=colour, label=label)
+                label = f"x={plot_axes.format_tick(fx[0])} → {plot_axes.format_tick(fx[-1])}"
+            elif kind == "line" and lines == 1:
+                label = ""  # the one curve is named by the title and the axis
+            colour = self._colour(colour)
+            if label:
+                entry = Text(LEGEND_SAMPLE[kind], _rich(colour))
+                entry.append(f" {label}")
+                entries.append(entry)
+            ops.append((kind, marker, colour, fx, fy))
+        self._ops = (ops, whole, curve)
+        self._painted_for = None
         legend = _pack(entries, width)
         dropped = sum(d for *_, d in series)
         if dropped:
-            # said in words under the plot, in the learner's language (plot
-            # labels stay ASCII)
             if legend:
                 legend.append("\n")
             legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
-        self._legend.update(legend)
+        if legend != self._legend.content:
+            self._legend.update(legend)
         self._legend.display = bool(legend)
-        if self.reveal is not None:
-            self._fix_axes()
         self._plotext.refresh()
 
-    def _fix_axes(self) -> None:
-        """Axes for the whole series while only part is revealed."""
-        xs: list[float] = []
-        ys: list[float] = []
-        for s in self.plot_data.series:
-            fx, fy, _ = finite_points(list(s.xs), list(s.ys))
-            xs.extend(fx)
-            ys.extend(fy)
-        if xs and min(xs) < max(xs):
-            self._plotext.plt.xlim(min(xs), max(xs))
-        if ys and min(ys) < max(ys):
-            self._plotext.plt.ylim(min(ys), max(ys))
+    def _paint_canvas(self, width: int, height: int) -> None:
+        """Lay the plan out on plotext's canvas for `width` x `height` cells."""
+        if self._ops is None or not width or not height or self.mode != "plot":
+            return
+        key = (id(self._ops), width, height)
+        if key == self._painted_for:
+            return
+        self._painted_for = key
+        ops, whole, curve = self._ops
+        plot = self._data
+        plt = self._plotext.plt
+        plt.clear_figure()
+        plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
+        plt.frame(height >= FRAME_HEIGHT)
+        columns = max(10, width - 5)  # less the y tick labels
+        rows = max(4, height - 3)
+        if not self._base_title:
+            plt.title(plot.title or "")
+        plt.xlabel(self._axis_name(plot.xlabel or ""))
+        plt.ylabel(self._ylabel())
+        for kind, marker, colour, fx, fy in ops:
+            dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
+            if kind == "scatter":
+                plt.scatter(dx, dy, marker=marker, color=colour)
+            elif kind == "path":
+                # the steps between visited points, then the points themselves
+                plt.plot(dx, dy, marker="braille", color=colour)
+                plt.scatter(dx, dy, marker=marker, color=colour)
+            else:
+                plt.plot(dx, dy, marker=marker, color=colour)
+        low = self._axes(whole, curve, columns, rows)
+        if curve is not None:
+            self._mark_minima(curve[1], curve[2], low)
+
+    def _axes(self, whole, curve, columns: int, rows: int) -> float:
+        """Limits and round ticks from the whole series (not the revealed
+        part, so a growing curve never rescales). Returns the y floor."""
+        plot = self._data
+        plt = self._plotext.plt
+        if curve is not None:
+            xs, ys = curve[1], curve[2]
+        else:
+            xs = [x for _, fx, _ in whole for x in fx]
+            ys = [y for _, _, fy in whole for y in fy]
+        if not xs:
+            return 0.0
+        x_lo, x_hi = min(xs), max(xs)
+        y_lo, y_hi = min(ys), max(ys)
+        if plot.log:
+            y_lo, y_hi = plot_axes.log_range(y_lo, y_hi)
+        elif curve is None and y_lo >= 0:
+            y_lo = 0.0  # a loss starts from 0: a change of 0.001 looks like one
+        span = (y_hi - y_lo) or 1.0
+        if curve is not None and len(plot_axes.local_minima(xs, ys)) >= 2:
+            y_lo -= 0.15 * span  # room under the minima for their labels
+        if x_hi > x_lo:
+            count = max(2, min(8, columns // 8))
+            if curve is None:
+                # steps 0..99 end on the round 100 (a function keeps the lesson's range)
+                step = plot_axes.nice_step(x_hi - x_lo, count)
+                rounded = math.ceil(x_hi / step) * step
+                if rounded - x_hi <= 0.05 * (x_hi - x_lo):
+                    x_hi = rounded
+            plt.xlim(x_lo, x_hi)
+            xt = plot_axes.nice_ticks(x_lo, x_hi, count)
+            plt.xticks(xt, [plot_axes.format_tick(t) for t in xt])
+        if y_hi > y_lo:
+            plt.ylim(y_lo, y_hi)
+            count = max(2, min(6, rows // 3))
+            if plot.log:
+                positions, labels = plot_axes.log_ticks(y_lo, y_hi, count)
+                plt.yticks(positions, labels)
+            else:
+                yt = plot_axes.nice_ticks(y_lo, y_hi, count)
+                plt.yticks(yt, [plot_axes.format_tick(t) for t in yt])
+        return y_lo
+
+    def _mark_minima(self, xs, ys, floor: float) -> None:
+        """A curve with two valleys or more: each minimum marked and labelled
+        "global" (the lowest) or "local", under the point."""
+        minima = plot_axes.local_minima(xs, ys)
+        if len(minima) < 2:
+            return
+        plt = self._plotext.plt
+        colour = self._colour(MINIMUM_COLOUR)
+        for rank, i in enumerate(minima):
+            word = STRINGS.get("global" if rank == 0 else "local", self.lang)
+            plt.scatter([xs[i]], [ys[i]], marker="●", color=colour)
+            plt.text(word, xs[i], (ys[i] + floor) / 2, color=colour, background="default", alignment="center")
 
     def _draw_compact(self, series, width: int) -> None:
         """A sparkline of the main series and its numbers, for tiny panes."""
         lines = [s for s in series if s[1] and s[0].kind == "line"] or [s for s in series if s[1]]
         main = max(lines, key=lambda s: len(s[1]))
         s, fx, fy, _ = main
+        if self._data.log:  # the numbers themselves, not their log10
+            fy = [10**y for y in fy]
         label = s.label or self._ylabel() or "y"
         text = STRINGS.get(
             "summary",
@@ -376,3 +576,9 @@ class PlotPane(Widget):
         self._summary.update(Text(text))
         _, dy = decimate(fx, fy, max(1, width // 2), keep_envelope=True)
         self._spark.data = dy if len(dy) > 1 else dy * 2
+
+
+def _signed(value: float) -> str:
+    """A slope with its sign, never -0: +6, -2, 0."""
+    text = plot_axes.format_tick(value)
+    return text if text == "0" or text.startswith("-") else "+" + text

@@ -20,6 +20,8 @@ wrong answer alike; Esc in the box leaves the box, and only that.
 
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
@@ -330,10 +332,13 @@ class QuestionPanel(PaintOnce, Vertical):
         parts: list[RenderableType] = []
         if verdict is not None:
             show_value = verdict.correct or state.revealed
+            # ANSI colours follow the learner's theme (a CSS red is 4:1 on
+            # white); the + and x carry the meaning without colour
+            plain = bool(os.environ.get("NO_COLOR"))
             if verdict.correct:
-                line = Text("+ " + t("q_right", lang), style="bold green")
+                line = Text("+ " + t("q_right", lang), style="bold" if plain else "bold ansi_green")
             else:
-                line = Text("x " + t("q_wrong", lang), style="bold red")
+                line = Text("x " + t("q_wrong", lang), style="bold" if plain else "bold ansi_red")
                 if not state.revealed:
                     line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
             line.append("\n" + t("q_you", lang, given=verdict.given))

@@ -17,487 +17,29 @@ line, not the whole pane (this matters over SSH).
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Iterable, Mapping
 
-from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.strip import Strip
 
-from tutor.i18n import Catalog
 from tutor.ui.widgets.line_pane import LinePane
+from tutor.ui.widgets.tensor_grid import (
+    STRINGS,
+    GridModel,
+    _as_change,
+    exact_number,
+    indexable,
+    named_first,
+    number_text,
+    shape_text,
+)
 from tutor.values import NumberValue, TensorValue, TextValue, Value, format_number
 
-STRINGS = Catalog(
-    {
-        "empty": {"en": "this step shows no values", "pt": "este passo não mostra valores"},
-        "scalar": {"en": "scalar", "pt": "escalar"},
-        "vector": {"en": "vector", "pt": "vetor"},
-        "empty_tensor": {"en": "(no entries)", "pt": "(sem entradas)"},
-        "unchanged": {"en": "unchanged", "pt": "sem mudança"},
-        "was": {"en": "was {old}", "pt": "antes {old}"},
-        "change": {"en": "change {delta}", "pt": "mudança {delta}"},
-        "shape_changed": {"en": "shape changed: was {old}", "pt": "forma mudou: antes {old}"},
-        "change_title": {
-            "en": "change: now - before",
-            "pt": "mudança: agora - antes",
-        },
-        "change_legend": {
-            "en": "+ went up  - went down  . unchanged",
-            "pt": "+ subiu  - desceu  . sem mudança",
-        },
-        "heat_legend": {
-            "en": "0-9: tenths of max |x| = {max}",
-            "pt": "0-9: décimos do máx |x| = {max}",
-        },
-        "scale_legend": {
-            "en": "entries x 1e{exp}",
-            "pt": "entradas x 1e{exp}",
-        },
-        "nonfinite_legend": {
-            "en": "?? not a number, +! -! infinite",
-            "pt": "?? não é número, +! -! infinito",
-        },
-        "hint": {
-            "en": "Tab here and arrows: exact values",
-            "pt": "Tab aqui e setas: valores exatos",
-        },
-        "items": {"en": "{n} items", "pt": "{n} itens"},
-        "truncated": {
-            "en": "first {rows}x{cols} of {shape} shown",
-            "pt": "mostrando {rows}x{cols} de {shape}",
-        },
-    }
-)
-
-MAX_ROWS = 64
-MAX_COLS = 64
-
-POSITIVE = (230, 60, 60)  # red
-NEGATIVE = (70, 130, 255)  # blue
-UP = (40, 190, 90)  # green: a change upwards
-DOWN = (215, 80, 215)  # magenta: a change downwards
-NEUTRAL = (125, 125, 125)
-
-
-def shape_text(value: TensorValue, lang: str = "en") -> str:
-    """`8x16`, `16 (vector)`, `scalar`: the shape a learner says aloud."""
-    if not value.shape:
-        return STRINGS.get("scalar", lang)
-    dims = "x".join(str(d) for d in value.shape)
-    if len(value.shape) == 1:
-        return f"{dims} ({STRINGS.get('vector', lang)})"
-    return dims
-
-
-def exact_number(x: float | int | bool, dtype: str = "float64") -> str:
-    """An entry in full precision, signed: as many digits as its dtype holds."""
-    if isinstance(x, bool) or dtype == "bool":
-        return str(bool(x))
-    if not isinstance(x, (int, float)):
-        return str(x)
-    if isinstance(x, int) and not dtype.startswith(("float", "bfloat", "complex")):
-        return f"{x:+d}"
-    x = float(x)
-    if not math.isfinite(x):
-        return f"{x:+}" if not math.isnan(x) else "nan"
-    if x == 0:
-        return "0"
-    if dtype in ("float32", "float16"):
-        import numpy  # lazily: only when a learner asks for an exact entry
-
-        short = str(getattr(numpy, dtype)(x))  # shortest text that round-trips
-        return short if short.startswith("-") else "+" + short
-    if dtype == "bfloat16":
-        return f"{x:+.4g}"
-    return f"{x:+}"  # float64: repr, the shortest round-trip text
-
-
-def indexable(expr: str) -> str:
-    """`expr` as it must be written before `[3, 11]`: `w.grad` stays as it is,
-    `a - b` becomes `(a - b)`, so the exact line reads as valid Python."""
-    depth = 0
-    for ch in expr.strip():
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and ch in "+-*/@%<>=!~&|^ ,":
-            return f"({expr.strip()})"
-    return expr.strip()
-
-
-def _blend(rgb: tuple[int, int, int], t: float) -> Color:
-    """Grey for small entries, the full hue for the largest one."""
-    k = 0.2 + 0.8 * max(0.0, min(1.0, t))
-    return Color.from_rgb(*(round(n + (h - n) * k) for n, h in zip(NEUTRAL, rgb)))
-
-
-@lru_cache(maxsize=None)
-def _shade(rgb: tuple[int, int, int], level: int) -> Style:
-    """The style of an entry of size `level` (0-9, as the heatmap digit)."""
-    return Style(color=_blend(rgb, (level + 0.5) / 10), bold=level >= 5)
-
-
-_PLAIN = Style()
-_DIM = Style(dim=True)
-_BOLD = Style(bold=True)
-_NONFINITE = Style(bold=True, underline=True)
-_CURSOR = Style(underline=True)
-_CURSOR_FOCUSED = Style(reverse=True, bold=True)
-
-
-def _finite_max(xs: Iterable) -> float:
-    best = 0.0
-    for x in xs:
-        if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
-            best = max(best, abs(float(x)))
-    return best
-
-
-# --- grid layout ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Mode:
-    """How entries are written: `full` (format_number), `scaled` (a common power
-    of ten factored out, `digits` decimals), or `heat` (sign and a 0-9 size)."""
-
-    kind: str
-    width: int  # characters per entry
-    digits: int = 0
-    exponent: int = 0  # for `scaled`: entries are x / 10**exponent
-
-
-class GridModel:
-    """The numbers of one grid and how they fit a given width: no Textual here,
-    so the layout can be reasoned about (and tested) as plain text."""
-
-    def __init__(self, value: TensorValue, *, is_change: bool = False):
-        self.value = value
-        self.is_change = is_change
-        rows = value.rows()
-        # a lesson may show a big tensor by mistake: draw its corner, not a
-        # million cells (the scale still comes from every entry)
-        self.full_rows = len(rows)
-        self.full_cols = len(rows[0]) if rows else 0
-        self.rows = [row[:MAX_COLS] for row in rows[:MAX_ROWS]]
-        self.truncated = self.full_rows > MAX_ROWS or self.full_cols > MAX_COLS
-        self.nrows = len(self.rows)
-        self.ncols = len(self.rows[0]) if self.rows else 0
-        self.flat = [x for row in self.rows for x in row]
-        self.max_abs = _finite_max(value.flat())
-        self.numeric = value.dtype.startswith(("float", "bfloat")) and all(
-            isinstance(x, (int, float)) and not isinstance(x, bool) for x in self.flat
-        )
-        self.has_nonfinite = self.numeric and any(not math.isfinite(float(x)) for x in self.flat)
-        self.row_labels = self._row_labels()
-        self._fits: dict[int, tuple[_Mode, list[range], int]] = {}
-        self._lines: dict[int, list[Text]] = {}
-        # the row index, then a space, or `>` on the cursor's row
-        self.label_width = max((len(label) for label in self.row_labels), default=0) + 1
-
-    @property
-    def is_vector(self) -> bool:
-        return len(self.value.shape) == 1
-
-    def _row_labels(self) -> list[str]:
-        """Index labels: `3` for a row, `1,2` for folded leading dimensions,
-        and for a vector (wrapped over lines) the index each line starts at."""
-        shape = self.value.shape
-        if len(shape) == 1:
-            return [str(self.ncols - 1)]  # the widest start index a line can have
-        if not shape:
-            return [""]
-        lead = shape[:-1]
-        labels = []
-        for r in range(self.nrows):
-            idx, rest = [], r
-            for d in reversed(lead):
-                idx.append(rest % d)
-                rest //= d
-            labels.append(",".join(str(i) for i in reversed(idx)))
-        return labels
-
-    # modes, widest first
-    def modes(self) -> list[_Mode]:
-        if not self.numeric:
-            width = max((len(self.cell_text(x, _Mode("full", 0))) for x in self.flat), default=1)
-            return [_Mode("full", width)]
-        out = []
-        finite = [abs(float(x)) for x in self.flat if math.isfinite(float(x)) and x]
-        # format_number's fixed point, only when every entry gets it and the
-        # largest has two digits or more: otherwise a common power of ten
-        # (below) reads better than a column of +0.0002 and +5.780e-05
-        if finite and 0.01 <= max(finite) < 1e4 and min(finite) >= 1e-4:
-            full_width = max(len(format_number(float(x))) for x in self.flat)
-            out.append(_Mode("full", full_width))
-        # a common power of ten factored out, so the largest entry keeps
-        # three, two, then two significant digits: +2.48, +2.5, +25
-        out.append(_Mode("scaled", 5, 2, self._exponent(2)))
-        out.append(_Mode("scaled", 4, 1, self._exponent(1)))
-        out.append(_Mode("scaled", 3, 0, self._exponent(0, before=2)))
-        out.append(_Mode("heat", 2))
-        return out
-
-    def _exponent(self, decimals: int, before: int = 1) -> int:
-        """The power of ten that leaves `before` digits before the point on
-        the largest entry, even after rounding (9.996 is 1.00e1, not 10.00)."""
-        if self.max_abs <= 0:
-            return 0
-        exp = math.floor(math.log10(self.max_abs)) - (before - 1)
-        if round(self.max_abs / 10**exp, decimals) >= 10**before:
-            exp += 1
-        return exp
-
-    def cell_text(self, x, mode: _Mode) -> str:
-        if isinstance(x, bool) or self.value.dtype == "bool":
-            return "T" if x else "F"
-        if not self.numeric:
-            if isinstance(x, int):
-                return f"{x:+d}" if x else ("." if self.is_change else "0")
-            return str(x)  # complex numbers and anything else, as Python writes them
-        x = float(x)
-        if not math.isfinite(x):
-            if math.isnan(x):
-                return "??" if mode.kind == "heat" else "nan"
-            sign = "+" if x > 0 else "-"
-            return sign + "!" if mode.kind == "heat" else sign + "inf"
-        if mode.kind == "full":
-            if x == 0 and self.is_change:
-                return "."
-            return format_number(x)
-        if mode.kind == "scaled":
-            if x == 0:
-                return "." if self.is_change else "0"
-            v = x / 10**mode.exponent
-            return f"{v:+.{mode.digits}f}"
-        # heat: sign and the size in tenths of the largest entry
-        if x == 0:
-            return "." if self.is_change else "0"
-        level = min(9, int(10 * abs(x) / self.max_abs)) if self.max_abs else 0
-        return ("+" if x > 0 else "-") + str(level)
-
-    def fit(self, width: int) -> tuple[_Mode, list[range], int]:
-        """`_fit`, remembered per width: Textual asks for heights and lines often."""
-        if width not in self._fits:
-            self._fits[width] = self._fit(width)
-        return self._fits[width]
-
-    def _fit(self, width: int) -> tuple[_Mode, list[range], int]:
-        """The widest mode whose columns fit `width`, the column chunks, and
-        the group size (a gap every `group` heat columns, 0 for none).
-
-        A matrix gets more than one chunk (numpy-style column blocks) only
-        when even the heatmap is too wide; a vector may wrap over up to four
-        lines to keep its numbers, since a line per chunk costs little."""
-        avail = max(1, width - self.label_width)
-        modes = self.modes()
-        if self.is_vector:
-            # one line when no power of ten has to be factored out (+3.00 is
-            # as exact as +3.0000), before wrapping the full numbers
-            for mode in modes:
-                if mode.kind != "heat" and mode.exponent == 0:
-                    if self.ncols * (mode.width + 1) - 1 <= avail:
-                        return mode, [range(self.ncols)], 0
-        for mode in modes:
-            if mode.kind == "heat":
-                # a gap every four (or eight) columns helps the eye, when there is room
-                for group in (4, 8):
-                    if self.ncols > group and self.ncols * 2 + (self.ncols - 1) // group <= avail:
-                        return mode, [range(self.ncols)], group
-                if self.ncols * 2 <= avail:
-                    return mode, [range(self.ncols)], 0
-                break
-            per_line = max(1, (avail + 1) // (mode.width + 1))
-            if per_line >= self.ncols:
-                return mode, [range(self.ncols)], 0
-            if self.is_vector and math.ceil(self.ncols / per_line) <= 4:
-                return mode, self._chunks(per_line), 0
-        mode = modes[-1]
-        per_line = avail // (mode.width + (0 if mode.kind == "heat" else 1))
-        return mode, self._chunks(max(1, per_line)), 0
-
-    def _chunks(self, per_line: int) -> list[range]:
-        """Equal chunks (8 entries as 4+4, not 7+1) of at most `per_line`."""
-        per_line = math.ceil(self.ncols / math.ceil(self.ncols / per_line))
-        return [range(i, min(i + per_line, self.ncols)) for i in range(0, self.ncols, per_line)]
-
-    def legend(self, mode: _Mode, lang: str) -> list[str]:
-        lines = []
-        if mode.kind == "heat":
-            lines.append(STRINGS.get("heat_legend", lang, max=f"{self.max_abs:.4g}"))
-        elif mode.kind == "scaled" and mode.exponent != 0:
-            lines.append(STRINGS.get("scale_legend", lang, exp=f"{mode.exponent:+d}"))
-        if self.has_nonfinite:
-            lines.append(STRINGS.get("nonfinite_legend", lang))
-        if self.truncated:
-            lines.append(
-                STRINGS.get("truncated", lang, rows=self.nrows, cols=self.ncols,
-                            shape=f"{self.full_rows}x{self.full_cols}")
-            )
-        return lines
-
-    def height(self, width: int) -> int:
-        _, chunks, _ = self.fit(width)
-        if self.nrows == 0:
-            return 0
-        return len(chunks) * (self.nrows + self.header_lines)
-
-    @property
-    def header_lines(self) -> int:
-        """Column numbers above a matrix; a vector's lines say where they start."""
-        return 1 if self.ncols > 1 and not self.is_vector else 0
-
-    def cursor_lines(self, width: int, r: int, c: int) -> set[int]:
-        """Every line that shows the cursor at (r, c): its row in each column
-        block (the `>` marker) and the column numbers above them."""
-        _, chunks, _ = self.fit(width)
-        per_block = self.nrows + self.header_lines
-        if self.is_vector:
-            return {self.cursor_line(width, r, c)}
-        out: set[int] = set()
-        for k in range(len(chunks)):
-            if self.header_lines:
-                out.add(k * per_block)
-            out.add(k * per_block + self.header_lines + r)
-        return out
-
-    def cursor_line(self, width: int, r: int, c: int) -> int:
-        """Which line of the grid shows entry (r, c) at this width."""
-        _, chunks, _ = self.fit(width)
-        for k, chunk in enumerate(chunks):
-            if c in chunk:
-                return k * (self.nrows + self.header_lines) + self.header_lines + r
-        return 0
-
-    def render(
-        self, width: int, cursor: tuple[int, int] | None = None, focused: bool = False
-    ) -> list[Text]:
-        """The grid as lines of text, the cursor's entry highlighted and its
-        row marked with `>` so it shows without colour too.
-
-        The lines without a cursor are built once per width; a cursor move
-        rebuilds only the cursor's row (once per column block) and headers."""
-        mode, chunks, group = self.fit(width)
-        if width not in self._lines:
-            self._lines[width] = [
-                line
-                for chunk in chunks
-                for line in self._block(chunk, chunks, mode, group, None, False)
-            ]
-        lines = list(self._lines[width])
-        if cursor is None:
-            return lines
-        r = cursor[0]
-        per_block = self.nrows + self.header_lines
-        for k, chunk in enumerate(chunks):
-            positions = self._positions(chunk, mode, group)
-            if self.header_lines:
-                lines[k * per_block] = self._header(chunk, positions, mode, cursor)
-            lines[k * per_block + self.header_lines + r] = self._row_line(
-                r, chunk, chunks, positions, mode, cursor, focused
-            )
-        return lines
-
-    def _positions(self, chunk: range, mode: _Mode, group: int) -> list[int]:
-        """The column where each entry of `chunk` starts on a line."""
-        positions = []
-        col = self.label_width
-        for n, _ in enumerate(chunk):
-            if group and n and n % group == 0:
-                col += 1
-            positions.append(col)
-            col += mode.width + (0 if mode.kind == "heat" else 1)
-        return positions
-
-    def _block(self, chunk, chunks, mode, group, cursor, focused) -> list[Text]:
-        positions = self._positions(chunk, mode, group)
-        lines = [self._header(chunk, positions, mode, cursor)] if self.header_lines else []
-        for r in range(self.nrows):
-            lines.append(self._row_line(r, chunk, chunks, positions, mode, cursor, focused))
-        return lines
-
-    def _row_line(self, r, chunk, chunks, positions, mode, cursor, focused) -> Text:
-        line = Text(no_wrap=True, overflow="crop")
-        if self.is_vector:
-            label = str(chunk.start) if len(chunks) > 1 else ""
-            here = cursor is not None and cursor[1] in chunk
-        else:
-            label = self.row_labels[r] if r < len(self.row_labels) else ""
-            here = cursor is not None and cursor[0] == r
-        line.append(label.rjust(self.label_width - 1), _DIM)
-        line.append(">" if here else " ", _BOLD)
-        row = self.rows[r]
-        for c, pos in zip(chunk, positions):
-            line.append(" " * (pos - line.cell_len))
-            x = row[c]
-            style = self._style(x)
-            if cursor is not None and cursor == (r, c):
-                style = style + (_CURSOR_FOCUSED if focused else _CURSOR)
-            line.append(self.cell_text(x, mode).rjust(mode.width), style)
-        return line
-
-    def _header(self, chunk: range, positions: list[int], mode: _Mode, cursor) -> Text:
-        """Column numbers where they fit, the cursor's column always."""
-        chars = list(" " * (positions[-1] + mode.width + 4))
-        styles: dict[int, Style] = {}
-        last_end = -1
-        cursor_col = cursor[1] if cursor is not None else None
-        for c, pos in zip(chunk, positions):
-            label = str(c)
-            end = pos + mode.width  # labels right-align over their entry
-            start = end - len(label)
-            if start > last_end and (c - chunk.start) % (4 if mode.kind == "heat" else 1) == 0:
-                chars[start:end] = label
-                last_end = end
-        if cursor_col is not None and cursor_col in chunk:
-            pos = positions[cursor_col - chunk.start]
-            label = str(cursor_col)
-            end = pos + mode.width
-            start = max(self.label_width, end - len(label))
-            chars[start:end] = label[-(end - start) :]
-            for i in range(start, end):
-                styles[i] = Style(bold=True, underline=True)
-        text = "".join(chars).rstrip()
-        header = Text(no_wrap=True, overflow="crop")
-        run_style = Style(dim=True)
-        for i, ch in enumerate(text):
-            header.append(ch, styles.get(i, run_style))
-        return header
-
-    def _style(self, x) -> Style:
-        """Hue by sign, strength by size relative to the largest entry."""
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            return _PLAIN
-        x = float(x)
-        if not math.isfinite(x):
-            return _NONFINITE
-        if x == 0 or not self.max_abs:
-            return _DIM
-        level = min(9, int(10 * abs(x) / self.max_abs))
-        palette = (UP, DOWN) if self.is_change else (POSITIVE, NEGATIVE)
-        return _shade(palette[0] if x > 0 else palette[1], level)
-
-
 # --- the view ----------------------------------------------------------------
-
-
-def _as_change(dtype: str, delta: TensorValue) -> TensorValue:
-    """A difference keeps its tensor's kind: whole numbers stay whole
-    (`minus` works in floats), True - False is +1."""
-    if dtype.startswith(("float", "bfloat", "complex")):
-        return TensorValue(delta.shape, dtype, delta.data)
-
-    def whole(item):
-        return [whole(x) for x in item] if isinstance(item, list) else int(item)
-
-    return TensorValue(delta.shape, "int64", whole(delta.data))
 
 
 @dataclass
@@ -576,7 +118,7 @@ class TensorView(LinePane):
         text-style: italic;
     }
     TensorView > .tensor-view--exact {
-        background: $boost;
+        text-style: none;
     }
     """
 
@@ -603,11 +145,15 @@ class TensorView(LinePane):
 
     # --- content -------------------------------------------------------------
 
-    def show(self, values: Mapping[str, Value], previous: Mapping[str, Value]) -> None:
-        """Show `values` (in order), comparing each with `previous`."""
+    def show(self, values: Mapping[str, Value], previous: Mapping[str, Value], *, named: str = "") -> None:
+        """Show `values`, comparing each with `previous`. The values that
+        `named` (the step's text) mentions come first, in the order it
+        mentions them, so the numbers the text talks about need no hunting;
+        the others follow in their own order."""
         if self._shown is not None and self._shown[0] is values and self._shown[1] is previous:
             return  # the same result again (an answer revealed it, say)
         self._shown = (values, previous)
+        values = dict(named_first(values, named))
         old_cursor = self._cursor_key()
         self._targets = []
         blocks: list[_Line | _Grid] = []
@@ -617,6 +163,9 @@ class TensorView(LinePane):
             blocks.extend(self._blocks(expr, value, previous.get(expr)))
         if not blocks:
             blocks.append(_Line(Text(self.empty_text), "tensor-view--empty"))
+        elif self._targets:
+            blocks.append(_Line(Text(""), "tensor-view--name"))
+            blocks.append(_Line(Text(STRINGS.get("hint", self.lang)), "tensor-view--note"))
         self._blocks_ = blocks
         self._restore_cursor(old_cursor)
         self._exact_cache = None
@@ -627,6 +176,7 @@ class TensorView(LinePane):
     def build_lines(self, width: int) -> list[Strip]:
         lines: list[Strip] = []
         self._grid_at = {}
+        explained = False  # the digit view is explained in words once
         for block in self._blocks_:
             if isinstance(block, _Grid):
                 self._grid_at[(block.target, block.which)] = len(lines)
@@ -634,7 +184,11 @@ class TensorView(LinePane):
                 for text in block.model.render(width, cell, focused):
                     lines.extend(self.render_text(text, width))
             else:
-                text = block.at(width) if isinstance(block, _Legend) else block.text
+                if isinstance(block, _Legend):
+                    text = block.at(width, explained)
+                    explained = explained or block.model.fit(width)[0].kind == "heat"
+                else:
+                    text = block.text
                 if isinstance(block, _Legend) and not text.plain:
                     continue  # a grid that reads without a legend
                 style = self.get_component_rich_style(block.role, partial=True)
@@ -643,7 +197,9 @@ class TensorView(LinePane):
 
     def footer_lines(self, width: int) -> list[Strip]:
         """The exact line under the values: the entry under the cursor."""
-        if self._cursor is None or not width:
+        # only with focus: unfocused, a pinned line would cover the values
+        # (the hint to Tab here is the content's last line instead)
+        if self._cursor is None or not width or not self.has_focus:
             return []
         key = (width, self._cursor, self.has_focus)
         if self._exact_cache is None or self._exact_cache[0] != key:
@@ -678,7 +234,8 @@ class TensorView(LinePane):
             out.append(_Line(Text(STRINGS.get("empty_tensor", self.lang)), "tensor-view--note"))
             return out
         target = len(self._targets)
-        model = GridModel(value)
+        colour = not self.app.no_color
+        model = GridModel(value, colour=colour)
         out.append(_Grid(target, "grid", model))
         out.extend(self._legend(model))
         change_model = None
@@ -692,7 +249,7 @@ class TensorView(LinePane):
                 delta = value.minus(before)
                 if delta is not None:
                     out.append(_Line(Text(STRINGS.get("change_title", self.lang)), "tensor-view--change-title"))
-                    change_model = GridModel(_as_change(value.dtype, delta), is_change=True)
+                    change_model = GridModel(_as_change(value.dtype, delta), is_change=True, colour=colour)
                     out.append(_Grid(target, "change", change_model))
                     out.extend(self._legend(change_model, STRINGS.get("change_legend", self.lang)))
         elif before is not None:
@@ -708,17 +265,18 @@ class TensorView(LinePane):
     def _plain(self, value: Value) -> str:
         """Numbers, lists and text as a learner reads them."""
         if isinstance(value, NumberValue):
-            return format_number(value.value)
+            return number_text(value.value)
         if isinstance(value, TextValue):
             return value.text
         if isinstance(value, TensorValue):
             return f"{shape_text(value, self.lang)} {value.dtype}"
         items = value.items
-        if items and all(isinstance(i, NumberValue) and type(i.value) is int for i in items):
-            inner = ", ".join(str(i.value) for i in items)  # a shape: (8, 16)
+        numbers = [i for i in items if isinstance(i, NumberValue)]
+        if items and len(numbers) == len(items) and all(type(i.value) is int for i in numbers):
+            inner = ", ".join(str(i.value) for i in numbers)  # a shape: (8, 16)
             return f"({inner},)" if len(items) == 1 else f"({inner})"
-        if all(isinstance(i, NumberValue) for i in items):
-            return "[" + ", ".join(format_number(i.value) for i in items) + "]"
+        if len(numbers) == len(items):
+            return "[" + ", ".join(format_number(i.value) for i in numbers) + "]"
         parts = [STRINGS.get("items", self.lang, n=len(items))]
         for n, item in enumerate(items):
             parts.append(f"\n  [{n}] {self._plain(item)}")
@@ -740,7 +298,7 @@ class TensorView(LinePane):
                 delta = float(value.value) - float(before.value)
             except (TypeError, ValueError):
                 return text
-            text += ", " + STRINGS.get("change", self.lang, delta=format_number(delta))
+            text += ", " + STRINGS.get("change", self.lang, delta=number_text(delta))
         return text
 
     # --- cursor --------------------------------------------------------------
@@ -795,7 +353,7 @@ class TensorView(LinePane):
             self.refresh()
             return
         changed: set[int] = set()
-        for place in {old, cursor} - {None}:
+        for place in (p for p in {old, cursor} if p is not None):
             t, r, c = place
             target = self._targets[t]
             cell, focused = self._cell_for(t)
@@ -895,9 +453,9 @@ class _Legend(_Line):
         self.extra = extra
         self.lang = lang
 
-    def at(self, width: int) -> Text:
+    def at(self, width: int, explained: bool = False) -> Text:
         mode, _, _ = self.model.fit(width)
-        lines = self.model.legend(mode, self.lang)
+        lines = self.model.legend(mode, self.lang, explained)
         if self.extra:
             lines.append(self.extra)
         return Text("\n".join(lines))

@@ -11,7 +11,7 @@ its lines ready.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Hashable
+from collections.abc import Hashable
 
 from rich.console import RenderableType
 from rich.text import Text

@@ -1,12 +1,23 @@
-"""One learner's session: the freshly forked child that runs the app.
+"""The session's child: the freshly forked process that runs one learner's app.
+
+(`server.Session` is the server's side of the same learner: it relays bytes
+between the SSH channel and the PTY; this module is the process on the
+other end of that PTY.)
 
 The child starts as a copy of the pre-fork process, so before the app runs
 it makes itself a clean, separate terminal program: its own session with
 the PTY as controlling terminal (so window changes arrive as SIGWINCH, and
-a hang-up reaches it), fds 0-2 on the PTY and nothing else open, default
+a hang-up reaches it: that is also how it ends when the server dies), fds
+0-2 on the PTY, fd 3 on the server's log and nothing else open, default
 signal handling, a clean environment that describes the learner's
 terminal, and limits on memory and CPU. It then builds the app through
 `tutor.ui.app.make_app`, exactly as `python -m tutor` does.
+
+It does not die with the pre-fork process: if that process dies, the
+learner goes on, and the server starts a new one.
+
+Nothing the learner sees is a Python traceback: a failure goes to the
+server's log (fd 3), and the server tells the learner in one line.
 """
 
 from __future__ import annotations
@@ -26,8 +37,19 @@ from .limits import apply_session_limits
 EXIT_CRASH = 70
 EXIT_CPU_SPENT = 75   # the server tells the learner their CPU allowance ran out
 EXIT_GRACE_SECONDS = 3.0
-_RESET_SIGNALS = ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2",
+LOG_FD = 3            # the server's log: where a failure's traceback goes
+SIGNAL_WINDOW_CAPPED = signal.SIGUSR1   # the server capped the learner's window
+_RESET_SIGNALS = ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2",
                   "SIGXCPU", "SIGALRM", "SIGWINCH", "SIGTSTP", "SIGCONT", "SIGTTIN", "SIGTTOU")
+M_ARENA_MAX = -8      # mallopt: glibc reserves 64 MB of address space per arena
+
+
+def log_line(text: str) -> None:
+    """One entry in the server's log (never on the learner's screen)."""
+    try:
+        os.write(LOG_FD, text.encode("utf-8", "backslashreplace"))
+    except OSError:
+        pass
 
 
 def color_system(term: str, colorterm: str) -> str:
@@ -73,11 +95,11 @@ def child_environment(request: dict, data_dir: str) -> dict[str, str]:
     return env
 
 
-def run_child(slave_fd: int, request: dict, warm, forker_pid: int) -> None:
+def run_child(slave_fd: int, request: dict, warm) -> None:
     """Become the learner's session and run the app; never returns."""
     code = EXIT_CRASH
     try:
-        _become_terminal_program(slave_fd, forker_pid)
+        _become_terminal_program(slave_fd)
         protocol.set_process_name(f"tutor {request['learner']}")
         code = _run_app(request, warm)
     except SystemExit as exc:
@@ -86,31 +108,53 @@ def run_child(slave_fd: int, request: dict, warm, forker_pid: int) -> None:
         try:
             import traceback
 
-            traceback.print_exc()
-            sys.stderr.flush()
+            log_line(f"session of {request.get('learner')!r} failed:\n{traceback.format_exc()}")
         except BaseException:
             pass
     finally:
+        _end_step_children()
         os._exit(code)
 
 
-def _become_terminal_program(slave_fd: int, forker_pid: int) -> None:
+def _end_step_children() -> None:
+    """os._exit skips the runner's exit hook: end the session's step
+    processes here, so none outlives its learner's session."""
+    runner = sys.modules.get("tutor.runner")
+    if runner is not None:
+        try:
+            runner.stop_all()
+        except BaseException:
+            pass
+
+
+def _become_terminal_program(slave_fd: int) -> None:
     signal.set_wakeup_fd(-1)
     for name in _RESET_SIGNALS:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
+    # The server asks for a window note with SIGUSR1 only once the app
+    # listens; until then it must not end the process.
+    signal.signal(SIGNAL_WINDOW_CAPPED, signal.SIG_IGN)
+
     os.setsid()
     fcntl.ioctl(slave_fd, termios.TIOCSCTTY, 0)
-    protocol.die_with_parent(forker_pid, signal.SIGTERM)
+    # No death signal tied to the pre-fork process: the learner outlives it.
+    # When the server dies, the PTY hangs up and SIGHUP ends the app.
+    log = os.dup(2)   # the forker's stderr: the server's log
     for fd in (0, 1, 2):
         os.dup2(slave_fd, fd)
     if slave_fd > 2:
         os.close(slave_fd)
+    if log != LOG_FD:
+        os.dup2(log, LOG_FD)
+        os.close(log)
+    os.set_inheritable(LOG_FD, False)
     # Everything else the forker had open (its socket to the server, its
     # selector, other learners' descriptors in flight) must not leak here.
-    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.closerange(LOG_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    _limit_malloc_arenas()
 
     # Textual writes to sys.__stderr__ and reads sys.__stdin__: point both
     # (and their usual names) at the PTY, in UTF-8 whatever the locale was.
@@ -122,6 +166,17 @@ def _become_terminal_program(slave_fd: int, forker_pid: int) -> None:
     sys.stdin = sys.__stdin__ = stdin
     sys.stdout = sys.__stdout__ = stdout
     sys.stderr = sys.__stderr__ = stderr
+
+
+def _limit_malloc_arenas() -> None:
+    """Two malloc arenas, not 8 per core: each reserves 64 MB of address
+    space, which the session's memory cap (RLIMIT_AS) counts."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
 
 
 def _run_app(request: dict, warm) -> int:
@@ -146,29 +201,86 @@ def _run_app(request: dict, warm) -> int:
 
     from tutor.progress import ProgressStore, default_store_path
 
+    # Opened before the app: a store whose schema is in place opens without
+    # the write lock, so another learner's long write never delays this.
     store = ProgressStore(default_store_path(data_dir), request["learner"], request["lang"])
     app = make_app(lessons=warm.lessons, lang=request["lang"], seed=config["seed"],
                    learner=request["learner"], store=store)
-    return asyncio.run(_run(app))
+    _log_errors_not_show_them(app, request["learner"])
+    return asyncio.run(_run(app, window_note=window_note(request),
+                            capped_at_start=bool(request.get("window_capped"))))
 
 
-async def _run(app) -> int:
-    """Run the app; SIGTERM, SIGHUP (the learner hung up) and SIGXCPU (CPU
-    allowance spent) each make it exit the normal way, saving progress."""
+def window_note(request: dict) -> str:
+    """What the learner is told when the server caps their window."""
+    from .limits import MAX_COLS, MAX_ROWS
+    from .strings import say
+
+    return say("window_capped", request.get("lang", "en"), cols=MAX_COLS, rows=MAX_ROWS)
+
+
+def _log_errors_not_show_them(app, learner: str) -> None:
+    """Textual prints an unhandled exception's traceback on the terminal as
+    it exits; here it goes to the server's log, and the server tells the
+    learner in one line that the session stopped."""
+    from rich.console import Console
+
+    class _Log(io.TextIOBase):
+        def write(self, text: str) -> int:
+            log_line(text)
+            return len(text)
+
+    log_line_prefix = f"session of {learner!r} failed:\n"
+    console = Console(file=_Log(), markup=False, highlight=False, color_system=None,
+                      force_terminal=False, width=100)
+    original = console.print
+
+    def print_with_name(*objects, **kwargs):
+        log_line(log_line_prefix)
+        original(*objects, **kwargs)
+
+    console.print = print_with_name
+    app.error_console = console
+
+
+async def _run(app, window_note: str | None = None, capped_at_start: bool = False) -> int:
+    """Run the app; SIGTERM, SIGHUP (the learner hung up, or the server
+    died) and SIGXCPU (CPU allowance spent) each make it exit the normal
+    way, saving progress; SIGUSR1 shows `window_note`.
+
+    The handlers are Python-level (signal.signal), not the event loop's:
+    they run even while a long render blocks the loop, and arm an alarm
+    that ends the process after a grace period whatever the loop is doing,
+    so the CPU cap holds (the kernel's SIGKILL 2 s later is the last
+    resort)."""
     loop = asyncio.get_running_loop()
     cpu_spent = []
+    leaving = []
 
     def leave(code: int) -> None:
         if code == EXIT_CPU_SPENT:
             cpu_spent.append(True)
-        app.exit()
-        # A lesson's code stuck in a worker thread keeps the app from
-        # finishing; progress is saved at every step, so end it anyway.
-        loop.call_later(EXIT_GRACE_SECONDS, _flush_and_exit, code)
+        if leaving:
+            return
+        leaving.append(code)
+        loop.call_soon_threadsafe(app.exit)
+        # A lesson's code stuck in a worker thread, or a render that blocks
+        # the loop, keeps the app from finishing; progress is saved at every
+        # step, so end it anyway. An alarm, not a timer thread: a session out
+        # of memory cannot start a thread.
+        signal.signal(signal.SIGALRM, lambda *_: _flush_and_exit(code))
+        signal.setitimer(signal.ITIMER_REAL, EXIT_GRACE_SECONDS)
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, leave, 0)
-    loop.add_signal_handler(signal.SIGXCPU, leave, EXIT_CPU_SPENT)
+    def note() -> None:
+        if window_note:
+            app.notify(window_note, severity="warning", timeout=10)
+
+    signal.signal(signal.SIGTERM, lambda *_: leave(0))
+    signal.signal(signal.SIGHUP, lambda *_: leave(0))
+    signal.signal(signal.SIGXCPU, lambda *_: leave(EXIT_CPU_SPENT))
+    signal.signal(SIGNAL_WINDOW_CAPPED, lambda *_: loop.call_soon_threadsafe(note))
+    if capped_at_start:
+        note()  # kept by Textual until the first screen shows it
     # Keyboard only, as `python -m tutor`: mouse tracking would send every
     # pointer move over the learner's connection.
     await app.run_async(mouse=False)
@@ -183,4 +295,5 @@ def _flush_and_exit(code: int) -> None:
                          "\x1b[?2004l\x1b[?1049l\x1b[?25h")
         sys.stdout.flush()
     finally:
+        _end_step_children()
         os._exit(code)

@@ -1,0 +1,82 @@
+"""The code pane wraps between tokens, never inside a name, number or
+string, with a hanging indent that keeps Python's indentation visible."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+import pytest
+from rich.console import Console
+
+from tutor.lesson import load_lessons
+from tutor.ui.widgets.code_view import WrappedCode, break_points, hang_for
+
+WORD = re.compile(r"[\w.]")
+
+
+def _rows(code: str, width: int) -> list[str]:
+    console = Console(width=width, force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(WrappedCode(code))
+    return capture.get().splitlines()
+
+
+def test_cuts_fall_between_tokens():
+    line = "x = torch.tensor(3.0, requires_grad=True)"
+    for width in range(len("requires_grad=True)") + 4, len(line)):
+        for cut in break_points(line, width, 4):
+            assert not (WORD.match(line[cut - 1]) and WORD.match(line[cut])), (width, line[:cut], line[cut:])
+
+
+def test_autograd_line_at_the_panes_width():
+    rows = _rows("x = torch.tensor(3.0, requires_grad=True)\ny = f(x)\n", 33)
+    assert _rows("x = torch.tensor(3.0, requires_grad=True)\n", 39)[1].strip() == "requires_grad=True)"
+    assert rows[0].rstrip() == "1 x = torch.tensor(3.0,"  # never requires_grad= / True)
+    assert rows[1].rstrip() == "      requires_grad=True)"  # gutter, then a hanging indent of 4
+    assert rows[2].startswith("2 y = f(x)")
+
+
+def test_hanging_indent_is_deeper_than_the_line_it_continues():
+    code = "for i in range(100):\n    loss = criterion(model(samples), targets)\n"
+    rows = _rows(code, 33)
+    assert rows[1].startswith("2     loss = criterion(")
+    assert rows[2].strip() == "samples), targets)"
+    continued = rows[2]
+    assert continued.strip() and len(continued) - len(continued.lstrip()) == 2 + 4 + 4
+
+
+@pytest.mark.parametrize("width", [33, 36, 39])  # the code pane at 80 columns and near it
+def test_no_lesson_line_is_broken_inside_a_token(width):
+    for lesson in load_lessons(None):
+        for step in lesson.steps:
+            for line in (step.code or "").splitlines():
+                for cut in break_points(line, width - 3, hang_for(line, width - 3)):
+                    a, b = line[cut - 1], line[cut]
+                    inside_string = line[:cut].count('"') % 2 == 1 or line[:cut].count("'") % 2 == 1
+                    units = re.findall(r"\w+(?:\.\w+)*|\"[^\"]*\"|'[^']*'", line)
+                    token_longer_than_row = len(max(units, key=len)) > width - 3 - 4
+                    if token_longer_than_row:
+                        continue
+                    assert not (WORD.match(a) and WORD.match(b)) and not inside_string, (lesson.id, step.id, line, cut)
+    assert not keyword.iskeyword("requires_grad")
+
+
+async def test_a_zoomed_code_pane_fills_the_window(tmp_path):
+    from test_contrast import LESSONS, _app, _settled
+
+    lesson = LESSONS[0]
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == "by-hand")
+    app = _app(tmp_path, lesson)
+    app.store.set_position(lesson.id, index, len(lesson.steps))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settled(pilot)
+        code = app.screen.query_one("#code")
+        app.screen.set_focus(code)
+        await pilot.press("z")
+        await _settled(pilot)
+        # every line of the step's code, from the window's top, not 9 of 13
+        # in the middle of blank rows
+        assert code.region.y == 0 and code.region.height >= 20
+        assert len((lesson.steps[index].code or "").strip().splitlines()) <= code.region.height - 1
+        assert "(more" not in str(code.border_title or "")
