@@ -200,3 +200,39 @@ def test_show_prints_the_starter_and_with_answers_the_solution_and_its_verdict(r
     answered = render_text(run.lesson, run, "pt", (1, 1), answers=True)
     assert "Solução:\n    loss.backward()\n    grad = model[0].weight.grad\n" in answered
     assert "A solução, conferida:\n    `model[0].weight.grad`: certo\n    `grad`: certo\n" in answered
+
+
+def exercises_lesson() -> str:
+    """tests/data/exercises.toml as one lesson: its setup as the first step,
+    each exercise a step with its code question, in the chapter's order."""
+    import re
+
+    src = (Path(__file__).parent / "data" / "exercises.toml").read_text(encoding="utf-8")
+    head, _, rest = src.partition("# ---------------------------------------------------------------- 1")
+    match = re.search(r'setup = """(.*?)"""', head, re.S)
+    assert match is not None
+    rest = rest.replace("[[exercises]]", "[[steps]]").replace("[exercises.question]", "[steps.question]")
+    rest = rest.replace("[[exercises.question.mistakes]]", "[[steps.question.mistakes]]")
+    texts = r'title.en = "Exercise"\ntitle.pt = "Exercício"\ntext.en = "Write it."\ntext.pt = "Escreva."\n'
+    rest = re.sub(r'(\[\[steps\]\]\nid = "[^"]+"\n)', r"\1" + texts, rest)
+    return ('format = 1\nid = "exercises"\norder = 1\ntitle.en = "Exercises"\ntitle.pt = "Exercícios"\n\n'
+            '[[steps]]\nid = "setup"\ntitle.en = "Setup"\ntitle.pt = "Preparação"\ntext.en = "The model."\n'
+            f'text.pt = "O modelo."\ncode = """{match.group(1)}"""\n\n{rest}')
+
+
+def test_the_chapters_eight_exercises_pass_check_run_as_steps_of_one_lesson(tmp_path):
+    lesson, errors = parse_lesson(write(tmp_path, exercises_lesson()))
+    assert errors == []
+    assert [s.question.kind for s in lesson.steps[1:]] == ["code"] * 8
+    assert run_problems([lesson]) == []
+
+
+def test_a_broken_solution_among_the_eight_is_reported_at_its_line(tmp_path):
+    text = exercises_lesson().replace("loss.backward()\n\n# The gradient of the first layer's weight\n"
+                                      "grad = model[0].weight.grad",
+                                      "loss.backward()\n\n# The gradient of the first layer's weight\n"
+                                      "grad = model[3].weight.grad", 1)
+    lesson, _ = parse_lesson(write(tmp_path, text))
+    problems = run_problems([lesson])
+    assert [p.line for p in problems] == [line_of(text, "grad = model[3]")]
+    assert "step 2 ('gradients')" in problems[0].message
