@@ -625,11 +625,11 @@ class _Checker:
             series_raw = [series_raw]
         elif not isinstance(series_raw, list):
             self.error(where + ("series",), "plot 'series' must be a string or a list of strings")
-            series_raw = []
+            series_raw = None
         series = tuple(
-            s for s in (self.expression(e, where + ("series",), known, "plot series") for e in series_raw) if s
+            s for s in (self.expression(e, where + ("series",), known, "plot series") for e in series_raw or ()) if s
         )
-        if "function" not in raw and not series_raw:  # a bad one is reported already
+        if "function" not in raw and series_raw == []:  # a bad one is reported already
             self.error(where, "a plot needs a 'function' or at least one 'series'")
         for key in ("tangent_at", "points", "paths"):
             if key in raw and "function" not in raw:
