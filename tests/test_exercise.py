@@ -20,6 +20,7 @@ from tutor.exercise import (
     compare_values,
     exercise_from_table,
     judge,
+    limits,
     run_solution,
     static_problems,
     validate_exercise,
@@ -194,7 +195,7 @@ def test_a_good_table_reads_into_the_dataclass():
     assert problems == []
     assert ex.checks == (Check("w"), Check("model[0].weight", 1e-3, "same"))
     assert ex.captured == ("w", "model[0].weight", "weight")
-    assert ex.limits.wall_seconds == 1.5
+    assert limits(ex).wall_seconds == 1.5
     assert ex.mistakes[0].example == "w = 2"
 
 

@@ -71,7 +71,7 @@ def test_the_keys_a_file_may_hold_are_the_model_fields():
     assert toml_keys(Lesson) == {"format", "id", "order", "title", "summary", "params", "steps"}
     assert toml_keys(Option) == {"key", "en", "pt"}
     assert toml_keys(Plot) == {f.name for f in fields(Plot)}
-    assert toml_keys(Question) == {f.name for f in fields(Question)}
+    assert toml_keys(Question) == {f.name for f in fields(Question)} - {"code"}  # a code question's keys are its own
     assert toml_keys(Param) == {f.name for f in fields(Param)}
 
 
@@ -85,7 +85,7 @@ def test_question_kinds_and_diagram_states_are_listed_once():
     from tutor import checking
     from tutor.ui.widgets import layer_diagram
 
-    assert QUESTION_KINDS == ("number", "shape", "sign", "choice", "order")
+    assert QUESTION_KINDS == ("number", "shape", "sign", "choice", "order", "code")
     assert not hasattr(checking, "KINDS")
     assert layer_diagram.STATES is DIAGRAM_STATES
     sources = [p for p in (ROOT / "tutor").rglob("*.py") if p.name != "model.py"]
@@ -153,8 +153,9 @@ def test_a_problem_in_a_dotted_multi_line_text_names_its_line(tmp_path):
 
 
 def test_the_lesson_package_imports_form_a_tree():
-    """model imports no sibling; check and cache import only model; only the
-    package's __init__ brings them together (and nothing above the core)."""
+    """code_question imports no sibling, model only code_question; check and
+    cache build on model (check reads code tables with code_question); only
+    the package's __init__ brings them together (and nothing above the core)."""
     import ast
 
     folder = Path(tutor.lesson.__file__).parent
@@ -174,8 +175,9 @@ def test_the_lesson_package_imports_form_a_tree():
             elif isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name.startswith("tutor")}
         imports[path.stem] = found
-    assert imports["model"] & siblings == set()
-    assert imports["check"] & siblings == {"model"}
+    assert imports["code_question"] & siblings == set()
+    assert imports["model"] & siblings == {"code_question"}
+    assert imports["check"] & siblings == {"model", "code_question"}
     assert imports["cache"] & siblings == {"model"}
     outside = set().union(*imports.values()) - siblings
     assert {name for name in outside if name.startswith("tutor")} <= {"tutor.i18n", "tutor.__version__"}

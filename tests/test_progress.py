@@ -689,3 +689,34 @@ def test_progress_says_so_when_it_cannot_read_the_store(lessons_dir, tmp_path):
     code, out, err = run_cmd(lessons_dir, data)
     assert code == 2 and "recipes" in err and "No progress yet" not in out
     assert broken_files(data / FILE_NAME) == []
+
+
+# ---------------------------------------------------------------- code questions
+
+
+def test_the_learners_code_comes_back_whole_after_reopening(path):
+    store = reopen(path, "ana")
+    assert store.code("05-backprop", "write-it") is None
+    store.set_code("05-backprop", "write-it", "loss.backward()\n")
+    code = "loss.backward()\ngrad = model[0].weight.grad\n# é ç ñ\n" + "x = 1\n" * 5000
+    store.set_code("05-backprop", "write-it", code)
+    store.close()
+    again = reopen(path, "ana")
+    assert again.code("05-backprop", "write-it") == code
+    assert reopen(path, "bia").code("05-backprop", "write-it") is None
+    again.reset()
+    assert again.code("05-backprop", "write-it") is None
+
+
+def test_a_store_from_before_the_code_table_gains_it_and_keeps_its_progress(path):
+    store = reopen(path, "ana")
+    store.set_position("01-slope", 2, 5)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE code")
+    con.commit()
+    con.close()
+    old = reopen(path, "ana")
+    assert old.position("01-slope") == 2
+    old.set_code("05-backprop", "write-it", "loss.backward()\n")
+    assert old.code("05-backprop", "write-it") == "loss.backward()\n"

@@ -112,8 +112,16 @@ CREATE TABLE IF NOT EXISTS params (    -- parameter values the learner set (+ an
     value      REAL NOT NULL,
     PRIMARY KEY (learner, lesson_id, name)
 );
+CREATE TABLE IF NOT EXISTS code (      -- a code question's code as the learner last ran it
+    learner      TEXT NOT NULL,
+    lesson_id    TEXT NOT NULL,
+    question_id  TEXT NOT NULL,
+    code         TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (learner, lesson_id, question_id)
+);
 """
-_TABLES = {"lessons", "questions", "attempts", "params", "sqlite_sequence"}
+_TABLES = {"lessons", "questions", "attempts", "params", "code", "sqlite_sequence"}
 
 
 STRINGS = Catalog(
@@ -317,8 +325,8 @@ class ProgressStore:
             return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
         try:
             kind, problem = self._problem(conn)
-            if kind is None and not self._has_schema(conn):
-                self._create_schema(conn)
+            if kind is None and (not self._has_schema(conn) or not self._has_table(conn, "code")):
+                self._create_schema(conn)  # a store from before the code table gains it
         except sqlite3.DatabaseError as exc:
             conn.close()
             kind = _error_kind(exc)
@@ -376,6 +384,11 @@ class ProgressStore:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         return version == SCHEMA_VERSION and {"lessons", "questions", "attempts"} <= tables
+
+    @staticmethod
+    def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
+            is not None
 
     def _text(self, key: str, **fields) -> str:
         return STRINGS.get(key, self.lang, **fields)
@@ -607,6 +620,25 @@ class ProgressStore:
                 (now, now, self.learner, lesson_id, question_id),
             )
 
+    def set_code(self, lesson_id: str, question_id: str, code: str) -> None:
+        """The learner's code for a code question, kept on every run (whole:
+        it is their work), so it comes back when they return."""
+        with self._tx() as conn:
+            conn.execute(
+                """INSERT INTO code (learner, lesson_id, question_id, code, updated_at) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (learner, lesson_id, question_id)
+                   DO UPDATE SET code = excluded.code, updated_at = excluded.updated_at""",
+                (self.learner, lesson_id, question_id, str(code), _now()),
+            )
+
+    def code(self, lesson_id: str, question_id: str) -> str | None:
+        """The code the learner last ran for a code question, or None."""
+        rows = self._read(
+            "SELECT code FROM code WHERE learner = ? AND lesson_id = ? AND question_id = ?",
+            (self.learner, lesson_id, question_id),
+        )
+        return rows[0][0] if rows else None
+
     def question(self, lesson_id: str, question_id: str) -> QuestionProgress:
         return self._questions(lesson_id, [question_id])[question_id]
 
@@ -717,7 +749,7 @@ class ProgressStore:
     def reset(self) -> None:
         """Forget this learner's progress; other learners keep theirs."""
         with self._tx() as conn:
-            for table in ("attempts", "questions", "lessons", "params"):
+            for table in ("attempts", "questions", "lessons", "params", "code"):
                 conn.execute(f"DELETE FROM {table} WHERE learner = ?", (self.learner,))
 
     def close(self) -> None:

@@ -36,6 +36,40 @@ def run_problems(lessons: list[Lesson], *, seed: int = 0, lang: str = "en",
                 problems.append(LessonError(lesson.path, line, f"{where}: show '{expr}': {_one_line(error)}"))
             if result.error:
                 problems.append(LessonError(lesson.path, line, f"{where}: {_one_line(result.error)}"))
+        problems += _code_problems(lesson, seed=seed, lang=lang, time_limit=time_limit)
+    return problems
+
+
+def _code_problems(lesson: Lesson, *, seed: int, lang: str, time_limit: float | None) -> list[LessonError]:
+    """Each code question tested in full from the namespace its step leaves:
+    the solution passes its own checks, the starter as given does not, each
+    mistake's example is caught by its mistake; problems as FILE:LINE."""
+    from .lesson.check import _Locator
+    from .runner import LessonRun
+
+    indexes = [i for i, step in enumerate(lesson.steps) if step.question is not None and step.question.code]
+    if not indexes:
+        return []
+    locator = _Locator(lesson.path.read_text(encoding="utf-8"))
+    problems: list[LessonError] = []
+    run = LessonRun(lesson, seed=seed, lang=lang, time_limit=time_limit)
+    try:
+        for index in indexes:
+            step = lesson.steps[index]
+            for field, number, message in run.validate_code(index):
+                path: list = ["steps", index, "question"]
+                for part in field.split("."):
+                    name, _, rest = part.partition("[")
+                    path.append(name)
+                    if rest:
+                        path.append(int(rest.rstrip("]")))
+                line = locator.line(tuple(path))
+                if number:
+                    line = locator.value_start(line) + number - 1
+                problems.append(LessonError(lesson.path, line,
+                                            f"step {index + 1} ('{step.id}'): {field}: {_one_line(message)}"))
+    finally:
+        run.close()
     return problems
 
 

@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 import weakref
+from dataclasses import dataclass, field
 
 from .i18n import Catalog
 from .lesson import Lesson
@@ -35,6 +36,7 @@ from .step_engine import (  # noqa: F401  (the runner's public names)
     time_limit,
 )
 from .step_process import ChildGone, receive, result_from_wire, send, spawn
+from .values import Value, from_wire
 
 STRINGS = Catalog(
     {
@@ -64,6 +66,51 @@ STRINGS = Catalog(
 # matters for a classroom server's seat budget.
 MAX_IDLE_CHILDREN = 1
 _REAP_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class CodeVerdict:
+    """A code question's verdict as the child sent it: plain data, in the
+    run's language. `lines`: the problem, each check, the mistake's message,
+    "all right"; `output`: what the code printed; `values`: the checked
+    names' values for the values pane; `unsandboxed`: why the sandbox could
+    not be had (the code then ran in a plain fork), else None."""
+
+    passed: bool
+    lines: list[str]
+    problem_lines: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+    mistake: int | None = None
+    values: dict[str, Value] = field(default_factory=dict)
+    unsandboxed: str | None = None
+
+    @classmethod
+    def from_reply(cls, reply: dict, lang: str) -> CodeVerdict:
+        data = reply.get("verdict")
+        if not reply.get("ok") or not isinstance(data, dict):
+            error = str(reply.get("error") or "?")
+            return cls(False, [error], problem_lines=[error])
+
+        def texts(key: str) -> list[str]:
+            by_lang = data.get(key)
+            got = by_lang.get(lang) if isinstance(by_lang, dict) else None
+            return [str(x) for x in got] if isinstance(got, list) else []
+
+        values = {item[0]: from_wire(item[1]) for item in data.get("values") or []
+                  if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)}
+        mistake = data.get("mistake")
+        unsandboxed = data.get("unsandboxed")
+        return cls(
+            passed=data.get("passed") is True,
+            lines=texts("lines"),
+            problem_lines=texts("problem_lines"),
+            output=texts("output_lines"),
+            checks=[(str(c[0]), c[1] is True) for c in data.get("checks") or [] if isinstance(c, list) and len(c) == 2],
+            mistake=mistake if isinstance(mistake, int) and not isinstance(mistake, bool) else None,
+            values=values,
+            unsandboxed=unsandboxed if isinstance(unsandboxed, str) else None,
+        )
 
 
 class RunStopped(RuntimeError):
@@ -155,6 +202,40 @@ class LessonRun:
         child = self._child
         if child is not None:
             child.stop()
+
+    def check_code(self, index: int, code: str, lang: str | None = None) -> CodeVerdict:
+        """The learner's `code` for step `index`'s code question, run and
+        judged in the child that holds the namespace step `index` left (the
+        code itself in a sandboxed grandchild): the verdict as plain data,
+        in `lang` (the run's language by default)."""
+        reply = self._code_request(index, {"op": "check_code", "index": index, "code": code})
+        return CodeVerdict.from_reply(reply, lang or self.lang)
+
+    def validate_code(self, index: int) -> list[tuple[str, int, str]]:
+        """`tutor check --run`'s test of step `index`'s exercise: (field,
+        line within it, message) for each problem; none when it is sound."""
+        reply = self._code_request(index, {"op": "validate_code", "index": index})
+        if not reply.get("ok"):
+            return [("solution", 0, str(reply.get("error") or "?"))]
+        return [(str(f), int(n), str(m)) for f, n, m in reply.get("problems") or []]
+
+    def _code_request(self, index: int, message: dict) -> dict:
+        step = self.lesson.steps[index]
+        if step.question is None or step.question.code is None:
+            raise ValueError(f"step {index + 1} has no code question")
+        self.run_to(index)
+        # the solution and the learner's code, side by side, with time to fork
+        timeout = 2 * step.question.code.time_limit + 10
+        child = self._ready_child(index + 1)
+        with child.lock:
+            child.idle_since = None
+            try:
+                return child.request(message, timeout)
+            except ChildGone as gone:
+                self._lose_child(child)
+                return {"ok": False, "error": self._gone_error(child, gone, timeout)}
+            finally:
+                child.idle_since = time.monotonic()
 
     # ------------------------------------------------------------ internals
 

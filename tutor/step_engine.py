@@ -238,7 +238,7 @@ class InProcessRun:
                 plot = None
 
         expected = None
-        if step.question is not None:
+        if step.question is not None and step.question.code is None:  # a code question has no answer to evaluate
             try:
                 expected = capture(_evaluate(step.question.answer, ns))
             except BaseException as exc:

@@ -256,6 +256,9 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
                 reply = {"ok": True}
                 if not request.get("quiet"):
                     reply["result"] = result_to_wire(result)
+            elif op in ("check_code", "validate_code"):
+                reply = code_reply(run, lesson, request)
+                _restore_stdio()
             elif op == "skip":
                 run.skip(str(request.get("error") or ""))
                 reply = {"ok": True}
@@ -273,6 +276,40 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
             send(sock, _within_limit(reply))
         except (OSError, ValueError, TypeError, RecursionError):
             return
+
+
+def code_reply(run: Any, lesson: Any, request: dict) -> dict:
+    """A code question checked here, in the child that holds the namespace
+    its step left: `check_code` (the learner's code, judged) or
+    `validate_code` (`tutor check --run`'s test of the exercise itself). The
+    learner's code runs in a sandboxed grandchild (tutor.exercise); what
+    comes back to the tutor is plain JSON, rendered in every language."""
+    from .exercise import check_code, validate_exercise
+    from .i18n import LANGS
+    from .sandbox import sandbox_available
+
+    index = int(request.get("index", -1))
+    if not 0 <= index < len(lesson.steps) or lesson.steps[index].question is None \
+            or lesson.steps[index].question.code is None:
+        return {"ok": False, "error": f"step {index + 1} has no code question"}
+    ex = lesson.steps[index].question.code
+    namespace = run._ns if run._ns is not None else run._namespace()
+    unsandboxed = sandbox_available()  # why not, or None
+    sandboxed = unsandboxed is None
+    if request.get("op") == "validate_code":
+        problems = validate_exercise(ex, namespace, seed=run.seed, sandboxed=sandboxed)
+        return {"ok": True, "problems": [[p.field, p.line, p.message] for p in problems]}
+    verdict = check_code(ex, str(request.get("code") or ""), namespace, seed=run.seed, sandboxed=sandboxed)
+    return {"ok": True, "verdict": {
+        "passed": verdict.passed,
+        "lines": {lang: verdict.lines(lang) for lang in LANGS},
+        "problem_lines": {lang: verdict.problem_lines(lang) for lang in LANGS},
+        "output_lines": {lang: verdict.output_lines(lang) for lang in LANGS},
+        "checks": [[c.expr, c.right] for c in verdict.checks],
+        "mistake": None if verdict.mistake is None else ex.mistakes.index(verdict.mistake),
+        "values": [[expr, to_wire(value)] for expr, value in verdict.values.items()],
+        "unsandboxed": unsandboxed,
+    }}
 
 
 def _within_limit(reply: dict) -> dict:

@@ -16,6 +16,7 @@ from . import notation
 from .checking import AnswerError, expected_text
 from .i18n import Catalog, pick
 from .lesson import Lesson
+from .lesson.code_question import CodeExercise
 from .runner import LessonRun, PlotData, StepResult
 from .values import ListValue, NumberValue, TensorValue, TextValue, Value, to_json
 
@@ -39,6 +40,12 @@ STRINGS = Catalog(
         "answer": {"en": "Expected answer (live): {answer}", "pt": "Resposta esperada (valor calculado): {answer}"},
         "hint": {"en": "Hint {n}: {text}", "pt": "Dica {n}: {text}"},
         "explain": {"en": "Worked answer: {text}", "pt": "Resposta explicada: {text}"},
+        "starter": {
+            "en": "The code to complete (____ marks a blank):",
+            "pt": "O código a completar (____ marca uma lacuna):",
+        },
+        "solution": {"en": "Solution:", "pt": "Solução:"},
+        "verdict": {"en": "The solution, checked:", "pt": "A solução, conferida:"},
     }
 )
 
@@ -95,6 +102,9 @@ def render_text(lesson: Lesson, run: LessonRun, lang: str, position: tuple[int, 
         out += [STRINGS.get("params", lang, params=params), ""]
     for result in run.results:
         out += _render_step(result, len(lesson.steps), lang, answers)
+        code_question = result.step.question.code if result.step.question is not None else None
+        if code_question is not None:
+            out += _render_code_question(run, result.index, code_question, lang, answers)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -132,7 +142,7 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
         out.append(STRINGS.get("question", lang, kind=question.kind, prompt=pick(question.prompt, lang).strip()))
         for option in question.options:
             out.append(STRINGS.get("option", lang, key=option.key, text=pick(option.text, lang)))
-        if answers:
+        if answers and question.code is None:
             try:
                 expected = shown = expected_text(question, result.expected, lang)
             except AnswerError as exc:  # the lesson's answer cannot serve: say why
@@ -142,6 +152,22 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
             out.append(STRINGS.get("answer", lang, answer=shown))
             explain = pick(question.explain, lang).replace("{answer}", expected).strip()
             out.append(STRINGS.get("explain", lang, text=explain))
+        out.append("")
+    return out
+
+
+def _render_code_question(run: LessonRun, index: int, ex: CodeExercise, lang: str, answers: bool) -> list[str]:
+    """A code question's starter; with `answers`, its hints, the solution
+    and the solution's verdict, checked live as a learner's code would be."""
+    out = [STRINGS.get("starter", lang)] + ["    " + line for line in ex.starter.strip("\n").splitlines()] + [""]
+    if answers:
+        for i, hint in enumerate(ex.hints, 1):
+            out.append(STRINGS.get("hint", lang, n=i, text=pick(hint, lang).strip()))
+        out.append(STRINGS.get("solution", lang))
+        out += ["    " + line for line in ex.solution.strip("\n").splitlines()]
+        out.append(STRINGS.get("verdict", lang))
+        out += ["    " + line for line in run.check_code(index, ex.solution, lang).lines]
+        out.append(STRINGS.get("explain", lang, text=pick(ex.explain, lang).strip()))
         out.append("")
     return out
 
@@ -199,7 +225,12 @@ def render_json(lesson: Lesson, run: LessonRun, lang: str, seed: int, answers: b
                 "tolerance": q.tolerance if q.kind in ("number", "sign") else None,
                 "hints": len(q.hints),
             }
-            if answers:
+            if q.code is not None:
+                entry["question"]["starter"] = q.code.starter
+            if answers and q.code is not None:
+                entry["question"]["solution"] = q.code.solution
+                entry["question"]["verdict"] = run.check_code(result.index, q.code.solution, lang).lines
+            elif answers:
                 entry["question"]["answer_expression"] = q.answer
                 entry["question"]["expected"] = to_json(result.expected) if result.expected is not None else None
         steps.append(entry)

@@ -3,6 +3,8 @@ files. The format is documented once, in docs/lesson-format.md.
 
 The package's modules import each other as a tree, never in a circle:
 
+- `code_question`: a `kind = "code"` question's data and its static
+  checks; standard library only;
 - `model`: the Lesson, Step, Param, Plot, Question and Option classes and
   the format's fixed vocabularies (question kinds, diagram states), listed
   once; standard library only;

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..i18n import LANGS
+from .code_question import exercise_from_table
 from .model import (
     DEFAULT_TIME_LIMIT,
     DIAGRAM_STATES,
@@ -667,6 +668,8 @@ class _Checker:
         if not isinstance(raw, dict):
             self.error(where, "'question' must be a table")
             return None
+        if raw.get("kind") == "code":
+            return self.code_question(raw, where)
         self.keys(raw, toml_keys(Question), where, "the question")
         kind = raw.get("kind")
         if kind not in QUESTION_KINDS:
@@ -721,6 +724,21 @@ class _Checker:
             tolerance=tolerance if tolerance is not None else 1e-3,
             options=tuple(options), hints=tuple(hints),
         )
+
+    def code_question(self, raw: dict, where: tuple) -> Question | None:
+        """A `kind = "code"` table, read and checked statically by
+        `code_question` (running it is `tutor check --run`'s); each problem
+        at its key's line, or at the line inside the code it names."""
+        exercise, problems = exercise_from_table(raw)
+        for problem in problems:
+            key_path = where + problem.key_path
+            line = self.loc.line(key_path)
+            if problem.line:
+                line = self.loc.value_start(line) + problem.line - 1
+            self.error(key_path, problem.message, line)
+        if exercise is None or problems:
+            return None
+        return Question("code", exercise.prompt, "", exercise.explain, hints=exercise.hints, code=exercise)
 
 
 # ---------------------------------------------------------------- reading files

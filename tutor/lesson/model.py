@@ -7,8 +7,9 @@ are the values of their `Literal` types (the validator, the answer checker
 and the layer diagram read them from here), and the lesson cache rebuilds
 lessons from the field types. A new key is one new field.
 
-Plain data: nothing here imports anything but the standard library and
-`tutor.i18n`'s language list.
+Plain data: nothing here imports anything but the standard library,
+`tutor.i18n`'s language list and the code question's own classes
+(`code_question`).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from ..i18n import LANGS
+from .code_question import CodeExercise
 
 FORMAT_VERSION = 1  # the `format = 1` a lesson file starts with
 
 Text = dict[str, str]  # {"en": "...", "pt": "..."}
-QuestionKind = Literal["number", "shape", "sign", "choice", "order"]
+QuestionKind = Literal["number", "shape", "sign", "choice", "order", "code"]
 DiagramState = Literal["forward", "loss", "L2", "L1", "L0", "update"]
 Scale = Literal["linear", "log"]
 
@@ -97,6 +99,9 @@ class Question:
     tolerance: float = 1e-3
     options: tuple[Option, ...] = ()
     hints: tuple[Text, ...] = ()
+    # kind "code": the exercise the table describes (its prompt, explain and
+    # hints are the question's too; `answer` is empty)
+    code: CodeExercise | None = field(default=None, metadata=_LOADER)
 
 
 @dataclass(frozen=True, eq=False)
