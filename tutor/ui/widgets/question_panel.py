@@ -258,6 +258,9 @@ class QuestionPanel(PaintOnce, Vertical):
             state.pending = text
             self._feedback(Text(t("q_waiting", lang), style="italic"))
             return
+        if question.kind == "code":
+            self._feedback(Text(t("q_code_not_here", lang), style="bold"))
+            return
         if self.expected is None:
             self._feedback(Text(t("q_unavailable", lang), style="bold"))
             return
