@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import LoadingIndicator, Static
 
+from tutor import notation
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
 from tutor.progress import QuestionProgress
@@ -75,14 +76,12 @@ def _show(widget: Widget, visible: bool) -> None:
         widget.display = visible
 
 
-def format_param(value: float) -> str:
-    return f"{value:g}"
+def _names(words: str, expression: str) -> bool:
+    """`expression` (`dz1`, `model[1].weight`) appears in `words` as itself,
+    not inside a longer name (`dz1` in `dz10`)."""
+    import re
 
-
-def format_loss(loss: float) -> str:
-    if loss != loss or loss in (float("inf"), float("-inf")):
-        return str(loss)
-    return f"{loss:.4g}"
+    return re.search(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])", words) is not None
 
 
 class LessonScreen(KeepsFocus, Screen):
@@ -134,7 +133,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._ready = False  # composed and mounted: keys may act
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
-        self._values_of: StepResult | None = None  # the result whose values the pane shows
+        self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
 
     @property
     def tutor(self) -> TutorApp:
@@ -334,12 +333,12 @@ class LessonScreen(KeepsFocus, Screen):
         assert self.runner is not None
         current = self.runner.params
         params = tuple(
-            (p.name, format_param(current.get(p.name, p.default)), i == self._param_i)
+            (p.name, notation.number(current.get(p.name, p.default)), i == self._param_i)  # code: a point
             for i, p in enumerate(self.lesson.params)
         )
         loss = ""
         if self.result is not None and not self.busy and self.result.loss is not None and not self._values_hidden():
-            loss = t("loss", lang, loss=format_loss(self.result.loss))
+            loss = t("loss", lang, loss=notation.number(self.result.loss, 4, lang=lang))
         self.query_one("#status", StatusLine).set_state(
             pick(self.lesson.title, lang),
             t("step_of", lang, n=self.index + 1, m=self.total),
@@ -403,18 +402,33 @@ class LessonScreen(KeepsFocus, Screen):
         values = self.query_one("#values", TensorView)
         hidden = self._values_hidden()
         shown = self.result
+        entries = shown.values if shown is not None else {}
         if hidden:
             assert self.runner is not None
             shown = self.runner.previous_result(self.index)
-        has_values = shown is not None and bool(shown.values)
+            # only those the question's own words name: the values of an
+            # unrelated step before would only distract from the prediction
+            words = self._question_words()
+            entries = {e: v for e, v in (shown.values if shown else {}).items() if _names(words, e)}
+        has_values = bool(entries)
         self._fill_question(hidden and not has_values)
         _show(values, has_values or not hidden)
-        if shown is not None and shown is not self._values_of:
+        key = (id(shown), tuple(entries))
+        if shown is not None and key != self._values_of:
             # `n` onto a question keeps the step before's values on screen:
             # nothing to draw again
-            self._values_of = shown
+            self._values_of = key
             # the values this step's text names come first
-            values.show(shown.values, shown.previous, named=pick(self.step.text, self.lang))
+            values.show(entries, shown.previous, named=pick(self.step.text, self.lang))
+
+    def _question_words(self) -> str:
+        """The step's text, its question's prompt and hints, both languages."""
+        step = self.step
+        parts = [*step.text.values()]
+        if step.question is not None:
+            parts += [*step.question.prompt.values()]
+            parts += [text for hint in step.question.hints for text in hint.values()]
+        return "\n".join(parts)
 
     def _show_result(self) -> None:
         result = self.result
