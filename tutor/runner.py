@@ -30,6 +30,7 @@ from .step_engine import (  # noqa: F401  (the runner's public names)
     DEFAULT_TIME_LIMIT,
     InProcessRun,
     PlotData,
+    RunParams,
     Series,
     StepResult,
     load_torch,
@@ -117,7 +118,7 @@ class RunStopped(RuntimeError):
     """`stop_all()` was called: the tutor is ending and runs no more steps."""
 
 
-class LessonRun:
+class LessonRun(RunParams):
     """One learner's run through one lesson: its results, step by step.
 
     Steps run in order in a shared namespace (in the child) seeded with
@@ -131,13 +132,8 @@ class LessonRun:
 
     def __init__(self, lesson: Lesson, seed: int = 0, params: dict[str, float] | None = None,
                  lang: str = "en", time_limit: float | None = None):
-        self.lesson = lesson
-        self.seed = seed
-        self.lang = lang
+        super().__init__(lesson, seed, params, lang)
         self.time_limit = time_limit
-        self.param_values = {p.name: p.default for p in lesson.params}
-        for name, value in (params or {}).items():
-            self.param_values[name] = lesson.param(name).clamp(float(value))
         self._child: _Child | None = None
         self._skipped: dict[int, str] = {}  # step index -> why it is skipped when replayed
         self.reset()
@@ -145,29 +141,6 @@ class LessonRun:
     def reset(self) -> None:
         self.results: list[StepResult] = []
         self._skipped = {}
-
-    def set_param(self, name: str, value: float) -> float:
-        new = self.lesson.param(name).clamp(float(value))
-        if new != self.param_values[name]:
-            self.param_values[name] = new
-            self.reset()
-        return new
-
-    def step_param(self, name: str, direction: int) -> float:
-        param = self.lesson.param(name)
-        return self.set_param(name, param.moved(self.param_values[name], direction))
-
-    def code_for(self, index: int) -> str:
-        """The exact source that runs for a step: the step's code, preceded by
-        the assignment of every param this step is the first to use."""
-        step = self.lesson.steps[index]
-        lines = [
-            f"{name} = {self.param_values[name]!r}"
-            for name, first in self.lesson.param_steps.items()
-            if first == index
-        ]
-        code = step.code.strip("\n")
-        return "\n".join(lines + ([code] if code else []))
 
     def limit_for(self, index: int) -> float:
         """Seconds step `index` may run."""

@@ -109,30 +109,21 @@ class StepResult:
     show_errors: dict[str, str] = field(default_factory=dict)
 
 
-class InProcessRun:
-    """One learner's run through one lesson, in this process: a namespace and
-    its results.
+class RunParams:
+    """What a run in this process and a run in a child share: the lesson, its
+    seed and language, the params (clamped to their bounds; a change resets
+    the run) and the exact code each step runs."""
 
-    Steps run in order in a shared namespace seeded with `seed`, so the same
-    lesson shows the same numbers for everyone. Changing a param resets the
-    run; the next `run_to` re-runs from the first step, which is cheap and
-    keeps every shown value consistent with the code that produced it.
-    Not thread-safe: use one run from one thread at a time.
-    """
-
-    def __init__(self, lesson: Lesson, seed: int = 0, params: dict[str, float] | None = None, lang: str = "en"):
+    def __init__(self, lesson: Lesson, seed: int, params: dict[str, float] | None, lang: str):
         self.lesson = lesson
         self.seed = seed
         self.lang = lang
         self.param_values = {p.name: p.default for p in lesson.params}
         for name, value in (params or {}).items():
             self.param_values[name] = lesson.param(name).clamp(float(value))
-        self.reset()
 
     def reset(self) -> None:
-        self.results: list[StepResult] = []
-        self._ns: dict | None = None
-        self._shown: dict[str, Value] = {}
+        raise NotImplementedError
 
     def set_param(self, name: str, value: float) -> float:
         new = self.lesson.param(name).clamp(float(value))
@@ -156,6 +147,27 @@ class InProcessRun:
         ]
         code = step.code.strip("\n")
         return "\n".join(lines + ([code] if code else []))
+
+
+class InProcessRun(RunParams):
+    """One learner's run through one lesson, in this process: a namespace and
+    its results.
+
+    Steps run in order in a shared namespace seeded with `seed`, so the same
+    lesson shows the same numbers for everyone. Changing a param resets the
+    run; the next `run_to` re-runs from the first step, which is cheap and
+    keeps every shown value consistent with the code that produced it.
+    Not thread-safe: use one run from one thread at a time.
+    """
+
+    def __init__(self, lesson: Lesson, seed: int = 0, params: dict[str, float] | None = None, lang: str = "en"):
+        super().__init__(lesson, seed, params, lang)
+        self.reset()
+
+    def reset(self) -> None:
+        self.results: list[StepResult] = []
+        self._ns: dict | None = None
+        self._shown: dict[str, Value] = {}
 
     def run_to(self, index: int) -> StepResult:
         if not 0 <= index < len(self.lesson.steps):
