@@ -32,6 +32,7 @@ from tutor.i18n import detect_lang
 from tutor.ui import collector
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
+from tutor.ui.store_writes import StoreWrites
 from tutor.ui.strings import t
 from tutor.ui.threads import watched
 
@@ -56,6 +57,14 @@ class StoreOpened(Message):
     def __init__(self, store: ProgressStore | None = None, error: str | None = None) -> None:
         super().__init__()
         self.store = store
+        self.error = error
+
+
+class StoreWriteFailed(Message):
+    """A progress write, done in the background (tutor/ui/store_writes.py), failed."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
         self.error = error
 
 
@@ -111,6 +120,9 @@ class TutorApp(App):
         self.torch_event = threading.Event()
         self.torch_error: str | None = None
         self.runs: dict[str, RunHolder] = {}  # lesson id -> its run, kept across visits
+        # Progress writes run in this thread, in order, never on the UI thread's
+        # key path; a read that must see them flushes it first.
+        self.store_writes = StoreWrites(self, lambda exc: self.post_message(StoreWriteFailed(str(exc))))
         self.title = t("app_title", lang)
         self.first_paint_ns: int | None = None
 
@@ -135,6 +147,17 @@ class TutorApp(App):
             stop = getattr(holder.run, "stop", None)
             if stop is not None:
                 stop()
+        # the screens are gone (their last writes queued): every write lands
+        # before the store is closed
+        self.flush_store()
+
+    def flush_store(self) -> None:
+        """Wait for the progress writes queued so far (a read that must see
+        them comes next). Bounded by the store's own busy timeout and more."""
+        self.store_writes.flush(timeout=15)
+
+    def on_store_write_failed(self, message: StoreWriteFailed) -> None:
+        self.notify(t("store_warning", self.lang, warning=message.error), severity="warning", timeout=5)
 
     def _warn_about_store(self) -> None:
         warning = self.store.warning if self.store is not None else None
@@ -231,6 +254,7 @@ class TutorApp(App):
         if self._open_store is not None:  # opened in a moment: start at the stored place
             self._lesson_waiting_for_store = lesson_id
             return
+        self.flush_store()  # the stored place and params, with every write made so far
         holder = self.runs.get(lesson_id)
         if holder is None:
             holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang, params=self._stored_params(lesson)))
@@ -259,7 +283,9 @@ class TutorApp(App):
         return {name: value for name, value in (stored or {}).items() if name in names}
 
     def show_menu(self) -> None:
-        """Back to the menu: pop whatever is above it."""
+        """Back to the menu: pop whatever is above it (the menu reads the
+        learner's progress with every write made so far)."""
+        self.flush_store()
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
@@ -311,6 +337,7 @@ def run_app(args) -> int:
     try:
         app.run(mouse=False)
     finally:
+        app.flush_store()
         close = getattr(app.store, "close", None)
         if close is not None:
             close()

@@ -14,6 +14,8 @@ How a step is drawn in one frame is described in docs/architecture.md.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.console import Group
@@ -60,6 +62,12 @@ TEXT_DELAY = 0.08
 # The next step runs ahead this long after a step is drawn: after its frame
 # has gone out, so the two never compete for the interpreter.
 PREFETCH_DELAY = 0.15
+# Progress store calls that write: queued to the app's writer thread
+# (tutor/ui/store_writes.py), never run on the UI thread.
+STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record_hint", "record_reveal"})
+# The panes the stylesheet's `-plot-step` rules size (tutor.tcss), and only
+# they: the class changes restyle these, not the whole screen.
+PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 
 
 class Column(PaintOnce, Vertical):
@@ -134,6 +142,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
         self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
+        self._records: dict[int, Future[QuestionProgress]] = {}  # question records read ahead
 
     @property
     def tutor(self) -> TutorApp:
@@ -253,6 +262,7 @@ class LessonScreen(KeepsFocus, Screen):
         if runner is None or runner.busy or index >= self.total:
             return
         runner.prefetch(index)
+        self._read_records_ahead()
         self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
         code = runner.code_for(index)
         if code is not None:
@@ -380,7 +390,7 @@ class LessonScreen(KeepsFocus, Screen):
             return
         record: QuestionProgress | None = None
         if self.index not in panel.states:
-            record = self._store_call("question", self.lesson.id, self.step.id)
+            record = self._question_record(self.index)
         panel.ask(self.index, question, record)
         _show(panel, True)
         if self._values_hidden():
@@ -460,13 +470,25 @@ class LessonScreen(KeepsFocus, Screen):
         diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
         _show(plot, result.plot is not None)
-        plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         right = (bool(step.diagram) or result.plot is not None) and not hidden
+        if right and result.plot is not None:
+            # a hidden pane is not drawn: a question's plot is, once it is closed
+            plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         _show(self.query_one("#right"), right)
-        self.set_class(result.plot is not None and not hidden, "-plot-step")
+        self._plot_step(result.plot is not None and not hidden)
         zoomed = self.maximized
         if zoomed is not None and not (zoomed.display and (zoomed.parent is not self.query_one("#right") or right)):
             self.minimize()  # the zoomed pane is not part of this step: never a blank window
+
+    def _plot_step(self, on: bool) -> None:
+        """The screen's `-plot-step` class, restyling only the panes its rules
+        size: a class change on the screen restyles every widget on it
+        (measured with bench_app.py --profile: 58 ms of convexity's
+        `descent-nonconvex` key under cProfile, the step's largest cost)."""
+        if self.has_class("-plot-step") == on:
+            return
+        self.set_class(on, "-plot-step", update=False)
+        self.app.stylesheet.update_nodes([self.query_one(pane) for pane in PLOT_STEP_PANES], animate=False)
 
     # ------------------------------------------------------------ questions
 
@@ -610,12 +632,42 @@ class LessonScreen(KeepsFocus, Screen):
             self._saved_position = self.index
             self._store_call("set_position", self.lesson.id, self.index, self.total)
 
+    def _read_records_ahead(self) -> None:
+        """Read the neighbouring questions' records now, through the store's
+        writer thread (after the writes before them), so that `n` or `p`
+        onto a question never waits for the store."""
+        store = self.tutor.store
+        if store is None:
+            return
+        panel = self.query_one("#question", QuestionPanel)
+        for index in (self.index + 1, self.index - 1):
+            if 0 <= index < self.total and index not in panel.states and index not in self._records:
+                step = self.lesson.steps[index]
+                if step.question is not None:
+                    read = partial(store.question, self.lesson.id, step.id)
+                    self._records[index] = self.tutor.store_writes.read(read)
+
+    def _question_record(self, index: int) -> QuestionProgress | None:
+        """Step `index`'s question record: read ahead if it was (nothing this
+        screen does writes to a question before the panel holds its state),
+        else read now."""
+        ahead = self._records.pop(index, None)
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            return ahead.result()
+        self.tutor.flush_store()
+        return self._store_call("question", self.lesson.id, self.lesson.steps[index].id)
+
     def _store_call(self, name: str, *args):
         """Use the progress store if there is one; a store failure is told
-        and never stops the lesson."""
+        and never stops the lesson. A write is queued to the app's writer
+        thread (an fsync can take a second on a busy disk): it never holds
+        up a key."""
         store = self.tutor.store
         method = getattr(store, name, None) if store is not None else None
         if method is None:
+            return None
+        if name in STORE_WRITES:
+            self.tutor.store_writes.submit(partial(method, *args))
             return None
         try:
             return method(*args)
@@ -624,9 +676,6 @@ class LessonScreen(KeepsFocus, Screen):
             return None
 
     def on_unmount(self) -> None:
-        store = self.tutor.store
-        if store is not None and self._saved_position != self.index:  # left before the step's frame was drawn
-            try:
-                store.set_position(self.lesson.id, self.index, self.total)
-            except Exception:
-                pass  # the app is closing: nowhere left to say so; the step before was saved
+        if self._saved_position != self.index:  # left before the step's frame was drawn
+            # queued after the writes before it; the app flushes the queue when it ends
+            self._store_call("set_position", self.lesson.id, self.index, self.total)
