@@ -143,6 +143,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
         self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
         self._records: dict[int, Future[QuestionProgress]] = {}  # question records read ahead
+        self._explained: dict[int, Group] = {}  # each step's explanation, made once
 
     @property
     def tutor(self) -> TutorApp:
@@ -322,11 +323,16 @@ class LessonScreen(KeepsFocus, Screen):
     # ------------------------------------------------------------ display
 
     def _explanation(self, index: int):
-        """Step `index`'s title and text, and the key its rendered lines are kept under."""
-        step = self.lesson.steps[index]
-        title = Text(pick(step.title, self.lang), style="bold")
-        body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
-        return Group(title, Text(""), body), ("explain", index)
+        """Step `index`'s title and text, and the key its rendered lines are
+        kept under. Made once a step (Rich parses Markdown when it is made,
+        even when the pane has the lines already)."""
+        made = self._explained.get(index)
+        if made is None:
+            step = self.lesson.steps[index]
+            title = Text(pick(step.title, self.lang), style="bold")
+            body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
+            made = self._explained[index] = Group(title, Text(""), body)
+        return made, ("explain", index)
 
     def _show_text(self) -> None:
         renderable, key = self._explanation(self.index)
