@@ -115,12 +115,13 @@ async def test_the_menu_shows_an_answer_recorded_a_moment_before(slow_store):
 
         value = as_float(screen.result.expected)
         slow_store.gate.clear()
-        threading.Timer(0.3, slow_store.gate.set).start()
+        threading.Timer(1.0, slow_store.gate.set).start()  # a second of fsyncs
         await pilot.press("a", "+" if value > 0 else "-" if value < 0 else "0", "enter", "escape", "l")
         await _until(pilot, lambda: app.screen is not screen)
-        await pilot.pause(0.1)
+        await pilot.pause()
         row = next(line for line in screen_text(app).splitlines() if pick(lesson.title, "en")[:20] in line)
         assert "1/1" in row and "100%" in row, row
+        assert slow_store.gate.is_set()  # the menu waited for the writes before it read
 
 
 async def test_a_question_step_does_not_draw_its_hidden_plot(monkeypatch):
