@@ -305,6 +305,8 @@ BREAKDOWN_COLUMNS = [
     ("action", "the key's action on the UI thread (cached steps: the whole drawing)"),
     ("wait", "waiting for a result not ready (worker, TEXT_DELAY)"),
     ("update", "Textual's screen updates: layout and render"),
+    ("layout", "of which: a new layout (a pane shown, hidden or resized), with its render"),
+    ("render", "of which: rendering the changed regions (plot canvases are laid out here)"),
     ("canvas", "plotext laying out the plot"),
     ("gc", "garbage collection (any thread)"),
     ("store", "progress store calls"),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from screens import screen_text
+from screens import region_text, screen_text
 from test_app import BY_ID, LESSONS, SIZE, settle
 from tutor.i18n import pick
 from tutor.progress import ProgressStore
@@ -203,3 +203,50 @@ def test_the_plot_step_rules_size_only_the_panes_restyled():
         for selector in selectors.split(","):
             target = selector.split()[-1]
             assert target in PLOT_STEP_PANES, selector.strip()
+
+
+async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
+    """While the learner reads a step, the next one runs and its tensors are
+    laid out: `n` draws them with no grid rendered on the key (the
+    costliest part of a step with gradients), and they are that step's own
+    values."""
+    from tutor.ui.screens import lesson as lesson_screen
+    from tutor.ui.widgets.tensor_grid import GridModel
+
+    in_key = []
+    rendered_in_key = []
+    render, request = GridModel.render, lesson_screen.LessonScreen.request
+
+    def counting_render(self, *args, **kwargs):
+        if in_key:
+            rendered_in_key.append(self)
+        return render(self, *args, **kwargs)
+
+    def keyed_request(self, *args, **kwargs):
+        in_key.append(1)
+        try:
+            return request(self, *args, **kwargs)
+        finally:
+            in_key.clear()
+
+    monkeypatch.setattr(GridModel, "render", counting_render)
+    monkeypatch.setattr(lesson_screen.LessonScreen, "request", keyed_request)
+    lesson = BY_ID["backprop-order"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "l2")
+    assert lesson.steps[index].question is None
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(index - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        await pilot.pause(0.3)  # the next step runs ahead, then its values are laid out
+        await settle(app, pilot)
+        rendered_in_key.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index and screen.result.index == index
+        assert rendered_in_key == []
+        values = "\n".join(region_text(app, screen.query_one("#values")))
+        assert "dz2" in values and "w2_grad" in values, values

@@ -47,6 +47,16 @@ class StepReady(Message):
         self.params = params
 
 
+class StepPrefetched(Message):
+    """A step run ahead (`prefetch`) is ready: the screen may lay out its
+    values now, while the learner reads, instead of on the key."""
+
+    def __init__(self, index: int, result: StepResult) -> None:
+        super().__init__()
+        self.index = index
+        self.result = result
+
+
 class StepFailed(Message):
     """The runner itself failed (not the lesson's code, which the runner
     reports as `StepResult.error`)."""
@@ -149,7 +159,8 @@ class StepRunner:
 
     def prefetch(self, index: int) -> None:
         """Run step `index` in the background so that a later request finds
-        it ready. Its result is kept by the runner only; nothing is posted."""
+        it ready. The runner keeps its result; `StepPrefetched` tells the
+        target it is there (a result that was already there is not told)."""
         if self.busy or index >= len(self.holder.run.lesson.steps):
             return
         holder, params, token = self.holder, dict(self.params), self.token
@@ -160,9 +171,11 @@ class StepRunner:
                 if token != self.token or run.param_values != params or index < len(run.results):
                     return
                 try:
-                    run.run_to(index)
+                    result = run.run_to(index)
                 except Exception:
                     return  # the request for that step will report it
+            if token == self.token:
+                self.target.post_message(StepPrefetched(index, result))
 
         watched(self.target, work, "tutor-prefetch")
 

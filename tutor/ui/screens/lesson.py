@@ -36,7 +36,7 @@ from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
 from tutor.ui.screens.focus import KeepsFocus
-from tutor.ui.step_runner import RunHolder, StepFailed, StepReady, StepRunner
+from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.key_bar import KeyBar
@@ -260,9 +260,16 @@ class LessonScreen(KeepsFocus, Screen):
         collector.collect_if_due()  # the frame is out; the learner reads
         runner = self.runner
         index = self.index + 1
+        before = runner.previous_result(self.index) if runner is not None else None
+        if before is not None:  # `p` finds the step before's values laid out too
+            self._prepare_values(self.index - 1, before)
         if runner is None or runner.busy or index >= self.total:
             return
-        runner.prefetch(index)
+        ahead = runner.cached(index, dict(runner.params))
+        if ahead is not None:
+            self._prepare_values(index, ahead)
+        else:
+            runner.prefetch(index)  # StepPrefetched lays its values out
         self._read_records_ahead()
         self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
         code = runner.code_for(index)
@@ -304,6 +311,20 @@ class LessonScreen(KeepsFocus, Screen):
         self._show_result()
         self._stop_timer("_prefetch_timer")
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
+
+    def on_step_prefetched(self, message: StepPrefetched) -> None:
+        runner = self.runner
+        if runner is not None and message.index == self.index + 1 and message.result.index == message.index:
+            self._prepare_values(message.index, message.result)
+
+    def _prepare_values(self, index: int, result: StepResult) -> None:
+        """Lay out step `index`'s values while the learner reads (what
+        `_show_values` will show for it, unless its question hides them)."""
+        step = self.lesson.steps[index]
+        state = self.query_one("#question", QuestionPanel).states.get(index)
+        if step.question is not None and (state is None or not state.closed):
+            return  # hidden: the pane keeps the step before's values, already drawn
+        self.query_one("#values", TensorView).prepare(result.values, result.previous, named=pick(step.text, self.lang))
 
     def on_step_failed(self, message: StepFailed) -> None:
         runner = self.runner
