@@ -37,6 +37,7 @@ class SlowStore(ProgressStore):
         self.gate = threading.Event()
         self.gate.set()
         self.writers: list[threading.Thread] = []
+        self.finished = 0  # writes done
 
     def _wait(self) -> None:
         self.writers.append(threading.current_thread())
@@ -45,10 +46,13 @@ class SlowStore(ProgressStore):
     def set_position(self, *args) -> None:
         self._wait()
         super().set_position(*args)
+        self.finished += 1
 
     def record_answer(self, *args) -> int:
         self._wait()
-        return super().record_answer(*args)
+        count = super().record_answer(*args)
+        self.finished += 1
+        return count
 
 
 @pytest.fixture
@@ -78,6 +82,7 @@ async def test_a_stuck_progress_write_never_holds_up_a_step(slow_store):
     steps on: each step is drawn, no write runs on the UI thread, and every
     position is in the store once the app has ended."""
     lesson = BY_ID["backprop-pytorch"]
+    assert lesson.steps[3].question is not None  # a question step too: its record is not read on the key
     app = build(slow_store, lesson.id)
     async with app.run_test(size=SIZE) as pilot:
 
@@ -94,6 +99,7 @@ async def test_a_stuck_progress_write_never_holds_up_a_step(slow_store):
             assert pick(lesson.steps[index].title, "en")[:25] in screen_text(app)
         assert slow_store.writers, "the steps queued no write"
         assert threading.main_thread() not in slow_store.writers  # none ran on the UI thread
+        assert slow_store.finished == 0  # and no step waited for one to finish
         # the writes land when the disk lets them, and before the app ends
         threading.Timer(0.2, slow_store.gate.set).start()
         await pilot.press("q")

@@ -9,9 +9,8 @@ lesson screen saves the learner's position on every step).
 
 So the app hands every write to one background thread (`submit`), which
 runs them one after another in the order given. A read that must see them
-(the menu's statuses, the stored place a lesson opens at) calls `flush()`
-first; the lesson screen reads a question's record ahead of time through
-the same queue (`read`), so a question step never waits for a write either.
+(the menu's statuses, the stored place a lesson opens at, the question
+records a lesson screen reads when it opens) calls `flush()` first.
 
 Nothing a learner did is lost on the way out: the app flushes the queue
 when it ends (before the store is closed). Only a process killed outright
@@ -28,15 +27,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import TypeVar
 
 from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
 from tutor.ui.threads import POLL
-
-T = TypeVar("T")
 
 
 class StoreWrites:
@@ -72,22 +67,6 @@ class StoreWrites:
                 self._on_error(exc)
 
         self._put(write)
-
-    def read(self, call: Callable[[], T]) -> Future[T]:
-        """Run `call` after every call submitted before it (so it sees their
-        writes); its result, or its exception, in the Future."""
-        future: Future[T] = Future()
-
-        def run() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(call())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        self._put(run)
-        return future
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every call submitted so far has run. False if

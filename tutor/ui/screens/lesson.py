@@ -14,7 +14,6 @@ How a step is drawn in one frame is described in docs/architecture.md.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -142,7 +141,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
         self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
-        self._records: dict[int, Future[QuestionProgress]] = {}  # question records read ahead
+        self._records: dict[int, QuestionProgress | None] = {}  # question records, read when the screen mounts
         self._explained: dict[int, Group] = {}  # each step's explanation, made once
 
     @property
@@ -208,6 +207,7 @@ class LessonScreen(KeepsFocus, Screen):
         # News from the app after this moment arrives through the watchers;
         # what happened before it is read here (torch may already be ready).
         self.watch(tutor, "torch_ready", self._torch_changed, init=False)
+        self._read_records()
         self._ready = True
         self.request(self.index)
 
@@ -270,7 +270,6 @@ class LessonScreen(KeepsFocus, Screen):
             self._prepare_values(index, ahead)
         else:
             runner.prefetch(index)  # StepPrefetched lays its values out
-        self._read_records_ahead()
         self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
         code = runner.code_for(index)
         if code is not None:
@@ -659,28 +658,21 @@ class LessonScreen(KeepsFocus, Screen):
             self._saved_position = self.index
             self._store_call("set_position", self.lesson.id, self.index, self.total)
 
-    def _read_records_ahead(self) -> None:
-        """Read the neighbouring questions' records now, through the store's
-        writer thread (after the writes before them), so that `n` or `p`
-        onto a question never waits for the store."""
-        store = self.tutor.store
-        if store is None:
-            return
-        panel = self.query_one("#question", QuestionPanel)
-        for index in (self.index + 1, self.index - 1):
-            if 0 <= index < self.total and index not in panel.states and index not in self._records:
-                step = self.lesson.steps[index]
-                if step.question is not None:
-                    read = partial(store.question, self.lesson.id, step.id)
-                    self._records[index] = self.tutor.store_writes.read(read)
+    def _read_records(self) -> None:
+        """Every question's record, read once as the screen mounts: the app
+        flushed the store's writes before it opened the lesson, and until
+        the panel holds a question's state nothing here writes to it, so a
+        step key never reads (nor waits for a write's fsync to read)."""
+        self.tutor.flush_store()  # nothing is queued but what a screen left as it closed
+        for index, step in enumerate(self.lesson.steps):
+            if step.question is not None:
+                self._records[index] = self._store_call("question", self.lesson.id, step.id)
 
     def _question_record(self, index: int) -> QuestionProgress | None:
-        """Step `index`'s question record: read ahead if it was (nothing this
-        screen does writes to a question before the panel holds its state),
-        else read now."""
-        ahead = self._records.pop(index, None)
-        if ahead is not None and ahead.done() and ahead.exception() is None:
-            return ahead.result()
+        """Step `index`'s question record (read at mount; read now if the
+        store opened since)."""
+        if index in self._records:
+            return self._records.pop(index)
         self.tutor.flush_store()
         return self._store_call("question", self.lesson.id, self.lesson.steps[index].id)
 
