@@ -214,11 +214,23 @@ def test_the_plot_step_rules_size_only_the_panes_restyled():
 
 async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
     """While the learner reads a step, the next one runs and its tensors are
-    laid out: `n` draws them with no grid rendered on the key (the
+    laid out: `n` finds its result ready (no round trip to the step's
+    process) and draws its tensors with no grid rendered on the key (the
     costliest part of a step with gradients), and they are that step's own
     values."""
     from tutor.ui.screens import lesson as lesson_screen
+    from tutor.ui.step_runner import StepRunner
     from tutor.ui.widgets.tensor_grid import GridModel
+
+    answers = []
+    runner_request = StepRunner.request
+
+    def noting_request(self, *args, **kwargs):
+        answer = runner_request(self, *args, **kwargs)
+        answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(StepRunner, "request", noting_request)
 
     in_key = []
     rendered_in_key = []
@@ -251,9 +263,11 @@ async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
         await pilot.pause(0.3)  # the next step runs ahead, then its values are laid out
         await settle(app, pilot)
         rendered_in_key.clear()
+        answers.clear()
         await pilot.press("n")
         await settle(app, pilot)
         assert screen.index == index and screen.result.index == index
+        assert answers == [screen.result]  # drawn from the ready result, on the key itself
         assert rendered_in_key == []
         values = "\n".join(region_text(app, screen.query_one("#values")))
         assert "dz2" in values and "w2_grad" in values, values
