@@ -39,6 +39,7 @@ from dataclasses import dataclass  # noqa: E402
 from . import protocol  # noqa: E402
 
 GRACE_SECONDS = 5.0
+STEP_CHILD_IDLE_SECONDS = 3.0
 
 
 @dataclass
@@ -69,10 +70,14 @@ def warm_up(config: dict) -> Warm:
     import textual.drivers.linux_driver  # noqa: F401  (the driver every session uses)
 
     import tutor.progress
-    import tutor.runner  # noqa: F401
+    import tutor.runner
     from tutor.serve import child  # noqa: F401
 
     rehearse()
+    # A session's step process ends after this long without a step to run:
+    # its pages (~20 MB) would double a reading learner's memory. The app
+    # runs a lesson ahead while the learner reads, so reading on needs none.
+    tutor.runner.end_idle_children_after(STEP_CHILD_IDLE_SECONDS)
     gc.collect()
     gc.freeze()
     return Warm(lessons=lessons, config=config)

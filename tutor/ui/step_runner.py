@@ -149,7 +149,10 @@ class StepRunner:
 
     def prefetch(self, index: int) -> None:
         """Run step `index` in the background so that a later request finds
-        it ready. Its result is kept by the runner only; nothing is posted."""
+        it ready, and the steps after it while no request comes (the
+        runner's run ahead: reading on then needs no step process, which a
+        classroom server ends when idle). Results are kept by the runner
+        only; nothing is posted."""
         if self.busy or index >= len(self.holder.run.lesson.steps):
             return
         holder, params, token = self.holder, dict(self.params), self.token
@@ -160,7 +163,7 @@ class StepRunner:
                 if token != self.token or run.param_values != params or index < len(run.results):
                     return
                 try:
-                    run.run_to(index)
+                    run.run_ahead(index, keep_going=lambda: token == self.token and run.param_values == params)
                 except Exception:
                     return  # the request for that step will report it
 
