@@ -40,6 +40,7 @@ from . import protocol  # noqa: E402
 
 GRACE_SECONDS = 5.0
 STEP_CHILD_IDLE_SECONDS = 3.0
+REHEARSAL_THREADS_SECONDS = 60.0
 
 
 @dataclass
@@ -105,15 +106,32 @@ def rehearse() -> None:
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
+        # the prefetch (a timer after the step is drawn) runs the lesson ahead:
+        # let it finish here rather than in a thread the forker must not have
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
         app.exit()
 
     try:
         lessons = load_lessons(None)[:1]
         app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
         asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
+        _join_threads(REHEARSAL_THREADS_SECONDS)
     except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory", file=sys.stderr, flush=True)
+
+
+def _join_threads(seconds: float) -> None:
+    """Wait (`seconds` at most) for the threads the rehearsal left: a step's
+    or a prefetch's daemon thread finishes its lesson work (bounded by the
+    run ahead's time and the steps' limits); forking needs them gone."""
+    import threading
+
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def thread_count() -> int:
@@ -265,12 +283,11 @@ def main(argv: list[str]) -> int:
         return 1
     threads = thread_count()
     if threads != 1:  # a worker the warm-up started may still be finishing: give it a moment
-        import threading
-
-        for thread in threading.enumerate():
-            if thread is not threading.main_thread():
-                thread.join(timeout=5)
-        threads = thread_count()
+        _join_threads(5)
+        # a joined thread is gone from Python before the kernel has ended it
+        deadline = time.monotonic() + 5
+        while (threads := thread_count()) != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1
