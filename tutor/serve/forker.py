@@ -134,6 +134,21 @@ def _join_threads(seconds: float) -> None:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
+def single_threaded(seconds: float) -> int:
+    """The threads this process has once the ones the warm-up left have
+    ended (waiting `seconds` at most for each of two things: Python's
+    threads to finish, and the kernel to end them: a joined thread is gone
+    from Python a moment before it is gone from /proc)."""
+    threads = thread_count()
+    if threads == 1:
+        return threads
+    _join_threads(seconds)
+    deadline = time.monotonic() + seconds
+    while (threads := thread_count()) != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return threads
+
+
 def thread_count() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -281,13 +296,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # reported to the server, which tells the teacher
         protocol.send(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    threads = thread_count()
-    if threads != 1:  # a worker the warm-up started may still be finishing: give it a moment
-        _join_threads(5)
-        # a joined thread is gone from Python before the kernel has ended it
-        deadline = time.monotonic() + 5
-        while (threads := thread_count()) != 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+    threads = single_threaded(5)
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1
