@@ -159,8 +159,11 @@ class StepRunner:
 
     def prefetch(self, index: int) -> None:
         """Run step `index` in the background so that a later request finds
-        it ready. The runner keeps its result; `StepPrefetched` tells the
-        target it is there (a result that was already there is not told)."""
+        it ready, and the steps after it while no request comes (the
+        runner's run ahead: reading on then needs no step process, which a
+        classroom server ends when idle). The runner keeps the results;
+        `StepPrefetched` tells the target step `index` is there (a result
+        that was already there is not told)."""
         if self.busy or index >= len(self.holder.run.lesson.steps):
             return
         holder, params, token = self.holder, dict(self.params), self.token
@@ -171,7 +174,8 @@ class StepRunner:
                 if token != self.token or run.param_values != params or index < len(run.results):
                     return
                 try:
-                    result = run.run_to(index)
+                    run.run_ahead(index, keep_going=lambda: token == self.token and run.param_values == params)
+                    result = run.results[index]
                 except Exception:
                     return  # the request for that step will report it
             if token == self.token:
