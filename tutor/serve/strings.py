@@ -90,7 +90,8 @@ STRINGS = Catalog({
     },
     "console_no_console_app": {
         "en": "Warning: this installation has no instructor console (tutor.ui.console); instructors' logins will fail.",
-        "pt": "Atenção: esta instalação não tem o console do instrutor (tutor.ui.console); o login dos instrutores vai falhar.",
+        "pt": ("Atenção: esta instalação não tem o console do instrutor (tutor.ui.console); o login dos "
+               "instrutores vai falhar."),
     },
     "console_instructor_joined": {
         "en": "+ instructor {name} opened the console",
