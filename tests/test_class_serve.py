@@ -172,7 +172,7 @@ def _first_screen(server: Server, tmux: Tmux, window: str, user: str, key: Path)
 @needs_tmux
 @pytest.mark.parametrize("mode", ["keys", "open"])
 def test_a_learners_key_never_opens_the_console(keys, tmp_path, tmux, mode):
-    folder, made = keys
+    _, made = keys
     instructors = authorize(tmp_path / "instructors", made["prof"])
     who = (["--open"] if mode == "open" else
            ["--authorized-keys", str(authorize(tmp_path / "learners", made["ana"], made["prof"]))])

@@ -37,8 +37,10 @@ from tutor.ui.strings import t
 from tutor.ui.threads import watched
 
 if TYPE_CHECKING:
+    from tutor.class_events import ClassChannel
     from tutor.lesson import Lesson
     from tutor.progress import ProgressStore
+    from tutor.ui.class_control import ClassControl
     from tutor.ui.step_runner import RunHolder
 
 
@@ -117,8 +119,8 @@ class TutorApp(App):
         self.first_paint_ns: int | None = None
         # A served session sets class_channel before the app runs (a guided
         # class, docs/classroom.md); ClassControl then reports and obeys.
-        self.class_channel = None
-        self.class_control = None
+        self.class_channel: ClassChannel | None = None
+        self.class_control: ClassControl | None = None
 
     # ------------------------------------------------------------ start-up
 

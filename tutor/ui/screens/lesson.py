@@ -198,7 +198,7 @@ class LessonScreen(KeepsFocus, Screen):
         # News from the app after this moment arrives through the watchers;
         # what happened before it is read here (torch may already be ready).
         self.watch(tutor, "torch_ready", self._torch_changed, init=False)
-        self.watch(tutor, "class_note", self.query_one("#status", StatusLine).set_class)
+        self.watch(tutor, "class_note", self.query_one("#status", StatusLine).show_class_note)
         self._ready = True
         self.request(self.index)
 

@@ -72,7 +72,7 @@ class StatusLine(Widget):
         self._busy = True
         self._show_message()
 
-    def set_class(self, text: str) -> None:
+    def show_class_note(self, text: str) -> None:
         """What a guided class shows until it changes (ClassControl)."""
         self._class = text
         self._show_message()
