@@ -75,7 +75,8 @@ def wait_events(server: Server, match, count: int, timeout: float = 30) -> list[
 @needs_tmux
 def test_an_instructor_sees_the_class_and_leads_it(guided, keys, tmux):
     _, made = keys
-    assert "Instructors (1 keys in" in guided.console() and "open the console with: ssh -t" in guided.console()
+    guided.wait_console("Instructors (1 keys in")
+    assert f"open the console with: ssh -t -p {guided.port} -i THEIR_KEY NAME@127.0.0.1" in guided.console()
     tmux.open("prof", guided.ssh_command("prof", made["prof"], "-tt"), cols=100, rows=30)
     tmux.wait_for("prof", "console of prof", timeout=60)
     for name in LEARNERS:
