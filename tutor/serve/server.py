@@ -300,7 +300,7 @@ class Session:
         if self.reason is not None:  # the class ended while this session was starting
             self._signal(signal.SIGTERM)
         self._tasks = [asyncio.create_task(self._pump_input())]
-        if self.classroom.idle_timeout:
+        if self.classroom.idle_timeout and not self.console:  # a console may watch for long without a key
             self._tasks.append(asyncio.create_task(self._watch_idle()))
         if self.console:
             log(say("console_instructor_joined", self.classroom.lang, name=self.learner))
