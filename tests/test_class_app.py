@@ -158,6 +158,19 @@ async def test_a_message_stays_until_the_next_key(store):
         assert "Look at the slope" not in status(app)
 
 
+async def test_a_message_on_the_menu_is_a_notification_until_the_next_key(store):
+    channel = FakeChannel()
+    app = build(store, channel, lang="pt")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        channel.send("message", text="Abram a lição 2")
+        await settle(app, pilot)
+        assert [n.message for n in app._notifications] == ["prof: Abram a lição 2"]
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert not list(app._notifications)
+
+
 async def test_end_tells_the_learner_saves_and_closes(store):
     channel = FakeChannel()
     app = build(store, channel)

@@ -51,6 +51,7 @@ class ClassControl:
         self.following: str | None = None   # the instructor being followed
         self.message: str | None = None     # the instructor's message on screen
         self.ending = False
+        self._toast = False                 # the message is a notification (no status line on screen)
         self._step: tuple[str, int] | None = None  # the last step reported
 
     def start(self) -> None:
@@ -100,7 +101,8 @@ class ClassControl:
         elif name == "message":
             self.message = STRINGS.get("message", self.app.lang, name=who, text=one_line(command["text"]))
             if not self._lesson_on_top():
-                self.app.notify(self.message, timeout=60)
+                self.app.notify(self.message, timeout=600)
+                self._toast = True
         elif name == "end" and not self.ending:
             self.ending = True
             self.following = None
@@ -114,6 +116,9 @@ class ClassControl:
         if self.message is not None and not self.ending:
             self.message = None
             self._show()
+            if self._toast:
+                self._toast = False
+                self.app.clear_notifications()
 
     def refuse_step_away(self, screen) -> bool:
         """True (and the learner told why) while following the instructor."""
