@@ -189,3 +189,58 @@ def test_a_learners_key_never_opens_the_console(keys, tmp_path, tmux, mode):
     finally:
         server.stop()
     assert "Traceback" not in server.console()
+
+
+def test_a_bad_instructors_file_stops_the_server_with_file_and_line(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "instructors"
+    bad.write_text("# the instructors\nssh-ed25519 not-a-key prof\n")
+    result = subprocess.run([sys.executable, "-m", "tutor", "serve", "--open", "--instructor-keys", str(bad),
+                             "--data-dir", str(tmp_path / "data"), "--lang", "en", "--port", "0"],
+                            cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"{bad}:2:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@needs_ssh
+@needs_tmux
+def test_the_instructors_file_is_reloaded_on_change_and_on_sighup(keys, tmp_path, tmux):
+    import signal
+
+    _, made = keys
+    instructors = authorize(tmp_path / "instructors", made["prof"])
+    server = Server(tmp_path / "data", "--open", "--instructor-keys", str(instructors), "--lang", "en",
+                    env=STANDIN).start()
+    try:
+        assert "console of" not in _first_screen(server, tmux, "ana1", "ana", made["ana"])
+        authorize(instructors, made["prof"], made["ana"])  # ana becomes an instructor
+        server.wait_console(f"Keys reloaded: 2 authorized keys from {instructors}")
+        assert "console of ana" in _first_screen(server, tmux, "ana2", "ana", made["ana"])
+        # the same size and time stamp: only SIGHUP (detached server) tells the server
+        stamp = instructors.stat()
+        authorize(instructors, made["prof"], made["bob"])
+        os.utime(instructors, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while server.console().count("Keys reloaded: 2 authorized keys") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "console of bob" in _first_screen(server, tmux, "bob", "bob", made["bob"])
+        assert "console of" not in _first_screen(server, tmux, "ana3", "ana", made["ana"])
+        assert server.proc.poll() is None
+    finally:
+        server.stop()
+    assert "Traceback" not in server.console()
+
+
+def test_help_tells_how_instructors_log_in():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "tutor", "serve", "--help"], cwd=REPO, capture_output=True,
+                            text=True, timeout=60)
+    text = " ".join(result.stdout.split())
+    assert result.returncode == 0
+    assert "--instructor-keys FILE" in text and "instructor's console instead of the tutor" in text
