@@ -476,10 +476,11 @@ class LessonScreen(KeepsFocus, Screen):
     def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
         step = self.lesson.steps[message.index]
         self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
-        control, state = self.tutor.class_control, self.query_one("#question", QuestionPanel).state(message.index)
-        if control is not None:
-            control.answered(self.lesson, message.index, message.answer, "right" if message.correct else "wrong",
-                             state.wrong + int(message.correct))
+        if self.tutor.class_control is not None:
+            state = self.query_one("#question", QuestionPanel).state(message.index)
+            self.tutor.class_control.answered(self.lesson, message.index, message.answer,
+                                              "right" if message.correct else "wrong",
+                                              state.wrong + int(message.correct))
 
     def on_question_panel_hint_taken(self, message: QuestionPanel.HintTaken) -> None:
         self._store_call("record_hint", self.lesson.id, self.lesson.steps[message.index].id)
