@@ -211,7 +211,7 @@ def _run_app(request: dict, warm) -> int:
     apply_session_limits(config["session_memory_mb"], config["session_cpu_seconds"])
 
     if request.get("role") == "console":
-        return _run_console(request, config, env)
+        return _run_console(request, warm, env)
 
     from tutor.progress import ProgressStore, default_store_path
 
@@ -229,13 +229,17 @@ def _run_app(request: dict, warm) -> int:
                             capped_at_start=bool(request.get("window_capped"))))
 
 
-def _run_console(request: dict, config: dict, env: dict[str, str]) -> int:
-    """An instructor's console on the class channel (docs/classroom.md)."""
+def _run_console(request: dict, warm, env: dict[str, str]) -> int:
+    """An instructor's console on the class channel (docs/classroom.md),
+    with the class's lessons (the server's --lessons) when it takes them."""
+    import inspect
+
     from .class_link import ConsoleLink
 
-    console_app = _console_app_class(config.get("console_app"))
+    console_app = _console_app_class(warm.config.get("console_app"))
     link = ConsoleLink(CLASS_FD, request["learner"], env["TUTOR_DATA_DIR"])
-    app = console_app(link, lang=request["lang"])
+    extra = {"lessons": warm.lessons} if "lessons" in inspect.signature(console_app).parameters else {}
+    app = console_app(link, lang=request["lang"], **extra)
     _log_errors_not_show_them(app, request["learner"])
     return asyncio.run(_run(app, window_note=window_note(request),
                             capped_at_start=bool(request.get("window_capped"))))
