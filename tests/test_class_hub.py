@@ -146,3 +146,45 @@ def test_commands_are_checked_field_by_field():
                 {"command": "shell", "cmd": "ls"}, "end"):
         with pytest.raises(BadMessage):
             check_command(bad)
+
+
+async def test_a_session_channel_drops_bad_commands_and_never_raises_when_the_server_is_gone():
+    from tutor.serve.class_link import SessionChannel
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    logged: list[str] = []
+    channel = SessionChannel(theirs.detach(), logged.append)
+    got: list[dict] = []
+    channel.listen(got.append)
+    ours.send(b'{"command": "shell", "cmd": "rm -rf /"}')
+    ours.send(encode({"command": "message", "instructor": "prof", "text": "hello"}))
+    await turn()
+    assert got == [{"command": "message", "instructor": "prof", "text": "hello"}]
+    assert len(logged) == 1 and "unknown command 'shell'" in logged[0]
+    channel.report(event("join", lang="en"))
+    assert json.loads(ours.recv(4096))["event"] == "join"
+    ours.close()
+    await turn()
+    channel.report(event("key"))  # the server is gone: dropped, no exception
+    assert channel.dropped == 1
+    channel.close()
+
+
+async def test_a_console_link_reads_events_until_the_server_goes_and_sends_checked_commands():
+    from tutor.serve.class_link import ConsoleLink
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    link = ConsoleLink(theirs.detach(), "prof")
+    stamped = {"event": "join", "lang": "pt", "learner": "ana", "session": "s1", "t": 1.0}
+    ours.send(encode(stamped))
+    ours.send(b"not json")
+    ours.send(encode({"event": "key", "learner": "ana", "session": "s1", "t": 2.0}))
+    ours.shutdown(socket.SHUT_WR)
+    seen = [e async for e in link.events()]
+    assert seen == [stamped, {"event": "key", "learner": "ana", "session": "s1", "t": 2.0}]
+    await link.send({"command": "follow", "lesson": "slope", "index": 1})
+    assert json.loads(ours.recv(4096)) == {"command": "follow", "lesson": "slope", "index": 1, "instructor": "prof"}
+    with pytest.raises(BadMessage):
+        await link.send({"command": "message", "text": "x" * 500})
+    link.close()
+    ours.close()
