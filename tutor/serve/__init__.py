@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Ctrl-C or SIGTERM ends the class: learners are told, progress is saved. SIGHUP "
         "does the same when the server runs in a terminal (closing it ends the class); "
         "detached (or under nohup) SIGHUP reloads the keys file, which is also reloaded "
-        "whenever it changes.")
+        "whenever it changes (both files, with --instructor-keys).")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, this machine only; "
                              "0.0.0.0 for a classroom network)")
@@ -72,6 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="only these public keys may join; a key's comment is its learner's name")
     who.add_argument("--open", action="store_true",
                      help="anyone who can reach the port may join, named by their SSH user name")
+    parser.add_argument("--instructor-keys", metavar="FILE",
+                        help="these public keys (OpenSSH format; the comment names the instructor) open "
+                             "the instructor's console instead of the tutor, with --open too; "
+                             "`ssh -t ... tutor` gives an instructor the tutor itself (docs/classroom.md)")
     parser.add_argument("--max-sessions", type=_seats, default=None, metavar="N",
                         help="learners at once; the next one is told the class is full "
                              "(default: available memory / 60 MB, at most 250; "
@@ -121,6 +125,13 @@ def main(args) -> int:
         except KeyFileError as exc:
             return fail("err_keys", path=args.authorized_keys, why=exc)
 
+    instructor_keys = None
+    if getattr(args, "instructor_keys", None):
+        try:
+            instructor_keys = read_authorized_keys(Path(args.instructor_keys))
+        except KeyFileError as exc:
+            return fail("err_keys", path=args.instructor_keys, why=exc)
+
     data_dir = data_dir_for(args)
     try:
         from tutor.progress import make_private_folder
@@ -153,6 +164,8 @@ def main(args) -> int:
         "data_dir": str(data_dir.resolve()),
         "session_memory_mb": args.session_memory,
         "session_cpu_seconds": args.session_cpu,
+        # tests run a stand-in console app: "module:Class" (docs/classroom.md)
+        "console_app": os.environ.get("TUTOR_CONSOLE_APP") or None,
     })
     try:
         forker.start()  # before any event loop or thread exists in this process
@@ -167,7 +180,8 @@ def main(args) -> int:
         keys=keys, keys_path=args.authorized_keys,
         max_sessions=args.max_sessions or default_max_sessions(),
         idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),
-        host_key_path=host_key_path, session_cpu=args.session_cpu, fd_limit=fd_limit)
+        host_key_path=host_key_path, session_cpu=args.session_cpu, fd_limit=fd_limit,
+        instructor_keys=instructor_keys, instructor_keys_path=getattr(args, "instructor_keys", None))
     try:
         return asyncio.run(classroom.serve())
     finally:

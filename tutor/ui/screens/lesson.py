@@ -208,6 +208,7 @@ class LessonScreen(KeepsFocus, Screen):
         # what happened before it is read here (torch may already be ready).
         self.watch(tutor, "torch_ready", self._torch_changed, init=False)
         self._read_records()
+        self.watch(tutor, "class_note", self.query_one("#status", StatusLine).show_class_note)
         self._ready = True
         self.request(self.index)
 
@@ -234,6 +235,8 @@ class LessonScreen(KeepsFocus, Screen):
         if moved:
             # after the frame: a committed SQLite write is ~1 ms of the key
             self.call_after_refresh(self._save_position)
+        if self.tutor.class_control is not None:
+            self.tutor.class_control.step_shown(self.lesson, index)
         cached = runner.request(index, reset=reset)
         if cached is not None:
             self._accept(cached)
@@ -521,13 +524,25 @@ class LessonScreen(KeepsFocus, Screen):
     def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
         step = self.lesson.steps[message.index]
         self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
+        if self.tutor.class_control is not None:
+            state = self.query_one("#question", QuestionPanel).state(message.index)
+            self.tutor.class_control.answered(self.lesson, message.index, message.answer,
+                                              "right" if message.correct else "wrong",
+                                              state.wrong + int(message.correct))
 
     def on_question_panel_hint_taken(self, message: QuestionPanel.HintTaken) -> None:
         self._store_call("record_hint", self.lesson.id, self.lesson.steps[message.index].id)
+        if self.tutor.class_control is not None:
+            hints = self.query_one("#question", QuestionPanel).state(message.index).hints
+            self.tutor.class_control.hint_taken(self.lesson, message.index, hints)
 
     def on_question_panel_closed(self, message: QuestionPanel.Closed) -> None:
         if message.revealed:
             self._store_call("record_reveal", self.lesson.id, self.lesson.steps[message.index].id)
+            if self.tutor.class_control is not None:
+                state = self.query_one("#question", QuestionPanel).state(message.index)
+                self.tutor.class_control.answered(self.lesson, message.index, state.answer or "", "revealed",
+                                                  state.wrong)
         if message.index == self.index and self.result is not None:
             self._show_result()
 
@@ -560,7 +575,14 @@ class LessonScreen(KeepsFocus, Screen):
         """A short note in the status line, gone after a few seconds or at the next step."""
         self.query_one("#status", StatusLine).say(text)
 
+    def _held(self) -> bool:
+        """Following the instructor (a guided class): stepping away is refused, with a note."""
+        control = self.tutor.class_control
+        return control is not None and control.refuse_step_away(self)
+
     def action_next(self) -> None:
+        if self._held():
+            return
         if self.index + 1 >= self.total:
             self._offer_next_lesson()
             return
@@ -580,6 +602,8 @@ class LessonScreen(KeepsFocus, Screen):
         self.say(t("next_lesson", self.lang, title=pick(following.title, self.lang)))
 
     def action_prev(self) -> None:
+        if self._held():
+            return
         if self.index == 0:
             self.say(t("first_step", self.lang))
             return
@@ -648,6 +672,8 @@ class LessonScreen(KeepsFocus, Screen):
     def action_menu(self) -> None:
         if self.maximized is not None:
             self.minimize()
+            return
+        if self._held():
             return
         self.tutor.show_menu()
 
