@@ -206,10 +206,6 @@ STRINGS = Catalog(
             "en": "This question cannot be checked: the step's code failed.",
             "pt": "Esta pergunta não pode ser conferida: o código do passo falhou.",
         },
-        "q_code_not_here": {
-            "en": "This exercise is answered by writing code, which this version of the tutor cannot take yet.",
-            "pt": "Este exercício se responde escrevendo código, o que esta versão do tutor ainda não aceita.",
-        },
         "q_checker_missing": {
             "en": "Answer checking is not available in this installation.",
             "pt": "A conferência de respostas não está disponível nesta instalação.",
