@@ -36,9 +36,11 @@ def code_bindings(lang: str) -> list[Binding]:
     them is a key the editor types or uses (Ctrl+R, F5, Ctrl+O and Ctrl+T
     are free in Textual's TextArea), so they work in it and out of it."""
     return [
-        Binding("ctrl+r,f5", "run_code", STRINGS.get("key_run", lang), key_display="^R"),
-        Binding("ctrl+o", "reset_code", STRINGS.get("key_reset", lang), key_display="^O"),
-        Binding("ctrl+t", "show_solution", STRINGS.get("key_solution", lang), key_display="^T"),
+        # the key line is full at 80 columns (in Portuguese): these keys are
+        # named in the question panel's own line of keys, under the prompt
+        Binding("ctrl+r,f5", "run_code", STRINGS.get("key_run", lang), key_display="^R", show=False),
+        Binding("ctrl+o", "reset_code", STRINGS.get("key_reset", lang), key_display="^O", show=False),
+        Binding("ctrl+t", "show_solution", STRINGS.get("key_solution", lang), key_display="^T", show=False),
     ]
 
 

@@ -53,12 +53,12 @@ STRINGS = Catalog({
     "key_reset": {"en": "starter", "pt": "início"},
     "key_solution": {"en": "solution", "pt": "solução"},
     "keys_editing": {
-        "en": "Ctrl+R or F5 runs and checks · Esc leaves the editor",
-        "pt": "Ctrl+R ou F5 roda e confere · Esc sai do editor",
+        "en": "Ctrl+R or F5 runs and checks · Ctrl+O starter · Ctrl+T solution · Esc leaves the editor",
+        "pt": "Ctrl+R ou F5 roda e confere · Ctrl+O início · Ctrl+T solução · Esc sai do editor",
     },
     "keys_idle": {
-        "en": "a: write in the editor · Ctrl+R run · h hint",
-        "pt": "a: escreva no editor · Ctrl+R roda · h dica",
+        "en": "a: write in the editor · Ctrl+R run · Ctrl+O starter · Ctrl+T solution · h hint",
+        "pt": "a: escreva no editor · Ctrl+R roda · Ctrl+O início · Ctrl+T solução · h dica",
     },
     "running": {"en": "Running your code...", "pt": "Rodando o seu código..."},
     "busy": {"en": "Your code is still running.", "pt": "Seu código ainda está rodando."},
