@@ -39,7 +39,14 @@ from .lesson.code_question import (
     exercise_from_table,
     static_problems,
 )
-from .sandbox import Limits, SandboxResult, run_untrusted, run_untrusted_many
+from .sandbox import (
+    Limits,
+    SandboxResult,
+    run_untrusted,
+    run_untrusted_many,
+    sandbox_available,
+    sandbox_required,
+)
 from .sandbox_wire import Captured
 from .values import ListValue, NumberValue, TensorValue, Value
 
@@ -391,6 +398,9 @@ def check_code(ex: CodeExercise, code: str, namespace: dict, *, seed: int | None
     """Runs the learner's `code` from `namespace` and judges it. Without
     `expected` (the solution's run, from `run_solution`), the solution runs
     too, side by side with the learner's code."""
+    if not sandboxed and sandbox_required():
+        # a classroom server without the sandbox: the learner's code never runs
+        return Verdict(False, SandboxResult(stopped="refused", detail=sandbox_available() or "?"))
     job = {"namespace": namespace, "capture": ex.captured, "limits": limits(ex), "seed": seed}
     if expected is None:
         expected, run = run_untrusted_many([{**job, "code": ex.solution}, {**job, "code": code}],

@@ -78,6 +78,12 @@ STRINGS = Catalog({
         "en": "The tutor could not lock the exercise down, so your code did not run ({detail}).",
         "pt": "O tutor não conseguiu isolar o exercício, então seu código não rodou ({detail}).",
     },
+    "stopped.refused": {
+        "en": "This server runs no code exercises: it cannot lock learners' code away ({detail})."
+              " Your teacher can start it with --allow-unsandboxed-code.",
+        "pt": "Este servidor não roda exercícios de código: ele não consegue isolar o código dos alunos ({detail})."
+              " Seu professor pode iniciá-lo com --allow-unsandboxed-code.",
+    },
     "stopped.no-fork": {
         "en": "The tutor could not start a process for your code ({detail}); try again in a moment.",
         "pt": "O tutor não conseguiu abrir um processo para o seu código ({detail}); tente de novo daqui a pouco.",

@@ -34,7 +34,7 @@ from pygments.token import (  # type: ignore[import-untyped]
     String,
 )
 from rich.style import Style
-from textual.binding import Binding
+from textual import events
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.message import Message
@@ -133,9 +133,8 @@ def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
 
 
 class CodeArea(TextArea):
-    """The text area itself: Python highlighted by Pygments; Esc leaves it."""
-
-    BINDINGS = [Binding("escape", "leave", "leave", show=False)]
+    """The text area itself: Python highlighted by Pygments; Enter keeps the
+    line's indentation (one level deeper after a `:`); Esc leaves it."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,
@@ -150,8 +149,26 @@ class CodeArea(TextArea):
         self._highlights.clear()
         self._highlights.update(highlights(self.text))
 
-    def action_leave(self) -> None:
-        self.screen.set_focus(None)
+    async def _on_key(self, event: events.Key) -> None:
+        """Esc and Enter are handled here; every other key falls through to
+        TextArea's own handler (Textual calls it next unless the default is
+        prevented), so it must not be called from here."""
+        if event.key == "escape":
+            # TextArea's own Esc moves the focus to the next widget; here it
+            # leaves the editor and does nothing else (the answer box's rule)
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(None)
+        elif event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            row, column = self.cursor_location
+            before = self.document[row][:column]
+            indent = before[: len(before) - len(before.lstrip(" "))]
+            if before.rstrip().endswith(":"):
+                indent += " " * self.indent_width
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
 
 
 class CodeEditor(Vertical):
