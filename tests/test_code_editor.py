@@ -44,7 +44,7 @@ def keys_for(code: str) -> list[str]:
         indent = len(line) - len(stripped)
         if n:
             keys.append("enter")
-            keys += ["backspace"] * (depth - indent)
+            keys += ["backspace"] * (depth - indent) + ["space"] * (indent - depth)
         keys += list(stripped)
         depth = indent + (4 if stripped.rstrip().endswith(":") else 0)
     return keys

@@ -17,6 +17,7 @@ actions and message handlers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -142,17 +143,25 @@ class CodeSteps:
         self.query_one("#status").set_busy(False)  # type: ignore[attr-defined]
         step = self.lesson.steps[message.index]
         verdict = message.verdict
-        self._store_call("set_code", self.lesson.id, step.id, message.code)  # type: ignore[attr-defined]
-        self._store_call("record_answer", self.lesson.id, step.id, message.code,  # type: ignore[attr-defined]
-                         verdict.passed)
+        # after the verdict's frame: two committed SQLite writes are ~10 ms
+        self.call_after_refresh(self._keep_code, step.id, message.code, verdict.passed)  # type: ignore[attr-defined]
         if verdict.unsandboxed and not CodeSteps._told_unsandboxed:
             CodeSteps._told_unsandboxed = True  # said once, for the whole app
             self.notify(STRINGS.get("unsandboxed", self.lang, reason=verdict.unsandboxed),  # type: ignore[attr-defined]
                         severity="warning", timeout=8)
+        before = self._panel.states.get(message.index)
+        if before is not None and before.code_verdict is not None and before.code_verdict.values == verdict.values:
+            # the same values again: the pane keeps them (no ~30 ms rebuild of its grids)
+            verdict = replace(verdict, values=before.code_verdict.values)
         self._panel.code_verdict(message.index, verdict)
         if message.index == self.index:
             self._values_of = None  # the learner's values replace what the pane shows
             self._show_values()  # type: ignore[attr-defined]
+
+    def _keep_code(self, step_id: str, code: str, passed: bool) -> None:
+        """The learner's code with their progress (every run), and the try."""
+        self._store_call("set_code", self.lesson.id, step_id, code)  # type: ignore[attr-defined]
+        self._store_call("record_answer", self.lesson.id, step_id, code, passed)  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------ focus
 
