@@ -278,7 +278,10 @@ def _vm_size() -> int:
 
 
 def apply_rlimits(memory_bytes: int, cpu_seconds: int) -> None:
-    """`memory_bytes` more address space than the child already has."""
+    """`memory_bytes` more address space than the child already has, within
+    the limits the child inherited: a served session runs under its own caps
+    (`serve --session-memory`, `--session-cpu`), which a process may lower
+    but never raise, so asking for more than them would fail the lock."""
     address_space = _vm_size() + memory_bytes
     for limit, value in (
         (resource.RLIMIT_AS, address_space),
@@ -288,6 +291,9 @@ def apply_rlimits(memory_bytes: int, cpu_seconds: int) -> None:
         (resource.RLIMIT_NPROC, 0),
     ):
         hard = value + 1 if limit == resource.RLIMIT_CPU else value  # SIGXCPU first, SIGKILL a second later
+        inherited = resource.getrlimit(limit)[1]
+        if inherited != resource.RLIM_INFINITY:
+            value, hard = min(value, inherited), min(hard, inherited)
         resource.setrlimit(limit, (value, hard))
 
 
