@@ -172,9 +172,9 @@ async def test_esc_leaves_the_editor_and_only_that(tmp_path):
         await pilot.press("a")
         assert isinstance(app.focused, CodeArea)
         assert "Esc leaves the editor" in panel_text(app)
-        await pilot.press("n", "p", "l", "q", "h")  # letters of the code, not the lesson's keys
+        await pilot.press("n", "p", "l", "q", "h", "a", "enter")  # code, not the lesson's keys
         await settle(app, pilot)
-        assert editor(app).code.startswith("nplqh")
+        assert editor(app).code.startswith("nplqha\n")
         assert app.screen.index == index and app.is_running
         await pilot.press("escape")
         await settle(app, pilot)
