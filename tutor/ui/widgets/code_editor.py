@@ -114,6 +114,13 @@ THEME = TextAreaTheme(
     },
 )
 
+# NO_COLOR turns colours to greys, and a dim grey comment falls below 4.5:1:
+# there comments are italic only, and the other kinds bold or plain.
+PLAIN_THEME = TextAreaTheme(
+    name="tutor-plain",
+    syntax_styles={"comment": Style(italic=True), "keyword": Style(bold=True)},
+)
+
 
 def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
     """Line -> (start byte, end byte, kind) for the tokens worth a colour.
@@ -140,9 +147,14 @@ class CodeArea(TextArea):
         super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,
                          **kwargs)
         self.register_theme(THEME)
+        self.register_theme(PLAIN_THEME)
         self.theme = "tutor"
         self.indent_width = 4
         self.indent_type = "spaces"
+
+    def on_mount(self) -> None:
+        if self.app.no_color:
+            self.theme = "tutor-plain"
 
     def _build_highlight_map(self) -> None:
         self._line_cache.clear()
