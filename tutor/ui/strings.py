@@ -99,6 +99,14 @@ STRINGS = Catalog(
         },
         "help_menu": {"en": "back to the lessons", "pt": "volta às lições"},
         "help_help": {"en": "this help", "pt": "esta ajuda"},
+        "help_run_code": {
+            "en": "run and check your code (a code exercise)",
+            "pt": "roda e confere o seu código (exercício de código)",
+        },
+        "help_code_reset": {
+            "en": "put back the starter code / show the solution",
+            "pt": "volta ao código inicial / mostra a solução",
+        },
         "help_quit": {
             "en": "quit (your place is saved)",
             "pt": "sai (sua posição fica salva)",

@@ -50,15 +50,15 @@ STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
     "pane_solution": {"en": "Your code: the solution", "pt": "Seu código: a solução"},
     "key_run": {"en": "run", "pt": "rodar"},
-    "key_reset": {"en": "starter", "pt": "início"},
+    "key_reset": {"en": "starter", "pt": "código inicial"},
     "key_solution": {"en": "solution", "pt": "solução"},
     "keys_editing": {
         "en": "Ctrl+R or F5 runs and checks · Ctrl+O starter · Ctrl+T solution · Esc leaves the editor",
-        "pt": "Ctrl+R ou F5 roda e confere · Ctrl+O início · Ctrl+T solução · Esc sai do editor",
+        "pt": "Ctrl+R ou F5 roda e confere · Ctrl+O código inicial · Ctrl+T solução · Esc sai do editor",
     },
     "keys_idle": {
         "en": "a: write in the editor · Ctrl+R run · Ctrl+O starter · Ctrl+T solution · h hint",
-        "pt": "a: escreva no editor · Ctrl+R roda · Ctrl+O início · Ctrl+T solução · h dica",
+        "pt": "a: escreva no editor · Ctrl+R roda · Ctrl+O código inicial · Ctrl+T solução · h dica",
     },
     "running": {"en": "Running your code...", "pt": "Rodando o seu código..."},
     "busy": {"en": "Your code is still running.", "pt": "Seu código ainda está rodando."},
@@ -71,7 +71,7 @@ STRINGS = Catalog({
     "printed": {"en": "Your code printed:", "pt": "Seu código imprimiu:"},
     "reset_done": {
         "en": "Back to the starter (Ctrl+Z brings your code back).",
-        "pt": "De volta ao início (Ctrl+Z traz o seu código de volta).",
+        "pt": "De volta ao código inicial (Ctrl+Z traz o seu código de volta).",
     },
     "solution_shown": {
         "en": "The solution is in the editor (Ctrl+Z brings your code back). Ctrl+R runs it.",
