@@ -114,6 +114,8 @@ class Verdict:
                 lines.append("    " + e.text.strip())
         else:
             lines = [STRINGS.get("error.noline", lang, type=e.type, message=e.message)]
+        if e.type == "NameError" and "'____'" in e.message:
+            lines.append(STRINGS.get("error.blank", lang))
         if e.type == "PermissionError":
             lines.append(STRINGS.get("error.blocked", lang))
         if e.type == "SystemExit":

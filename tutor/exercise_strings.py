@@ -40,6 +40,10 @@ STRINGS = Catalog({
     "kind.list": {"en": "a list", "pt": "uma lista"},
     "error": {"en": "Line {line}: {type}: {message}", "pt": "Linha {line}: {type}: {message}"},
     "error.noline": {"en": "{type}: {message}", "pt": "{type}: {message}"},
+    "error.blank": {
+        "en": "A blank (____) is still there: write your code in its place.",
+        "pt": "Ainda há uma lacuna (____): escreva o seu código no lugar dela.",
+    },
     "error.blocked": {
         "en": "An exercise cannot use files, the network or other programs: only the lesson's values.",
         "pt": "Um exercício não pode usar arquivos, a rede nem outros programas: só os valores da lição.",
