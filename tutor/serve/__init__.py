@@ -92,6 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS",
                         help="CPU time a session may use in all (RLIMIT_CPU; "
                              f"default {DEFAULT_SESSION_CPU_SECONDS}; 0: no limit)")
+    parser.add_argument("--allow-unsandboxed-code", action="store_true",
+                        help="on a kernel without the sandbox (Landlock, seccomp), run learners' "
+                             "code exercises anyway, with only the process limits (learners share "
+                             "the server's account); without it such a server refuses them")
 
 
 def data_dir_for(args) -> Path:
@@ -99,6 +103,23 @@ def data_dir_for(args) -> Path:
     from tutor.progress import default_data_dir
 
     return default_data_dir(getattr(args, "data_dir", None))
+
+
+def sandbox_note(allow_unsandboxed: bool, lang: str) -> str | None:
+    """Without the sandbox, say so once at start, and unless the teacher
+    allowed it, have every session refuse to run learners' code (the sessions
+    inherit the setting). Before any thread exists: the check forks."""
+    from tutor.sandbox import require_sandbox, sandbox_available
+
+    from .strings import say
+
+    why = sandbox_available()
+    if why is None:
+        return None
+    require_sandbox(not allow_unsandboxed)
+    note = say("sandbox_allowed" if allow_unsandboxed else "sandbox_refused", lang, why=why)
+    print(note, file=sys.stderr)
+    return note
 
 
 def main(args) -> int:
@@ -152,6 +173,8 @@ def main(args) -> int:
     _lessons, problems = check_lessons(getattr(args, "lessons", None))
     if problems:
         return fail("err_lessons", why="\n".join(str(p) for p in problems[:10]))
+
+    sandbox_note(args.allow_unsandboxed_code, lang)
 
     from .gate import raise_fd_limit
     from .server import Classroom, ForkerError, ForkerHandle, become_subreaper

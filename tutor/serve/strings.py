@@ -232,6 +232,18 @@ STRINGS = Catalog({
         "en": "tutor serve: the lessons cannot be loaded:\n{why}",
         "pt": "tutor serve: as lições não puderam ser carregadas:\n{why}",
     },
+    "sandbox_refused": {
+        "en": "tutor serve: no sandbox here ({why}): code exercises are refused "
+              "(--allow-unsandboxed-code runs them with process limits only)",
+        "pt": "tutor serve: sem isolamento aqui ({why}): os exercícios de código ficam recusados "
+              "(--allow-unsandboxed-code os roda só com os limites de processo)",
+    },
+    "sandbox_allowed": {
+        "en": "tutor serve: no sandbox here ({why}): code exercises run with process limits only, "
+              "as --allow-unsandboxed-code asks",
+        "pt": "tutor serve: sem isolamento aqui ({why}): os exercícios de código rodam só com os limites "
+              "de processo, como pede o --allow-unsandboxed-code",
+    },
     "err_forker": {
         "en": "tutor serve: the session forker did not start: {why}",
         "pt": "tutor serve: o processo que cria as sessões não iniciou: {why}",

@@ -34,9 +34,11 @@ from tutor.lesson import Lesson, Step
 from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
+from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
+from tutor.ui.widgets.code_editor import CodeEditor
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.layer_diagram import LayerDiagram
@@ -91,7 +93,7 @@ def _names(words: str, expression: str) -> bool:
     return re.search(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])", words) is not None
 
 
-class LessonScreen(KeepsFocus, Screen):
+class LessonScreen(CodeSteps, KeepsFocus, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
 
     # Zoom (z): the focused pane fills the window under the status line,
@@ -118,6 +120,7 @@ class LessonScreen(KeepsFocus, Screen):
             Binding("a,enter", "answer", t("key_answer", lang), show=False, priority=True),
             Binding("z", "zoom", t("key_zoom", lang), show=False),
             Binding("l,escape", "menu", t("key_menu", lang), key_display="l"),
+            *code_bindings(lang),
         ]
 
     def __init__(self, lesson: Lesson, *, lang: str, holder: RunHolder, start_index: int = 0) -> None:
@@ -140,7 +143,7 @@ class LessonScreen(KeepsFocus, Screen):
         self._ready = False  # composed and mounted: keys may act
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
-        self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
+        self._values_of: tuple | None = None  # whose values, and which, the pane shows
         self._records: dict[int, QuestionProgress | None] = {}  # question records, read when the screen mounts
         self._explained: dict[int, Group] = {}  # each step's explanation, made once
 
@@ -166,6 +169,7 @@ class LessonScreen(KeepsFocus, Screen):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
                 yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang),
                                id="code", classes="pane")
+                yield CodeEditor(lang, id="editor", classes="pane")  # a code question's, in the code pane's place
             with Container(id="side"):
                 with Column(id="middle"):
                     yield QuestionPanel(lang, id="question", classes="pane")
@@ -191,7 +195,7 @@ class LessonScreen(KeepsFocus, Screen):
     def on_mount(self) -> None:
         tutor = self.tutor
         self.runner = StepRunner(self, self.holder, tutor.torch_event)
-        for wid in ("#question", "#notice", "#step-error"):
+        for wid in ("#question", "#notice", "#step-error", "#editor"):
             self.query_one(wid).display = False
         # The diagram and plot panes stay in this first layout if the lesson
         # uses them (the first result hides what its step does not use), so
@@ -414,6 +418,7 @@ class LessonScreen(KeepsFocus, Screen):
         learner can open the answer box and type while torch works."""
         panel = self.query_one("#question", QuestionPanel)
         question = self.step.question
+        self._code_step_shown()
         if question is None:
             _show(panel, False)
             return
@@ -449,16 +454,20 @@ class LessonScreen(KeepsFocus, Screen):
             # unrelated step before would only distract from the prediction
             words = self._question_words()
             entries = {e: v for e, v in (shown.values if shown else {}).items() if _names(words, e)}
+        code_values = self._code_values()  # the learner's, after a run of their code
+        if code_values is not None and self.result is not None:
+            hidden, shown, entries = False, self.result, code_values
         has_values = bool(entries)
         self._fill_question(hidden and not has_values)
         _show(values, has_values or not hidden)
-        key = (id(shown), tuple(entries))
+        key = (id(shown), tuple(entries), id(code_values))
         if shown is not None and key != self._values_of:
             # `n` onto a question keeps the step before's values on screen:
             # nothing to draw again
             self._values_of = key
             # the values this step's text names come first
-            values.show(entries, shown.previous, named=pick(self.step.text, self.lang))
+            before = shown.values if code_values is not None else shown.previous
+            values.show(entries, before, named=pick(self.step.text, self.lang))
 
     def _question_words(self) -> str:
         """The step's text, its question's prompt and hints, both languages."""
@@ -569,6 +578,8 @@ class LessonScreen(KeepsFocus, Screen):
             return self.step.question is not None and not panel.typing
         if action == "hint":
             return self.step.question is not None
+        if action in CODE_ACTIONS:
+            return self._check_code_action(action)
         return True
 
     def say(self, text: str) -> None:
@@ -641,7 +652,9 @@ class LessonScreen(KeepsFocus, Screen):
 
     def action_answer(self) -> None:
         self._present_text()  # the box must be the new step's, and visible
-        if self.step.question is not None:
+        if self._code_question():
+            self.query_one("#editor", CodeEditor).focus_code()
+        elif self.step.question is not None:
             self.query_one("#question", QuestionPanel).focus_answer()
 
     def action_zoom(self) -> None:
