@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import LoadingIndicator, Static
 
 from tutor import notation
+from tutor.classroom import normalised_answer
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
 from tutor.progress import QuestionProgress
@@ -472,7 +473,8 @@ class LessonScreen(KeepsFocus, Screen):
 
     def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
         step = self.lesson.steps[message.index]
-        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
+        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct,
+                         normalised_answer(step.question, message.answer, self.lang))
 
     def on_question_panel_hint_taken(self, message: QuestionPanel.HintTaken) -> None:
         self._store_call("record_hint", self.lesson.id, self.lesson.steps[message.index].id)
