@@ -147,6 +147,7 @@ class RosterRow:
     key_age: float | None  # seconds since the last key, None when no key is known
     stuck: str | None  # None, "time" (same step > N minutes) or "tries" (3 wrong tries here)
     minutes_on_step: float | None
+    wrong_here: int = 0  # wrong tries on the question of the step they are on
 
 
 @dataclass(frozen=True)
@@ -369,9 +370,10 @@ class ClassState:
         tallies = learner.questions.values()
         minutes = None if learner.step_since is None else max(0.0, now - learner.step_since) / 60
         stuck = None
+        here = learner.questions.get((learner.lesson or "", learner.step or ""))
+        wrong_here = here.wrong if here is not None and not here.solved else 0
         if learner.connected:
-            here = learner.questions.get((learner.lesson or "", learner.step or ""))
-            if here is not None and here.wrong >= STUCK_WRONG and not here.solved:
+            if wrong_here >= STUCK_WRONG:
                 stuck = "tries"
             elif minutes is not None and minutes > self.stuck_minutes:
                 stuck = "time"
@@ -388,6 +390,7 @@ class ClassState:
             key_age=None if learner.last_key is None else max(0.0, now - learner.last_key),
             stuck=stuck,
             minutes_on_step=minutes,
+            wrong_here=wrong_here,
         )
 
     @property
