@@ -93,6 +93,7 @@ class ConsoleApp(App):
 
     async def _listen(self) -> None:
         """The store's history first, then the link's events on top of it."""
+        existed = self.store_path.exists()
         try:
             records, warning = await in_daemon_thread(lambda: read_store(self.store_path, self.lang))
             if warning:
@@ -102,7 +103,8 @@ class ConsoleApp(App):
             self.note(t("store_failed", self.lang, error=exc))
         read_at = self.clock()
         self.state.load(records)
-        self.state.history_until = read_at
+        if existed:  # answers before the read are in it (none when there was no store to read)
+            self.state.history_until = read_at
         self.store_loaded.set()
         try:
             async for event in self.link.events():
