@@ -29,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import LoadingIndicator, Static
 
 from tutor import notation
+from tutor.classroom import normalised_answer
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
 from tutor.progress import QuestionProgress
@@ -532,7 +533,8 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
 
     def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
         step = self.lesson.steps[message.index]
-        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
+        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct,
+                         normalised_answer(step.question, message.answer, self.lang))
         if self.tutor.class_control is not None:
             state = self.query_one("#question", QuestionPanel).state(message.index)
             self.tutor.class_control.answered(self.lesson, message.index, message.answer,
