@@ -197,7 +197,7 @@ async def test_a_learner_who_joins_during_a_follow_starts_there(store):
         assert "seguindo prof" in status(app)
         await pilot.press("n")
         await settle(app, pilot)
-        assert "espere o instrutor liberar você" in status(app)
+        assert "espere o professor liberar você" in status(app)
         assert lesson_screen(app).index == 3
 
 

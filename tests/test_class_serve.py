@@ -244,3 +244,67 @@ def test_help_tells_how_instructors_log_in():
     text = " ".join(result.stdout.split())
     assert result.returncode == 0
     assert "--instructor-keys FILE" in text and "instructor's console instead of the tutor" in text
+
+
+@pytest.fixture(scope="module")
+def real_console_class(keys, tmp_path_factory):
+    """The same class with the real instructor console (tutor.ui.console)."""
+    folder, made = keys
+    learners = authorize(folder / "learners-real", *(made[n] for n in LEARNERS))
+    instructors = authorize(folder / "instructors-real", made["prof"])
+    server = Server(tmp_path_factory.mktemp("class-real"), "--authorized-keys", str(learners),
+                    "--instructor-keys", str(instructors), "--lang", "en").start()
+    yield server
+    server.stop()
+    assert "Traceback" not in server.console(), server.console()
+
+
+@needs_ssh
+@needs_tmux
+def test_the_real_console_shows_the_class_and_leads_it(real_console_class, keys, tmux):
+    server = real_console_class
+    _, made = keys
+    server.wait_console("Instructors (1 keys in")
+    assert "has no instructor console" not in server.console()
+    tmux.open("prof", server.ssh_command("prof", made["prof"], "-tt"), cols=120, rows=40)
+    tmux.wait_for("prof", r"prof · 0 of \d+ learner", timeout=60)
+    for name in LEARNERS:
+        tmux.open(name, server.ssh_command(name, made[name], "-tt"), cols=100, rows=30)
+    for name in LEARNERS:
+        tmux.wait_for(name, "Derivatives to update model parameters", timeout=60)
+    screen = tmux.wait_for("prof", r"prof · 3 of 3 learner", timeout=10)
+    for name in LEARNERS:
+        assert name in screen
+
+    tmux.keys("prof", "f")  # follow me, to the question the question view shows (slope's checkpoint)
+    tmux.wait_for("prof", "Bring every learner to slope, step 5 of 5")
+    tmux.keys("prof", "y")
+    for name in LEARNERS:
+        tmux.wait_for(name, r"following prof")
+        assert "step 5/5" in tmux.screen(name)
+    tmux.keys("ana", "a")
+    tmux.keys("ana", "-l", "+")
+    tmux.keys("ana", "Enter")
+    tmux.wait_for("ana", "x Not quite")
+    tmux.wait_for("prof", r"ana\s+●\s+slope\s+5/5\s+0/1")  # the roster: tried one, none right
+    tmux.keys("prof", "r")  # free: the console shows the question view again, with ana's wrong answer
+    tmux.wait_for("prof", r"right 0 · wrong 1")
+    for name in LEARNERS:
+        deadline = time.monotonic() + 10
+        while "following prof" in tmux.screen(name) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "following prof" not in tmux.screen(name)
+
+    tmux.keys("prof", "m")
+    tmux.keys("prof", "-l", "Look at the sign")
+    tmux.keys("prof", "Enter")
+    for name in LEARNERS:
+        tmux.wait_for(name, "prof: Look at the sign")
+
+    tmux.keys("prof", "e")
+    tmux.wait_for("prof", "End the class?")
+    tmux.keys("prof", "y")
+    for name in LEARNERS:
+        screen = tmux.wait_for(name, r"EXIT=\d+", timeout=30)
+        assert "The instructor has ended the class. Your progress is saved." in screen and "EXIT=0" in screen
+    tmux.wait_for("prof", r"prof · 0 of 3 learner")

@@ -42,7 +42,7 @@ STRINGS = Catalog({
     },
     "consoles_full": {
         "en": "Too many instructor consoles are open; close one, or open the tutor with: ssh -t ... tutor",
-        "pt": "Há consoles de instrutor demais abertos; feche um, ou abra o tutor com: ssh -t ... tutor",
+        "pt": "Há consoles de professor demais abertos; feche um, ou abra o tutor com: ssh -t ... tutor",
     },
     "idle": {
         "en": ("Your session ended after {idle} without activity. Progress saved: connect again to go on where you "
@@ -85,21 +85,21 @@ STRINGS = Catalog({
     "console_instructors": {
         "en": ("Instructors ({count} keys in {path}) open the console with: ssh -t -p {port} -i THEIR_KEY "
                "NAME@{host} (and the tutor itself with: ssh -t -p {port} -i THEIR_KEY NAME@{host} tutor)"),
-        "pt": ("Instrutores ({count} chaves em {path}) abrem o console com: ssh -t -p {port} -i SUA_CHAVE "
+        "pt": ("Professores ({count} chaves em {path}) abrem o console com: ssh -t -p {port} -i SUA_CHAVE "
                "NOME@{host} (e o próprio tutor com: ssh -t -p {port} -i SUA_CHAVE NOME@{host} tutor)"),
     },
     "console_no_console_app": {
         "en": "Warning: this installation has no instructor console (tutor.ui.console); instructors' logins will fail.",
-        "pt": ("Atenção: esta instalação não tem o console do instrutor (tutor.ui.console); o login dos "
-               "instrutores vai falhar."),
+        "pt": ("Atenção: esta instalação não tem o console do professor (tutor.ui.console); o login dos "
+               "professores vai falhar."),
     },
     "console_instructor_joined": {
         "en": "+ instructor {name} opened the console",
-        "pt": "+ instrutor {name} abriu o console",
+        "pt": "+ professor {name} abriu o console",
     },
     "console_instructor_left": {
         "en": "- instructor {name} closed the console ({why})",
-        "pt": "- instrutor {name} fechou o console ({why})",
+        "pt": "- professor {name} fechou o console ({why})",
     },
     "console_class_ended": {
         "en": "{name} ended the class: {count} learner(s) told, progress saved.",
@@ -206,7 +206,7 @@ STRINGS = Catalog({
     "why_bad_name": {"en": "no usable name", "pt": "nome inutilizável"},
     "why_no_start": {"en": "no session could be started", "pt": "nenhuma sessão pôde ser iniciada"},
     "why_many_sessions": {"en": "a second session on one connection", "pt": "uma segunda sessão na mesma conexão"},
-    "why_class_ended": {"en": "the instructor ended the class", "pt": "o instrutor encerrou a aula"},
+    "why_class_ended": {"en": "the instructor ended the class", "pt": "o professor encerrou a aula"},
     "why_consoles_full": {"en": "{n} consoles open already", "pt": "já há {n} consoles abertos"},
     "why_full": {"en": "classroom full ({seats} seats)", "pt": "sala cheia ({seats} lugares)"},
     # ---- errors that stop the server before it starts

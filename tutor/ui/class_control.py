@@ -32,7 +32,7 @@ STRINGS = Catalog({
     "following": {"en": "following {name}", "pt": "seguindo {name}"},
     "held": {
         "en": "following {name}: wait for the instructor to release you",
-        "pt": "seguindo {name}: espere o instrutor liberar você",
+        "pt": "seguindo {name}: espere o professor liberar você",
     },
     "message": {"en": "{name}: {text}", "pt": "{name}: {text}"},
     "ended": {
