@@ -608,13 +608,17 @@ async def hardening(workers: int, window: float, think: tuple[float, float], see
 # ---------------------------------------------------------------- issue 12: a console open beside the class
 
 
-async def console_row(learners: int, window: float, think: tuple[float, float], seed: int) -> None:
+async def console_row(learners: int, window: float, think: tuple[float, float], seed: int,
+                      real: bool = False) -> None:
     """`--console`: LEARNERS learners walking a lesson and one instructor's
     console open (the tests' stand-in console, which draws every event it
     receives and records when it arrived). Prints the learners' key-to-frame
     median and p95 (target p95 < 250 ms) and how long their events took to
     reach the console, from the moment they happened (`t`) to the console
-    reading them (target p95 < 1 s)."""
+    reading them (target p95 < 1 s). `--real-console`: the instructor's
+    console itself (tutor.ui.console), refreshing its roster; it records
+    nothing, so only the learners' keys are measured (its own event-to-screen
+    times: benchmarks/bench_console.py)."""
     import json
 
     from serve_helpers import authorize, make_key
@@ -624,8 +628,9 @@ async def console_row(learners: int, window: float, think: tuple[float, float], 
         folder = Path(tmp)
         names = [f"l{i:03d}" for i in range(learners)]
         keys = {name: make_key(folder, name) for name in [*names, "prof"]}
-        env = {"TUTOR_CONSOLE_APP": "class_console_standin:StandInConsole",
-               "PYTHONPATH": os.pathsep.join([str(REPO / "tests" / "standin"), os.environ.get("PYTHONPATH", "")])}
+        env = {} if real else {
+            "TUTOR_CONSOLE_APP": "class_console_standin:StandInConsole",
+            "PYTHONPATH": os.pathsep.join([str(REPO / "tests" / "standin"), os.environ.get("PYTHONPATH", "")])}
         data = folder / "data"
         server = Server(data, "--authorized-keys", str(authorize(folder / "learners", *(keys[n] for n in names))),
                         "--instructor-keys", str(authorize(folder / "instructors", keys["prof"])),
@@ -634,7 +639,7 @@ async def console_row(learners: int, window: float, think: tuple[float, float], 
         try:
             console = Learner(server.port, "prof", keys["prof"], cols=100, rows=30)
             await console.connect(timeout=120)
-            await console.wait_for("console of prof", timeout=120)
+            await console.wait_for("prof · " if real else "console of prof", timeout=120)
             walkers = []
             for name in names:
                 walker = Walker(server.port, name, random.Random(rng.random()), think)
@@ -656,10 +661,11 @@ async def console_row(learners: int, window: float, think: tuple[float, float], 
             stop.set()
             keys_ms = [x * 1000 for w in walkers for x in w.latencies]
             record = data / "standin-events.jsonl"
-            events = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+            events = [json.loads(line) for line in record.read_text().splitlines() if line.strip()] if not real else []
             lags = [(e["received"] - e["t"]) * 1000 for e in events if began <= e["t"] <= ended]
             kinds = sorted({e["event"] for e in events if began <= e["t"] <= ended})
-            print(f"{learners} learners, 1 console, {window:g} s measured, think {think[0]:g}-{think[1]:g} s, "
+            kind = "real" if real else "stand-in"
+            print(f"{learners} learners, 1 {kind} console, {window:g} s measured, think {think[0]:g}-{think[1]:g} s, "
                   f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
             print(f"{'':>28} {'count':>6} {'median ms':>9} {'p95 ms':>7} {'max ms':>7}")
             for label, values in (("learners' key to frame", keys_ms), ("event to console", lags)):
@@ -699,6 +705,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--console", type=int, default=None, metavar="LEARNERS",
                         help="issue 12: LEARNERS learners and one instructor's console open (e.g. 100)")
+    parser.add_argument("--real-console", action="store_true",
+                        help="with --console: the instructor's console itself instead of the tests' stand-in")
     args = parser.parse_args()
     import resource
 
@@ -709,7 +717,7 @@ def main() -> None:
     leftovers = Leftovers()
     try:
         if args.console:
-            asyncio.run(console_row(args.console, args.window, tuple(args.think), args.seed))
+            asyncio.run(console_row(args.console, args.window, tuple(args.think), args.seed, args.real_console))
         elif args.hardening:
             asyncio.run(hardening(args.workers, args.window, tuple(args.think), args.seed, args.flood,
                                   args.newcomers, leftovers))
