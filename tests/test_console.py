@@ -340,8 +340,10 @@ async def test_bad_events_never_break_the_console(tmp_path):
                     ev("step", "ana", lesson="practice", step="x", index=99, steps=8)):
             link.push(bad)  # type: ignore[arg-type]
         link.push(ev("join", "ana"))
+        link.push(ev("join", "[b]x[/b]"))  # a name is text, never markup
         await caught_up(app, pilot)
-        assert app.state.ignored == 5 and [row[0] for row in roster_rows(app)] == ["ana"]
+        assert app.state.ignored == 5 and [row[0] for row in roster_rows(app)] == ["[b]x[/b]", "ana"]
+        assert "[b]x[/b]" in screen_text(app)
 
 
 # ---------------------------------------------------------------- pieces
