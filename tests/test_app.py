@@ -693,3 +693,27 @@ async def test_answer_typed_before_the_step_ran_is_checked_when_it_has(store, mo
         await settle(app, pilot)
         assert "Right!" in screen_text(app)
         assert store.question(lesson.id, lesson.steps[index].id).solved
+
+
+# ---------------------------------------------------------------- running ahead
+
+
+async def test_while_the_learner_reads_the_rest_of_the_lesson_is_run_ahead(store):
+    """The prefetch runs on through the lesson (the runner's run ahead), so
+    reading on needs no step process: a classroom server ends idle ones."""
+    lesson = LESSONS[0]
+    app = build(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.3)  # the prefetch timer, then its worker
+        await settle(app, pilot)
+        run = app.runs[lesson.id].run
+        assert len(run.results) == len(lesson.steps)
+        run.close()  # no child from here on: every step must come from the results
+        for n in range(2, len(lesson.steps) + 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+            assert step_label("en", n, len(lesson.steps)) in status_text(app)
+        assert run._child is None

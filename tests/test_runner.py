@@ -446,3 +446,139 @@ def test_a_forked_process_leaves_its_parents_children_alone(tmp_path):
     assert not parents_child.closed and _alive(parents_child.pid)
     assert run.run_to(1).error is None and run._child is parents_child
     run.close()
+
+
+# ------------------------------------------------------------ idle children end (memory on a server)
+#
+# A classroom server makes idle step children end by themselves: a reading
+# learner's child costs as much memory as their whole session. What a
+# learner sees must not change: the same numbers, the same time limits.
+
+
+@pytest.fixture
+def idle_children_end():
+    from tutor import runner
+
+    def set_seconds(seconds: float) -> None:
+        runner.end_idle_children_after(seconds)
+
+    yield set_seconds
+    runner.end_idle_children_after(None)
+
+
+def _wait_until(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_an_idle_child_ends_by_itself_and_the_next_step_shows_the_same_numbers(tmp_path, idle_children_end):
+    reference = make_run(tmp_path).run_all()
+    idle_children_end(0.3)
+    run = make_run(tmp_path)
+    assert run.run_to(1).values == reference[1].values
+    child = run._child
+    assert _wait_until(lambda: not _alive(child.pid))  # ended by itself, nobody asked
+    again = run.run_to(3)  # a fresh child replays steps 0-2 (seed 0) and runs step 3
+    assert run._child is not child
+    assert again.values == reference[3].values and again.values["c"].data == 12.0
+    assert run.results[2].error.splitlines()[-1].startswith("ZeroDivisionError")
+    # the ended child was reaped, not left a zombie
+    assert not os.path.exists(f"/proc/{child.pid}") or not _is_our_zombie(child.pid)
+    run.close()
+
+
+def _is_our_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] == "Z" and int(fields[1]) == os.getpid()
+
+
+def test_without_the_setting_an_idle_child_stays(tmp_path):
+    run = make_run(tmp_path)
+    run.run_to(0)
+    child = run._child
+    time.sleep(1.0)
+    assert _alive(child.pid) and run.run_to(1).error is None and run._child is child
+    run.close()
+
+
+def test_a_child_ending_for_idleness_as_a_step_is_asked_is_replaced_not_blamed(
+        tmp_path, idle_children_end, monkeypatch):
+    """The race: the run sees its child alive, the child's idle time runs
+    out before it reads the request. Nothing of the request ran, so a fresh
+    child runs it; it is not "the step's code ended its process"."""
+    from tutor import runner
+
+    reference = make_run(tmp_path).run_all()
+    idle_children_end(0.2)
+    run = make_run(tmp_path)
+    run.run_to(0)
+    child = run._child
+    assert _wait_until(lambda: not _alive(child.pid))
+    monkeypatch.setattr(runner._Child, "ended", lambda self: self.closed)  # it looked alive
+    result = run.run_to(1)
+    assert result.error is None and result.values == reference[1].values
+    assert run._child is not child
+    run.close()
+
+
+def test_a_step_that_never_ends_is_still_stopped_at_its_limit_when_idle_children_end(
+        tmp_path, idle_children_end):
+    """The idle clock runs only between requests: a hung step is killed at
+    its own limit (longer than the idle time), and the run goes on."""
+    idle_children_end(0.2)
+    run = odd_run(tmp_path, BEFORE, _step("spin", NEVER_ENDING["while-loop"], time_limit=1.0), AFTER)
+    run.run_to(0)
+    started = time.monotonic()
+    result = run.run_to(1)
+    took = time.monotonic() - started
+    assert result.error.startswith("stopped after 1 s") and 0.9 < took < 6
+    assert run.run_to(2).values["b"] == NumberValue(2)
+    run.close()
+
+
+def test_run_ahead_readies_the_rest_of_the_lesson_so_reading_needs_no_child(tmp_path, idle_children_end):
+    idle_children_end(0.3)
+    run = make_run(tmp_path)
+    run.run_ahead(1)
+    assert len(run.results) == len(run.lesson.steps)
+    child = run._child
+    assert _wait_until(lambda: not _alive(child.pid))
+    # every step comes back with no child at all
+    assert run.run_to(3).values["c"].data == 12.0
+    assert run._child is None or run._child.closed
+    run.close()
+
+
+def test_run_ahead_stops_when_asked_to_and_within_its_time(tmp_path):
+    run = make_run(tmp_path)
+    run.run_ahead(0, keep_going=lambda: False)
+    assert len(run.results) == 1
+    run.run_ahead(1, seconds=0)
+    assert len(run.results) == 2
+    calls = []
+    run.run_ahead(1, keep_going=lambda: calls.append(1) or len(calls) < 2)
+    assert len(run.results) == 3  # one more step, then asked to stop
+    run.close()
+
+
+def test_torch_is_warmed_once_per_process_image(monkeypatch):
+    """A classroom session forked from a warm parent must not warm torch
+    again: that touches (and so copies) the parent's pages in every session."""
+    import torch
+
+    from tutor.step_engine import load_torch
+
+    load_torch(warm=True)  # the warm parent's (or an earlier test's) warm-up
+    built = []
+    real = torch.optim.SGD
+    monkeypatch.setattr(torch.optim, "SGD", lambda *a, **k: built.append(1) or real(*a, **k))
+    assert load_torch(warm=True) is torch
+    assert built == []

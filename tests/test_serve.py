@@ -387,6 +387,35 @@ async def test_twenty_learners_at_once_each_get_their_own_tutor(classroom, keys)
 
 
 @needs_ssh
+async def test_a_reading_learner_keeps_no_step_process(classroom, keys):
+    """A step process's pages cost as much as the session itself: the
+    server ends it once it is idle, and the lesson, run ahead, still steps
+    with every value shown (the process ran; its results were kept)."""
+    from tutor.serve.forker import STEP_CHILD_IDLE_SECONDS
+    from tutor.serve.limits import children
+
+    _, made = keys
+    ana = await Learner(classroom.port, "x", made["ana"]).connect()
+    try:
+        await ana.wait_for(r"learner: ana")
+        mark = await ana.press("\r")
+        await ana.wait_for(r"step \d/5", mark)  # where ana left off, in another test perhaps
+        at = int(re.findall(r"step (\d)/5", ana.text(mark))[-1])
+        session = classroom.session_pids()["tutor ana"]
+        deadline = time.monotonic() + STEP_CHILD_IDLE_SECONDS + 20
+        while time.monotonic() < deadline and any(_running(pid) for pid in children(session)):
+            await asyncio.sleep(0.2)
+        assert not any(_running(pid) for pid in children(session)), "an idle step process lives on"
+        for n, key in ((at + 1, "n"), (at + 2, "n")) if at <= 3 else ((at - 1, "p"), (at - 2, "p")):
+            mark = await ana.press(key)
+            await ana.wait_for(rf"step {n}/5", mark)
+        assert not any(_running(pid) for pid in children(session))
+        assert "Traceback" not in ana.text() and "could not run" not in ana.text()
+    finally:
+        await ana.close()
+
+
+@needs_ssh
 async def test_killing_one_session_leaves_the_others_going(classroom, keys):
     _, made = keys
     bob = await Learner(classroom.port, "x", made["bob"]).connect()

@@ -89,3 +89,17 @@ def test_the_cpu_cap_holds_while_a_render_blocks_the_loop(tmp_path):
     # Before: the loop's handler never ran, and the kernel's SIGKILL came
     # at 11 s of CPU (-9: the learner was told of a crash, not the cap).
     assert took < 15, took
+
+
+def test_the_forker_waits_for_a_thread_the_kernel_has_not_ended_yet(monkeypatch):
+    """A thread the warm-up left is gone from Python (joined) a moment
+    before it is gone from /proc: the forker waits for it rather than
+    refusing to start ("2 threads after warm-up")."""
+    from tutor.serve import forker
+
+    counts = iter([2, 2, 2, 1])
+    monkeypatch.setattr(forker, "thread_count", lambda: next(counts, 1))
+    assert forker.single_threaded(5) == 1
+    stuck = iter([2] * 1000)
+    monkeypatch.setattr(forker, "thread_count", lambda: next(stuck, 2))
+    assert forker.single_threaded(0.05) == 2  # a thread that never ends is still refused

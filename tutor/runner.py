@@ -13,11 +13,20 @@ namespace the earlier ones left.
 Nothing a child starts outlives the tutor: children are killed when their
 run is dropped, when the interpreter exits (before it waits for threads, so
 a thread waiting for a step never holds the exit), and on `stop_all()`.
+
+Memory on a classroom server: a child's own pages are ~20 MB, as much as the
+learner's whole session, and a reading learner needs none, because the run
+keeps every result. So a server makes idle children end by themselves
+(`end_idle_children_after`), and the app runs ahead (`run_ahead`) while the
+learner reads, so that walking through a lesson needs one child at its
+start, not one per key. A run whose child ended starts a fresh one when it
+needs one; it replays the steps before (same seed, same numbers).
 """
 
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 import time
@@ -36,7 +45,7 @@ from .step_engine import (  # noqa: F401  (the runner's public names)
     load_torch,
     time_limit,
 )
-from .step_process import ChildGone, receive, result_from_wire, send, spawn
+from .step_process import IDLE_REPLY, ChildGone, ChildIdle, receive, result_from_wire, send, spawn
 from .values import Value, from_wire
 
 STRINGS = Catalog(
@@ -67,6 +76,24 @@ STRINGS = Catalog(
 # matters for a classroom server's seat budget.
 MAX_IDLE_CHILDREN = 1
 _REAP_SECONDS = 2.0
+# Seconds a run ahead may go on past the step it was asked for (a step
+# already started finishes, within its own limit): the chapter's longest
+# lesson runs whole in ~30 ms, a teacher's heavy one stops here.
+RUN_AHEAD_SECONDS = 1.0
+_IDLE_RETRIES = 3  # fresh children tried when one ends for idleness first
+_idle_seconds: float | None = None  # see end_idle_children_after
+
+
+def end_idle_children_after(seconds: float | None) -> None:
+    """From now on, children started in this process (and in processes
+    forked from it) end by themselves after `seconds` without a request;
+    None keeps them until their run is dropped (the default: a local
+    learner has memory to spare, and a change of a param then costs no
+    fork). A classroom server's warm parent sets it before forking."""
+    global _idle_seconds  # noqa: PLW0603  (a process-wide policy)
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"idle seconds must be positive, not {seconds!r}")
+    _idle_seconds = seconds
 
 
 @dataclass(frozen=True)
@@ -152,9 +179,23 @@ class LessonRun(RunParams):
     def run_to(self, index: int) -> StepResult:
         if not 0 <= index < len(self.lesson.steps):
             raise IndexError(f"lesson '{self.lesson.id}' has no step {index + 1}")
+        _collect_ended()
         while len(self.results) <= index:
             self._run_next()
         return self.results[index]
+
+    def run_ahead(self, index: int, keep_going=lambda: True, seconds: float | None = None) -> None:
+        """Run up to step `index`, then on through the lesson while
+        `keep_going()` says so (checked between steps) and for at most
+        `seconds` (RUN_AHEAD_SECONDS) past it: what a prefetch asks while the
+        learner reads, so that their next keys find every step ready and no
+        child is needed for them (an idle child may end)."""
+        self.run_to(index)
+        budget = RUN_AHEAD_SECONDS if seconds is None else seconds
+        deadline = time.monotonic() + budget
+        while (len(self.results) < len(self.lesson.steps) and time.monotonic() < deadline
+               and keep_going()):
+            self._run_next()
 
     def run_all(self) -> list[StepResult]:
         self.run_to(len(self.lesson.steps) - 1)
@@ -199,20 +240,36 @@ class LessonRun(RunParams):
         self.run_to(index)
         # the solution and the learner's code, side by side, with time to fork
         timeout = 2 * step.question.code.time_limit + 10
-        child = self._ready_child(index + 1)
-        with child.lock:
-            child.idle_since = None
-            try:
-                return child.request(message, timeout)
-            except ChildGone as gone:
-                self._lose_child(child)
-                return {"ok": False, "error": self._gone_error(child, gone, timeout)}
-            finally:
-                child.idle_since = time.monotonic()
+        for attempt in range(_IDLE_RETRIES):
+            child = self._ready_child(index + 1)
+            with child.lock:
+                child.idle_since = None
+                try:
+                    return child.request(message, timeout)
+                except ChildIdle:
+                    if attempt + 1 == _IDLE_RETRIES:
+                        raise
+                    continue  # it ended before it read the request: a fresh one
+                except ChildGone as gone:
+                    self._lose_child(child)
+                    return {"ok": False, "error": self._gone_error(child, gone, timeout)}
+                finally:
+                    child.idle_since = time.monotonic()
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------ internals
 
     def _run_next(self) -> None:
+        """Run the next step; a child that ended for idleness before it read
+        a request (a race with its own clock) is replaced and asked again."""
+        for attempt in range(_IDLE_RETRIES):
+            try:
+                return self._run_next_in_child()
+            except ChildIdle:
+                if attempt + 1 == _IDLE_RETRIES:
+                    raise
+
+    def _run_next_in_child(self) -> None:
         index = len(self.results)
         step = self.lesson.steps[index]
         code = self.code_for(index)
@@ -244,7 +301,7 @@ class LessonRun(RunParams):
         is skipped too, and the replay starts over: it always ends."""
         while True:
             child = self._child
-            if child is not None and (child.closed or child.stopped):
+            if child is not None and (child.closed or child.stopped or child.ended()):
                 self._lose_child(child)
                 child = None
             if child is not None and (child.params != self.param_values or child.done > index):
@@ -253,7 +310,7 @@ class LessonRun(RunParams):
                     try:
                         child.request({"op": "reset", "params": self.param_values}, _REAP_SECONDS)
                         child.params, child.done = dict(self.param_values), 0
-                    except ChildGone:
+                    except (ChildGone, ChildIdle):
                         self._lose_child(child)
                         child = None
             if child is None:
@@ -275,6 +332,9 @@ class LessonRun(RunParams):
                     else:
                         limit = self.limit_for(number)
                         child.request({"op": "step", "limit": limit, "quiet": True}, limit)
+                except ChildIdle:
+                    self._lose_child(child)
+                    raise
                 except ChildGone as gone:
                     return number, self._gone_error(child, gone, self.limit_for(number))
                 child.done += 1
@@ -339,22 +399,47 @@ class _Child:
         _reap_killed()
         _end_idle_children()
         with _registry_lock:
-            pid, sock = spawn(lesson, seed, params, lang)
+            pid, sock = spawn(lesson, seed, params, lang, idle=_idle_seconds)
             child = cls(pid, sock, params)
             _children.add(child)
         return child
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send `message`; the reply, or ChildGone after `timeout` seconds or
-        when the child dies. The caller holds `lock`."""
+        when the child dies, or ChildIdle when it ended for idleness before
+        it read `message` (nothing of it ran). The caller holds `lock`."""
         if self.closed:
             raise ChildGone(timed_out=False)
         deadline = time.monotonic() + timeout
         try:
             send(self.sock, message)
         except OSError:
+            # gone already: its last words, if it ended for idleness, are
+            # still waiting on our end of the socket
+            try:
+                last = receive(self.sock, time.monotonic() + 0.1, self.pidfd)
+            except ChildGone:
+                last = {}
+            if last == IDLE_REPLY:
+                self._lost_for_idleness()
             raise ChildGone(timed_out=False) from None
-        return receive(self.sock, deadline, self.pidfd)
+        reply = receive(self.sock, deadline, self.pidfd)
+        if reply == IDLE_REPLY:
+            self._lost_for_idleness()
+        return reply
+
+    def _lost_for_idleness(self) -> None:
+        self.close(wait=False)
+        raise ChildIdle()
+
+    def ended(self) -> bool:
+        """Whether an idle child has ended (or said it is ending): between
+        requests, the child has nothing to say but its last words."""
+        if self.closed:
+            return True
+        poller = select.poll()
+        poller.register(self.sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
 
     def stop(self) -> None:
         """Kill the child by signal only (safe from any thread: the thread
@@ -449,6 +534,21 @@ def _end_idle_children() -> None:
                 child.close(wait=False)
             finally:
                 child.lock.release()
+
+
+def _collect_ended() -> None:
+    """Close and reap the children that ended for idleness while no run
+    looked (each would be a zombie until its run needed a child again)."""
+    with _registry_lock:
+        idle = [c for c in list(_children) if not c.closed and c.idle_since is not None]
+    for child in idle:
+        if child.lock.acquire(blocking=False):
+            try:
+                if child.ended():
+                    child.close(wait=False)
+            finally:
+                child.lock.release()
+    _reap_killed()
 
 
 def stop_all() -> None:

@@ -47,6 +47,7 @@ def time_limit(step: Step) -> float:
     return limit if isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0 else DEFAULT_TIME_LIMIT
 
 _torch_module = None
+_warmed = False
 
 
 def load_torch(warm: bool = False):
@@ -55,15 +56,18 @@ def load_torch(warm: bool = False):
     On a busy 2-core machine two threads make a tiny step stall for 10-100 ms;
     one thread keeps every step fast. `warm=True` also builds one optimizer,
     whose first use imports torch._dynamo (~0.8 s), so a learner never waits
-    for it mid-lesson.
+    for it mid-lesson. The warming happens once per process image: a
+    classroom session forked from a warm parent finds it done (doing it
+    again would copy some of the parent's pages into every session).
     """
-    global _torch_module  # noqa: PLW0603  (imported once, on first use)
+    global _torch_module, _warmed  # noqa: PLW0603  (imported once, on first use)
     if _torch_module is None:
         import torch
 
         torch.set_num_threads(1)
         _torch_module = torch
-    if warm:
+    if warm and not _warmed:
+        _warmed = True
         # the first backward() and the first loss also pay one-off costs
         # (autograd's engine, kernels) of 50-150 ms: pay them here
         torch = _torch_module

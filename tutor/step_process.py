@@ -22,6 +22,13 @@ its own process group (so the tutor can kill whatever it started too), and
 an alarm ends it a few seconds after a step's limit even if the tutor died
 without killing it; an idle child ends when the tutor's end of the socket
 closes.
+
+An idle child can also end by itself (`spawn(..., idle=seconds)`): on a
+classroom server a child's pages are ~20 MB a learner, a reading learner
+needs none (the run keeps every result), and a fresh one replays the steps
+in milliseconds. It says so first (`IDLE_REPLY`), so the tutor can tell
+"ended while idle, before your request" (start a fresh one) from "your
+step's code ended its process" (the step's error).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from .values import Value, from_wire, to_wire
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes; the chapter's largest step sends ~60 KB
 BACKSTOP = 5.0  # seconds past its limit a step's child ends by itself
+IDLE_REPLY = {"idle": True}  # a child's last words when it ends for being idle
 _HEADER = struct.Struct(">I")
 
 
@@ -49,6 +57,11 @@ class ChildGone(Exception):
     def __init__(self, timed_out: bool):
         super().__init__("timed out" if timed_out else "ended")
         self.timed_out = timed_out
+
+
+class ChildIdle(Exception):
+    """The child ended for being idle before it read the request: nothing of
+    the request ran, and a fresh child can take it."""
 
 
 # ---------------------------------------------------------------- framing
@@ -187,9 +200,12 @@ def _numbers(items: Any) -> bool:
 # ---------------------------------------------------------------- the child
 
 
-def spawn(lesson: Any, seed: int, params: dict[str, float], lang: str) -> tuple[int, socket.socket]:
+def spawn(lesson: Any, seed: int, params: dict[str, float], lang: str,
+          idle: float | None = None) -> tuple[int, socket.socket]:
     """Fork a child that runs `lesson`'s steps on request; its pid and the
-    tutor's end of the socket. The child never returns from here."""
+    tutor's end of the socket. With `idle`, the child ends by itself after
+    that many seconds without a request (saying IDLE_REPLY first). The child
+    never returns from here."""
     ours, theirs = socket.socketpair()
     cpu_left = _cpu_left()
     pid = os.fork()
@@ -199,7 +215,7 @@ def spawn(lesson: Any, seed: int, params: dict[str, float], lang: str) -> tuple[
             ours.close()
             if cpu_left is not None:
                 _limit_cpu(cpu_left)
-            _serve(theirs, lesson, seed, params, lang)
+            _serve(theirs, lesson, seed, params, lang, idle)
             code = 0
         finally:
             os._exit(code)
@@ -233,12 +249,19 @@ def _limit_cpu(seconds: int) -> None:
         pass
 
 
-def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float], lang: str) -> None:
+def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float], lang: str,
+           idle: float | None = None) -> None:
     _become_harmless(sock)
     from .step_engine import InProcessRun
 
     run = InProcessRun(lesson, seed=seed, params=params, lang=lang)
     while True:
+        if idle is not None and not _readable(sock, idle):
+            try:
+                send(sock, IDLE_REPLY)
+            except OSError:
+                pass
+            return
         try:
             request = receive(sock, None)
         except ChildGone:
@@ -278,6 +301,22 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
             return
 
 
+def _readable(sock: socket.socket, seconds: float) -> bool:
+    """Whether a request (or the tutor's end closing) arrives within `seconds`."""
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        try:
+            if poller.poll(max(1, int(left * 1000))):
+                return True
+        except InterruptedError:
+            continue
+
+
 def code_reply(run: Any, lesson: Any, request: dict) -> dict:
     """A code question checked here, in the child that holds the namespace
     its step left: `check_code` (the learner's code, judged) or
@@ -299,7 +338,10 @@ def code_reply(run: Any, lesson: Any, request: dict) -> dict:
     if request.get("op") == "validate_code":
         problems = validate_exercise(ex, namespace, seed=run.seed, sandboxed=sandboxed)
         return {"ok": True, "problems": [[p.field, p.line, p.message] for p in problems]}
-    verdict = check_code(ex, str(request.get("code") or ""), namespace, seed=run.seed, sandboxed=sandboxed)
+    # the namespace's state: this step, after the same steps with the same params
+    state = (index, len(run.results), tuple(sorted(run.param_values.items())))
+    verdict = check_code(ex, str(request.get("code") or ""), namespace, seed=run.seed, sandboxed=sandboxed,
+                         same_as=state)
     return {"ok": True, "verdict": {
         "passed": verdict.passed,
         "lines": {lang: verdict.lines(lang) for lang in LANGS},

@@ -39,6 +39,8 @@ from dataclasses import dataclass  # noqa: E402
 from . import protocol  # noqa: E402
 
 GRACE_SECONDS = 5.0
+STEP_CHILD_IDLE_SECONDS = 3.0
+REHEARSAL_THREADS_SECONDS = 60.0
 
 
 @dataclass
@@ -69,10 +71,14 @@ def warm_up(config: dict) -> Warm:
     import textual.drivers.linux_driver  # noqa: F401  (the driver every session uses)
 
     import tutor.progress
-    import tutor.runner  # noqa: F401
+    import tutor.runner
     from tutor.serve import child  # noqa: F401
 
     rehearse()
+    # A session's step process ends after this long without a step to run:
+    # its pages (~20 MB) would double a reading learner's memory. The app
+    # runs a lesson ahead while the learner reads, so reading on needs none.
+    tutor.runner.end_idle_children_after(STEP_CHILD_IDLE_SECONDS)
     gc.collect()
     gc.freeze()
     return Warm(lessons=lessons, config=config)
@@ -100,15 +106,47 @@ def rehearse() -> None:
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
+        # the prefetch (a timer after the step is drawn) runs the lesson ahead:
+        # let it finish here rather than in a thread the forker must not have
+        await pilot.pause(0.5)
+        await app.workers.wait_for_complete()
         app.exit()
 
     try:
         lessons = load_lessons(None)[:1]
         app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
         asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
+        _join_threads(REHEARSAL_THREADS_SECONDS)
     except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory", file=sys.stderr, flush=True)
+
+
+def _join_threads(seconds: float) -> None:
+    """Wait (`seconds` at most) for the threads the rehearsal left: a step's
+    or a prefetch's daemon thread finishes its lesson work (bounded by the
+    run ahead's time and the steps' limits); forking needs them gone."""
+    import threading
+
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def single_threaded(seconds: float) -> int:
+    """The threads this process has once the ones the warm-up left have
+    ended (waiting `seconds` at most for each of two things: Python's
+    threads to finish, and the kernel to end them: a joined thread is gone
+    from Python a moment before it is gone from /proc)."""
+    threads = thread_count()
+    if threads == 1:
+        return threads
+    _join_threads(seconds)
+    deadline = time.monotonic() + seconds
+    while (threads := thread_count()) != 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return threads
 
 
 def thread_count() -> int:
@@ -153,28 +191,33 @@ class Forker:
         if message is None:
             return False
         if message.get("op") == "spawn" and fds:
-            self._spawn(message, fds[0])
-            for fd in fds[1:]:
+            # fds[1], when sent: the session's end of its class channel (class_hub.py)
+            self._spawn(message, fds[0], fds[1] if len(fds) > 1 else None)
+            for fd in fds[2:]:
                 os.close(fd)
         else:
             for fd in fds:
                 os.close(fd)
         return True
 
-    def _spawn(self, request: dict, slave_fd: int) -> None:
+    def _spawn(self, request: dict, slave_fd: int, channel_fd: int | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         try:
             pid = os.fork()
         except OSError as exc:
             os.close(slave_fd)
+            if channel_fd is not None:
+                os.close(channel_fd)
             self._send({"op": "failed", "id": request["id"], "error": str(exc)})
             return
         if pid == 0:  # the session child: never returns
             from tutor.serve import child
 
-            child.run_child(slave_fd, request, self.warm)
+            child.run_child(slave_fd, request, self.warm, channel_fd)
         os.close(slave_fd)
+        if channel_fd is not None:
+            os.close(channel_fd)
         self.children.add(pid)
         fds = []
         try:
@@ -258,14 +301,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # reported to the server, which tells the teacher
         protocol.send(sock, {"op": "error", "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    threads = thread_count()
-    if threads != 1:  # a worker the warm-up started may still be finishing: give it a moment
-        import threading
-
-        for thread in threading.enumerate():
-            if thread is not threading.main_thread():
-                thread.join(timeout=5)
-        threads = thread_count()
+    threads = single_threaded(5)
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1

@@ -1,0 +1,104 @@
+"""The serving benchmark's safety rules: it stops adding learners before the
+machine suffers, and it never leaves a process behind. (Its numbers are the
+benchmark's to print, not the tests' to assert.)"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_serve  # noqa: E402
+from bench_serve import MEMORY_FLOOR_MB, WAVE_MIN_KEYS, WAVE_P95_LIMIT, Leftovers, start_time, stop_reason  # noqa: E402
+
+
+def test_learners_stop_being_added_when_memory_runs_short():
+    assert stop_reason(MEMORY_FLOOR_MB + 1, []) is None
+    why = stop_reason(MEMORY_FLOOR_MB - 1, [])
+    assert why is not None and "available memory" in why
+
+
+def test_learners_stop_being_added_when_a_waves_keys_are_slow():
+    fast = [0.05] * WAVE_MIN_KEYS
+    assert stop_reason(None, fast) is None
+    slow = [0.05] * (WAVE_MIN_KEYS - 2) + [WAVE_P95_LIMIT + 1] * 2  # a p95 past the limit
+    why = stop_reason(None, slow)
+    assert why is not None and "p95" in why
+    # a handful of keys says nothing yet
+    assert stop_reason(None, [WAVE_P95_LIMIT + 1] * (WAVE_MIN_KEYS - 1)) is None
+
+
+def _alive(pid: int) -> bool:
+    return start_time(pid) is not None
+
+
+def test_every_process_seen_in_the_tree_is_ended_and_no_other():
+    # a "server" whose "session" (a grandchild) would outlive it
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time\n"
+                               "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+                               "time.sleep(60)"])
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 10
+        leftovers = Leftovers()
+        while time.monotonic() < deadline and len(leftovers.seen) < 2:
+            leftovers.note(parent.pid)
+            time.sleep(0.05)
+        grandchild = next(pid for pid in leftovers.seen if pid != parent.pid)
+        parent.send_signal(signal.SIGKILL)  # the server dies; its session lives on
+        parent.wait()
+        assert _alive(grandchild)
+        ended = leftovers.end()
+        assert grandchild in ended
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _alive(grandchild):
+            time.sleep(0.05)
+        assert not _alive(grandchild)
+        assert bystander.poll() is None  # never seen in the tree: left alone
+    finally:
+        for proc in (parent, bystander):
+            proc.kill()
+            proc.wait()
+
+
+def test_a_recycled_pid_is_not_ended():
+    leftovers = Leftovers()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 5
+        while start_time(other.pid) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        leftovers.seen[other.pid] = start_time(other.pid) - 1  # "an earlier process with this pid"
+        assert leftovers.end() == []
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_the_benchmark_ends_what_it_saw_even_when_interrupted(monkeypatch):
+    """Ctrl-C (or SIGTERM) in the middle of a row: main() still ends every
+    process it saw."""
+    session = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        async def interrupted(args, leftovers):
+            leftovers.note(session.pid)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(bench_serve, "run", interrupted)
+        monkeypatch.setattr(sys, "argv", ["bench_serve.py", "--rows", "joins"])
+        before = signal.getsignal(signal.SIGTERM)
+        try:
+            bench_serve.main()
+        finally:
+            signal.signal(signal.SIGTERM, before)
+        assert session.wait(5) == -signal.SIGKILL
+    finally:
+        session.kill()
+        session.wait()
