@@ -103,7 +103,7 @@ def test_join_step_key_make_a_roster_row():
     assert state.apply(ev("key", "ana", clock.now - 3))
     (row,) = state.roster()
     assert (row.learner, row.connected, row.lesson, row.step, row.index, row.steps) == \
-        ("ana", True, "practice", "shape", 2, 8)
+        ("ana", True, "practice", "shape", 2, len(BY_ID["practice"].steps))
     assert row.key_age == pytest.approx(3.0)
     assert (row.right, row.tried, row.hints, row.stuck) == (0, 0, 0, None)
     assert state.apply(ev("leave", "ana", clock.now))
@@ -175,7 +175,7 @@ def test_where_the_class_is_counts_connected_learners_per_step():
     places = {place.lesson: place for place in state.where()}
     assert [p.lesson for p in state.where()] == [lesson.id for lesson in LESSONS]
     assert places["slope"].counts == (1, 0, 2, 0, 0) and places["slope"].total == 3
-    assert places["practice"].counts == (0, 0, 0, 0, 0, 0, 0, 1)
+    assert places["practice"].counts == (0,) * 7 + (1,) + (0,) * (len(BY_ID["practice"].steps) - 8)
     assert places["sgd"].total == 0
 
 
@@ -261,3 +261,12 @@ def test_from_store_holds_the_whole_class_and_live_events_add_to_it(tmp_path):
     state.apply(answer("caio", clock.now + 1, "practice", "shape", "wrong", "8"))
     stats = state.question("practice", "shape")
     assert stats.wrong_answers == (("16, 8", 2), ("8", 1)) and stats.wrong == 2
+
+
+def test_code_answers_are_counted_but_never_listed():
+    lesson, step = next((lesson, s) for lesson in LESSONS for s in lesson.steps
+                        if s.question is not None and s.question.kind == "code")
+    state = ClassState(LESSONS, clock=Clock())
+    state.apply(answer("ana", 1, lesson.id, step.id, "wrong", "x = w - lr * grad"))
+    stats = state.question(lesson.id, step.id)
+    assert (stats.wrong, stats.wrong_answers) == (1, ())

@@ -2,7 +2,8 @@
 
 One walk per window size and colour setting goes through the menu, the
 help, every step of every lesson, each question before and after an
-answer, and each plot zoomed; every visible cell of every screen is then
+answer, and each plot zoomed, then the instructor console (roster, question
+view, dialogs, a followed step); every visible cell of every screen is then
 judged in truecolor, 256 colours and 8 colours, on a dark and on a light
 terminal (see `contrast.py` for the bars). A failure names the screen, the
 colour mode, the terminal, the row and its text.
@@ -129,6 +130,47 @@ async def _walk(tmp_path, size) -> list[tuple[str, tuple]]:
     return screens
 
 
+async def _console_walk(tmp_path, size) -> list[tuple[str, tuple]]:
+    """The instructor console: the roster (a stuck learner in bold), the
+    bars, a question's wrong answers, both dialogs and the followed step."""
+    from tutor.ui.console.app import ConsoleApp
+    from tutor.ui.console.memory_link import MemoryLink
+
+    now = 1_800_000_000.0
+    link = MemoryLink("Prof. Ana", store_path=tmp_path / "console" / "progress.sqlite3")
+    practice = LESSONS[-1]
+    for n, name in enumerate(("ana", "bia", "caio")):
+        event = {"learner": name, "session": name, "t": now - 600}
+        link.push({**event, "event": "join", "lang": "en"})
+        link.push({**event, "event": "step", "lesson": practice.id, "step": practice.steps[n].id, "index": n,
+                   "steps": len(practice.steps)})
+        link.push({**event, "event": "answer", "t": now + 1, "lesson": practice.id, "step": practice.steps[n].id,
+                   "question": practice.steps[0].id, "verdict": "wrong", "answer": "16, 8", "tries": 1})
+    app = ConsoleApp(link, lang="en", lessons=LESSONS, clock=lambda: now)
+    screens = []
+    async with app.run_test(size=size) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.store_loaded.is_set() and link._queue.empty():
+                break
+        app.screen.redraw()
+        await pilot.pause()
+        screens.append(("console", _capture(app)))
+        await pilot.press("left_curly_bracket")  # the last lesson: practice, its first question
+        await pilot.pause(0.3)
+        screens.append(("console question view", _capture(app)))
+        await pilot.press("m", *"look at step 3")
+        await pilot.pause()
+        screens.append(("console message", _capture(app)))
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        screens.append(("console confirm", _capture(app)))
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        screens.append(("console following", _capture(app)))
+    return screens
+
+
 def _report(failures: list[contrast.Failure]) -> str:
     seen, lines = set(), []
     for f in failures:
@@ -155,6 +197,7 @@ async def _failures(tmp_path, monkeypatch, size, no_color) -> list[tuple[contras
             monkeypatch.delenv("NO_COLOR", raising=False)
         screens = await _walk(tmp_path, size)
         assert len(screens) > sum(len(lesson.steps) for lesson in LESSONS)
+        screens += await _console_walk(tmp_path, size)
         found = []
         for where, (rows, verdict) in screens:
             for mode in contrast.SYSTEMS:

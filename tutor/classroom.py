@@ -436,6 +436,8 @@ class ClassState:
                 for answer in tally.wrong_answers:
                     given[answer] = given.get(answer, 0) + 1
         ranked = sorted(given.items(), key=lambda item: (-item[1], item[0]))
+        if getattr(self._question(lesson, question), "kind", None) == "code":
+            ranked = []  # a code answer is a program: no two alike, and no list of them teaches anything
         return QuestionStats(lesson, question, right, wrong, not_yet, revealed, tuple(ranked))
 
     # ------------------------------------------------------------- helpers

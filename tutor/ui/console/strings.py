@@ -95,7 +95,7 @@ STRINGS = Catalog(
         "store_warning": {"en": "Progress store: {warning}", "pt": "Progresso: {warning}"},
         "store_failed": {
             "en": "The progress store could not be read ({error}); showing live events only.",
-            "pt": "Não foi possível ler o progresso ({error}); mostrando só o que chega ao vivo.",
+            "pt": "Não foi possível ler o progresso ({error}); mostrando só o que chega agora.",
         },
         "sorted_by": {"en": "Sorted by {column}{order}.", "pt": "Ordenado por {column}{order}."},
         "descending": {"en": ", descending", "pt": ", decrescente"},
