@@ -11,6 +11,12 @@ made first (side by side), as on an exercise's first run (`first check`);
 an empty program in the sandbox (`sandboxed pass`); and a bare fork and
 exit of this process, the floor that no sandbox choice changes. Medians and p95 over N runs, in ms. The
 machine may be shared: compare rows of one run.
+
+`app:` rows are the learner's view, in the app at 80x24 (headless, as the
+Pilot tests drive it): from the run key (Ctrl+R) to the frame that shows the
+verdict, for each code exercise of the practice lesson, the solution in the
+editor: the thread hand-off, the step process, the sandboxed forks of the
+solution and the learner's code, the verdict and the redraw.
 """
 
 from __future__ import annotations
@@ -50,20 +56,78 @@ def bare_fork() -> None:
     os.waitpid(pid, 0)
 
 
+async def app_rows(runs: int) -> list[tuple[str, float, float]]:
+    """Ctrl+R to the verdict's frame, per practice code exercise, at 80x24."""
+    import asyncio
+
+    from textual import events
+
+    from tutor.lesson import load_lessons
+    from tutor.progress import ProgressStore
+    from tutor.ui.app import make_app
+
+    lessons = load_lessons(None)
+    practice = next(lesson for lesson in lessons if lesson.id == "practice")
+    code_steps = [i for i, step in enumerate(practice.steps) if step.question and step.question.kind == "code"]
+    rows = []
+    with __import__("tempfile").TemporaryDirectory() as folder:
+        store = ProgressStore(Path(folder) / "progress.sqlite3", "bench")
+        store.set_position("practice", code_steps[0], len(practice.steps))
+        app = make_app(lessons=lessons, lang="en", learner="bench", store=store, start_lesson="practice")
+        async with app.run_test(size=(80, 24)) as pilot:
+            for index in code_steps:
+                for _ in range(600):  # torch loaded, the step ran
+                    await pilot.pause(0.02)
+                    screen = app.screen
+                    if app.torch_ready and getattr(screen, "result", None) is not None \
+                            and screen.index == index and not screen.busy:
+                        break
+                screen = app.screen
+                screen.query_one("#editor").put(practice.steps[index].question.code.solution)
+                samples = []
+                for _ in range(runs):
+                    state = screen.query_one("#question").state(index)
+                    runs_before = state.runs
+                    started = time.perf_counter()
+                    # the key as the terminal driver hands it to the app (Pilot's press
+                    # would also wait for the app to fall idle before returning)
+                    app.post_message(events.Key("ctrl+r", None))
+                    while state.runs == runs_before:  # until the verdict is handled (2 ms looks)
+                        await asyncio.sleep(0.002)
+                    drawn = asyncio.Event()
+                    screen.call_after_refresh(drawn.set)  # and its frame is out
+                    await asyncio.wait_for(drawn.wait(), 30)
+                    samples.append((time.perf_counter() - started) * 1000)
+                    assert screen.query_one("#question").states[index].code_verdict.passed
+                    await pilot.pause(0.05)
+                samples.sort()
+                rows.append((f"app: {practice.steps[index].id}, Ctrl+R to verdict on screen",
+                             statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]))
+                await pilot.press("n")
+        store.close()
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--app-only", action="store_true", help="only the app rows")
     args = parser.parse_args()
     reason = sandbox_available()
     sandboxed = reason is None
     if not sandboxed:
         print(f"(no sandbox here, measuring unsandboxed runs: {reason})")
 
-    rows = []
-    cases = load_cases()
-    ns0 = cases[0].namespace()
-    rows.append(("bare os.fork + exit (the floor)", *timed(bare_fork, args.runs)))
-    rows.append(("sandboxed `pass`", *timed(lambda: run_untrusted("pass", ns0, sandboxed=sandboxed), args.runs)))
+    import asyncio
+
+    rows = asyncio.run(app_rows(args.runs))
+    if args.app_only:
+        cases = []
+    else:
+        cases = load_cases()
+        rows.append(("bare os.fork + exit (the floor)", *timed(bare_fork, args.runs)))
+        rows.append(("sandboxed `pass`", *timed(lambda: run_untrusted("pass", cases[0].namespace(),
+                                                                        sandboxed=sandboxed), args.runs)))
     for case in cases:
         ex = case.exercise
         ns = case.namespace()

@@ -32,6 +32,7 @@ end, on an error and on Ctrl-C (or SIGTERM) too.
     python benchmarks/bench_serve.py --rows reading --sizes 1000   # the lecture hall
     python benchmarks/bench_serve.py --rows joins active
     python benchmarks/bench_serve.py --hardening          # issue 13's two attack rows (~4 min)
+    python benchmarks/bench_serve.py --console 100        # issue 12: a console open beside 100 learners
 
 `--hardening` (issue 13) keeps 50 learners working and adds, one row each:
 
@@ -604,6 +605,76 @@ async def hardening(workers: int, window: float, think: tuple[float, float], see
     print(f"think time {think[0]:g}-{think[1]:g} s between keys; {window:g} s measured per row; "
           f"{os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
 
+# ---------------------------------------------------------------- issue 12: a console open beside the class
+
+
+async def console_row(learners: int, window: float, think: tuple[float, float], seed: int) -> None:
+    """`--console`: LEARNERS learners walking a lesson and one instructor's
+    console open (the tests' stand-in console, which draws every event it
+    receives and records when it arrived). Prints the learners' key-to-frame
+    median and p95 (target p95 < 250 ms) and how long their events took to
+    reach the console, from the moment they happened (`t`) to the console
+    reading them (target p95 < 1 s)."""
+    import json
+
+    from serve_helpers import authorize, make_key
+
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        names = [f"l{i:03d}" for i in range(learners)]
+        keys = {name: make_key(folder, name) for name in [*names, "prof"]}
+        env = {"TUTOR_CONSOLE_APP": "class_console_standin:StandInConsole",
+               "PYTHONPATH": os.pathsep.join([str(REPO / "tests" / "standin"), os.environ.get("PYTHONPATH", "")])}
+        data = folder / "data"
+        server = Server(data, "--authorized-keys", str(authorize(folder / "learners", *(keys[n] for n in names))),
+                        "--instructor-keys", str(authorize(folder / "instructors", keys["prof"])),
+                        "--lang", "en", "--max-sessions", str(learners + 5), "--idle-timeout", "0",
+                        env=env).start()
+        try:
+            console = Learner(server.port, "prof", keys["prof"], cols=100, rows=30)
+            await console.connect(timeout=120)
+            await console.wait_for("console of prof", timeout=120)
+            walkers = []
+            for name in names:
+                walker = Walker(server.port, name, random.Random(rng.random()), think)
+                walker.learner.key = keys[name]
+                walkers.append(walker)
+            for start in range(0, len(walkers), 10):
+                await asyncio.gather(*(w.start() for w in walkers[start:start + 10]))
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(w.walk(stop)) for w in walkers]
+            await asyncio.sleep(think[1])
+            began = time.time()
+            for w in walkers:
+                w.latencies.clear()
+                w.recording = True
+            await asyncio.sleep(window)
+            for w in walkers:
+                w.recording = False
+            ended = time.time()
+            stop.set()
+            keys_ms = [x * 1000 for w in walkers for x in w.latencies]
+            record = data / "standin-events.jsonl"
+            events = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+            lags = [(e["received"] - e["t"]) * 1000 for e in events if began <= e["t"] <= ended]
+            kinds = sorted({e["event"] for e in events if began <= e["t"] <= ended})
+            print(f"{learners} learners, 1 console, {window:g} s measured, think {think[0]:g}-{think[1]:g} s, "
+                  f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+            print(f"{'':>28} {'count':>6} {'median ms':>9} {'p95 ms':>7} {'max ms':>7}")
+            for label, values in (("learners' key to frame", keys_ms), ("event to console", lags)):
+                if values:
+                    print(f"{label:>28} {len(values):>6} {statistics.median(values):>9.0f} "
+                          f"{percentile(values, 0.95):>7.0f} {max(values):>7.0f}")
+                else:
+                    print(f"{label:>28} {0:>6}")
+            print(f"events seen by the console: {', '.join(kinds)}; "
+                  f"learner errors {sum(w.errors for w in walkers)}")
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(console.close(), *(w.learner.close() for w in walkers), return_exceptions=True)
+        finally:
+            server.stop()
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -626,6 +697,8 @@ def main() -> None:
                         help="seconds a reading learner reads a step before the next key (uniform; "
                              "default 10-30)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--console", type=int, default=None, metavar="LEARNERS",
+                        help="issue 12: LEARNERS learners and one instructor's console open (e.g. 100)")
     args = parser.parse_args()
     import resource
 
@@ -635,7 +708,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     leftovers = Leftovers()
     try:
-        if args.hardening:
+        if args.console:
+            asyncio.run(console_row(args.console, args.window, tuple(args.think), args.seed))
+        elif args.hardening:
             asyncio.run(hardening(args.workers, args.window, tuple(args.think), args.seed, args.flood,
                                   args.newcomers, leftovers))
         else:

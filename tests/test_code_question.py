@@ -238,12 +238,9 @@ def test_a_broken_solution_among_the_eight_is_reported_at_its_line(tmp_path):
     assert "step 2 ('gradients')" in problems[0].message
 
 
-def test_check_warns_that_the_app_cannot_take_a_code_answer_yet(tmp_path):
+def test_check_finds_nothing_to_warn_about_in_a_sound_code_question(tmp_path):
     from tutor.lesson import check_lessons
 
     write(tmp_path, LESSON)
     lessons, problems = check_lessons(tmp_path, warnings=True)
-    assert [p for p in problems if not p.warning] == [] and len(lessons) == 1
-    (warning,) = [p for p in problems if p.warning]
-    assert warning.line == line_of(LESSON, 'kind = "code"')
-    assert "the app cannot take a code answer yet" in warning.message
+    assert problems == [] and len(lessons) == 1

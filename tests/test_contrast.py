@@ -111,6 +111,8 @@ async def _walk(tmp_path, size) -> list[tuple[str, tuple]]:
                 screen = app.screen
                 if step.question is not None:
                     await pilot.press("a", "1", "enter")
+                    if step.question.kind == "code":  # typed into the editor: run it for a verdict
+                        await pilot.press("ctrl+r")
                     await _settled(pilot)
                     screens.append((where + " after an answer", _capture(app)))
                     screen.set_focus(None)

@@ -144,7 +144,7 @@ def _wrong_answer(question, right: str) -> str:
 def _question_steps():
     for lesson_id in CHAPTER:
         for index, step in enumerate(lessons()[lesson_id].steps):
-            if step.question is not None:
+            if step.question is not None and step.question.kind != "code":  # code: test_code_exercises
                 yield lesson_id, index
 
 
@@ -185,6 +185,20 @@ def test_every_lesson_has_a_checkpoint_and_practice_asks_one_per_step():
     assert {"number", "choice", "shape"} <= {step.question.kind for step in practice}
 
 
+def test_the_chapter_ends_its_lessons_with_code_exercises():
+    """Issue 11: eight code exercises in the practice lesson, following the
+    chapter, and one at the end of lessons 5, 6 and 7."""
+    for lesson_id in ("backprop-pytorch", "manual-update", "sgd"):
+        last = lessons()[lesson_id].steps[-1]
+        assert last.question is not None and last.question.kind == "code", lesson_id
+    code = [s for s in lessons()["practice"].steps if s.question and s.question.kind == "code"]
+    solutions = [s.question.code.solution for s in code]
+    assert len(code) >= 8
+    for needed in ("loss.backward()", "model[0].weight.grad", "torch.no_grad()", "model.parameters()",
+                   "optim.SGD", "optimizer.step()", "optimizer.zero_grad()", "y.backward()"):
+        assert any(needed in solution for solution in solutions), needed
+
+
 def test_the_brief_checkpoints():
     kinds = {
         lesson_id: {step.question.kind for step in lessons()[lesson_id].steps if step.question}
@@ -214,7 +228,9 @@ def test_both_languages_are_written_not_copied(lesson_id):
 @pytest.mark.parametrize("lesson_id", CHAPTER)
 def test_text_and_code_fit_the_panes(lesson_id):
     lesson = lessons()[lesson_id]
-    assert 3 <= len(lesson.steps) <= 8
+    # at most 8 steps to read, and the code exercises after them (practice has 8)
+    read = [step for step in lesson.steps if step.question is None or step.question.kind != "code"]
+    assert 3 <= len(read) <= 8 and len(lesson.steps) - len(read) <= 8
     run = LessonRun(lesson)
     for index, step in enumerate(lesson.steps):
         for lang in LANGS:
@@ -363,7 +379,9 @@ def test_show_json_holds_every_value_and_answer(lesson_id, capsys):
     for entry, step in zip(doc["steps"], lesson.steps):
         assert entry["error"] is None
         assert list(entry["values"]) == list(step.show)
-        if step.question:
+        if step.question and step.question.kind == "code":
+            assert entry["question"]["verdict"][-1] == "All checks right."  # the solution, run
+        elif step.question:
             assert entry["question"]["expected"] is not None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.widgets import Input
 
 from test_app import BY_ID, build, screen_text, settle  # the app tests' helpers
+from test_code_editor import run  # a run of the code in the editor
 from tutor.progress import ProgressStore
 from tutor.values import ListValue, NumberValue, TextValue, as_float, as_shape
 
@@ -57,6 +58,12 @@ async def test_practice_wrong_then_hint_then_right_and_the_score(tmp_path):
         for index, step in enumerate(lesson.steps):
             question = step.question
             assert question is not None, "every practice step is an exercise"
+            if question.kind == "code":  # pasted into the editor (typing: test_code_editor), Ctrl+R
+                app.screen.query_one("#editor").put(question.code.solution)
+                assert "+ Right: your code passes every check." in await run(app, pilot), step.id
+                await pilot.press("n")
+                await settle(app, pilot)
+                continue
             expected = app.screen.result.expected
             if index == 0:
                 await pilot.press("a", *wrong_answer(question, expected), "enter")

@@ -720,3 +720,157 @@ def test_a_store_from_before_the_code_table_gains_it_and_keeps_its_progress(path
     assert old.position("01-slope") == 2
     old.set_code("05-backprop", "write-it", "loss.backward()\n")
     assert old.code("05-backprop", "write-it") == "loss.backward()\n"
+
+
+# ------------------------------------------------- schema 2: normalised answers
+
+
+def test_answers_keep_their_normalised_form(path):
+    with reopen(path, "ana") as store:
+        store.record_answer("practice", "shape", "8x16", False, normalised="8, 16")
+        store.record_answer("practice", "shape", "8 by 16", True)
+        attempts = store.question("practice", "shape").attempts
+    assert [(a.answer, a.normalised) for a in attempts] == [("8x16", "8, 16"), ("8 by 16", None)]
+    with reopen(path, "bia") as store:
+        records = store.everyone()
+    assert [(a.learner, a.answer, a.normalised, a.correct) for a in records.attempts] == [
+        ("ana", "8x16", "8, 16", False), ("ana", "8 by 16", None, True)]
+
+
+def _schema_1_store(path: Path) -> None:
+    """A store as the tutor wrote it before schema 2 (no attempts.normalised)."""
+    with ProgressStore(path, "ana") as store:
+        store.set_position("practice", 2, 8)
+        store.record_answer("practice", "shape", "16x8", False)
+        store.record_answer("practice", "shape", "8x16", True)
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE attempts DROP COLUMN normalised")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+
+
+def test_a_schema_1_store_is_migrated_and_loses_nothing(path):
+    _schema_1_store(path)
+    before = sqlite3.connect(path).execute("SELECT * FROM attempts ORDER BY id").fetchall()
+    with reopen(path, "ana") as store:
+        assert store.position("practice") == 2
+        assert [a.answer for a in store.question("practice", "shape").attempts] == ["16x8", "8x16"]
+        store.record_answer("practice", "shape", "16 by 8", False, normalised="16, 8")
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    after = con.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+    con.close()
+    assert [row[:-1] for row in after[:2]] == before and [row[-1] for row in after] == [None, None, "16, 8"]
+    assert broken_files(path) == []
+
+
+READ_SCHEMA_1 = textwrap.dedent(
+    """
+    import json, os, sys
+    from tutor.progress import ProgressStore
+    if os.geteuid() == 0:
+        os.setgid(65534); os.setuid(65534)   # root ignores file modes
+    store = ProgressStore(sys.argv[1], "ana")
+    seen = {"saving": store.saving, "readable": store.readable, "position": store.position("practice"),
+            "answers": [a.answer for a in store.everyone().attempts]}
+    store.record_answer("practice", "shape", "8", False, normalised="8")   # in memory only
+    seen["after"] = len(store.everyone().attempts)
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_a_read_only_schema_1_store_is_still_shown(shared_folder):
+    import json
+
+    path = shared_folder / FILE_NAME
+    _schema_1_store(path)
+    path.chmod(0o444)
+    shared_folder.chmod(0o755)
+    before = path.read_bytes()
+    result = subprocess.run([sys.executable, "-c", READ_SCHEMA_1, str(path)], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen == {"saving": False, "readable": True, "position": 2, "answers": ["16x8", "8x16"], "after": 3}
+    assert path.read_bytes() == before
+
+
+# ------------------------------------------------------- progress --all [--csv]
+
+
+def run_all(lessons_dir, data_dir, *, csv=False, lang="en", every=True, reset=False):
+    args = argparse.Namespace(lang=lang, learner="default", data_dir=str(data_dir), lessons=str(lessons_dir),
+                              reset=reset, yes=False, all=every, csv=csv)
+    out, err = io.StringIO(), io.StringIO()
+    code = progress_cmd.main(args, stdin=io.StringIO(""), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _fill_class(data: Path) -> None:
+    with ProgressStore(data / FILE_NAME, "bia") as store:
+        store.set_position("tiny", 0, 3)
+        store.set_position("tiny", 2, 3)
+        store.record_hint("tiny", "ask")
+        store.record_hint("tiny", "ask")
+        store.record_answer("tiny", "ask", "3", False, normalised="3")
+        store.record_answer("tiny", "ask", "2", True, normalised="2")
+    with ProgressStore(data / FILE_NAME, "ana") as store:
+        store.set_position("tiny", 1, 3)
+        store.record_reveal("tiny", "ask")
+        store.set_position("old-lesson", 3, 4)
+
+
+def test_progress_all_lists_every_learner(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    code, out, err = run_all(lessons_dir, data)
+    assert code == 0 and "No progress yet" in out and not data.exists()
+    _fill_class(data)
+    code, out, err = run_all(lessons_dir, data)
+    assert code == 0 and err == ""
+    rows = [line.split() for line in out.splitlines()[3:]]
+    assert [row[:6] for row in rows] == [
+        ["ana", "tiny", "2/3", "0/1", "0", "1"],
+        ["ana", "old-lesson", "4/4", "0/0", "0", "0"],
+        ["bia", "tiny", "3/3", "1/1", "2", "0"],
+    ]
+    assert out.splitlines()[2].split()[:6] == ["Learner", "Lesson", "Steps", "Right", "Hints", "Revealed"]
+    code, out, _ = run_all(lessons_dir, data, lang="pt")
+    assert "Progresso de todos os alunos" in out and "Visto por último" in out
+
+
+def test_progress_all_csv(lessons_dir, tmp_path):
+    import csv
+    from datetime import datetime
+
+    data = tmp_path / "data"
+    _fill_class(data)
+    code, out, err = run_all(lessons_dir, data, csv=True)
+    assert code == 0 and err == ""
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[0] == ["learner", "lesson", "steps_seen", "steps", "right", "questions", "hints", "revealed",
+                        "last_seen"]
+    assert [row[:-1] for row in table[1:]] == [
+        ["ana", "tiny", "2", "3", "0", "1", "0", "1"],
+        ["ana", "old-lesson", "4", "4", "0", "0", "0", "0"],
+        ["bia", "tiny", "3", "3", "1", "1", "2", "0"],
+    ]
+    for row in table[1:]:
+        assert datetime.fromisoformat(row[-1]).tzinfo is not None
+    assert run_all(lessons_dir, data, csv=True, every=False)[0] == 2
+    code, _, err = run_all(lessons_dir, data, reset=True)
+    assert code == 2 and "--reset" in err
+
+
+def test_progress_all_csv_from_the_command_line(lessons_dir, tmp_path):
+    data = tmp_path / "data"
+    _fill_class(data)
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "progress", "--all", "--csv", "--lessons", str(lessons_dir),
+         "--data-dir", str(data)],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("learner,lesson,steps_seen")
+    assert result.stdout.splitlines()[3].startswith("bia,tiny,3,3,1,1,2,0,")

@@ -88,3 +88,25 @@ class TestWide:
     def test_backprop_pytorch_200x50(self, snap_compare, tmp_path):
         app = _app(tmp_path, "backprop-pytorch", _step_index("backprop-pytorch", "layer1"))
         assert snap_compare(app, terminal_size=(200, 50), run_before=_settled)
+
+
+class TestCodeEditor:
+    def test_code_step_after_a_run_80x24(self, snap_compare, tmp_path):
+        """The practice lesson's first code exercise at 80x24: the editor in
+        the code pane's place, after a run whose `grad` has the wrong shape
+        (the check's verdict, the mistake's message, the learner's values);
+        the editor left with Esc, so no cursor blinks."""
+        app = _app(tmp_path, "practice", _step_index("practice", "write-gradients"))
+
+        async def run_once(pilot) -> None:
+            await _settled(pilot)
+            await pilot.press("a", "f7", *"loss.backward()", "enter", *"grad = model[0].weight.grad.T", "ctrl+r")
+            for _ in range(200):
+                await pilot.pause(0.05)
+                await pilot.app.workers.wait_for_complete()
+                if not pilot.app.screen._code_running:
+                    break
+            await pilot.press("escape")
+            await _settled(pilot)
+
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_once)

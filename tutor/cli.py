@@ -124,10 +124,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                             "take longer than their time limit or end their process")
     _time_limit(check)
 
-    progress = commands.add_parser("progress", help="print (or --reset) a learner's progress")
+    progress = commands.add_parser("progress", help="print (or --reset) a learner's progress, or --all")
     _common(progress, suppress=True)
     progress.add_argument("--reset", action="store_true", help="clear this learner's progress (asks first)")
     progress.add_argument("--yes", action="store_true", help="with --reset: do not ask")
+    progress.add_argument("--all", action="store_true", help="every learner's progress in the data folder")
+    progress.add_argument("--csv", action="store_true", help="with --all: as CSV")
 
     server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
     _common(server, suppress=True, learner=False)

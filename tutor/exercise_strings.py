@@ -40,6 +40,10 @@ STRINGS = Catalog({
     "kind.list": {"en": "a list", "pt": "uma lista"},
     "error": {"en": "Line {line}: {type}: {message}", "pt": "Linha {line}: {type}: {message}"},
     "error.noline": {"en": "{type}: {message}", "pt": "{type}: {message}"},
+    "error.blank": {
+        "en": "A blank (____) is still there: write your code in its place.",
+        "pt": "Ainda há uma lacuna (____): escreva o seu código no lugar dela.",
+    },
     "error.blocked": {
         "en": "An exercise cannot use files, the network or other programs: only the lesson's values.",
         "pt": "Um exercício não pode usar arquivos, a rede nem outros programas: só os valores da lição.",
@@ -77,6 +81,12 @@ STRINGS = Catalog({
     "stopped.locks-failed": {
         "en": "The tutor could not lock the exercise down, so your code did not run ({detail}).",
         "pt": "O tutor não conseguiu isolar o exercício, então seu código não rodou ({detail}).",
+    },
+    "stopped.refused": {
+        "en": "This server runs no code exercises: it cannot lock learners' code away ({detail})."
+              " Your teacher can start it with --allow-unsandboxed-code.",
+        "pt": "Este servidor não roda exercícios de código: ele não consegue isolar o código dos alunos ({detail})."
+              " Seu professor pode iniciá-lo com --allow-unsandboxed-code.",
     },
     "stopped.no-fork": {
         "en": "The tutor could not start a process for your code ({detail}); try again in a moment.",

@@ -11,7 +11,14 @@ against the same file, so every row carries the learner's name):
   count when last seen, and when it was started and last touched;
 - questions (the question id is the step id): hints used, when it was first
   solved (and how many hints had been used by then), when it was revealed;
-- attempts: every answer text, right or wrong, with its time.
+- attempts: every answer text, right or wrong, with its time, and the
+  answer as the checker read it (`normalised`: "8x16" and "8, 16" are one
+  answer), so an instructor's console counts the class's answers alike.
+
+Schema versions: 1 kept attempts without their normalised form; 2 adds the
+`normalised` column (NULL in rows written before it). A version 1 file is
+migrated when it is opened for writing (one `ALTER TABLE`, nothing lost)
+and read as it is when it can only be read.
 
 Nothing is lost: every change is its own short transaction, committed before
 the method returns, in WAL mode with synchronous=FULL, so killing the process
@@ -64,7 +71,7 @@ from pathlib import Path
 
 from .i18n import Catalog
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: attempts.normalised
 FILE_NAME = "progress.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 OPEN_ATTEMPTS = 3  # busy timeouts waited before opening read-only
@@ -102,7 +109,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     question_id  TEXT    NOT NULL,
     answer       TEXT    NOT NULL,
     correct      INTEGER NOT NULL,
-    at           TEXT    NOT NULL
+    at           TEXT    NOT NULL,
+    normalised   TEXT                 -- the answer as the checker read it (schema 2)
 );
 CREATE INDEX IF NOT EXISTS attempts_by_question ON attempts (learner, lesson_id, question_id);
 CREATE TABLE IF NOT EXISTS params (    -- parameter values the learner set (+ and -), per lesson
@@ -193,6 +201,7 @@ class Attempt:
     answer: str
     correct: bool
     at: datetime
+    normalised: str | None = None  # as the checker read it; None in rows from before schema 2
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,50 @@ class LessonSummary:
     updated_at: datetime | None
 
 
+@dataclass(frozen=True)
+class LessonRecord:
+    """One learner's place in one lesson, as stored."""
+
+    learner: str
+    lesson_id: str
+    current: int
+    furthest: int
+    total_steps: int
+    updated_at: datetime
+    touched: int  # per learner: the lesson moved in last has the highest
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    learner: str
+    lesson_id: str
+    question_id: str
+    hints: int
+    solved_at: datetime | None
+    revealed_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    learner: str
+    lesson_id: str
+    question_id: str
+    answer: str
+    normalised: str | None  # None in rows from before schema 2
+    correct: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ClassRecords:
+    """Everything stored for every learner in one file (`ProgressStore.everyone`)."""
+
+    lessons: tuple[LessonRecord, ...] = ()
+    questions: tuple[QuestionRecord, ...] = ()
+    attempts: tuple[AttemptRecord, ...] = ()
+
+
 def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """`data_dir` if given, else $TUTOR_DATA_DIR, else the platform's user data dir."""
     if data_dir:
@@ -258,6 +311,11 @@ def check_learner(name: str, lang: str = "en") -> str:
     if not name.isprintable():
         raise ProgressError(STRINGS.get("learner_control", lang))
     return name
+
+
+def _cut(answer: str) -> str:
+    """An answer as kept: at most MAX_ANSWER characters."""
+    return answer if len(answer) <= MAX_ANSWER else answer[: MAX_ANSWER - 1] + "…"
 
 
 def _now() -> str:
@@ -386,6 +444,14 @@ class ProgressStore:
         return version == SCHEMA_VERSION and {"lessons", "questions", "attempts"} <= tables
 
     @staticmethod
+    def _is_readable_store(conn: sqlite3.Connection) -> bool:
+        """Ours, of this schema or an older one this tutor migrates (a file
+        that can only be read is read as it is, then migrated in memory)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return 1 <= version <= SCHEMA_VERSION and {"lessons", "questions", "attempts"} <= tables
+
+    @staticmethod
     def _has_table(conn: sqlite3.Connection, name: str) -> bool:
         return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
             is not None
@@ -399,6 +465,10 @@ class ProgressStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            # schema 1 -> 2: attempts keep the answer as the checker read it
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(attempts)")}
+            if "normalised" not in columns:
+                conn.execute("ALTER TABLE attempts ADD COLUMN normalised TEXT")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -416,7 +486,7 @@ class ProgressStore:
             except sqlite3.DatabaseError:
                 continue
             try:
-                if self._problem(conn)[0] is None and self._has_schema(conn):
+                if self._problem(conn)[0] is None and self._is_readable_store(conn):
                     return conn
             except sqlite3.DatabaseError:
                 pass
@@ -566,18 +636,22 @@ class ProgressStore:
             (self.learner, lesson_id, question_id, now, now),
         )
 
-    def record_answer(self, lesson_id: str, question_id: str, answer: str, correct: bool) -> int:
-        """Keep one answer (committed on return); returns the attempts so far."""
-        answer = str(answer)
-        if len(answer) > MAX_ANSWER:
-            answer = answer[: MAX_ANSWER - 1] + "…"
+    def record_answer(self, lesson_id: str, question_id: str, answer: str, correct: bool,
+                      normalised: str | None = None) -> int:
+        """Keep one answer (committed on return); returns the attempts so far.
+
+        `normalised`: the answer as the checker read it
+        (`tutor.classroom.normalised_answer`), for the instructor's console."""
+        answer = _cut(str(answer))
+        if normalised is not None:
+            normalised = _cut(str(normalised))
         now = _now()
         with self._tx() as conn:
             self._ensure_question(conn, lesson_id, question_id, now)
             conn.execute(
-                """INSERT INTO attempts (learner, lesson_id, question_id, answer, correct, at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                (self.learner, lesson_id, question_id, answer, int(bool(correct)), now),
+                """INSERT INTO attempts (learner, lesson_id, question_id, answer, correct, at, normalised)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (self.learner, lesson_id, question_id, answer, int(bool(correct)), now, normalised),
             )
             if correct:
                 conn.execute(
@@ -652,16 +726,17 @@ class ProgressStore:
                     (self.learner, lesson_id),
                 ).fetchall()
                 attempt_rows = self._conn.execute(
-                    """SELECT question_id, answer, correct, at FROM attempts
+                    """SELECT question_id, answer, correct, at, normalised FROM attempts
                        WHERE learner = ? AND lesson_id = ? ORDER BY id""",
                     (self.learner, lesson_id),
                 ).fetchall()
             except sqlite3.Error as exc:
                 raise ProgressError(self._text("no_read", path=self.path, error=exc)) from None
         attempts: dict[str, list[Attempt]] = {}
-        for qid, answer, correct, at in attempt_rows:
+        for qid, answer, correct, at, normalised in attempt_rows:
             # `at` is NOT NULL, so never _when's None
-            attempts.setdefault(qid, []).append(Attempt(answer, bool(correct), datetime.fromisoformat(at)))
+            attempts.setdefault(qid, []).append(
+                Attempt(answer, bool(correct), datetime.fromisoformat(at), normalised))
         stored = {row[0]: row for row in rows}
         ids = list(question_ids) if question_ids is not None else list(stored)
         out = {}
@@ -743,6 +818,42 @@ class ProgressStore:
         """Everyone with progress in this file (for an instructor's overview)."""
         rows = self._read("SELECT learner FROM lessons UNION SELECT learner FROM questions ORDER BY 1")
         return [row[0] for row in rows]
+
+    def everyone(self) -> ClassRecords:
+        """Every learner's stored progress in this file, in one read (for an
+        instructor: `progress --all` and the console's starting state).
+        Rows come ordered by learner, then lesson, question and time."""
+        with self._lock:
+            try:
+                lessons = self._conn.execute(
+                    """SELECT learner, lesson_id, current_step, furthest_step, total_steps, updated_at, touched
+                       FROM lessons ORDER BY learner, lesson_id"""
+                ).fetchall()
+                questions = self._conn.execute(
+                    """SELECT learner, lesson_id, question_id, hints, solved_at, revealed_at, updated_at
+                       FROM questions ORDER BY learner, lesson_id, question_id"""
+                ).fetchall()
+                attempts = self._conn.execute(
+                    """SELECT learner, lesson_id, question_id, answer, normalised, correct, at
+                       FROM attempts ORDER BY learner, lesson_id, question_id, id"""
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise ProgressError(self._text("no_read", path=self.path, error=exc)) from None
+        return ClassRecords(
+            lessons=tuple(
+                LessonRecord(learner, lid, current, furthest, total, datetime.fromisoformat(updated), touched)
+                for learner, lid, current, furthest, total, updated, touched in lessons
+            ),
+            questions=tuple(
+                QuestionRecord(learner, lid, qid, hints, _when(solved), _when(revealed),
+                               datetime.fromisoformat(updated))
+                for learner, lid, qid, hints, solved, revealed, updated in questions
+            ),
+            attempts=tuple(
+                AttemptRecord(learner, lid, qid, answer, normalised, bool(correct), datetime.fromisoformat(at))
+                for learner, lid, qid, answer, normalised, correct, at in attempts
+            ),
+        )
 
     # ---------------------------------------------------------------- admin
 

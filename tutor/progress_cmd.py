@@ -1,19 +1,37 @@
-"""`python -m tutor progress [--reset] [--yes]`: a learner's progress, as a table.
+"""`python -m tutor progress [--reset] [--yes]`: a learner's progress, as a table;
+`python -m tutor progress --all [--csv]`: every learner's, one row per learner and lesson.
 
 The table is judged against the lesson files as they are now (a lesson that
 gained a step is no longer done), so it loads the lessons for their titles,
 step counts and question ids; lessons with stored progress that are no longer
 in the folder are listed after them. Looking never creates a store: with no
 progress file there is simply nothing started yet.
+
+`--all` is the instructor's export: learner, lesson, steps seen, questions
+right, hints, revealed, last seen. `--csv` prints the same rows as CSV
+(headers are stable English names, for spreadsheets and scripts; the
+instructor console writes the same CSV with one key, through `class_rows`
+and `write_csv`).
 """
 
 from __future__ import annotations
 
+import csv
 import sys
-from typing import TextIO
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
 
 from .i18n import Catalog, pick
-from .progress import LessonSummary, ProgressError, ProgressStore, check_learner, default_store_path
+from .progress import (
+    ClassRecords,
+    LessonSummary,
+    ProgressError,
+    ProgressStore,
+    check_learner,
+    default_store_path,
+)
 
 STRINGS = Catalog(
     {
@@ -57,6 +75,28 @@ STRINGS = Catalog(
             "pt": "'{learner}' não tem progresso para apagar.",
         },
         "error": {"en": "tutor: {message}", "pt": "tutor: {message}"},
+        "all_heading": {
+            "en": "Progress of every learner ({path})",
+            "pt": "Progresso de todos os alunos ({path})",
+        },
+        "all_nothing": {
+            "en": "No progress yet: no learner has started a lesson.",
+            "pt": "Nenhum progresso ainda: nenhum aluno começou uma lição.",
+        },
+        "col_learner": {"en": "Learner", "pt": "Aluno"},
+        "col_steps": {"en": "Steps", "pt": "Passos"},
+        "col_right": {"en": "Right", "pt": "Certas"},
+        "col_hints": {"en": "Hints", "pt": "Dicas"},
+        "col_revealed": {"en": "Revealed", "pt": "Reveladas"},
+        "col_seen": {"en": "Last seen", "pt": "Visto por último"},
+        "csv_alone": {
+            "en": "tutor: --csv goes with --all (every learner's progress)",
+            "pt": "tutor: --csv vai junto com --all (o progresso de todos os alunos)",
+        },
+        "all_reset": {
+            "en": "tutor: --all cannot be combined with --reset (reset one learner at a time)",
+            "pt": "tutor: --all não combina com --reset (apague um aluno de cada vez)",
+        },
     }
 )
 
@@ -74,7 +114,16 @@ def main(args, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr
     learner = getattr(args, "learner", None)
     learner = "default" if learner is None else learner
     path = default_store_path(getattr(args, "data_dir", None))
+    every, as_csv = bool(getattr(args, "all", False)), bool(getattr(args, "csv", False))
+    if as_csv and not every:
+        print(STRINGS.get("csv_alone", lang), file=stderr)
+        return 2
+    if every and getattr(args, "reset", False):
+        print(STRINGS.get("all_reset", lang), file=stderr)
+        return 2
     try:
+        if every:
+            return _show_all(args, path, lang, as_csv, stdout, stderr)
         if getattr(args, "reset", False):
             return _reset(path, learner, bool(getattr(args, "yes", False)), lang, stdin, stdout, stderr)
         return _show(args, path, learner, lang, stdout, stderr)
@@ -199,3 +248,120 @@ def _table(rows, lang: str) -> str:
         cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]
         out.append("  ".join(cells).rstrip() + "\n")
     return "".join(out)
+
+
+# ------------------------------------------------------------ every learner
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One learner in one lesson: what `progress --all` prints and the console exports."""
+
+    learner: str
+    lesson: str
+    steps_seen: int  # the furthest step reached, counted from 1 (0: none)
+    steps: int  # the lesson's steps (from the lesson file when it is known)
+    right: int  # questions answered right
+    questions: int  # the lesson's questions (from the file), else those stored
+    hints: int
+    revealed: int  # questions revealed and never answered right (as in `progress`)
+    last_seen: datetime | None
+
+
+CSV_FIELDS = ("learner", "lesson", "steps_seen", "steps", "right", "questions", "hints", "revealed", "last_seen")
+
+
+def class_rows(records: ClassRecords, lessons: Iterable[Any] = ()) -> list[ClassRow]:
+    """Every (learner, lesson) with stored progress, by learner, then in the
+    lessons' order (lessons no longer in the folder after, by id)."""
+    files = {lesson.id: lesson for lesson in lessons}
+    order = {lesson_id: n for n, lesson_id in enumerate(files)}
+    places = {(r.learner, r.lesson_id): r for r in records.lessons}
+    keys = set(places) | {(q.learner, q.lesson_id) for q in records.questions} \
+        | {(a.learner, a.lesson_id) for a in records.attempts}
+    seen: dict[tuple[str, str], datetime] = {}
+
+    def saw(key: tuple[str, str], when: datetime) -> None:
+        if key not in seen or when > seen[key]:
+            seen[key] = when
+
+    for record in records.lessons:
+        saw((record.learner, record.lesson_id), record.updated_at)
+    for attempt in records.attempts:
+        saw((attempt.learner, attempt.lesson_id), attempt.at)
+    stored_questions: dict[tuple[str, str], list[Any]] = {}
+    for q in records.questions:
+        saw((q.learner, q.lesson_id), q.updated_at)
+        stored_questions.setdefault((q.learner, q.lesson_id), []).append(q)
+    rows = []
+    for learner, lesson_id in keys:
+        place = places.get((learner, lesson_id))
+        questions = stored_questions.get((learner, lesson_id), [])
+        lesson = files.get(lesson_id)
+        if lesson is not None:
+            steps = len(lesson.steps)
+            total_questions = sum(step.question is not None for step in lesson.steps)
+        else:
+            steps = place.total_steps if place is not None else 0
+            total_questions = len(questions)
+        rows.append(ClassRow(
+            learner=learner,
+            lesson=lesson_id,
+            steps_seen=place.furthest + 1 if place is not None else 0,
+            steps=steps,
+            right=sum(q.solved_at is not None for q in questions),
+            questions=total_questions,
+            hints=sum(q.hints for q in questions),
+            revealed=sum(q.revealed_at is not None and q.solved_at is None for q in questions),
+            last_seen=seen.get((learner, lesson_id)),
+        ))
+    far = len(order)
+    rows.sort(key=lambda r: (r.learner.casefold(), r.learner, order.get(r.lesson, far), r.lesson))
+    return rows
+
+
+def read_class(path, lang: str = "en", stderr: TextIO | None = None) -> ClassRecords:
+    """Everyone's records in the store at `path` (empty when there is no
+    file: looking never creates one). Raises ProgressError when the file
+    cannot be read."""
+    if not path.exists():
+        return ClassRecords()
+    with _open(path, "default", lang, stderr or sys.stderr) as store:
+        return store.everyone()
+
+
+def write_csv(rows: Iterable[ClassRow], stream: TextIO) -> None:
+    """The rows as CSV, one header line first; `last_seen` in ISO 8601 (UTC)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in rows:
+        writer.writerow([r.learner, r.lesson, r.steps_seen, r.steps, r.right, r.questions, r.hints, r.revealed,
+                         r.last_seen.isoformat(timespec="seconds") if r.last_seen else ""])
+
+
+def _show_all(args, path, lang: str, as_csv: bool, stdout: TextIO, stderr: TextIO) -> int:
+    from .lesson import load_lessons
+
+    lessons = load_lessons(getattr(args, "lessons", None))  # LessonLoadError: the CLI reports it
+    rows = class_rows(read_class(path, lang, stderr), lessons)
+    if as_csv:
+        write_csv(rows, stdout)
+        return 0
+    print(STRINGS.get("all_heading", lang, path=path), file=stdout)
+    print(file=stdout)
+    if not rows:
+        print(STRINGS.get("all_nothing", lang), file=stdout)
+        return 0
+    header = [STRINGS.get(key, lang) for key in
+              ("col_learner", "col_lesson", "col_steps", "col_right", "col_hints", "col_revealed", "col_seen")]
+    lines = [header]
+    for r in rows:
+        when = r.last_seen.astimezone().strftime("%Y-%m-%d %H:%M") if r.last_seen else "-"
+        lines.append([r.learner, r.lesson, f"{r.steps_seen}/{r.steps}", f"{r.right}/{r.questions}",
+                      str(r.hints), str(r.revealed), when])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    right = {2, 3, 4, 5}
+    for line in lines:
+        cells = [cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths))]
+        print("  ".join(cells).rstrip(), file=stdout)
+    return 0

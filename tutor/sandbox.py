@@ -90,6 +90,24 @@ class SandboxUnavailable(RuntimeError):
 
 _availability: list[str | None] = []
 
+# Set by `tutor serve` (and inherited by every session it forks) when the
+# sandbox cannot be had and the teacher did not pass --allow-unsandboxed-code:
+# learners share the server's account, so their code must not run unlocked.
+REQUIRE_ENV = "TUTOR_REQUIRE_SANDBOX"
+
+
+def require_sandbox(required: bool = True) -> None:
+    """From now on (in this process and those it starts), learner code runs
+    only inside the sandbox: without it, a run is refused."""
+    if required:
+        os.environ[REQUIRE_ENV] = "1"
+    else:
+        os.environ.pop(REQUIRE_ENV, None)
+
+
+def sandbox_required() -> bool:
+    return os.environ.get(REQUIRE_ENV) == "1"
+
 
 def sandbox_available() -> str | None:
     """None when learner code can run locked down here, else why not.

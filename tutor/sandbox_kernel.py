@@ -278,17 +278,23 @@ def _vm_size() -> int:
 
 
 def apply_rlimits(memory_bytes: int, cpu_seconds: int) -> None:
-    """`memory_bytes` more address space than the child already has."""
+    """`memory_bytes` more address space than the child already has, within
+    the limits the child inherited: a served session runs under its own caps
+    (`serve --session-memory`, `--session-cpu`), which a process may lower
+    but never raise, so asking for more than them would fail the lock."""
     address_space = _vm_size() + memory_bytes
-    for limit, value in (
+    for limit, wanted in (
         (resource.RLIMIT_AS, address_space),
         (resource.RLIMIT_CPU, cpu_seconds),
         (resource.RLIMIT_FSIZE, 0),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_NPROC, 0),
     ):
-        hard = value + 1 if limit == resource.RLIMIT_CPU else value  # SIGXCPU first, SIGKILL a second later
-        resource.setrlimit(limit, (value, hard))
+        soft, hard = wanted, wanted + 1 if limit == resource.RLIMIT_CPU else wanted  # SIGXCPU, then SIGKILL
+        inherited = resource.getrlimit(limit)[1]
+        if inherited != resource.RLIM_INFINITY:
+            soft, hard = min(soft, inherited), min(hard, inherited)
+        resource.setrlimit(limit, (soft, hard))
 
 
 # ------------------------------------------------------------------ all of it

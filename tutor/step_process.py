@@ -338,7 +338,10 @@ def code_reply(run: Any, lesson: Any, request: dict) -> dict:
     if request.get("op") == "validate_code":
         problems = validate_exercise(ex, namespace, seed=run.seed, sandboxed=sandboxed)
         return {"ok": True, "problems": [[p.field, p.line, p.message] for p in problems]}
-    verdict = check_code(ex, str(request.get("code") or ""), namespace, seed=run.seed, sandboxed=sandboxed)
+    # the namespace's state: this step, after the same steps with the same params
+    state = (index, len(run.results), tuple(sorted(run.param_values.items())))
+    verdict = check_code(ex, str(request.get("code") or ""), namespace, seed=run.seed, sandboxed=sandboxed,
+                         same_as=state)
     return {"ok": True, "verdict": {
         "passed": verdict.passed,
         "lines": {lang: verdict.lines(lang) for lang in LANGS},

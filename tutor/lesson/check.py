@@ -738,9 +738,6 @@ class _Checker:
             self.error(key_path, problem.message, line)
         if exercise is None or problems:
             return None
-        # The app has no code editor yet (issue 11): say so before a class meets it.
-        self.warn(where + ("kind",), "code questions are checked by `check --run` and run by `show --answers`, "
-                  "but the app cannot take a code answer yet: learners will only read the prompt")
         return Question("code", exercise.prompt, "", exercise.explain, hints=exercise.hints, code=exercise)
 
 

@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Ctrl-C or SIGTERM ends the class: learners are told, progress is saved. SIGHUP "
         "does the same when the server runs in a terminal (closing it ends the class); "
         "detached (or under nohup) SIGHUP reloads the keys file, which is also reloaded "
-        "whenever it changes.")
+        "whenever it changes (both files, with --instructor-keys).")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, this machine only; "
                              "0.0.0.0 for a classroom network)")
@@ -72,6 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="only these public keys may join; a key's comment is its learner's name")
     who.add_argument("--open", action="store_true",
                      help="anyone who can reach the port may join, named by their SSH user name")
+    parser.add_argument("--instructor-keys", metavar="FILE",
+                        help="these public keys (OpenSSH format; the comment names the instructor) open "
+                             "the instructor's console instead of the tutor, with --open too; "
+                             "`ssh -t ... tutor` gives an instructor the tutor itself (docs/classroom.md)")
     parser.add_argument("--max-sessions", type=_seats, default=None, metavar="N",
                         help="learners at once; the next one is told the class is full "
                              "(default: available memory / 60 MB, at most 250; "
@@ -88,6 +92,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SECONDS",
                         help="CPU time a session may use in all (RLIMIT_CPU; "
                              f"default {DEFAULT_SESSION_CPU_SECONDS}; 0: no limit)")
+    parser.add_argument("--allow-unsandboxed-code", action="store_true",
+                        help="on a kernel without the sandbox (Landlock, seccomp), run learners' "
+                             "code exercises anyway, with only the process limits (learners share "
+                             "the server's account); without it such a server refuses them")
 
 
 def data_dir_for(args) -> Path:
@@ -95,6 +103,23 @@ def data_dir_for(args) -> Path:
     from tutor.progress import default_data_dir
 
     return default_data_dir(getattr(args, "data_dir", None))
+
+
+def sandbox_note(allow_unsandboxed: bool, lang: str) -> str | None:
+    """Without the sandbox, say so once at start, and unless the teacher
+    allowed it, have every session refuse to run learners' code (the sessions
+    inherit the setting). Before any thread exists: the check forks."""
+    from tutor.sandbox import require_sandbox, sandbox_available
+
+    from .strings import say
+
+    why = sandbox_available()
+    if why is None:
+        return None
+    require_sandbox(not allow_unsandboxed)
+    note = say("sandbox_allowed" if allow_unsandboxed else "sandbox_refused", lang, why=why)
+    print(note, file=sys.stderr)
+    return note
 
 
 def main(args) -> int:
@@ -121,6 +146,13 @@ def main(args) -> int:
         except KeyFileError as exc:
             return fail("err_keys", path=args.authorized_keys, why=exc)
 
+    instructor_keys = None
+    if getattr(args, "instructor_keys", None):
+        try:
+            instructor_keys = read_authorized_keys(Path(args.instructor_keys))
+        except KeyFileError as exc:
+            return fail("err_keys", path=args.instructor_keys, why=exc)
+
     data_dir = data_dir_for(args)
     try:
         from tutor.progress import make_private_folder
@@ -142,6 +174,8 @@ def main(args) -> int:
     if problems:
         return fail("err_lessons", why="\n".join(str(p) for p in problems[:10]))
 
+    sandbox_note(args.allow_unsandboxed_code, lang)
+
     from .gate import raise_fd_limit
     from .server import Classroom, ForkerError, ForkerHandle, become_subreaper
 
@@ -153,6 +187,8 @@ def main(args) -> int:
         "data_dir": str(data_dir.resolve()),
         "session_memory_mb": args.session_memory,
         "session_cpu_seconds": args.session_cpu,
+        # tests run a stand-in console app: "module:Class" (docs/classroom.md)
+        "console_app": os.environ.get("TUTOR_CONSOLE_APP") or None,
     })
     try:
         forker.start()  # before any event loop or thread exists in this process
@@ -167,7 +203,8 @@ def main(args) -> int:
         keys=keys, keys_path=args.authorized_keys,
         max_sessions=args.max_sessions or default_max_sessions(),
         idle_timeout=args.idle_timeout, fingerprint=fingerprint(host_key),
-        host_key_path=host_key_path, session_cpu=args.session_cpu, fd_limit=fd_limit)
+        host_key_path=host_key_path, session_cpu=args.session_cpu, fd_limit=fd_limit,
+        instructor_keys=instructor_keys, instructor_keys_path=getattr(args, "instructor_keys", None))
     try:
         return asyncio.run(classroom.serve())
     finally:

@@ -39,6 +39,7 @@ EXIT_CRASH = 70
 EXIT_CPU_SPENT = 75   # the server tells the learner their CPU allowance ran out
 EXIT_GRACE_SECONDS = 3.0
 LOG_FD = 3            # the server's log: where a failure's traceback goes
+CLASS_FD = 4          # the session's end of its class channel (class_link.py), when it has one
 SIGNAL_WINDOW_CAPPED = signal.SIGUSR1   # the server capped the learner's window
 _RESET_SIGNALS = ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2",
                   "SIGXCPU", "SIGALRM", "SIGWINCH", "SIGTSTP", "SIGCONT", "SIGTTIN", "SIGTTOU")
@@ -96,11 +97,11 @@ def child_environment(request: dict, data_dir: str) -> dict[str, str]:
     return env
 
 
-def run_child(slave_fd: int, request: dict, warm) -> None:
+def run_child(slave_fd: int, request: dict, warm, channel_fd: int | None = None) -> None:
     """Become the learner's session and run the app; never returns."""
     code = EXIT_CRASH
     try:
-        _become_terminal_program(slave_fd)
+        _become_terminal_program(slave_fd, channel_fd)
         protocol.set_process_name(f"tutor {request['learner']}")
         code = _run_app(request, warm)
     except SystemExit as exc:
@@ -128,8 +129,11 @@ def _end_step_children() -> None:
             pass
 
 
-def _become_terminal_program(slave_fd: int) -> None:
+def _become_terminal_program(slave_fd: int, channel_fd: int | None = None) -> None:
     signal.set_wakeup_fd(-1)
+    if channel_fd is not None:  # out of the way of fds 0-4 until it moves to CLASS_FD
+        channel = fcntl.fcntl(channel_fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(channel_fd)
     for name in _RESET_SIGNALS:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -152,9 +156,13 @@ def _become_terminal_program(slave_fd: int) -> None:
         os.dup2(log, LOG_FD)
         os.close(log)
     os.set_inheritable(LOG_FD, False)
+    if channel_fd is not None:
+        os.dup2(channel, CLASS_FD, inheritable=False)
+        os.close(channel)
     # Everything else the forker had open (its socket to the server, its
     # selector, other learners' descriptors in flight) must not leak here.
-    os.closerange(LOG_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    os.closerange(CLASS_FD + 1 if channel_fd is not None else LOG_FD + 1,
+                  resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     _limit_malloc_arenas()
 
     # Textual writes to sys.__stderr__ and reads sys.__stdin__: point both
@@ -202,6 +210,9 @@ def _run_app(request: dict, warm) -> int:
 
     apply_session_limits(config["session_memory_mb"], config["session_cpu_seconds"])
 
+    if request.get("role") == "console":
+        return _run_console(request, warm, env)
+
     from tutor.progress import ProgressStore, default_store_path
 
     # Opened before the app: a store whose schema is in place opens without
@@ -209,9 +220,39 @@ def _run_app(request: dict, warm) -> int:
     store = ProgressStore(default_store_path(data_dir), request["learner"], request["lang"])
     app = make_app(lessons=warm.lessons, lang=request["lang"], seed=config["seed"],
                    learner=request["learner"], store=store)
+    if request.get("class"):
+        from .class_link import SessionChannel
+
+        app.class_channel = SessionChannel(CLASS_FD, log_line)  # events out, commands in
     _log_errors_not_show_them(app, request["learner"])
     return asyncio.run(_run(app, window_note=window_note(request),
                             capped_at_start=bool(request.get("window_capped"))))
+
+
+def _run_console(request: dict, warm, env: dict[str, str]) -> int:
+    """An instructor's console on the class channel (docs/classroom.md),
+    with the class's lessons (the server's --lessons) when it takes them."""
+    import inspect
+
+    from .class_link import ConsoleLink
+
+    console_app = _console_app_class(warm.config.get("console_app"))
+    link = ConsoleLink(CLASS_FD, request["learner"], env["TUTOR_DATA_DIR"])
+    extra = {"lessons": warm.lessons} if "lessons" in inspect.signature(console_app).parameters else {}
+    app = console_app(link, lang=request["lang"], **extra)
+    _log_errors_not_show_them(app, request["learner"])
+    return asyncio.run(_run(app, window_note=window_note(request),
+                            capped_at_start=bool(request.get("window_capped"))))
+
+
+def _console_app_class(spec: str | None):
+    """`tutor.ui.console.app.ConsoleApp`, imported when an instructor logs
+    in; `spec` ("module:Class", from TUTOR_CONSOLE_APP at the server's start)
+    names another, for tests."""
+    import importlib
+
+    module, _, name = (spec or "tutor.ui.console.app:ConsoleApp").partition(":")
+    return getattr(importlib.import_module(module), name or "ConsoleApp")
 
 
 def window_note(request: dict) -> str:

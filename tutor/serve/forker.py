@@ -191,28 +191,33 @@ class Forker:
         if message is None:
             return False
         if message.get("op") == "spawn" and fds:
-            self._spawn(message, fds[0])
-            for fd in fds[1:]:
+            # fds[1], when sent: the session's end of its class channel (class_hub.py)
+            self._spawn(message, fds[0], fds[1] if len(fds) > 1 else None)
+            for fd in fds[2:]:
                 os.close(fd)
         else:
             for fd in fds:
                 os.close(fd)
         return True
 
-    def _spawn(self, request: dict, slave_fd: int) -> None:
+    def _spawn(self, request: dict, slave_fd: int, channel_fd: int | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         try:
             pid = os.fork()
         except OSError as exc:
             os.close(slave_fd)
+            if channel_fd is not None:
+                os.close(channel_fd)
             self._send({"op": "failed", "id": request["id"], "error": str(exc)})
             return
         if pid == 0:  # the session child: never returns
             from tutor.serve import child
 
-            child.run_child(slave_fd, request, self.warm)
+            child.run_child(slave_fd, request, self.warm, channel_fd)
         os.close(slave_fd)
+        if channel_fd is not None:
+            os.close(channel_fd)
         self.children.add(pid)
         fds = []
         try:

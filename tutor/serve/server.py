@@ -32,6 +32,7 @@ from tutor.i18n import detect_lang
 
 from . import protocol
 from .child import EXIT_CPU_SPENT, SIGNAL_WINDOW_CAPPED
+from .class_hub import ClassHub
 from .gate import BURST_SECONDS, WAIT_SECONDS, Gate, waiting_caps
 from .keys import AuthorizedKey, KeyFileError, read_authorized_keys
 from .limits import MAX_COLS, MAX_ROWS
@@ -39,6 +40,8 @@ from .names import sanitize_learner
 from .strings import say
 
 GRACE_SECONDS = 5.0
+END_NOTICE_SECONDS = 3.0        # a learner reads "the class has ended" this long before the session ends
+MAX_CONSOLES = 4                # instructors' consoles at once (they take no learner's seat)
 IUTF8 = getattr(termios, "IUTF8", 0o40000)  # Linux value; Python 3.11 does not export it
 WRITE_BUFFER_HIGH = 256 * 1024
 FORKER_START_TIMEOUT = 180.0
@@ -156,8 +159,9 @@ class ForkerHandle:
             return None
         return time.monotonic() - self.last_heard
 
-    async def spawn(self, request: dict, slave_fd: int) -> tuple[int, int | None]:
-        """Ask for a child on `slave_fd`; returns (pid, pidfd or None)."""
+    async def spawn(self, request: dict, slave_fd: int, channel_fd: int | None = None) -> tuple[int, int | None]:
+        """Ask for a child on `slave_fd` (and its class channel's end,
+        `channel_fd`); returns (pid, pidfd or None)."""
         if self.sock is None:
             raise ForkerError("the forker is gone")
         if not self._waiting:
@@ -167,7 +171,7 @@ class ForkerHandle:
         future = asyncio.get_running_loop().create_future()
         self._waiting[self._next_id] = future
         try:
-            protocol.send(self.sock, request, [slave_fd])
+            protocol.send(self.sock, request, [slave_fd] if channel_fd is None else [slave_fd, channel_fd])
         except OSError as exc:
             del self._waiting[self._next_id]
             raise ForkerError(str(exc)) from exc
@@ -229,6 +233,8 @@ class Session:
     process: asyncssh.SSHServerProcess
     learner: str
     lang: str
+    console: bool = False            # an instructor's console, not a tutor
+    sid: str = ""                    # the class channel's id of this session
     pid: int | None = None
     pidfd: int | None = None
     master: int | None = None
@@ -236,6 +242,7 @@ class Session:
     exit_code: int | None = None
     cpu_seconds: float | None = None  # the child's CPU time, when the forker reaped it
     capped: bool = False             # the learner's window is larger than the cap
+    ended_by_instructor: bool = False  # the instructor ended the class (the app says so and exits)
     last_input: float = field(default_factory=time.monotonic)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     exit_known: asyncio.Event = field(default_factory=asyncio.Event)
@@ -262,11 +269,20 @@ class Session:
                 "colorterm": env.get("COLORTERM", ""),
                 "no_color": "NO_COLOR" in env,
                 "window_capped": self.capped,
+                "role": "console" if self.console else "learner",
+                "class": True,
             }
+            hub = self.classroom.hub
+            self.sid = hub.new_session_id()
+            channel = hub.open(self.sid, self.learner, console=self.console)
             try:
-                self.pid, self.pidfd = await self._spawn(request, slave)
+                self.pid, self.pidfd = await self._spawn(request, slave, channel.fileno())
+            except BaseException:
+                hub.close(self.sid)
+                raise
             finally:
                 os.close(slave)
+                channel.close()
         except (ForkerError, OSError) as exc:
             os.close(master)
             self.master = None
@@ -284,10 +300,13 @@ class Session:
         if self.reason is not None:  # the class ended while this session was starting
             self._signal(signal.SIGTERM)
         self._tasks = [asyncio.create_task(self._pump_input())]
-        if self.classroom.idle_timeout:
+        if self.classroom.idle_timeout and not self.console:  # a console may watch for long without a key
             self._tasks.append(asyncio.create_task(self._watch_idle()))
-        log(say("console_joined", self.classroom.lang, learner=self.learner,
-                active=len(self.classroom.sessions), seats=self.classroom.max_sessions))
+        if self.console:
+            log(say("console_instructor_joined", self.classroom.lang, name=self.learner))
+        else:
+            log(say("console_joined", self.classroom.lang, learner=self.learner,
+                    active=self.classroom.learner_count(), seats=self.classroom.max_sessions))
 
         await self.gone.wait()
         try:  # the forker's report says how it ended; it follows within moments
@@ -298,7 +317,7 @@ class Session:
         self._cleanup(loop)
         self._finish()
 
-    async def _spawn(self, request: dict, slave: int) -> tuple[int, int | None]:
+    async def _spawn(self, request: dict, slave: int, channel: int) -> tuple[int, int | None]:
         """A child from the pre-fork process, or ForkerError. The learner is
         never left before a blank screen: after SPAWN_NOTICE_SECONDS they
         read that the tutor is starting, and after SPAWN_TIMEOUT_SECONDS that
@@ -307,7 +326,7 @@ class Session:
         loop = asyncio.get_running_loop()
         notice = loop.call_later(SPAWN_NOTICE_SECONDS, self._say, say("starting", self.lang))
         try:
-            return await asyncio.wait_for(self.classroom.spawn(request, slave), SPAWN_TIMEOUT_SECONDS)
+            return await asyncio.wait_for(self.classroom.spawn(request, slave, channel), SPAWN_TIMEOUT_SECONDS)
         except TimeoutError:
             self.classroom.forker_stuck()
             raise ForkerError(f"no session within {SPAWN_TIMEOUT_SECONDS:.0f} s") from None
@@ -391,6 +410,8 @@ class Session:
                 self.end("disconnected")
                 return
             self.last_input = time.monotonic()
+            if not self.console:
+                self.classroom.hub.key(self.sid)  # the instructor's console sees the learner is active
             await self._write_master(data)
 
     async def _write_master(self, data: bytes) -> None:
@@ -426,6 +447,13 @@ class Session:
             self.last_input = time.monotonic()
         self._kill_timer = asyncio.get_running_loop().call_later(
             GRACE_SECONDS, self._signal, signal.SIGKILL)
+
+    def end_class(self) -> None:
+        """The instructor ended the class: the app says so and exits by
+        itself (saving progress); after END_NOTICE_SECONDS it is asked to."""
+        if self.reason is None:
+            self.ended_by_instructor = True
+            asyncio.get_running_loop().call_later(END_NOTICE_SECONDS, self.end, "instructor_end")
 
     def _signal(self, sig: int) -> None:
         if self.gone.is_set() or self.pid is None:
@@ -488,6 +516,8 @@ class Session:
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
+        if self.sid:
+            self.classroom.hub.close(self.sid)
 
     def _finish(self) -> None:
         """Tell the learner why the session ended, and close their channel."""
@@ -495,6 +525,8 @@ class Session:
         failed = False
         if self.reason == "class_over":
             message, why = say("class_over", lang, learner=learner), say("why_class_over", console)
+        elif self.reason == "instructor_end" or (self.ended_by_instructor and self.exit_code in (0, None)):
+            message, why = say("class_ended", lang, learner=learner), say("why_class_ended", console)
         elif self.reason == "idle":
             message = say("idle", lang, idle=_duration(self.classroom.idle_timeout))
             why = say("why_idle", console)
@@ -570,12 +602,33 @@ class ClassroomSSHServer(asyncssh.SSHServer):
             self.classroom.gate.leave_waiting(self.address)
 
     def begin_auth(self, username: str) -> bool:
-        return self.classroom.keys is not None  # --open: no authentication at all
+        # --open: no authentication at all, unless instructors' keys are to be
+        # told apart (then a learner passes with no prompt: see kbdint below)
+        return self.classroom.keys is not None or bool(self.classroom.instructor_keys)
 
     def public_key_auth_supported(self) -> bool:
-        return self.classroom.keys is not None
+        return True
+
+    def kbdint_auth_supported(self) -> bool:
+        """--open with instructors' keys: a learner's key is not asked for,
+        so after the client's keys (refused unless an instructor's), the
+        keyboard-interactive step lets them in without a single prompt."""
+        return self.classroom.keys is None
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        return self.classroom.keys is None
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        # An instructor's key opens the console; a key only in the learners'
+        # file never does (the instructors' file is the only one read here).
+        for allowed in self.classroom.instructor_keys or ():
+            if allowed.key.public_data == key.public_data:
+                if not allowed.allows(self.address):
+                    self.classroom.note_wrong_source(allowed, self.address)
+                    continue
+                assert self.conn is not None  # connection_made comes first
+                self.conn.set_extra_info(tutor_learner=allowed.name, tutor_instructor=allowed.name)
+                return True
         for allowed in self.classroom.keys or ():
             if allowed.key.public_data == key.public_data:
                 if not allowed.allows(self.address):
@@ -603,7 +656,8 @@ class Classroom:
     def __init__(self, *, forker: ForkerHandle, host_key, host: str, port: int, lang: str,
                  keys: list[AuthorizedKey] | None, keys_path: str | None, max_sessions: int,
                  idle_timeout: float, fingerprint: str, host_key_path: Path, session_cpu: int = 0,
-                 lang_fixed: bool = True, fd_limit: int = 1024):
+                 lang_fixed: bool = True, fd_limit: int = 1024,
+                 instructor_keys: list[AuthorizedKey] | None = None, instructor_keys_path: str | None = None):
         """`lang` is the console's language, and every learner's when
         `lang_fixed` (the teacher said --lang); otherwise each learner gets
         their own locale's, when their ssh client sends one (see learner_lang)."""
@@ -614,6 +668,9 @@ class Classroom:
         self.lang_fixed = lang_fixed
         self.keys = keys
         self.keys_path = keys_path
+        self.instructor_keys = instructor_keys
+        self.instructor_keys_path = instructor_keys_path
+        self.hub = ClassHub(log, self._instructor_ended_class)
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.session_cpu = session_cpu
@@ -628,6 +685,7 @@ class Classroom:
         self.forker_ready = asyncio.Event()
         self.exit_status = 0
         self._keys_stamp = None
+        self._instructor_stamp = None
         self._burst_timer: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task] = []
 
@@ -656,14 +714,17 @@ class Classroom:
         hangup = self._hangup_meaning()
         if hangup == "end":
             loop.add_signal_handler(signal.SIGHUP, self.stopping.set)
-        elif self.keys_path:
-            loop.add_signal_handler(signal.SIGHUP, self.reload_keys, True)
+        elif self.keys_path or self.instructor_keys_path:
+            loop.add_signal_handler(signal.SIGHUP, self.reload_all_keys)
         else:  # --open, detached: nothing to reload, and nothing to end
             loop.add_signal_handler(signal.SIGHUP, lambda: None)
             hangup = "ignore"
         if self.keys_path:
             self._keys_stamp = _file_stamp(self.keys_path)
             self._tasks.append(asyncio.create_task(self._watch_keys()))
+        if self.instructor_keys_path:
+            self._instructor_stamp = _file_stamp(self.instructor_keys_path)
+            self._tasks.append(asyncio.create_task(self._watch_instructor_keys()))
         who = (say("console_who_open", self.lang) if self.keys is None else
                say("console_who_keys", self.lang, count=len(self.keys), path=self.keys_path))
         log_plain(say("console_fingerprint", self.lang, path=self.host_key_path, fingerprint=self.fingerprint))
@@ -671,6 +732,12 @@ class Classroom:
                       seats=self.max_sessions, who=who))
         log_plain(say("console_hint", self.lang, port=self.port,
                       host=self.host if self.host not in ("0.0.0.0", "::", "") else "HOST"))
+        if self.instructor_keys:
+            log_plain(say("console_instructors", self.lang, count=len(self.instructor_keys),
+                          path=self.instructor_keys_path, port=self.port,
+                          host=self.host if self.host not in ("0.0.0.0", "::", "") else "HOST"))
+            if not console_available():
+                log_plain(say("console_no_console_app", self.lang))
         log_plain(say(f"console_hangup_{hangup}", self.lang))
 
         await self.stopping.wait()
@@ -772,6 +839,31 @@ class Classroom:
             if stamp != self._keys_stamp:
                 self.reload_keys()
 
+    async def _watch_instructor_keys(self) -> None:
+        while True:
+            await asyncio.sleep(KEYS_POLL_SECONDS)
+            if _file_stamp(self.instructor_keys_path) != self._instructor_stamp:
+                self.reload_instructor_keys()
+
+    def reload_all_keys(self) -> None:
+        """SIGHUP (detached): both keys files again."""
+        if self.keys_path:
+            self.reload_keys(True)
+        if self.instructor_keys_path:
+            self.reload_instructor_keys()
+
+    def reload_instructor_keys(self) -> None:
+        """As reload_keys, for the instructors' file."""
+        self._instructor_stamp = _file_stamp(self.instructor_keys_path)
+        assert self.instructor_keys_path is not None
+        try:
+            keys = read_authorized_keys(Path(self.instructor_keys_path))
+        except KeyFileError as exc:
+            log(say("console_keys_kept", self.lang, why=exc))
+            return
+        self.instructor_keys = keys
+        log(say("console_keys_reloaded", self.lang, count=len(keys), path=self.instructor_keys_path))
+
     def reload_keys(self, asked: bool = False) -> None:
         """Read the keys file again; a file that cannot be used keeps the
         keys in force, and the console says why."""
@@ -793,9 +885,9 @@ class Classroom:
         forker.on_lost = self._forker_lost
         forker.attach(loop)
 
-    async def spawn(self, request: dict, slave: int) -> tuple[int, int | None]:
+    async def spawn(self, request: dict, slave: int, channel: int | None = None) -> tuple[int, int | None]:
         await self.forker_ready.wait()
-        return await self.forker.spawn(request, slave)
+        return await self.forker.spawn(request, slave, channel)
 
     def forker_stuck(self) -> None:
         """A spawn went unanswered for SPAWN_TIMEOUT_SECONDS: a frozen
@@ -872,7 +964,10 @@ class Classroom:
         if isinstance(door, ClassroomSSHServer) and not door.session_started():
             self.refuse(process, lang, "one_per_connection", why=say("why_many_sessions", self.lang))
             return
-        if process.subsystem is not None or process.command is not None:
+        # `ssh -t HOST tutor` asks for the tutor by name: how an instructor,
+        # whose key otherwise opens the console, gets the tutor itself
+        asked_tutor = process.command is not None and process.command.strip() == "tutor"
+        if process.subsystem is not None or (process.command is not None and not asked_tutor):
             self.refuse(process, lang, "no_command", why=say("why_command", self.lang), **hint)
             return
         if process.get_terminal_type() is None:
@@ -882,10 +977,15 @@ class Classroom:
         if learner is None:
             self.refuse(process, lang, "bad_name", why=say("why_bad_name", self.lang), **hint)
             return
-        if len(self.sessions) >= self.max_sessions or self.stopping.is_set():
+        console = bool(process.get_extra_info("tutor_instructor")) and not asked_tutor
+        if console:  # an instructor's console takes no learner's seat; a few at most
+            if sum(s.console for s in self.sessions) >= MAX_CONSOLES or self.stopping.is_set():
+                self.refuse(process, lang, "consoles_full", why=say("why_consoles_full", self.lang, n=MAX_CONSOLES))
+                return
+        elif self.learner_count() >= self.max_sessions or self.stopping.is_set():
             self.refuse(process, lang, "full", why=say("why_full", self.lang, seats=self.max_sessions))
             return
-        session = Session(classroom=self, process=process, learner=learner, lang=lang)
+        session = Session(classroom=self, process=process, learner=learner, lang=lang, console=console)
         self.sessions.add(session)  # the seat is taken before any await
         try:
             await session.run()
@@ -903,10 +1003,24 @@ class Classroom:
         stream.write((say(key, lang, **fields) + newline).encode("utf-8"))
         process.exit(1)
 
+    def learner_count(self) -> int:
+        """Seats taken (an instructor's console takes none)."""
+        return sum(not s.console for s in self.sessions)
+
     def session_ended(self, session: Session, why: str) -> None:
         self.sessions.discard(session)
+        if session.console:
+            log(say("console_instructor_left", self.lang, name=session.learner, why=why))
+            return
         log(say("console_left", self.lang, learner=session.learner, why=why,
-                active=len(self.sessions), seats=self.max_sessions))
+                active=self.learner_count(), seats=self.max_sessions))
+
+    def _instructor_ended_class(self, instructor: str) -> None:
+        """`end` from a console: every learner is told, progress saved, sessions end."""
+        log(say("console_class_ended", self.lang, name=instructor, count=self.learner_count()))
+        for session in list(self.sessions):
+            if not session.console:
+                session.end_class()
 
     def _child_exited(self, pid: int, code: int, cpu: float | None = None) -> None:
         session = self.by_pid.get(pid)
@@ -965,3 +1079,16 @@ def become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def console_available() -> bool:
+    """Whether this installation has the instructor's console app (found,
+    not imported: the server never imports Textual)."""
+    import importlib.util
+
+    if os.environ.get("TUTOR_CONSOLE_APP"):
+        return True
+    try:
+        return importlib.util.find_spec("tutor.ui.console.app") is not None
+    except (ImportError, ValueError):
+        return False

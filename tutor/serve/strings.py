@@ -36,6 +36,14 @@ STRINGS = Catalog({
         "en": "Progress saved. See you next time, {learner}!",
         "pt": "Progresso salvo. Até a próxima, {learner}!",
     },
+    "class_ended": {
+        "en": "The instructor has ended the class. Your progress is saved. Thank you, {learner}!",
+        "pt": "A aula foi encerrada. Seu progresso está salvo. Obrigado, {learner}!",
+    },
+    "consoles_full": {
+        "en": "Too many instructor consoles are open; close one, or open the tutor with: ssh -t ... tutor",
+        "pt": "Há consoles de instrutor demais abertos; feche um, ou abra o tutor com: ssh -t ... tutor",
+    },
     "idle": {
         "en": ("Your session ended after {idle} without activity. Progress saved: connect again to go on where you "
                "were."),
@@ -73,6 +81,29 @@ STRINGS = Catalog({
     "console_ready": {
         "en": "Classroom open on {host}:{port} (seats: {seats}; {who}).",
         "pt": "Sala aberta em {host}:{port} (lugares: {seats}; {who}).",
+    },
+    "console_instructors": {
+        "en": ("Instructors ({count} keys in {path}) open the console with: ssh -t -p {port} -i THEIR_KEY "
+               "NAME@{host} (and the tutor itself with: ssh -t -p {port} -i THEIR_KEY NAME@{host} tutor)"),
+        "pt": ("Instrutores ({count} chaves em {path}) abrem o console com: ssh -t -p {port} -i SUA_CHAVE "
+               "NOME@{host} (e o próprio tutor com: ssh -t -p {port} -i SUA_CHAVE NOME@{host} tutor)"),
+    },
+    "console_no_console_app": {
+        "en": "Warning: this installation has no instructor console (tutor.ui.console); instructors' logins will fail.",
+        "pt": ("Atenção: esta instalação não tem o console do instrutor (tutor.ui.console); o login dos "
+               "instrutores vai falhar."),
+    },
+    "console_instructor_joined": {
+        "en": "+ instructor {name} opened the console",
+        "pt": "+ instrutor {name} abriu o console",
+    },
+    "console_instructor_left": {
+        "en": "- instructor {name} closed the console ({why})",
+        "pt": "- instrutor {name} fechou o console ({why})",
+    },
+    "console_class_ended": {
+        "en": "{name} ended the class: {count} learner(s) told, progress saved.",
+        "pt": "{name} encerrou a aula: {count} aluno(s) avisados, progresso salvo.",
     },
     "console_who_open": {
         "en": "open: anyone may join, the SSH user name is the learner",
@@ -175,6 +206,8 @@ STRINGS = Catalog({
     "why_bad_name": {"en": "no usable name", "pt": "nome inutilizável"},
     "why_no_start": {"en": "no session could be started", "pt": "nenhuma sessão pôde ser iniciada"},
     "why_many_sessions": {"en": "a second session on one connection", "pt": "uma segunda sessão na mesma conexão"},
+    "why_class_ended": {"en": "the instructor ended the class", "pt": "o instrutor encerrou a aula"},
+    "why_consoles_full": {"en": "{n} consoles open already", "pt": "já há {n} consoles abertos"},
     "why_full": {"en": "classroom full ({seats} seats)", "pt": "sala cheia ({seats} lugares)"},
     # ---- errors that stop the server before it starts
     "err_who": {
@@ -198,6 +231,18 @@ STRINGS = Catalog({
     "err_lessons": {
         "en": "tutor serve: the lessons cannot be loaded:\n{why}",
         "pt": "tutor serve: as lições não puderam ser carregadas:\n{why}",
+    },
+    "sandbox_refused": {
+        "en": "tutor serve: no sandbox here ({why}): code exercises are refused "
+              "(--allow-unsandboxed-code runs them with process limits only)",
+        "pt": "tutor serve: sem isolamento aqui ({why}): os exercícios de código ficam recusados "
+              "(--allow-unsandboxed-code os roda só com os limites de processo)",
+    },
+    "sandbox_allowed": {
+        "en": "tutor serve: no sandbox here ({why}): code exercises run with process limits only, "
+              "as --allow-unsandboxed-code asks",
+        "pt": "tutor serve: sem isolamento aqui ({why}): os exercícios de código rodam só com os limites "
+              "de processo, como pede o --allow-unsandboxed-code",
     },
     "err_forker": {
         "en": "tutor serve: the session forker did not start: {why}",

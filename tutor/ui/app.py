@@ -23,6 +23,7 @@ from collections.abc import Callable
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -32,12 +33,15 @@ from tutor.i18n import detect_lang
 from tutor.ui import collector
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
+from tutor.ui.store_writes import StoreWrites
 from tutor.ui.strings import t
 from tutor.ui.threads import watched
 
 if TYPE_CHECKING:
+    from tutor.class_events import ClassChannel
     from tutor.lesson import Lesson
     from tutor.progress import ProgressStore
+    from tutor.ui.class_control import ClassControl
     from tutor.ui.step_runner import RunHolder
 
 
@@ -59,6 +63,14 @@ class StoreOpened(Message):
         self.error = error
 
 
+class StoreWriteFailed(Message):
+    """A progress write, done in the background (tutor/ui/store_writes.py), failed."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
 class TutorApp(App):
     """The tutor. Keyboard first: every action has a key; see HelpScreen."""
 
@@ -66,6 +78,7 @@ class TutorApp(App):
     # App-wide state the screens read when they mount and watch afterwards.
     torch_ready: var[bool] = var(False)
     store: var[ProgressStore | None] = var(None)
+    class_note: var[str] = var("")  # a guided class: "following NAME", the instructor's message
     ENABLE_COMMAND_PALETTE = False
     # Screens get one class per axis; the stylesheet switches layouts with them.
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (120, "-wide")]
@@ -111,8 +124,15 @@ class TutorApp(App):
         self.torch_event = threading.Event()
         self.torch_error: str | None = None
         self.runs: dict[str, RunHolder] = {}  # lesson id -> its run, kept across visits
+        # Progress writes run in this thread, in order, never on the UI thread's
+        # key path; a read that must see them flushes it first.
+        self.store_writes = StoreWrites(self, lambda exc: self.post_message(StoreWriteFailed(str(exc))))
         self.title = t("app_title", lang)
         self.first_paint_ns: int | None = None
+        # A served session sets class_channel before the app runs (a guided
+        # class, docs/classroom.md); ClassControl then reports and obeys.
+        self.class_channel: ClassChannel | None = None
+        self.class_control: ClassControl | None = None
 
     # ------------------------------------------------------------ start-up
 
@@ -123,6 +143,11 @@ class TutorApp(App):
         return localized(MenuScreen, self.lang)(self.lessons, lang=self.lang, learner=self.learner)
 
     def on_mount(self) -> None:
+        if self.class_channel is not None:
+            from tutor.ui.class_control import ClassControl
+
+            self.class_control = ClassControl(self, self.class_channel)
+            self.class_control.start()
         if self.start_lesson:
             self.open_lesson(self.start_lesson)
         self._warn_about_store()
@@ -135,6 +160,22 @@ class TutorApp(App):
             stop = getattr(holder.run, "stop", None)
             if stop is not None:
                 stop()
+        # the screens are gone (their last writes queued): every write lands
+        # before the store is closed
+        self.flush_store()
+
+    def flush_store(self) -> None:
+        """Wait for the progress writes queued so far (a read that must see
+        them comes next). Bounded by the store's own busy timeout and more."""
+        self.store_writes.flush(timeout=15)
+
+    def on_store_write_failed(self, message: StoreWriteFailed) -> None:
+        self.notify(t("store_warning", self.lang, warning=message.error), severity="warning", timeout=5)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.class_control is not None and isinstance(event, events.Key):
+            self.class_control.key_pressed()  # the instructor's message was seen
+        await super().on_event(event)
 
     def _warn_about_store(self) -> None:
         warning = self.store.warning if self.store is not None else None
@@ -214,10 +255,10 @@ class TutorApp(App):
             return None
         return self.lessons[ids.index(lesson_id) + 1]
 
-    def open_lesson(self, lesson_id: str) -> None:
-        """Open a lesson at the learner's stored place (the menu stays below).
-        Asked again while that lesson's screen is on top (a burst of Enters),
-        it does nothing."""
+    def open_lesson(self, lesson_id: str, index: int | None = None) -> None:
+        """Open a lesson at the learner's stored place, or at step `index`
+        (the menu stays below). Asked again while that lesson's screen is on
+        top (a burst of Enters), it does nothing."""
         from tutor.runner import LessonRun
         from tutor.ui.screens.lesson import LessonScreen
         from tutor.ui.step_runner import RunHolder
@@ -231,6 +272,7 @@ class TutorApp(App):
         if self._open_store is not None:  # opened in a moment: start at the stored place
             self._lesson_waiting_for_store = lesson_id
             return
+        self.flush_store()  # the stored place and params, with every write made so far
         holder = self.runs.get(lesson_id)
         if holder is None:
             holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang, params=self._stored_params(lesson)))
@@ -242,6 +284,8 @@ class TutorApp(App):
             stored = None
         if stored is not None:
             start = stored
+        if index is not None:  # the instructor's step (a guided class)
+            start = index
         self.show_menu()
         self.push_screen(localized(LessonScreen, self.lang)(
             lesson, lang=self.lang, holder=holder, start_index=start))
@@ -259,7 +303,9 @@ class TutorApp(App):
         return {name: value for name, value in (stored or {}).items() if name in names}
 
     def show_menu(self) -> None:
-        """Back to the menu: pop whatever is above it."""
+        """Back to the menu: pop whatever is above it (the menu reads the
+        learner's progress with every write made so far)."""
+        self.flush_store()
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
@@ -311,6 +357,7 @@ def run_app(args) -> int:
     try:
         app.run(mouse=False)
     finally:
+        app.flush_store()
         close = getattr(app.store, "close", None)
         if close is not None:
             close()

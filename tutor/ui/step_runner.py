@@ -47,6 +47,16 @@ class StepReady(Message):
         self.params = params
 
 
+class StepPrefetched(Message):
+    """A step run ahead (`prefetch`) is ready: the screen may lay out its
+    values now, while the learner reads, instead of on the key."""
+
+    def __init__(self, index: int, result: StepResult) -> None:
+        super().__init__()
+        self.index = index
+        self.result = result
+
+
 class StepFailed(Message):
     """The runner itself failed (not the lesson's code, which the runner
     reports as `StepResult.error`)."""
@@ -151,8 +161,9 @@ class StepRunner:
         """Run step `index` in the background so that a later request finds
         it ready, and the steps after it while no request comes (the
         runner's run ahead: reading on then needs no step process, which a
-        classroom server ends when idle). Results are kept by the runner
-        only; nothing is posted."""
+        classroom server ends when idle). The runner keeps the results;
+        `StepPrefetched` tells the target step `index` is there (a result
+        that was already there is not told)."""
         if self.busy or index >= len(self.holder.run.lesson.steps):
             return
         holder, params, token = self.holder, dict(self.params), self.token
@@ -164,8 +175,11 @@ class StepRunner:
                     return
                 try:
                     run.run_ahead(index, keep_going=lambda: token == self.token and run.param_values == params)
+                    result = run.results[index]
                 except Exception:
                     return  # the request for that step will report it
+            if token == self.token:
+                self.target.post_message(StepPrefetched(index, result))
 
         watched(self.target, work, "tutor-prefetch")
 

@@ -99,6 +99,14 @@ STRINGS = Catalog(
         },
         "help_menu": {"en": "back to the lessons", "pt": "volta às lições"},
         "help_help": {"en": "this help", "pt": "esta ajuda"},
+        "help_run_code": {
+            "en": "run and check your code (a code exercise)",
+            "pt": "roda e confere o seu código (exercício de código)",
+        },
+        "help_code_reset": {
+            "en": "put back the starter code / show the solution",
+            "pt": "volta ao código inicial / mostra a solução",
+        },
         "help_quit": {
             "en": "quit (your place is saved)",
             "pt": "sai (sua posição fica salva)",
@@ -205,10 +213,6 @@ STRINGS = Catalog(
         "q_unavailable": {
             "en": "This question cannot be checked: the step's code failed.",
             "pt": "Esta pergunta não pode ser conferida: o código do passo falhou.",
-        },
-        "q_code_not_here": {
-            "en": "This exercise is answered by writing code, which this version of the tutor cannot take yet.",
-            "pt": "Este exercício se responde escrevendo código, o que esta versão do tutor ainda não aceita.",
         },
         "q_checker_missing": {
             "en": "Answer checking is not available in this installation.",

@@ -28,6 +28,8 @@ KEYS: list[tuple[str, str]] = [
     ("Tab  Shift+Tab", "help_tab"),
     ("Up Down", "help_arrows"),
     ("z", "help_zoom"),
+    ("Ctrl+R  F5", "help_run_code"),
+    ("Ctrl+O  Ctrl+T", "help_code_reset"),
     ("l  Esc", "help_menu"),
     ("Enter", "help_open"),
     ("?  F1", "help_help"),

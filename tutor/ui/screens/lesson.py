@@ -14,6 +14,7 @@ How a step is drawn in one frame is described in docs/architecture.md.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.console import Group
@@ -28,14 +29,17 @@ from textual.widget import Widget
 from textual.widgets import LoadingIndicator, Static
 
 from tutor import notation
+from tutor.classroom import normalised_answer
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
 from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
+from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
-from tutor.ui.step_runner import RunHolder, StepFailed, StepReady, StepRunner
+from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
+from tutor.ui.widgets.code_editor import CodeEditor
 from tutor.ui.widgets.code_view import CodeView
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.layer_diagram import LayerDiagram
@@ -60,6 +64,12 @@ TEXT_DELAY = 0.08
 # The next step runs ahead this long after a step is drawn: after its frame
 # has gone out, so the two never compete for the interpreter.
 PREFETCH_DELAY = 0.15
+# Progress store calls that write: queued to the app's writer thread
+# (tutor/ui/store_writes.py), never run on the UI thread.
+STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record_hint", "record_reveal"})
+# The panes the stylesheet's `-plot-step` rules size (tutor.tcss), and only
+# they: the class changes restyle these, not the whole screen.
+PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 
 
 class Column(PaintOnce, Vertical):
@@ -84,7 +94,7 @@ def _names(words: str, expression: str) -> bool:
     return re.search(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])", words) is not None
 
 
-class LessonScreen(KeepsFocus, Screen):
+class LessonScreen(CodeSteps, KeepsFocus, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
 
     # Zoom (z): the focused pane fills the window under the status line,
@@ -111,6 +121,7 @@ class LessonScreen(KeepsFocus, Screen):
             Binding("a,enter", "answer", t("key_answer", lang), show=False, priority=True),
             Binding("z", "zoom", t("key_zoom", lang), show=False),
             Binding("l,escape", "menu", t("key_menu", lang), key_display="l"),
+            *code_bindings(lang),
         ]
 
     def __init__(self, lesson: Lesson, *, lang: str, holder: RunHolder, start_index: int = 0) -> None:
@@ -133,7 +144,9 @@ class LessonScreen(KeepsFocus, Screen):
         self._ready = False  # composed and mounted: keys may act
         self._next_offered = False  # `n` on the last step offered the next lesson
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
-        self._values_of: tuple[int, tuple[str, ...]] | None = None  # whose values, and which, the pane shows
+        self._values_of: tuple | None = None  # whose values, and which, the pane shows
+        self._records: dict[int, QuestionProgress | None] = {}  # question records, read when the screen mounts
+        self._explained: dict[int, Group] = {}  # each step's explanation, made once
 
     @property
     def tutor(self) -> TutorApp:
@@ -157,6 +170,7 @@ class LessonScreen(KeepsFocus, Screen):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
                 yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang),
                                id="code", classes="pane")
+                yield CodeEditor(lang, id="editor", classes="pane")  # a code question's, in the code pane's place
             with Container(id="side"):
                 with Column(id="middle"):
                     yield QuestionPanel(lang, id="question", classes="pane")
@@ -182,7 +196,7 @@ class LessonScreen(KeepsFocus, Screen):
     def on_mount(self) -> None:
         tutor = self.tutor
         self.runner = StepRunner(self, self.holder, tutor.torch_event)
-        for wid in ("#question", "#notice", "#step-error"):
+        for wid in ("#question", "#notice", "#step-error", "#editor"):
             self.query_one(wid).display = False
         # The diagram and plot panes stay in this first layout if the lesson
         # uses them (the first result hides what its step does not use), so
@@ -198,6 +212,8 @@ class LessonScreen(KeepsFocus, Screen):
         # News from the app after this moment arrives through the watchers;
         # what happened before it is read here (torch may already be ready).
         self.watch(tutor, "torch_ready", self._torch_changed, init=False)
+        self._read_records()
+        self.watch(tutor, "class_note", self.query_one("#status", StatusLine).show_class_note)
         self._ready = True
         self.request(self.index)
 
@@ -224,6 +240,8 @@ class LessonScreen(KeepsFocus, Screen):
         if moved:
             # after the frame: a committed SQLite write is ~1 ms of the key
             self.call_after_refresh(self._save_position)
+        if self.tutor.class_control is not None:
+            self.tutor.class_control.step_shown(self.lesson, index)
         cached = runner.request(index, reset=reset)
         if cached is not None:
             self._accept(cached)
@@ -250,9 +268,16 @@ class LessonScreen(KeepsFocus, Screen):
         collector.collect_if_due()  # the frame is out; the learner reads
         runner = self.runner
         index = self.index + 1
+        before = runner.previous_result(self.index) if runner is not None else None
+        if before is not None:  # `p` finds the step before's values laid out too
+            self._prepare_values(self.index - 1, before)
         if runner is None or runner.busy or index >= self.total:
             return
-        runner.prefetch(index)
+        ahead = runner.cached(index, dict(runner.params))
+        if ahead is not None:
+            self._prepare_values(index, ahead)
+        else:
+            runner.prefetch(index)  # StepPrefetched lays its values out
         self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
         code = runner.code_for(index)
         if code is not None:
@@ -294,6 +319,20 @@ class LessonScreen(KeepsFocus, Screen):
         self._stop_timer("_prefetch_timer")
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
+    def on_step_prefetched(self, message: StepPrefetched) -> None:
+        runner = self.runner
+        if runner is not None and message.index == self.index + 1 and message.result.index == message.index:
+            self._prepare_values(message.index, message.result)
+
+    def _prepare_values(self, index: int, result: StepResult) -> None:
+        """Lay out step `index`'s values while the learner reads (what
+        `_show_values` will show for it, unless its question hides them)."""
+        step = self.lesson.steps[index]
+        state = self.query_one("#question", QuestionPanel).states.get(index)
+        if step.question is not None and (state is None or not state.closed):
+            return  # hidden: the pane keeps the step before's values, already drawn
+        self.query_one("#values", TensorView).prepare(result.values, result.previous, named=pick(step.text, self.lang))
+
     def on_step_failed(self, message: StepFailed) -> None:
         runner = self.runner
         if runner is None or not runner.is_current(message.token):
@@ -312,11 +351,16 @@ class LessonScreen(KeepsFocus, Screen):
     # ------------------------------------------------------------ display
 
     def _explanation(self, index: int):
-        """Step `index`'s title and text, and the key its rendered lines are kept under."""
-        step = self.lesson.steps[index]
-        title = Text(pick(step.title, self.lang), style="bold")
-        body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
-        return Group(title, Text(""), body), ("explain", index)
+        """Step `index`'s title and text, and the key its rendered lines are
+        kept under. Made once a step (Rich parses Markdown when it is made,
+        even when the pane has the lines already)."""
+        made = self._explained.get(index)
+        if made is None:
+            step = self.lesson.steps[index]
+            title = Text(pick(step.title, self.lang), style="bold")
+            body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
+            made = self._explained[index] = Group(title, Text(""), body)
+        return made, ("explain", index)
 
     def _show_text(self) -> None:
         renderable, key = self._explanation(self.index)
@@ -375,12 +419,13 @@ class LessonScreen(KeepsFocus, Screen):
         learner can open the answer box and type while torch works."""
         panel = self.query_one("#question", QuestionPanel)
         question = self.step.question
+        self._code_step_shown()
         if question is None:
             _show(panel, False)
             return
         record: QuestionProgress | None = None
         if self.index not in panel.states:
-            record = self._store_call("question", self.lesson.id, self.step.id)
+            record = self._question_record(self.index)
         panel.ask(self.index, question, record)
         _show(panel, True)
         if self._values_hidden():
@@ -410,16 +455,20 @@ class LessonScreen(KeepsFocus, Screen):
             # unrelated step before would only distract from the prediction
             words = self._question_words()
             entries = {e: v for e, v in (shown.values if shown else {}).items() if _names(words, e)}
+        code_values = self._code_values()  # the learner's, after a run of their code
+        if code_values is not None and self.result is not None:
+            hidden, shown, entries = False, self.result, code_values
         has_values = bool(entries)
         self._fill_question(hidden and not has_values)
         _show(values, has_values or not hidden)
-        key = (id(shown), tuple(entries))
+        key = (id(shown), tuple(entries), id(code_values))
         if shown is not None and key != self._values_of:
             # `n` onto a question keeps the step before's values on screen:
             # nothing to draw again
             self._values_of = key
             # the values this step's text names come first
-            values.show(entries, shown.previous, named=pick(self.step.text, self.lang))
+            before = shown.values if code_values is not None else shown.previous
+            values.show(entries, before, named=pick(self.step.text, self.lang))
 
     def _question_words(self) -> str:
         """The step's text, its question's prompt and hints, both languages."""
@@ -460,26 +509,51 @@ class LessonScreen(KeepsFocus, Screen):
         diagram.highlight(step.diagram)
         plot = self.query_one("#plot", PlotPane)
         _show(plot, result.plot is not None)
-        plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         right = (bool(step.diagram) or result.plot is not None) and not hidden
+        if right and result.plot is not None:
+            # a hidden pane is not drawn: a question's plot is, once it is closed
+            plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         _show(self.query_one("#right"), right)
-        self.set_class(result.plot is not None and not hidden, "-plot-step")
+        self._plot_step(result.plot is not None and not hidden)
         zoomed = self.maximized
         if zoomed is not None and not (zoomed.display and (zoomed.parent is not self.query_one("#right") or right)):
             self.minimize()  # the zoomed pane is not part of this step: never a blank window
+
+    def _plot_step(self, on: bool) -> None:
+        """The screen's `-plot-step` class, restyling only the panes its rules
+        size: a class change on the screen restyles every widget on it
+        (measured with bench_app.py --profile: 58 ms of convexity's
+        `descent-nonconvex` key under cProfile, the step's largest cost)."""
+        if self.has_class("-plot-step") == on:
+            return
+        self.set_class(on, "-plot-step", update=False)
+        self.app.stylesheet.update_nodes([self.query_one(pane) for pane in PLOT_STEP_PANES], animate=False)
 
     # ------------------------------------------------------------ questions
 
     def on_question_panel_answered(self, message: QuestionPanel.Answered) -> None:
         step = self.lesson.steps[message.index]
-        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct)
+        self._store_call("record_answer", self.lesson.id, step.id, message.answer, message.correct,
+                         normalised_answer(step.question, message.answer, self.lang))
+        if self.tutor.class_control is not None:
+            state = self.query_one("#question", QuestionPanel).state(message.index)
+            self.tutor.class_control.answered(self.lesson, message.index, message.answer,
+                                              "right" if message.correct else "wrong",
+                                              state.wrong + int(message.correct))
 
     def on_question_panel_hint_taken(self, message: QuestionPanel.HintTaken) -> None:
         self._store_call("record_hint", self.lesson.id, self.lesson.steps[message.index].id)
+        if self.tutor.class_control is not None:
+            hints = self.query_one("#question", QuestionPanel).state(message.index).hints
+            self.tutor.class_control.hint_taken(self.lesson, message.index, hints)
 
     def on_question_panel_closed(self, message: QuestionPanel.Closed) -> None:
         if message.revealed:
             self._store_call("record_reveal", self.lesson.id, self.lesson.steps[message.index].id)
+            if self.tutor.class_control is not None:
+                state = self.query_one("#question", QuestionPanel).state(message.index)
+                self.tutor.class_control.answered(self.lesson, message.index, state.answer or "", "revealed",
+                                                  state.wrong)
         if message.index == self.index and self.result is not None:
             self._show_result()
 
@@ -506,13 +580,22 @@ class LessonScreen(KeepsFocus, Screen):
             return self.step.question is not None and not panel.typing
         if action == "hint":
             return self.step.question is not None
+        if action in CODE_ACTIONS:
+            return self._check_code_action(action)
         return True
 
     def say(self, text: str) -> None:
         """A short note in the status line, gone after a few seconds or at the next step."""
         self.query_one("#status", StatusLine).say(text)
 
+    def _held(self) -> bool:
+        """Following the instructor (a guided class): stepping away is refused, with a note."""
+        control = self.tutor.class_control
+        return control is not None and control.refuse_step_away(self)
+
     def action_next(self) -> None:
+        if self._held():
+            return
         if self.index + 1 >= self.total:
             self._offer_next_lesson()
             return
@@ -532,6 +615,8 @@ class LessonScreen(KeepsFocus, Screen):
         self.say(t("next_lesson", self.lang, title=pick(following.title, self.lang)))
 
     def action_prev(self) -> None:
+        if self._held():
+            return
         if self.index == 0:
             self.say(t("first_step", self.lang))
             return
@@ -569,7 +654,9 @@ class LessonScreen(KeepsFocus, Screen):
 
     def action_answer(self) -> None:
         self._present_text()  # the box must be the new step's, and visible
-        if self.step.question is not None:
+        if self._code_question():
+            self.query_one("#editor", CodeEditor).focus_code()
+        elif self.step.question is not None:
             self.query_one("#question", QuestionPanel).focus_answer()
 
     def action_zoom(self) -> None:
@@ -601,6 +688,8 @@ class LessonScreen(KeepsFocus, Screen):
         if self.maximized is not None:
             self.minimize()
             return
+        if self._held():
+            return
         self.tutor.show_menu()
 
     # ------------------------------------------------------------ progress
@@ -610,12 +699,35 @@ class LessonScreen(KeepsFocus, Screen):
             self._saved_position = self.index
             self._store_call("set_position", self.lesson.id, self.index, self.total)
 
+    def _read_records(self) -> None:
+        """Every question's record, read once as the screen mounts: the app
+        flushed the store's writes before it opened the lesson, and until
+        the panel holds a question's state nothing here writes to it, so a
+        step key never reads (nor waits for a write's fsync to read)."""
+        self.tutor.flush_store()  # nothing is queued but what a screen left as it closed
+        for index, step in enumerate(self.lesson.steps):
+            if step.question is not None:
+                self._records[index] = self._store_call("question", self.lesson.id, step.id)
+
+    def _question_record(self, index: int) -> QuestionProgress | None:
+        """Step `index`'s question record (read at mount; read now if the
+        store opened since)."""
+        if index in self._records:
+            return self._records.pop(index)
+        self.tutor.flush_store()
+        return self._store_call("question", self.lesson.id, self.lesson.steps[index].id)
+
     def _store_call(self, name: str, *args):
         """Use the progress store if there is one; a store failure is told
-        and never stops the lesson."""
+        and never stops the lesson. A write is queued to the app's writer
+        thread (an fsync can take a second on a busy disk): it never holds
+        up a key."""
         store = self.tutor.store
         method = getattr(store, name, None) if store is not None else None
         if method is None:
+            return None
+        if name in STORE_WRITES:
+            self.tutor.store_writes.submit(partial(method, *args))
             return None
         try:
             return method(*args)
@@ -624,9 +736,6 @@ class LessonScreen(KeepsFocus, Screen):
             return None
 
     def on_unmount(self) -> None:
-        store = self.tutor.store
-        if store is not None and self._saved_position != self.index:  # left before the step's frame was drawn
-            try:
-                store.set_position(self.lesson.id, self.index, self.total)
-            except Exception:
-                pass  # the app is closing: nowhere left to say so; the step before was saved
+        if self._saved_position != self.index:  # left before the step's frame was drawn
+            # queued after the writes before it; the app flushes the queue when it ends
+            self._store_call("set_position", self.lesson.id, self.index, self.total)

@@ -11,6 +11,7 @@ stays readable. Only a token wider than the whole pane is cut.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from pygments.token import (  # type: ignore[import-untyped]
     Comment,
@@ -142,14 +143,26 @@ class WrappedCode:
 
     def __init__(self, code: str, colour: bool = True) -> None:
         self.code = code
+        self.colour = colour
+        self.gutter_style = "dim" if colour else ""
+
+    @cached_property
+    def lines(self) -> list[Text]:
+        """The highlighted lines, made when first rendered: a pane that has
+        this code's rows prepared (CodeView.prepare_code) never pays for
+        pygments again when it shows them."""
         # NO_COLOR: the terminal's own colour for every token (Textual would
         # turn the hues into greys too faint to read)
-        syntax = Syntax(code, "python", theme=THEME if colour else PLAIN, background_color="default")
-        self.gutter_style = "dim" if colour else ""
-        self.lines = syntax.highlight(code).split("\n", allow_blank=True)
-        if self.lines and not self.lines[-1].plain and code.endswith("\n"):
-            self.lines.pop()
-        self.gutter = len(str(len(self.lines))) + 1
+        code = self.code
+        syntax = Syntax(code, "python", theme=THEME if self.colour else PLAIN, background_color="default")
+        lines = syntax.highlight(code).split("\n", allow_blank=True)
+        if lines and not lines[-1].plain and code.endswith("\n"):
+            lines.pop()
+        return list(lines)
+
+    @property
+    def gutter(self) -> int:
+        return len(str(len(self.lines))) + 1
 
     def rows(self, width: int) -> list[Text]:
         body = max(4, width - self.gutter)

@@ -16,6 +16,13 @@ the screen keeps the record (tutor.progress) and shows the values.
 
 Focus: a verdict never moves the focus. The box keeps it after a right or a
 wrong answer alike; Esc in the box leaves the box, and only that.
+
+A code question (`kind = "code"`) has no answer box: the learner writes in
+the editor that takes the code pane's place (tutor/ui/widgets/code_editor.py),
+and the panel shows each run's verdict (`code_verdict`): what the code
+printed, its error at the learner's line, each check, the matched mistake.
+A failed run never reveals the solution by itself (writing code is trying
+again); the solution key, or `h` past the last hint, does.
 """
 
 from __future__ import annotations
@@ -36,7 +43,10 @@ from tutor import checking
 from tutor.i18n import pick
 from tutor.lesson import Question
 from tutor.progress import QuestionProgress
+from tutor.runner import CodeVerdict
 from tutor.ui.strings import t
+from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
+from tutor.ui.widgets.code_editor import CodeArea
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_pane import TextPane
 from tutor.values import Value
@@ -60,6 +70,8 @@ class QuestionState:
     before: bool = False  # closed in an earlier session (from the store)
     answer: str | None = None  # the last answer checked: checked again for a new live value
     pending: str | None = None  # an answer given before the step ran
+    runs: int = 0  # a code question: runs of the learner's code
+    code_verdict: CodeVerdict | None = None  # a code question: the last run's verdict
 
     @property
     def closed(self) -> bool:
@@ -130,6 +142,14 @@ class QuestionPanel(PaintOnce, Vertical):
             super().__init__()
             self.index = index
 
+    class SolutionWanted(Message):
+        """`h` past a code question's last hint: the screen puts the
+        solution in the editor (and reveals)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
     class Closed(Message):
         """The question is closed: the screen shows the step's values.
         `revealed`: by the worked answer, not by a right answer."""
@@ -168,8 +188,11 @@ class QuestionPanel(PaintOnce, Vertical):
         """The keys that work right now: the line changes when the box takes
         or leaves the focus, so the learner sees whether `n` types a letter
         or goes to the next step."""
-        key = "q_typing" if typing else "q_how"
-        self.query_one("#q-keys", Static).update(Text(t(key, self.lang), style="dim"))
+        if self.question is not None and self.question.kind == "code":
+            text = CODE_STRINGS.get("keys_editing" if typing else "keys_idle", self.lang)
+        else:
+            text = t("q_typing" if typing else "q_how", self.lang)
+        self.query_one("#q-keys", Static).update(Text(text, style="dim"))
 
     def on_descendant_focus(self, event) -> None:
         self._show_keys(isinstance(event.widget, AnswerInput))
@@ -190,7 +213,14 @@ class QuestionPanel(PaintOnce, Vertical):
 
     @property
     def typing(self) -> bool:
-        return self.screen.focused is self.answer_box
+        """The learner types (in the answer box, or in a code question's
+        editor): letters and Enter are theirs, not the lesson's."""
+        focused = self.screen.focused
+        return focused is self.answer_box or isinstance(focused, CodeArea)
+
+    def editor_focus(self, editing: bool) -> None:
+        """The screen's word that the code editor took or left the focus."""
+        self._show_keys(editing)
 
     # ------------------------------------------------------------ state
 
@@ -229,8 +259,10 @@ class QuestionPanel(PaintOnce, Vertical):
             opts.update("")
             opts.display = False
         box = self.answer_box
+        box.display = question.kind != "code"  # code is written in the editor
         box.value = state.pending or state.answer or ""  # as the learner left it
         box.placeholder = t("q_placeholder", lang)
+        self._show_keys(self.typing)
         self._render_feedback()
 
     def live(self, expected: Value | None) -> None:
@@ -259,7 +291,7 @@ class QuestionPanel(PaintOnce, Vertical):
             self._feedback(Text(t("q_waiting", lang), style="italic"))
             return
         if question.kind == "code":
-            self._feedback(Text(t("q_code_not_here", lang), style="bold"))
+            self._feedback(Text(CODE_STRINGS.get("write_first", lang), style="italic"))
             return
         if self.expected is None:
             self._feedback(Text(t("q_unavailable", lang), style="bold"))
@@ -294,6 +326,8 @@ class QuestionPanel(PaintOnce, Vertical):
             state.hints += 1
             self.post_message(self.HintTaken(index))
             self._render_feedback()
+        elif question.kind == "code":
+            self.post_message(self.SolutionWanted(index))
         elif self.ready:
             self.reveal()
 
@@ -301,7 +335,8 @@ class QuestionPanel(PaintOnce, Vertical):
         """Show the live value and the worked answer (asked for, or the
         learner goes on without answering right)."""
         state, index = self.current, self.index
-        if state is None or index is None or not self.ready or state.revealed:
+        code = self.question is not None and self.question.kind == "code"
+        if state is None or index is None or not (self.ready or code) or state.revealed:
             return
         state.revealed = True
         was_closed = state.solved or state.before
@@ -309,7 +344,54 @@ class QuestionPanel(PaintOnce, Vertical):
             self.post_message(self.Closed(index, revealed=True))
         self._render_feedback()
 
+    def code_verdict(self, index: int, verdict: CodeVerdict) -> None:
+        """A run of the learner's code for step `index` came back: keep it
+        (shown again when the learner comes back to the step) and say how it
+        went. A passing run closes the question."""
+        state = self.state(index)
+        state.runs += 1
+        state.code_verdict = verdict
+        was_closed = state.closed
+        if verdict.passed:
+            state.solved = True
+        else:
+            state.wrong += 1
+        if state.closed and not was_closed:
+            self.post_message(self.Closed(index, revealed=False))
+        if index == self.index:
+            self._render_feedback()
+
     # ------------------------------------------------------------ display
+
+    def _code_feedback(self, state: QuestionState) -> list[RenderableType]:
+        """A code run's verdict: right or not yet; the error (at the
+        learner's line) or the stop; each check with + or x; the matched
+        mistake's message; what the code printed."""
+        verdict, lang = state.code_verdict, self.lang
+        if verdict is None:
+            return []
+        plain = bool(os.environ.get("NO_COLOR"))
+        if verdict.passed:
+            head = Text("+ " + CODE_STRINGS.get("right", lang), style="bold" if plain else "bold ansi_green")
+        else:
+            head = Text("x " + CODE_STRINGS.get("wrong", lang, n=state.runs),
+                        style="bold" if plain else "bold ansi_red")
+        out: list[RenderableType] = [head]
+        problems = verdict.problem_lines
+        for i, line in enumerate(problems):
+            out.append(Text(line, style="bold" if i == 0 else ""))
+        rest = verdict.lines[len(problems):]
+        for (_expr, right), line in zip(verdict.checks, rest):
+            if problems and not right:
+                continue  # not checked: the problem above says why
+            out.append(Text(("+ " if right else "x ") + line))
+        rest = rest[len(verdict.checks):]
+        if verdict.mistake is not None and rest:
+            out.append(markdown(rest[0]))
+        if verdict.output:
+            out.append(Text(CODE_STRINGS.get("printed", lang), style="bold"))
+            out.append(Text("\n".join("  " + line for line in verdict.output)))
+        return out
 
     def _expected_text(self) -> str | None:
         if not self.ready or self.expected is None or self.question is None:
@@ -326,13 +408,19 @@ class QuestionPanel(PaintOnce, Vertical):
         state, question, lang = self.current, self.question, self.lang
         if state is None or question is None:
             return
-        if verdict is None and state.answer is not None and self.ready and self.expected is not None:
+        if verdict is None and state.answer is not None and self.ready and self.expected is not None \
+                and question.kind != "code":
             try:
                 verdict = checking.check(question, self.expected, state.answer, lang)
             except Exception:
                 verdict = None
         parts: list[RenderableType] = []
-        if verdict is not None:
+        if question.kind == "code":
+            parts += self._code_feedback(state)
+            if not parts:
+                key = "q_done_before" if state.before else "write_first"
+                parts.append(Text(t(key, lang) if state.before else CODE_STRINGS.get(key, lang), style="italic"))
+        elif verdict is not None:
             show_value = verdict.correct or state.revealed
             # ANSI colours follow the learner's theme (a CSS red is 4:1 on
             # white); the + and x carry the meaning without colour
@@ -373,6 +461,10 @@ class QuestionPanel(PaintOnce, Vertical):
                 more = "q_hint_more" if state.hints < len(question.hints) else "q_hint_reveal"
                 parts.append(Text(t(more, lang), style="dim"))
         self._feedback(Group(*parts))
+
+    def note(self, text: str) -> None:
+        """A passing word in the feedback pane ("running your code...")."""
+        self._feedback(Text(text, style="italic"))
 
     def _feedback(self, renderable: RenderableType) -> None:
         """The verdict, hints and why, from their first line."""

@@ -33,6 +33,7 @@ class StatusLine(Widget):
         self._parts: tuple = ("", "", (), "", "")
         self._running_text = running
         self._note = ""
+        self._class = ""  # a guided class: "following NAME", the instructor's message
         self._busy = False
         self._note_timer: Timer | None = None
         self._busy_timer: Timer | None = None
@@ -71,9 +72,17 @@ class StatusLine(Widget):
         self._busy = True
         self._show_message()
 
+    def show_class_note(self, text: str) -> None:
+        """What a guided class shows until it changes (ClassControl)."""
+        self._class = text
+        self._show_message()
+
     @property
     def message(self) -> str:
-        return self._running_text if self._busy else self._note
+        own = self._running_text if self._busy else self._note
+        if not self._class or own.startswith(self._class):  # "following ana: wait..." says both
+            return own or self._class
+        return f"{self._class} | {own}" if own else self._class
 
     def _show_message(self) -> None:
         lesson, step, params, loss, _ = self._parts

@@ -17,6 +17,7 @@ line, not the whole pane (this matters over SSH).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,22 @@ class _Target:
     @property
     def value(self) -> TensorValue:
         return self.grid.value
+
+
+@dataclass
+class _Prepared:
+    """A step's values laid out ahead (`TensorView.prepare`): the blocks and
+    cursor targets, and the lines for the width, cursor and focus then. It
+    holds the values themselves, so the ids in its key stay theirs."""
+
+    values: list[Value]
+    previous: Mapping[str, Value]
+    blocks: list[_Line | _Grid]
+    targets: list[_Target]
+    built: tuple[int, tuple[int, int, int] | None, bool, list[Strip], dict[tuple[int, str], int]] | None
+
+
+PREPARED_MAX = 3  # steps laid out ahead (the next and the one before)
 
 
 class TensorView(LinePane):
@@ -142,6 +159,8 @@ class TensorView(LinePane):
         self._grid_at: dict[tuple[int, str], int] = {}  # (target, which) -> first line
         self._shown: tuple | None = None
         self._exact_cache: tuple[tuple, list[Strip]] | None = None
+        self._ready: OrderedDict[tuple, _Prepared] = OrderedDict()
+        self._preset: tuple[int, list[Strip], dict[tuple[int, str], int]] | None = None
 
     # --- content -------------------------------------------------------------
 
@@ -153,34 +172,86 @@ class TensorView(LinePane):
         if self._shown is not None and self._shown[0] is values and self._shown[1] is previous:
             return  # the same result again (an answer revealed it, say)
         self._shown = (values, previous)
-        values = dict(named_first(values, named))
         old_cursor = self._cursor_key()
-        self._targets = []
-        blocks: list[_Line | _Grid] = []
-        for expr, value in values.items():
-            if blocks:
-                blocks.append(_Line(Text(""), "tensor-view--name"))
-            blocks.extend(self._blocks(expr, value, previous.get(expr)))
-        if not blocks:
-            blocks.append(_Line(Text(self.empty_text), "tensor-view--empty"))
-        elif self._targets:
-            blocks.append(_Line(Text(""), "tensor-view--name"))
-            blocks.append(_Line(Text(STRINGS.get("hint", self.lang)), "tensor-view--note"))
+        ready = self._ready.pop(self._key(values, previous, named), None)
+        if ready is not None:
+            blocks, self._targets = ready.blocks, ready.targets
+        else:
+            blocks, self._targets = self._layout(values, previous, named)
         self._blocks_ = blocks
         self._restore_cursor(old_cursor)
         self._exact_cache = None
+        built = ready.built if ready is not None else None
+        if built is not None and built[:3] == (self.known_size.width, self._cursor, self.has_focus):
+            self._preset = (built[0], built[3], built[4])  # invalidate() takes these lines
         self.invalidate()
         if self._cursor is not None and self._cursor != (0, 0, 0):
             self._scroll_to_cursor()
 
+    def prepare(self, values: Mapping[str, Value], previous: Mapping[str, Value], *, named: str = "") -> None:
+        """Lay out `values` now, at the pane's width, for a later `show` of
+        the same values: laying out a step's tensors is the costliest part
+        of drawing it (13-40 ms under cProfile for backprop-order's
+        gradients), and the lesson screen prepares the next step's while the
+        learner reads."""
+        key = self._key(values, previous, named)
+        if key in self._ready:
+            return
+        blocks, targets = self._layout(values, previous, named)
+        width = self.known_size.width
+        built = None
+        if width:
+            cursor = self._cursor_for(targets, self._cursor_key())
+            lines, grid_at = self._build(blocks, width, cursor, self.has_focus)
+            built = (width, cursor, self.has_focus, lines, grid_at)
+        self._ready[key] = _Prepared(list(values.values()), previous, blocks, targets, built)
+        while len(self._ready) > PREPARED_MAX:
+            self._ready.popitem(last=False)
+
+    @staticmethod
+    def _key(values: Mapping[str, Value], previous: Mapping[str, Value], named: str) -> tuple:
+        return (tuple((expr, id(value)) for expr, value in values.items()), id(previous), named)
+
+    def _layout(self, values: Mapping[str, Value], previous: Mapping[str, Value],
+                named: str) -> tuple[list[_Line | _Grid], list[_Target]]:
+        """The blocks `values` are drawn in, and the tensors the cursor visits."""
+        saved, self._targets = self._targets, []
+        try:
+            blocks: list[_Line | _Grid] = []
+            for expr, value in dict(named_first(values, named)).items():
+                if blocks:
+                    blocks.append(_Line(Text(""), "tensor-view--name"))
+                blocks.extend(self._blocks(expr, value, previous.get(expr)))
+            if not blocks:
+                blocks.append(_Line(Text(self.empty_text), "tensor-view--empty"))
+            elif self._targets:
+                blocks.append(_Line(Text(""), "tensor-view--name"))
+                blocks.append(_Line(Text(STRINGS.get("hint", self.lang)), "tensor-view--note"))
+            return blocks, self._targets
+        finally:
+            self._targets = saved
+
     def build_lines(self, width: int) -> list[Strip]:
+        preset, self._preset = self._preset, None
+        if preset is not None and preset[0] == width:
+            self._grid_at = preset[2]
+            return preset[1]
+        lines, self._grid_at = self._build(self._blocks_, width, self._cursor, self.has_focus)
+        return lines
+
+    def _build(self, blocks: list[_Line | _Grid], width: int, cursor: tuple[int, int, int] | None,
+               has_focus: bool) -> tuple[list[Strip], dict[tuple[int, str], int]]:
+        """The lines of `blocks` at `width`, the cursor's cell marked, and
+        where each grid starts."""
         lines: list[Strip] = []
-        self._grid_at = {}
+        grid_at: dict[tuple[int, str], int] = {}
         explained = False  # the digit view is explained in words once
-        for block in self._blocks_:
+        for block in blocks:
             if isinstance(block, _Grid):
-                self._grid_at[(block.target, block.which)] = len(lines)
-                cell, focused = self._cell_for(block.target)
+                grid_at[(block.target, block.which)] = len(lines)
+                on_it = cursor is not None and cursor[0] == block.target
+                cell = (cursor[1], cursor[2]) if cursor is not None and on_it else None
+                focused = has_focus if on_it else False
                 for text in block.model.render(width, cell, focused):
                     lines.extend(self.render_text(text, width))
             else:
@@ -193,7 +264,7 @@ class TensorView(LinePane):
                     continue  # a grid that reads without a legend
                 style = self.get_component_rich_style(block.role, partial=True)
                 lines.extend(self.render_text(text, width, wrap=True, style=style))
-        return lines
+        return lines, grid_at
 
     def footer_lines(self, width: int) -> list[Strip]:
         """The exact line under the values: the entry under the cursor."""
@@ -312,14 +383,16 @@ class TensorView(LinePane):
     def _restore_cursor(self, key) -> None:
         """Keep the cursor on the same entry when the same tensor is shown
         again (a learner comparing steps), else start at the first one."""
-        self._cursor = (0, 0, 0) if self._targets else None
-        if key is None:
-            return
-        expr, shape, r, c = key
-        for t, target in enumerate(self._targets):
-            if target.expr == expr and target.value.shape == shape:
-                self._cursor = (t, r, c)
-                return
+        self._cursor = self._cursor_for(self._targets, key)
+
+    @staticmethod
+    def _cursor_for(targets: list[_Target], key) -> tuple[int, int, int] | None:
+        if key is not None:
+            expr, shape, r, c = key
+            for t, target in enumerate(targets):
+                if target.expr == expr and target.value.shape == shape:
+                    return (t, r, c)
+        return (0, 0, 0) if targets else None
 
     def action_move_cursor(self, dr: int, dc: int) -> None:
         if self._cursor is None:

@@ -1,0 +1,238 @@
+"""A code exercise as a learner meets it in the app (Pilot, 80x24): they
+type into the editor, run with Ctrl+R or F5, and read the verdict of each
+check, the mistake's message, an error at their own line; Ctrl+O and
+Ctrl+T put back the starter and the solution; Esc leaves the editor and
+only that; their code comes back after a restart."""
+
+from __future__ import annotations
+
+from test_app import BY_ID, LESSONS, screen_text, settle  # the app tests' helpers
+from tutor.progress import ProgressStore
+from tutor.ui.app import make_app
+from tutor.ui.widgets.code_editor import CodeArea, CodeEditor
+
+SIZE = (80, 24)
+
+
+def step_index(lesson_id: str, step_id: str) -> int:
+    return next(i for i, s in enumerate(BY_ID[lesson_id].steps) if s.id == step_id)
+
+
+def build_at(store: ProgressStore, lesson_id: str, step_id: str, lang: str = "en"):
+    store.set_position(lesson_id, step_index(lesson_id, step_id), len(BY_ID[lesson_id].steps))
+    return make_app(lessons=LESSONS, lang=lang, seed=0, learner="ana", store=store, start_lesson=lesson_id)
+
+
+async def ready(app, pilot) -> None:
+    """Torch loaded and the step on screen has run."""
+    for _ in range(300):
+        await settle(app, pilot)
+        if app.torch_ready and getattr(app.screen, "result", None) is not None and not app.screen.busy:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the step never ran")
+
+
+def keys_for(code: str) -> list[str]:
+    """What a learner presses to type `code` in the editor: Enter keeps the
+    indentation (and deepens it after a colon), so continuation lines are
+    typed without their leading spaces; a dedent is Backspace."""
+    keys: list[str] = []
+    depth = 0
+    for n, line in enumerate(code.strip("\n").splitlines()):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        if n:
+            keys.append("enter")
+            keys += ["backspace"] * (depth - indent) + ["space"] * (indent - depth)
+        keys += list(stripped)
+        depth = indent + (4 if stripped.rstrip().endswith(":") else 0)
+    return keys
+
+
+async def type_code(app, pilot, code: str) -> None:
+    """Into the editor (`a`), over whatever it holds (F7 selects all)."""
+    await pilot.press("a", "f7", *keys_for(code))
+
+
+async def run(app, pilot, key: str = "ctrl+r") -> str:
+    """Press the run key, wait for the verdict, return the question panel's text."""
+    await pilot.press(key)
+    await settle(app, pilot)
+    for _ in range(200):
+        if not app.screen._code_running:
+            break
+        await pilot.pause(0.05)
+        await settle(app, pilot)
+    return panel_text(app)
+
+
+def panel_text(app) -> str:
+    """The question panel as read on screen, its wrapped lines joined."""
+    panel = app.screen.query_one("#question")
+    return " ".join(" ".join(line.split()) for line in region_lines(app, panel))
+
+
+def editor(app) -> CodeEditor:
+    return app.screen.query_one("#editor", CodeEditor)
+
+
+async def test_typed_code_runs_with_f5_and_ctrl_r_gets_the_mistake_then_right(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        shown = screen_text(app)
+        assert "Your code" in shown and "grad = ____" in shown  # the starter, in the code pane's place
+        assert not app.screen.query_one("#code").display
+
+        await type_code(app, pilot, "grad = model[0].weight.grad")
+        text = await run(app, pilot, "f5")
+        assert "x Not yet (run 1)." in text
+        assert "grad is None: the gradients exist only after loss.backward() has run." in text  # the mistake
+
+        await type_code(app, pilot, "loss.backward()\ngrad = model[0].weight.grad")
+        text = await run(app, pilot, "ctrl+r")
+        assert "+ Right: your code passes every check." in text
+        assert "+ `model[0].weight.grad`: right" in text and "+ `grad`: right" in text
+        values = app.screen.query_one("#values")
+        assert values.display and values.border_title.startswith("Values")
+        shown = values._shown[0]  # what the pane holds: the learner's values of the checked names
+        assert list(shown)[:2] == ["model[0].weight.grad", "grad"] and shown["grad"].shape == (8, 16)
+
+        step = BY_ID["practice"].steps[step_index("practice", "write-gradients")]
+        assert store.code("practice", step.id) == "loss.backward()\ngrad = model[0].weight.grad"
+        record = store.question("practice", step.id)
+        assert record.solved and [a.correct for a in record.attempts] == [False, True]
+
+
+def region_lines(app, widget) -> list[str]:
+    lines = screen_text(app).splitlines()
+    r = widget.region
+    return [line[r.x:r.right] for line in lines[r.y:r.bottom]]
+
+
+async def test_a_wrong_shape_and_wrong_values_are_named_check_by_check(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await type_code(app, pilot, "loss.backward()\ngrad = model[0].weight.grad.T")
+        text = await run(app, pilot)
+        assert "x `grad`: shape (16, 8), expected (8, 16)" in text
+        assert "+ `model[0].weight.grad`: right" in text
+        assert "grad is transposed: (16, 8) instead of (8, 16)." in text  # the mistake whose condition holds
+
+        await type_code(app, pilot, "loss.backward()\ngrad = 2 * model[0].weight.grad")
+        text = await run(app, pilot)
+        assert "x `grad`: not the expected values (off by up to" in text
+
+
+async def test_an_error_shows_the_learners_line_never_a_traceback(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await type_code(app, pilot, "loss.backward()\ngrad = model[0].weight.gradd")
+        text = await run(app, pilot)
+        assert "Line 2: AttributeError:" in text
+        assert "grad = model[0].weight.gradd" in text  # the offending line
+        whole = screen_text(app)
+        assert "Traceback" not in whole and "tutor/" not in whole and ".py" not in whole
+        assert app.screen.index == step_index("practice", "write-gradients")  # the lesson goes on
+
+
+async def test_enter_keeps_the_indentation_and_a_loop_is_right(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-update")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await type_code(app, pilot, "with torch.no_grad():\n    model[0].weight -= lr * model[0].weight.grad")
+        assert editor(app).code == "with torch.no_grad():\n    model[0].weight -= lr * model[0].weight.grad"
+        text = await run(app, pilot)
+        assert "+ Right: your code passes every check." in text
+
+
+async def test_the_slides_rebinding_gets_its_mistake_message(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-fix-slide")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        text = await run(app, pilot)  # the starter as given: the slide's update
+        assert "x `model[0].weight`:" in text
+        assert "made a new tensor; update the model's own weight in place" in text
+
+
+async def test_esc_leaves_the_editor_and_only_that(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    index = step_index("practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        assert isinstance(app.focused, CodeArea)
+        assert "Esc leaves the editor" in panel_text(app)
+        await pilot.press("n", "p", "l", "q", "h", "a", "enter")  # code, not the lesson's keys
+        await settle(app, pilot)
+        assert editor(app).code.startswith("nplqha\n")
+        assert app.screen.index == index and app.is_running
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.focused is None and app.screen.index == index  # out of the editor, still here
+        assert "a: write in the editor" in panel_text(app)
+        await pilot.press("ctrl+r")  # the run key works outside the editor too
+        await settle(app, pilot)
+        for _ in range(100):
+            if not app.screen._code_running:
+                break
+            await pilot.pause(0.05)
+        assert "NameError" in panel_text(app)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.index == index + 1
+
+
+async def test_starter_and_solution_keys_and_the_solution_counts_as_revealed(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-sgd")
+    step = BY_ID["practice"].steps[step_index("practice", "write-sgd")]
+    exercise = step.question.code
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await type_code(app, pilot, "print('mine')")
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert editor(app).code == exercise.solution.lstrip("\n")
+        assert "solution" in editor(app).border_title
+        assert store.question("practice", step.id).revealed
+        assert "keeps the parameters and the learning rate" in panel_text(app)  # the worked explanation
+        await pilot.press("ctrl+z")
+        assert editor(app).code == "print('mine')"  # the learner's code is never lost
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        assert editor(app).code == exercise.starter.lstrip("\n")
+        await type_code(app, pilot, exercise.solution + "\nprint('hello', 6 * 7)")
+        text = await run(app, pilot)
+        assert "Your code printed:" in text and "hello 42" in text
+
+
+async def test_the_code_comes_back_after_a_restart_in_portuguese(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    store = ProgressStore(path, "ana")
+    app = build_at(store, "backprop-pytorch", "write-gradients", lang="pt")
+    code = "loss.backward()\ngrad = model[0].weight.grad"
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await type_code(app, pilot, code)
+        text = await run(app, pilot)
+        assert "+ Certo: seu código passa em todas as conferências." in text
+        assert "Seu código" in screen_text(app)
+    store.close()
+
+    store = ProgressStore(path, "ana")
+    app = make_app(lessons=LESSONS, lang="pt", seed=0, learner="ana", store=store, start_lesson="backprop-pytorch")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert app.screen.step.id == "write-gradients"
+        assert editor(app).code == code
+        assert "Você já respondeu esta." in panel_text(app)

@@ -1,0 +1,273 @@
+"""What keeps a step key short (issues 9, 10 and 14), checked without a clock.
+
+`benchmarks/bench_app.py --probe` found where slow keys went: a progress
+write's fsync on the UI thread (100-950 ms on a busy disk, in one key of a
+few), the screen's `-plot-step` class restyling every widget on the screen
+(convexity's `descent-nonconvex`, slow in every pass), a hidden plot drawn
+for nothing. These tests hold the fixes in place by what they do, never by
+how long they take: timings belong in the benchmark.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from screens import region_text, screen_text
+from test_app import BY_ID, LESSONS, SIZE, settle
+from tutor.i18n import pick
+from tutor.progress import ProgressStore
+from tutor.ui.app import make_app
+from tutor.ui.screens.lesson import PLOT_STEP_PANES, LessonScreen
+from tutor.ui.widgets.plot_pane import PlotPane
+from tutor.ui.widgets.question_panel import QuestionPanel
+
+TCSS = Path(__file__).resolve().parents[1] / "tutor" / "ui" / "tutor.tcss"
+
+
+class SlowStore(ProgressStore):
+    """A progress store whose writes wait until the test opens `gate` (a
+    disk busy with fsyncs), and which notes the thread each write ran on."""
+
+    def __init__(self, path, learner: str) -> None:
+        super().__init__(path, learner)
+        self.gate = threading.Event()
+        self.gate.set()
+        self.writers: list[threading.Thread] = []
+        self.finished = 0  # writes done
+
+    def _wait(self) -> None:
+        self.writers.append(threading.current_thread())
+        self.gate.wait(10)
+
+    def set_position(self, *args) -> None:
+        self._wait()
+        super().set_position(*args)
+        self.finished += 1
+
+    def record_answer(self, *args) -> int:
+        self._wait()
+        count = super().record_answer(*args)
+        self.finished += 1
+        return count
+
+
+@pytest.fixture
+def slow_store(tmp_path):
+    store = SlowStore(tmp_path / "progress.sqlite3", "ana")
+    yield store
+    store.gate.set()
+    store.close()
+
+
+def build(store, start: str):
+    return make_app(lessons=LESSONS, lang="en", seed=0, learner="ana", store=store, start_lesson=start)
+
+
+async def _until(pilot, condition, tries: int = 200) -> None:
+    """Let the app run until `condition()` holds (no worker wait: a stuck
+    write keeps the store's worker busy on purpose)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app never got there")
+
+
+async def test_a_stuck_progress_write_never_holds_up_a_step(slow_store):
+    """With every write stuck (a disk busy with fsyncs), the learner still
+    steps on: each step is drawn, no write runs on the UI thread, and every
+    position is in the store once the app has ended."""
+    lesson = BY_ID["backprop-pytorch"]
+    assert lesson.steps[3].question is not None  # a question step too: its record is not read on the key
+    app = build(slow_store, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+
+        def shown(index: int) -> bool:
+            screen = app.screen
+            return isinstance(screen, LessonScreen) and screen.result is not None and screen.result.index == index
+
+        await _until(pilot, lambda: shown(0) and app.torch_ready and app.store_writes.pending == 0)
+        slow_store.gate.clear()  # from here on, every write waits
+        finished = slow_store.finished
+        for index in (1, 2, 3):
+            await pilot.press("n")
+            await _until(pilot, lambda index=index: shown(index))
+            await pilot.pause(0.05)
+            assert pick(lesson.steps[index].title, "en")[:25] in screen_text(app)
+        assert slow_store.writers, "the steps queued no write"
+        assert threading.main_thread() not in slow_store.writers  # none ran on the UI thread
+        assert slow_store.finished == finished  # and no step waited for one to finish
+        # the writes land when the disk lets them, and before the app ends
+        threading.Timer(0.2, slow_store.gate.set).start()
+        await pilot.press("q")
+    assert slow_store.position(lesson.id) == 3
+
+
+async def test_the_menu_shows_an_answer_recorded_a_moment_before(slow_store):
+    """Writes run in the background, but the menu reads the store only once
+    they are in: an answer given just before `l` shows as solved."""
+    lesson = BY_ID["slope"]
+    index = next(i for i, step in enumerate(lesson.steps) if step.question is not None)
+    slow_store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(slow_store, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await _until(pilot, lambda: screen.result is not None and screen.result.index == index)
+        from tutor.values import as_float
+
+        value = as_float(screen.result.expected)
+        slow_store.gate.clear()
+        threading.Timer(1.0, slow_store.gate.set).start()  # a second of fsyncs
+        await pilot.press("a", "+" if value > 0 else "-" if value < 0 else "0", "enter", "escape", "l")
+        await _until(pilot, lambda: app.screen is not screen)
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if pick(lesson.title, "en")[:20] in line)
+        assert "1/1" in row and "100%" in row, row
+        assert slow_store.gate.is_set()  # the menu waited for the writes before it read
+
+
+async def test_a_question_step_does_not_draw_its_hidden_plot(monkeypatch):
+    """convexity's `descent-nonconvex` asks before it shows its plot: the
+    hidden pane is not drawn on the key, and is drawn once the question is
+    closed."""
+    drawn: list = []
+    original = PlotPane._draw_plot
+
+    def counting(self, series, width):
+        drawn.append(self.plot_data)
+        return original(self, series, width)
+
+    monkeypatch.setattr(PlotPane, "_draw_plot", counting)
+    lesson = BY_ID["convexity"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "descent-nonconvex")
+    assert lesson.steps[index].question is not None and lesson.steps[index].plot is not None
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(index):
+            await pilot.press("n")
+            await settle(app, pilot)
+        assert screen.index == index and screen.result.plot is not None
+        plot = screen.query_one("#plot", PlotPane)
+        assert not screen.query_one("#right").display  # hidden until the answer
+        assert not any(data is screen.result.plot for data in drawn)
+        assert plot.plot_data is not screen.result.plot
+        screen.query_one("#question", QuestionPanel).reveal()
+        await settle(app, pilot)
+        assert screen.query_one("#right").display
+        assert plot.plot_data is screen.result.plot
+        assert [data for data in drawn if data is screen.result.plot] == [screen.result.plot]
+        assert plot.region.height >= 12  # on screen, at its plot-step size
+
+
+async def test_a_plot_step_restyles_only_the_panes_it_sizes(monkeypatch):
+    """From a plot step to a question step the screen's `-plot-step` class
+    goes: the panes it sizes are restyled, not every widget on the screen,
+    and the layout follows (the middle column has its height back)."""
+    lesson = BY_ID["convexity"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "descent-nonconvex")
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(index - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        assert screen.has_class("-plot-step")
+        squeezed = screen.query_one("#middle").region.height
+        restyled: list = []
+        original = app.stylesheet.update_nodes
+
+        def counting(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            return original(nodes, animate=animate)
+
+        monkeypatch.setattr(app.stylesheet, "update_nodes", counting)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index and not screen.has_class("-plot-step")
+        assert screen not in restyled
+        panes = {screen.query_one(pane) for pane in PLOT_STEP_PANES}
+        assert panes <= set(restyled)
+        assert len(restyled) < 10, [node.id or type(node).__name__ for node in restyled]
+        assert screen.query_one("#middle").region.height > squeezed
+
+
+def test_the_plot_step_rules_size_only_the_panes_restyled():
+    """Every stylesheet rule that depends on `-plot-step` styles one of
+    PLOT_STEP_PANES (the only widgets restyled when the class changes)."""
+    css = re.sub(r"/\*.*?\*/", "", TCSS.read_text(), flags=re.S)
+    rules = re.findall(r"([^{}]*-plot-step[^{}]*)\{", css)
+    assert rules
+    for selectors in rules:
+        for selector in selectors.split(","):
+            target = selector.split()[-1]
+            assert target in PLOT_STEP_PANES, selector.strip()
+
+
+async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
+    """While the learner reads a step, the next one runs and its tensors are
+    laid out: `n` finds its result ready (no round trip to the step's
+    process) and draws its tensors with no grid rendered on the key (the
+    costliest part of a step with gradients), and they are that step's own
+    values."""
+    from tutor.ui.screens import lesson as lesson_screen
+    from tutor.ui.step_runner import StepRunner
+    from tutor.ui.widgets.tensor_grid import GridModel
+
+    answers = []
+    runner_request = StepRunner.request
+
+    def noting_request(self, *args, **kwargs):
+        answer = runner_request(self, *args, **kwargs)
+        answers.append(answer)
+        return answer
+
+    monkeypatch.setattr(StepRunner, "request", noting_request)
+
+    in_key = []
+    rendered_in_key = []
+    render, request = GridModel.render, lesson_screen.LessonScreen.request
+
+    def counting_render(self, *args, **kwargs):
+        if in_key:
+            rendered_in_key.append(self)
+        return render(self, *args, **kwargs)
+
+    def keyed_request(self, *args, **kwargs):
+        in_key.append(1)
+        try:
+            return request(self, *args, **kwargs)
+        finally:
+            in_key.clear()
+
+    monkeypatch.setattr(GridModel, "render", counting_render)
+    monkeypatch.setattr(lesson_screen.LessonScreen, "request", keyed_request)
+    lesson = BY_ID["backprop-order"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "l2")
+    assert lesson.steps[index].question is None
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(index - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        await pilot.pause(0.3)  # the next step runs ahead, then its values are laid out
+        await settle(app, pilot)
+        rendered_in_key.clear()
+        answers.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index and screen.result.index == index
+        assert answers == [screen.result]  # drawn from the ready result, on the key itself
+        assert rendered_in_key == []
+        values = "\n".join(region_text(app, screen.query_one("#values")))
+        assert "dz2" in values and "w2_grad" in values, values

@@ -1,0 +1,174 @@
+"""The lesson screen's part in code questions (`kind = "code"`).
+
+Kept apart from tutor/ui/screens/lesson.py so that screen stays about
+stepping: on a code question the editor (tutor/ui/widgets/code_editor.py)
+takes the code pane's place, opened with the learner's last code (kept in
+the progress store at every run) or the starter; the run key (Ctrl+R, F5)
+sends the code to a thread (`run_code`) and the verdict comes back as
+`CodeChecked`: the question panel shows it and the values pane shows the
+learner's values of the checked names. Ctrl+O puts the starter back and
+Ctrl+T the solution (which counts as revealed), each as one edit that
+Ctrl+Z undoes.
+
+The screen calls `_code_step_shown` when it shows a step's question and
+`_code_values` when it fills the values pane; the rest are the screen's
+actions and message handlers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.binding import Binding
+
+from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, run_code
+from tutor.ui.widgets.question_panel import QuestionPanel
+
+if TYPE_CHECKING:
+    from tutor.values import Value
+
+CODE_ACTIONS = ("run_code", "reset_code", "show_solution")
+
+
+def code_bindings(lang: str) -> list[Binding]:
+    """The code question's keys, for the lesson screen's bindings. None of
+    them is a key the editor types or uses (Ctrl+R, F5, Ctrl+O and Ctrl+T
+    are free in Textual's TextArea), so they work in it and out of it."""
+    return [
+        # the key line is full at 80 columns (in Portuguese): these keys are
+        # named in the question panel's own line of keys, under the prompt
+        Binding("ctrl+r,f5", "run_code", STRINGS.get("key_run", lang), key_display="^R", show=False),
+        Binding("ctrl+o", "reset_code", STRINGS.get("key_reset", lang), key_display="^O", show=False),
+        Binding("ctrl+t", "show_solution", STRINGS.get("key_solution", lang), key_display="^T", show=False),
+    ]
+
+
+class CodeSteps:
+    """Mixed into LessonScreen (which provides lesson, lang, index, step,
+    holder, tutor, result, say, _store_call and _show_values)."""
+
+    _code_running = False
+    _told_unsandboxed = False
+
+    # what LessonScreen provides
+    lesson: Any
+    lang: str
+    index: int
+    holder: Any
+    result: Any
+    _values_of: Any
+
+    def _code_question(self) -> bool:
+        question = self.step.question  # type: ignore[attr-defined]
+        return question is not None and question.kind == "code"
+
+    @property
+    def _editor(self) -> CodeEditor:
+        return self.query_one("#editor", CodeEditor)  # type: ignore[attr-defined]
+
+    @property
+    def _panel(self) -> QuestionPanel:
+        return self.query_one("#question", QuestionPanel)  # type: ignore[attr-defined]
+
+    def _code_values(self) -> dict[str, Value] | None:
+        """The learner's values of the checked names after their last run
+        of this step's code, or None (no run yet, or not a code step)."""
+        if not self._code_question():
+            return None
+        state = self._panel.states.get(self.index)
+        if state is None or state.code_verdict is None:
+            return None
+        return state.code_verdict.values
+
+    def _code_step_shown(self) -> None:
+        """A step's question is on screen: on a code question the editor
+        replaces the code pane, with the learner's code or the starter."""
+        code = self._code_question()
+        editor = self._editor
+        view = self.query_one("#code")  # type: ignore[attr-defined]
+        if editor.display != code:
+            editor.display = code
+            view.display = not code
+        self.set_class(code, "-code-step")  # type: ignore[attr-defined]
+        if not code:
+            if editor.editing:
+                self.set_focus(None)  # type: ignore[attr-defined]
+            return
+        step = self.step  # type: ignore[attr-defined]
+        key = (self.lesson.id, self.index)
+        if editor.key != key:
+            saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
+            editor.open(key, saved if isinstance(saved, str) else step.question.code.starter.lstrip("\n"))
+
+    # ------------------------------------------------------------ actions
+
+    def _check_code_action(self, action: str) -> bool:
+        return self._code_question()
+
+    def action_run_code(self) -> None:
+        if not self._code_question():
+            return
+        if self._code_running:
+            self.say(STRINGS.get("busy", self.lang))  # type: ignore[attr-defined]
+            return
+        self._code_running = True
+        self.query_one("#status").set_busy(True)  # type: ignore[attr-defined]
+        self._panel.note(STRINGS.get("running", self.lang))
+        run_code(self, self.holder, self.tutor.torch_event, self.index,  # type: ignore[attr-defined, arg-type]
+                 self._editor.code, self.lang)
+
+    def action_reset_code(self) -> None:
+        if self._code_question():
+            self._editor.put(self.step.question.code.starter.lstrip("\n"))  # type: ignore[attr-defined]
+            self.say(STRINGS.get("reset_done", self.lang))  # type: ignore[attr-defined]
+
+    def action_show_solution(self) -> None:
+        """The solution in the editor; the question counts as revealed."""
+        if not self._code_question():
+            return
+        self._editor.put(self.step.question.code.solution.lstrip("\n"), solution=True)  # type: ignore[attr-defined]
+        self._panel.reveal()
+        self.say(STRINGS.get("solution_shown", self.lang))  # type: ignore[attr-defined]
+
+    def on_question_panel_solution_wanted(self, message: QuestionPanel.SolutionWanted) -> None:
+        if message.index == self.index:
+            self.action_show_solution()
+
+    def on_code_checked(self, message: CodeChecked) -> None:
+        """A run came back: keep the code with the learner's progress, record
+        the try, show the verdict and the learner's values."""
+        self._code_running = False
+        self.query_one("#status").set_busy(False)  # type: ignore[attr-defined]
+        step = self.lesson.steps[message.index]
+        verdict = message.verdict
+        # after the verdict's frame: two committed SQLite writes are ~10 ms
+        self.call_after_refresh(self._keep_code, step.id, message.code, verdict.passed)  # type: ignore[attr-defined]
+        if verdict.unsandboxed and not CodeSteps._told_unsandboxed:
+            CodeSteps._told_unsandboxed = True  # said once, for the whole app
+            self.notify(STRINGS.get("unsandboxed", self.lang, reason=verdict.unsandboxed),  # type: ignore[attr-defined]
+                        severity="warning", timeout=8)
+        before = self._panel.states.get(message.index)
+        if before is not None and before.code_verdict is not None and before.code_verdict.values == verdict.values:
+            # the same values again: the pane keeps them (no ~30 ms rebuild of its grids)
+            verdict = replace(verdict, values=before.code_verdict.values)
+        self._panel.code_verdict(message.index, verdict)
+        if message.index == self.index:
+            self._values_of = None  # the learner's values replace what the pane shows
+            self._show_values()  # type: ignore[attr-defined]
+
+    def _keep_code(self, step_id: str, code: str, passed: bool) -> None:
+        """The learner's code with their progress (every run), and the try."""
+        self._store_call("set_code", self.lesson.id, step_id, code)  # type: ignore[attr-defined]
+        self._store_call("record_answer", self.lesson.id, step_id, code, passed)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ focus
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, CodeArea):
+            self._panel.editor_focus(True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, CodeArea):
+            self._panel.editor_focus(False)

@@ -1,0 +1,274 @@
+"""The code pane a learner types in, on a step whose question is `kind = "code"`.
+
+It takes the code pane's place on such a step (the step's own code is set-up
+the step's text describes; what the learner edits is what will run). It is
+Textual's `TextArea` in its code-editor shape: line numbers, Tab indents,
+Enter keeps the indentation, Ctrl+Z/Ctrl+Y undo and redo. Python is
+highlighted here with Pygments (already installed with Rich), in the same
+ANSI colours as the read-only code pane, so no tree-sitter grammar is
+needed and the colours read on a dark and on a light terminal alike.
+
+Keys: the lesson screen binds the run key (Ctrl+R, F5), back to the
+starter (Ctrl+O) and the solution (Ctrl+T), which work whether or not the
+editor has the focus; Esc leaves the editor and does nothing else (the
+answer box's rule), so the lesson's letter keys work again.
+
+Running is `run_code`: a daemon thread (tutor/ui/threads.py) asks the
+lesson's run for a verdict (`LessonRun.check_code`: the learner's code runs
+in a sandboxed grandchild of the step process) and posts `CodeChecked`;
+the UI thread never waits for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
+from pygments.token import (  # type: ignore[import-untyped]
+    Comment,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    String,
+)
+from rich.style import Style
+from textual import events
+from textual.containers import Vertical
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.widgets import TextArea
+from textual.widgets.text_area import TextAreaTheme
+
+from tutor.i18n import Catalog
+from tutor.runner import CodeVerdict
+from tutor.ui.step_runner import RunHolder
+from tutor.ui.threads import watched
+
+STRINGS = Catalog({
+    "pane": {"en": "Your code", "pt": "Seu código"},
+    "pane_solution": {"en": "Your code: the solution", "pt": "Seu código: a solução"},
+    "key_run": {"en": "run", "pt": "rodar"},
+    "key_reset": {"en": "starter", "pt": "código inicial"},
+    "key_solution": {"en": "solution", "pt": "solução"},
+    "keys_editing": {
+        "en": "Ctrl+R or F5 runs and checks · Ctrl+O starter · Ctrl+T solution · Esc leaves the editor",
+        "pt": "Ctrl+R ou F5 roda e confere · Ctrl+O código inicial · Ctrl+T solução · Esc sai do editor",
+    },
+    "keys_idle": {
+        "en": "a: write in the editor · Ctrl+R run · Ctrl+O starter · Ctrl+T solution · h hint",
+        "pt": "a: escreva no editor · Ctrl+R roda · Ctrl+O código inicial · Ctrl+T solução · h dica",
+    },
+    "running": {"en": "Running your code...", "pt": "Rodando o seu código..."},
+    "busy": {"en": "Your code is still running.", "pt": "Seu código ainda está rodando."},
+    "write_first": {
+        "en": "Write your code in the editor, then Ctrl+R (or F5) runs and checks it.",
+        "pt": "Escreva o código no editor; depois Ctrl+R (ou F5) roda e confere.",
+    },
+    "right": {"en": "Right: your code passes every check.", "pt": "Certo: seu código passa em todas as conferências."},
+    "wrong": {"en": "Not yet (run {n}).", "pt": "Ainda não ({n}ª execução)."},
+    "printed": {"en": "Your code printed:", "pt": "Seu código imprimiu:"},
+    "reset_done": {
+        "en": "Back to the starter (Ctrl+Z brings your code back).",
+        "pt": "De volta ao código inicial (Ctrl+Z traz o seu código de volta).",
+    },
+    "solution_shown": {
+        "en": "The solution is in the editor (Ctrl+Z brings your code back). Ctrl+R runs it.",
+        "pt": "A solução está no editor (Ctrl+Z traz o seu código de volta). Ctrl+R roda.",
+    },
+    "unsandboxed": {
+        "en": "Your code runs without the sandbox here: {reason}.",
+        "pt": "Aqui o seu código roda sem isolamento: {reason}.",
+    },
+    "failed": {
+        "en": "The tutor could not run your code: {error}",
+        "pt": "O tutor não conseguiu rodar o seu código: {error}",
+    },
+})
+
+# Pygments token kinds -> the names the editor's theme styles. The styles
+# are those of the read-only code pane (tutor/ui/widgets/code_view.py):
+# ANSI colours that read on dark and light terminals.
+_KINDS = (
+    (Comment, "comment"),
+    (String, "string"),
+    (Number, "number"),
+    (Keyword, "keyword"),
+    (Operator.Word, "keyword"),
+    (Name.Builtin, "builtin"),
+    (Name.Function, "function"),
+    (Name.Class, "function"),
+    (Name.Decorator, "keyword"),
+)
+
+THEME = TextAreaTheme(
+    name="tutor",
+    syntax_styles={
+        "comment": Style(dim=True, italic=True),
+        "string": Style(color="yellow"),
+        "number": Style(color="bright_blue"),
+        "keyword": Style(color="magenta", bold=True),
+        "builtin": Style(color="cyan"),
+        "function": Style(color="green"),
+    },
+)
+
+# NO_COLOR turns colours to greys, and a dim grey comment falls below 4.5:1:
+# there comments are italic only, and the other kinds bold or plain.
+PLAIN_THEME = TextAreaTheme(
+    name="tutor-plain",
+    syntax_styles={"comment": Style(italic=True), "keyword": Style(bold=True)},
+)
+
+
+def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
+    """Line -> (start byte, end byte, kind) for the tokens worth a colour.
+    TextArea draws highlights in UTF-8 byte offsets, so offsets are bytes."""
+    out: dict[int, list[tuple[int, int | None, str]]] = defaultdict(list)
+    row, col = 0, 0  # col in bytes
+    for token, value in PythonLexer(stripnl=False, ensurenl=False).get_tokens(text):
+        kind = next((name for base, name in _KINDS if token in base), None)
+        for i, part in enumerate(value.split("\n")):
+            if i:
+                row, col = row + 1, 0
+            size = len(part.encode("utf-8"))
+            if kind is not None and size:
+                out[row].append((col, col + size, kind))
+            col += size
+    return out
+
+
+class CodeArea(TextArea):
+    """The text area itself: Python highlighted by Pygments; Enter keeps the
+    line's indentation (one level deeper after a `:`); Esc leaves it."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,
+                         **kwargs)
+        self.register_theme(THEME)
+        self.register_theme(PLAIN_THEME)
+        self.theme = "tutor"
+        self.indent_width = 4
+        self.indent_type = "spaces"
+
+    def on_mount(self) -> None:
+        if self.app.no_color:
+            self.theme = "tutor-plain"
+
+    def _build_highlight_map(self) -> None:
+        self._line_cache.clear()
+        self._highlights.clear()
+        self._highlights.update(highlights(self.text))
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Esc and Enter are handled here; every other key falls through to
+        TextArea's own handler (Textual calls it next unless the default is
+        prevented), so it must not be called from here."""
+        if event.key == "escape":
+            # TextArea's own Esc moves the focus to the next widget; here it
+            # leaves the editor and does nothing else (the answer box's rule)
+            event.stop()
+            event.prevent_default()
+            self.screen.set_focus(None)
+        elif event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            row, column = self.cursor_location
+            before = self.document[row][:column]
+            indent = before[: len(before) - len(before.lstrip(" "))]
+            if before.rstrip().endswith(":"):
+                indent += " " * self.indent_width
+            start, end = self.selection
+            self._replace_via_keyboard("\n" + indent, start, end)
+
+
+class CodeEditor(Vertical):
+    """The editor pane: its title and the text area. The screen opens it on
+    a code question (`open`), and reads `code` when the learner runs it."""
+
+    DEFAULT_CSS = """
+    CodeEditor {
+        height: 1fr;
+    }
+    CodeEditor > CodeArea, CodeEditor > CodeArea:focus {
+        height: 1fr;
+        border: none;
+        padding: 0;
+        background: ansi_default;
+    }
+    """
+
+    def __init__(self, lang: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.lang = lang
+        self.key: tuple | None = None  # (lesson id, step index) whose code is in the editor
+
+    def compose(self):
+        yield CodeArea(id="code-area")
+
+    def on_mount(self) -> None:
+        self.border_title = STRINGS.get("pane", self.lang)
+
+    @property
+    def area(self) -> CodeArea:
+        return self.query_one(CodeArea)
+
+    @property
+    def code(self) -> str:
+        return self.area.text
+
+    @property
+    def editing(self) -> bool:
+        return self.screen.focused is self.area
+
+    def open(self, key: tuple, text: str) -> None:
+        """Show `text` (the learner's last code, or the starter) for the
+        question `key`; the same question again keeps what is typed."""
+        if key == self.key:
+            return
+        self.key = key
+        self.border_title = STRINGS.get("pane", self.lang)
+        self.area.load_text(text)
+
+    def put(self, text: str, *, solution: bool = False) -> None:
+        """Put `text` in the editor as one edit, so Ctrl+Z brings back what
+        was there (the learner's own code is never lost)."""
+        area = self.area
+        area.replace(text, area.document.start, area.document.end)
+        area.move_cursor(area.document.start)
+        self.border_title = STRINGS.get("pane_solution" if solution else "pane", self.lang)
+
+    def focus_code(self) -> None:
+        """Take the focus now (letters typed right after belong to the code)."""
+        self.screen.set_focus(self.area)
+
+
+class CodeChecked(Message):
+    """A run of the learner's code came back (or the run itself failed:
+    `verdict` then carries the reason as its one line)."""
+
+    def __init__(self, index: int, code: str, verdict: CodeVerdict) -> None:
+        super().__init__()
+        self.index = index
+        self.code = code
+        self.verdict = verdict
+
+
+def run_code(target: DOMNode, holder: RunHolder, torch_ready: threading.Event, index: int, code: str,
+             lang: str) -> None:
+    """Run and judge `code` for step `index` off the UI thread; `target`
+    gets CodeChecked. Waits for torch (never imported by two threads at
+    once) and for the lesson's run (one thread at a time)."""
+
+    def work() -> None:
+        torch_ready.wait()
+        try:
+            with holder.lock:
+                verdict = holder.run.check_code(index, code, lang)
+        except Exception as exc:  # the runner failed, not the learner's code
+            error = STRINGS.get("failed", lang, error=f"{type(exc).__name__}: {exc}")
+            verdict = CodeVerdict(False, [error], problem_lines=[error])
+        target.post_message(CodeChecked(index, code, verdict))
+
+    watched(target, work, "tutor-code")
