@@ -67,7 +67,7 @@ def build(store, start: str):
     return make_app(lessons=LESSONS, lang="en", seed=0, learner="ana", store=store, start_lesson=start)
 
 
-async def _until(pilot, condition, tries: int = 200) -> None:
+async def _until(pilot, condition, tries: int = 3000) -> None:
     """Let the app run until `condition()` holds (no worker wait: a stuck
     write keeps the store's worker busy on purpose)."""
     for _ in range(tries):

@@ -75,8 +75,10 @@ PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 class Column(PaintOnce, Vertical):
     """A column of panes whose size changes when a step shows or hides one:
     painted once for it (see paint_once). Measured: without it, test_frames
-    sees two frames for a step in every lesson. (The side box around the
-    columns needed none: test_frames passes without it.)"""
+    sees two frames for a step in every lesson. The left column and the
+    side box are Columns too since a code question's step widens the left
+    one (tutor.tcss, -code-step): without it, the steps into and out of a
+    code question took two frames each."""
 
 
 def _show(widget: Widget, visible: bool) -> None:
@@ -166,12 +168,12 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
         lang = self.lang
         yield StatusLine(running=t("running", lang), id="status")
         with Container(id="body"):
-            with Vertical(id="left"):
+            with Column(id="left"):
                 yield TextPane(t("pane_explanation", lang), t("more_below", lang), id="explain-pane", classes="pane")
                 yield CodeView(t("no_code", lang), t("pane_code", lang), t("more_below", lang),
                                id="code", classes="pane")
                 yield CodeEditor(lang, id="editor", classes="pane")  # a code question's, in the code pane's place
-            with Container(id="side"):
+            with Column(id="side"):
                 with Column(id="middle"):
                     yield QuestionPanel(lang, id="question", classes="pane")
                     with Vertical(id="notice"):
