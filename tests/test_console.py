@@ -22,6 +22,7 @@ from tutor.ui.console.where import bar_line
 
 LESSONS = load_lessons(None)
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
+PRACTICE_STEPS = len(BY_ID["practice"].steps)  # 16: eight questions, eight code exercises
 SIZE = (80, 24)
 NOW = 1_800_000_000.0
 
@@ -85,10 +86,10 @@ async def test_the_roster_shows_a_learner_after_join_and_step(tmp_path):
         link.push(step_ev("bia", "practice", 2))
         link.push(ev("key", "bia", NOW - 4))
         await caught_up(app, pilot)
-        assert roster_rows(app) == [("bia", "●", "practice", "3/8", "0/0", "0", "4s", "")]
+        assert roster_rows(app) == [("bia", "●", "practice", f"3/{PRACTICE_STEPS}", "0/0", "0", "4s", "")]
         text = screen_text(app)
         assert "Prof. Ana · 1 of 1 learner(s) connected" in text
-        assert "practice" in text and "3/8" in text
+        assert "practice" in text and f"3/{PRACTICE_STEPS}" in text
         link.push(ev("leave", "bia"))
         await caught_up(app, pilot)
         assert roster_rows(app)[0][:2] == ("bia", "·")
@@ -173,7 +174,7 @@ async def test_the_question_view_starts_from_the_store(tmp_path):
     q = BY_ID["practice"].steps[2].question
     for name, typed in (("ana", "8x16"), ("bia", "8 by 16")):
         with ProgressStore(tmp_path / FILE_NAME, name) as store:
-            store.set_position("practice", 2, 8)
+            store.set_position("practice", 2, PRACTICE_STEPS)
             store.record_answer("practice", "shape", typed, False, normalised=normalised_answer(q, typed))
     app, _ = console(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -195,7 +196,7 @@ async def test_follow_me_asks_first_then_every_step_sends_follow(tmp_path):
         await _to_question(app, pilot, "practice", "shape")
         await pilot.press("f")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "practice, step 3 of 8" in app.screen.question
+        assert f"practice, step 3 of {PRACTICE_STEPS}" in app.screen.question
         await pilot.press("n")  # no: nothing sent, nothing changed
         await caught_up(app, pilot)
         assert link.sent == [] and app.screen.following is None
@@ -203,7 +204,7 @@ async def test_follow_me_asks_first_then_every_step_sends_follow(tmp_path):
         await caught_up(app, pilot)
         assert link.sent == [{"command": "follow", "lesson": "practice", "index": 2, "instructor": "Prof. Ana"}]
         text = screen_text(app)
-        assert "Following you · practice · step 3/8" in text
+        assert f"Following you · practice · step 3/{PRACTICE_STEPS}" in text
         assert BY_ID["practice"].steps[2].title["en"] in text  # the step, small
         await pilot.press("n", "n", "p")
         await caught_up(app, pilot)
@@ -226,7 +227,7 @@ async def test_follow_stops_at_the_lessons_ends(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await caught_up(app, pilot)
         await pilot.press("left_curly_bracket")  # the last lesson, from the first
-        await _to_question(app, pilot, "practice", "rebinding")
+        await _to_question(app, pilot, "practice", BY_ID["practice"].steps[-1].id)
         await pilot.press("f", "y")
         await caught_up(app, pilot)
         last = len(BY_ID["practice"].steps) - 1
@@ -301,7 +302,7 @@ async def test_a_link_that_fails_to_send_is_said(tmp_path):
 
 async def test_w_writes_the_same_csv_as_progress_all(tmp_path):
     with ProgressStore(tmp_path / FILE_NAME, "ana") as store:
-        store.set_position("practice", 2, 8)
+        store.set_position("practice", 2, PRACTICE_STEPS)
         store.record_hint("practice", "shape")
         store.record_answer("practice", "shape", "8x16", True, normalised="8, 16")
     app, _ = console(tmp_path)
@@ -319,7 +320,7 @@ async def test_w_writes_the_same_csv_as_progress_all(tmp_path):
         write_csv(class_rows(store.everyone(), LESSONS), expected)
     assert written[0].read_text() == expected.getvalue()
     assert list(csv.reader(io.StringIO(expected.getvalue())))[1][:7] == \
-        ["ana", "practice", "3", "8", "1", "8", "1"]
+        ["ana", "practice", "3", str(PRACTICE_STEPS), "1", str(PRACTICE_STEPS), "1"]
     assert written[0].stat().st_mode & 0o777 == 0o600
 
 
