@@ -14,6 +14,7 @@ from tutor.progress import FILE_NAME, ProgressStore
 
 LESSONS = load_lessons(None)
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
+BY_ID = {lesson.id: lesson for lesson in LESSONS}
 
 
 def _question(lesson_id: str, step_id: str):

@@ -175,7 +175,7 @@ async def test_the_question_view_starts_from_the_store(tmp_path):
     q = BY_ID["practice"].steps[2].question
     for name, typed in (("ana", "8x16"), ("bia", "8 by 16")):
         with ProgressStore(tmp_path / FILE_NAME, name) as store:
-            store.set_position("practice", 2, 8)
+            store.set_position("practice", 2, PRACTICE)
             store.record_answer("practice", "shape", typed, False, normalised=normalised_answer(q, typed))
     app, _ = console(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -306,7 +306,7 @@ async def test_a_link_that_fails_to_send_is_said(tmp_path):
 
 async def test_w_writes_the_same_csv_as_progress_all(tmp_path):
     with ProgressStore(tmp_path / FILE_NAME, "ana") as store:
-        store.set_position("practice", 2, 8)
+        store.set_position("practice", 2, PRACTICE)
         store.record_hint("practice", "shape")
         store.record_answer("practice", "shape", "8x16", True, normalised="8, 16")
     app, _ = console(tmp_path)

@@ -108,6 +108,7 @@ def test_an_error_names_the_learners_line_and_marks_checks_unchecked():
     assert verdict.lines("en") == [
         "Line 3: NameError: name '____' is not defined",
         "    w = ____",
+        "A blank (____) is still there: write your code in its place.",
         "`w`: not checked, the code did not run to its end",
     ]
     assert verdict.lines("pt")[0] == "Linha 3: NameError: name '____' is not defined"

@@ -51,6 +51,7 @@ class CodeSteps:
 
     _code_running = False
     _told_unsandboxed = False
+    _codes: dict[int, str]  # step index -> the code last run on this screen
 
     # what LessonScreen provides
     lesson: Any
@@ -59,6 +60,10 @@ class CodeSteps:
     holder: Any
     result: Any
     _values_of: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._codes = {}
 
     def _code_question(self) -> bool:
         question = self.step.question  # type: ignore[attr-defined]
@@ -99,7 +104,10 @@ class CodeSteps:
         step = self.step  # type: ignore[attr-defined]
         key = (self.lesson.id, self.index)
         if editor.key != key:
-            saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
+            # the code last run on this screen (its store write may still be queued), else the store's
+            saved = self._codes.get(self.index)
+            if saved is None:
+                saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
             editor.open(key, saved if isinstance(saved, str) else step.question.code.starter.lstrip("\n"))
 
     # ------------------------------------------------------------ actions
@@ -143,6 +151,7 @@ class CodeSteps:
         self.query_one("#status").set_busy(False)  # type: ignore[attr-defined]
         step = self.lesson.steps[message.index]
         verdict = message.verdict
+        self._codes[message.index] = message.code
         # after the verdict's frame: two committed SQLite writes are ~10 ms
         self.call_after_refresh(self._keep_code, step.id, message.code, verdict.passed)  # type: ignore[attr-defined]
         if verdict.unsandboxed and not CodeSteps._told_unsandboxed:

@@ -66,7 +66,8 @@ TEXT_DELAY = 0.08
 PREFETCH_DELAY = 0.15
 # Progress store calls that write: queued to the app's writer thread
 # (tutor/ui/store_writes.py), never run on the UI thread.
-STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record_hint", "record_reveal"})
+STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record_hint", "record_reveal",
+                          "set_code"})
 # The panes the stylesheet's `-plot-step` rules size (tutor.tcss), and only
 # they: the class changes restyle these, not the whole screen.
 PLOT_STEP_PANES = ("#middle", "#right", "#plot")
