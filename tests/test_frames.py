@@ -52,6 +52,10 @@ async def _step(app, pilot, key: str) -> None:
     await pilot.pause(0.05)
 
 
+def _is_code(step) -> bool:
+    return step.question is not None and step.question.kind == "code"
+
+
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
 async def test_every_step_is_one_frame(lesson, frames, tmp_path):
     """Back through the lesson and forward again: each `n` and `p` (every
@@ -70,8 +74,8 @@ async def test_every_step_is_one_frame(lesson, frames, tmp_path):
             step = lesson.steps[screen.index]
             if step.plot is not None and step.plot.animate:
                 continue  # the training loop's curve grows over ~2 s on purpose
-            if any(s.question is not None and s.question.kind == "code" for s in (left, step)):
-                continue  # KNOWN: the code editor (a TextArea) shown or hidden lays out in 2-4 frames
+            if _is_code(left) and _is_code(step):
+                continue  # KNOWN, open (issue 11): the editor loading another exercise's code takes 2-3 frames
             counts[(key, screen.index + 1)] = len(frames)
         assert counts and all(n == 1 for n in counts.values()), {k: v for k, v in counts.items() if v != 1}
 
@@ -87,13 +91,12 @@ async def test_first_pass_is_one_frame_a_step(lesson, frames, tmp_path):
         screen = app.screen
         counts = {}
         for _ in range(screen.total - 1):
-            left = lesson.steps[screen.index]
             frames.clear()
             await _step(app, pilot, "n")
             step = lesson.steps[screen.index]
             if step.plot is not None and step.plot.animate:
                 continue
-            if any(s.question is not None and s.question.kind == "code" for s in (left, step)):
-                continue  # KNOWN: see above
+            if _is_code(step):
+                continue  # KNOWN, open (issue 11): the editor (a TextArea) shown the first time takes 2-3 frames
             counts[screen.index + 1] = len(frames)
         assert counts and all(n == 1 for n in counts.values()), {k: v for k, v in counts.items() if v != 1}

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from tutor.values import Value
 
 CODE_ACTIONS = ("run_code", "reset_code", "show_solution")
+# The panes the stylesheet's `-code-step` rules size (tutor.tcss), and only they.
+CODE_STEP_PANES = ("#explain-pane", "#left", "#side", "#q-feedback")
 
 
 def code_bindings(lang: str) -> list[Binding]:
@@ -96,7 +98,12 @@ class CodeSteps:
         if editor.display != code:
             editor.display = code
             view.display = not code
-        self.set_class(code, "-code-step")  # type: ignore[attr-defined]
+        if self.has_class("-code-step") != code:  # type: ignore[attr-defined]
+            # restyle only the panes the `-code-step` rules size (a class change
+            # on the screen restyles every widget on it, as for `-plot-step`)
+            self.set_class(code, "-code-step", update=False)  # type: ignore[attr-defined]
+            self.app.stylesheet.update_nodes(  # type: ignore[attr-defined]
+                [self.query_one(pane) for pane in CODE_STEP_PANES], animate=False)  # type: ignore[attr-defined]
         if not code:
             if editor.editing:
                 self.set_focus(None)  # type: ignore[attr-defined]
