@@ -375,24 +375,14 @@ class ProgressStore:
         except OSError as exc:
             return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc.strerror or exc))
         except sqlite3.DatabaseError as exc:
-            kind = _error_kind(exc)
-            if kind == "busy":
-                raise _Busy(str(exc)) from None
-            if kind == "damaged":
-                return self._replace(self._text("unreadable", error=exc))
-            return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
+            return self._database_error(exc)
         try:
             kind, problem = self._problem(conn)
             if kind is None and (not self._has_schema(conn) or not self._has_table(conn, "code")):
                 self._create_schema(conn)  # a store from before the code table gains it
         except sqlite3.DatabaseError as exc:
             conn.close()
-            kind = _error_kind(exc)
-            if kind == "busy":
-                raise _Busy(str(exc)) from None
-            if kind == "damaged":
-                return self._replace(self._text("unreadable", error=exc))
-            return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
+            return self._database_error(exc)
         if kind is None:
             return conn
         conn.close()
@@ -492,6 +482,17 @@ class ProgressStore:
                 pass
             conn.close()
         return None
+
+    def _database_error(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """What opening the file does when SQLite refuses it: a lock held
+        elsewhere is retried (`_Busy`), a damaged file is replaced, anything
+        else is worked on as a copy in memory."""
+        kind = _error_kind(exc)
+        if kind == "busy":
+            raise _Busy(str(exc)) from None
+        if kind == "damaged":
+            return self._replace(self._text("unreadable", error=exc))
+        return self._in_memory(self._read_only_copy(), self._text("read_only", error=exc))
 
     def _in_memory(self, source: sqlite3.Connection | None, reason: str) -> sqlite3.Connection:
         """A store in memory: a copy of `source` (progress shown, nothing
