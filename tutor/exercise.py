@@ -40,6 +40,7 @@ from .lesson.code_question import (
     exercise_from_table,
     static_problems,
 )
+from .notation import shortened
 from .sandbox import (
     Limits,
     SandboxResult,
@@ -228,7 +229,7 @@ def _short(value: Value, limit: int = 60) -> str:
         text = f"tensor{value.shape}"
     else:
         text = value.text
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shortened(text, limit)
 
 
 def judge(ex: CodeExercise, run: SandboxResult, expected: SandboxResult) -> Verdict:

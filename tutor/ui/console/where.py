@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tutor.classroom import LessonPlace
+from tutor.notation import shortened
 
 BARS = "▁▂▃▄▅▆▇█"
 EMPTY = "·"
@@ -40,7 +41,7 @@ def where_lines(places: Sequence[LessonPlace], width: int, highlight: str | None
     name_width = max(4, min(max(len(p.lesson) for p in places), width - steps - total_width - 2))
     lines = []
     for place in places:
-        name = place.lesson if len(place.lesson) <= name_width else place.lesson[: name_width - 1] + "…"
+        name = shortened(place.lesson, name_width)
         line = Text(no_wrap=True, overflow="crop", end="")
         line.append(f"{name:<{name_width}} ", style="bold" if place.lesson == highlight else "")
         line.append(f"{bar_line(place.counts, top):<{steps}}")
