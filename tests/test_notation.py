@@ -222,3 +222,16 @@ def test_show_in_portuguese_writes_prose_numbers_with_a_comma(tmp_path):
 def test_a_cut_label_ends_in_one_ellipsis_and_fits(text, width, shown):
     assert notation.shortened(text, width) == shown
     assert len(notation.shortened(text, width)) <= width
+
+
+def test_labels_cut_alike_keep_their_ends_to_stay_apart():
+    ids = ["slope", "backprop-order", "backprop-pytorch", "manual-update", "practice"]
+    labels = notation.shortened_apart(ids, 10)
+    assert labels == {
+        "slope": "slope",
+        "backprop-order": "back…order",
+        "backprop-pytorch": "back…torch",
+        "manual-update": "manual-up…",
+        "practice": "practice",
+    }
+    assert len(set(labels.values())) == len(ids)

@@ -54,6 +54,23 @@ def shortened(text: str, width: int) -> str:
     return text[: width - 1].rstrip() + "…"
 
 
+def shortened_apart(texts: Iterable[str], width: int) -> dict[str, str]:
+    """Each of `texts` in at most `width` characters, still told apart: cut
+    at the end (`shortened`), except where two would then read the same
+    (`backprop-order`, `backprop-pytorch` -> `backprop-…`): those keep their
+    start and their end (`back…order`, `back…torch`)."""
+    texts = list(dict.fromkeys(texts))
+    cut = {text: shortened(text, width) for text in texts}
+    seen: dict[str, int] = {}
+    for label in cut.values():
+        seen[label] = seen.get(label, 0) + 1
+    for text in texts:
+        if seen[cut[text]] > 1 and width >= 3:
+            head = (width - 1) // 2
+            cut[text] = text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+    return cut
+
+
 def number(x: object, digits: int = 6, *, lang: str = "en", signed: bool = False) -> str:
     """`x` as a learner reads it in a sentence or a verdict (see the module's rules)."""
     if isinstance(x, bool):
