@@ -111,6 +111,21 @@ async def test_the_values_a_question_needs_stay_on_screen(store):
         assert "model[1].weight" in previous.values and "dz1" in previous.values
 
 
+async def test_a_value_the_step_defines_afresh_is_not_shown_from_the_step_before(store):
+    """Practice's convexity question names `x` (`p(x) = x ** 4 + x ** 2`),
+    but its code only uses `x` as an argument: the `x = -1.5` of the step
+    before has nothing to do with it and must not sit beside the question."""
+    app = _open(store, "practice", "convex")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        previous = screen.runner.previous_result(screen.index)
+        assert "x" in previous.values  # the step before did show an x
+        values = screen.query_one("#values")
+        shown = "\n".join(region_text(app, values)) if values.display else ""
+        assert "-1.5" not in shown and "x" not in shown.split()
+
+
 async def test_an_answer_too_long_is_told_never_cut(store):
     """Typed or pasted, an answer over the checker's limit gets the "too
     long" message with its real length (the box used to cut it silently)."""
