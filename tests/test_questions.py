@@ -142,3 +142,14 @@ async def test_an_answer_too_long_is_told_never_cut(store):
         await settle(app, pilot)
         panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
         assert f"too long ({len(pasted)} characters" in panel
+
+
+async def test_code_in_a_prompt_is_shown_as_code_not_as_backticks(store):
+    """The exercise's prompt names `loss` and `grad` in backticks, as the
+    lesson file writes code; the learner reads the names, not the marks."""
+    app = _open(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        prompt = "\n".join(region_text(app, app.screen.query_one("#q-prompt")))
+        assert "loss" in prompt and "grad" in prompt
+        assert "`" not in prompt
