@@ -102,3 +102,29 @@ def test_the_benchmark_ends_what_it_saw_even_when_interrupted(monkeypatch):
     finally:
         session.kill()
         session.wait()
+
+
+def test_a_coders_run_counts_at_the_verdict_that_follows_the_running_note():
+    """The coding rows time Ctrl+R to the frame with the run's verdict. The
+    last run's verdict is on screen already, so only a verdict drawn after
+    the "Running your code..." note the key put up is this run's."""
+    from tutor.ui.widgets.code_editor import STRINGS
+
+    running, right = STRINGS.get("running", "en"), STRINGS.get("right", "en")
+    assert not bench_serve.RUN_DONE.search(f"+ {right}")  # the last run's, redrawn
+    assert not bench_serve.RUN_DONE.search(f"+ {right} ... {running}")  # this run has not answered yet
+    assert bench_serve.RUN_DONE.search(f"{running} │ + {right}")
+
+
+def test_coders_start_at_the_code_exercise_with_its_answer_in_hand(tmp_path):
+    from tutor.lesson import load_lessons
+    from tutor.progress import ProgressStore
+
+    bench_serve.place_at_code_exercise(tmp_path, "c0000")
+    lesson = next(x for x in load_lessons(None) if x.id == bench_serve.CODE_LESSON)
+    with ProgressStore(tmp_path / "progress.sqlite3", "c0000") as store:
+        step = lesson.steps[store.position(bench_serve.CODE_LESSON)]
+        assert store.last_lesson() == bench_serve.CODE_LESSON
+    assert step.id == bench_serve.CODE_STEP and step.question.kind == "code"
+    assert all(line in step.question.code.solution for line in bench_serve.ANSWER)
+    assert lesson.id == load_lessons(None)[-1].id  # the menu's last lesson: Down, Down, ... Enter opens it
