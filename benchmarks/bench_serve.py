@@ -19,9 +19,10 @@ time between keys. Three kinds of row (issue 14's targets, 2 cores, 24 GB):
 - a class following the instructor: 150 learners pressing a key every
   1-3 s: key-to-frame p95 at most 250 ms;
 - a fifth of the class running code (issue 11): 100 learners, 20 of them at
-  the practice lesson's first code exercise pressing Ctrl+R on a right
+  the practice lesson's first code exercise pressing Ctrl+R on their
   answer every think time (a run in a sandboxed process, its verdict drawn,
-  the try stored), the others reading: key-to-frame p95 at most 250 ms,
+  the try stored; the answer has a known mistake, so each verdict numbers
+  its run), the others reading: key-to-frame p95 at most 250 ms,
   for the readers' keys and for the runs (Ctrl+R to the verdict's frame)
   apart.
 
@@ -479,12 +480,19 @@ async def active_row(count: int, window: float, think: tuple[float, float], seed
 
 CODING_TARGET = Target(p95_ms=250, errors=0)
 CODE_LESSON, CODE_STEP = "practice", "write-gradients"
-ANSWER = ("loss.backward()", "grad = model[0].weight.grad")  # the exercise's right answer, line by line
+# A learner's answer with a known mistake (`grad` transposed), line by line:
+# its verdict says "Not yet (run N)", so each run's frame is told from the
+# last one's (a right answer's verdict reads the same every run, and a frame
+# that changes nothing is never sent). Its run costs what a right one does,
+# plus the mistake's message.
+ANSWER = ("loss.backward()", "grad = model[0].weight.grad.T")
 KEY_DOWN, KEY_F7, KEY_RUN = "\x1b[B", "\x1b[18~", "\x12"  # F7 selects all in the editor; Ctrl+R runs
-# A run's frame: the panel says "Running your code..." at the key, then the
-# verdict replaces it. The verdict alone is no proof: the last run's is on
-# screen already.
-RUN_DONE = re.compile(r"Running your code[\s\S]*Right: your code passes")
+RUN_COUNT = re.compile(r"\(run (\d+)\)")
+
+
+def run_frame(n: int) -> str:
+    """The pattern of the frame that shows the verdict of the learner's run `n`."""
+    return rf"Not yet \(run {n}\)"
 
 
 def place_at_code_exercise(data_dir: Path, learner: str) -> None:
@@ -504,9 +512,11 @@ def place_at_code_exercise(data_dir: Path, learner: str) -> None:
 
 
 class Coder(Walker):
-    """A learner at a code exercise: types the right answer once, then
-    presses Ctrl+R every think time; a key's time is to the frame with the
-    run's verdict ("Right: your code passes")."""
+    """A learner at a code exercise: types an answer once, then presses
+    Ctrl+R every think time; a key's time is to the frame with that run's
+    verdict ("Not yet (run N)")."""
+
+    runs = 0
 
     async def start(self, open_lesson: bool = True) -> None:
         learner = self.learner
@@ -525,7 +535,8 @@ class Coder(Walker):
         await learner.press(ANSWER[1])
         await asyncio.sleep(0.3)
         mark = await learner.press(KEY_RUN)
-        await learner.wait_for(RUN_DONE.pattern, mark, timeout=120)
+        self.runs = 1
+        await learner.wait_for(run_frame(1), mark, timeout=120)
 
     async def walk(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -535,12 +546,15 @@ class Coder(Walker):
             except TimeoutError:
                 pass
             mark = await self.learner.press(KEY_RUN)
+            self.runs += 1
             try:
-                seconds = await self.learner.wait_for(RUN_DONE.pattern, mark, timeout=30)
+                seconds = await self.learner.wait_for(run_frame(self.runs), mark, timeout=30)
             except AssertionError:
                 self.errors += 1
                 if self.dropped:
                     return
+                seen = RUN_COUNT.findall(self.learner.text())
+                self.runs = int(seen[-1]) if seen else 0  # in step with the app again
                 continue
             self.recent.append((time.monotonic(), seconds))
             if self.recording:

@@ -4,6 +4,7 @@ benchmark's to print, not the tests' to assert.)"""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -104,19 +105,22 @@ def test_the_benchmark_ends_what_it_saw_even_when_interrupted(monkeypatch):
         session.wait()
 
 
-def test_a_coders_run_counts_at_the_verdict_that_follows_the_running_note():
-    """The coding rows time Ctrl+R to the frame with the run's verdict. The
-    last run's verdict is on screen already, so only a verdict drawn after
-    the "Running your code..." note the key put up is this run's."""
+def test_a_coders_run_counts_at_the_frame_with_its_own_verdict():
+    """The coding rows time Ctrl+R to the frame with that run's verdict; the
+    last run's verdict is on screen already, so the run's number tells them
+    apart."""
     from tutor.ui.widgets.code_editor import STRINGS
 
-    running, right = STRINGS.get("running", "en"), STRINGS.get("right", "en")
-    assert not bench_serve.RUN_DONE.search(f"+ {right}")  # the last run's, redrawn
-    assert not bench_serve.RUN_DONE.search(f"+ {right} ... {running}")  # this run has not answered yet
-    assert bench_serve.RUN_DONE.search(f"{running} │ + {right}")
+    def verdict(n: int) -> str:
+        return "x " + STRINGS.get("wrong", "en", n=n)
+
+    assert re.search(bench_serve.run_frame(3), verdict(3))
+    assert not re.search(bench_serve.run_frame(3), verdict(2))
+    assert not re.search(bench_serve.run_frame(3), verdict(13))
+    assert bench_serve.RUN_COUNT.findall(f"{verdict(9)} ... {verdict(10)}") == ["9", "10"]
 
 
-def test_coders_start_at_the_code_exercise_with_its_answer_in_hand(tmp_path):
+def test_coders_start_at_the_code_exercise_with_an_answer_it_judges_wrong(tmp_path):
     from tutor.lesson import load_lessons
     from tutor.progress import ProgressStore
 
@@ -126,5 +130,7 @@ def test_coders_start_at_the_code_exercise_with_its_answer_in_hand(tmp_path):
         step = lesson.steps[store.position(bench_serve.CODE_LESSON)]
         assert store.last_lesson() == bench_serve.CODE_LESSON
     assert step.id == bench_serve.CODE_STEP and step.question.kind == "code"
-    assert all(line in step.question.code.solution for line in bench_serve.ANSWER)
+    # one of the exercise's own known mistakes (its example is validated to match it)
+    examples = [m.example.strip() for m in step.question.code.mistakes]
+    assert "\n".join(bench_serve.ANSWER) in examples
     assert lesson.id == load_lessons(None)[-1].id  # the menu's last lesson: Down, Down, ... Enter opens it
