@@ -135,10 +135,11 @@ class Verdict:
         return out
 
     def output_lines(self, lang: str) -> list[str]:
-        """What the code printed, with a note when it was cut."""
+        """What the code printed; when it was cut, a note says so first: after
+        16,000 characters of output the end is far below what a screen shows."""
         out = self.run.output.splitlines()
         if self.run.output_truncated:
-            out.append(STRINGS.get("output.cut", lang, chars=len(self.run.output)))
+            out.insert(0, STRINGS.get("output.cut", lang, chars=len(self.run.output)))
         return out
 
 
