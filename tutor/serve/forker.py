@@ -72,8 +72,11 @@ def warm_up(config: dict) -> Warm:
 
     import tutor.progress
     import tutor.runner
-    from tutor.serve import child  # noqa: F401
+    from tutor.serve import child, class_link, session_driver  # noqa: F401  (what every session imports)
+    from tutor.serve.shared_css import share_parsed_css
+    from tutor.ui import class_control  # noqa: F401
 
+    share_parsed_css()  # the rehearsal's parsed CSS serves every session
     rehearse()
     # A session's step process ends after this long without a step to run:
     # its pages (~20 MB) would double a reading learner's memory. The app
