@@ -133,14 +133,28 @@ def share_lesson_results(lessons: list, config: dict) -> None:
     those results, so a learner reading or following the class starts no
     step process (~20 MB and ~30 ms of CPU a lesson opened). Lessons left
     when SHARE_RESULTS_SECONDS run out run live in each session."""
+    import resource
+
     from tutor.i18n import LANGS
     from tutor.runner import share_results
 
+    from .limits import vm_size_bytes
+
+    # the lessons' code runs under a session's memory cap, as in a session
+    # (the step children inherit it); the soft limit only, put back after
+    kept = resource.getrlimit(resource.RLIMIT_AS)
+    memory_mb = config.get("session_memory_mb") or 0
     try:
+        if memory_mb > 0:
+            cap = vm_size_bytes() + memory_mb * 1024 * 1024
+            if kept[1] == resource.RLIM_INFINITY or cap < kept[1]:
+                resource.setrlimit(resource.RLIMIT_AS, (cap, kept[1]))
         share_results(lessons, config.get("seed", 0) or 0, LANGS, SHARE_RESULTS_SECONDS)
     except Exception as exc:
         print(f"tutor serve: running the lessons ahead failed ({type(exc).__name__}: {exc}); "
               "each session runs them", file=sys.stderr, flush=True)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, kept)
     _join_threads(REHEARSAL_THREADS_SECONDS)
 
 
