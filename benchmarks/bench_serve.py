@@ -463,6 +463,45 @@ async def joins_row(count: int, within: float, seed: int, leftovers: Leftovers) 
                   flush=True)
 
 
+CPU_KINDS = ("sessions", "step processes", "server", "pre-fork process")
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(the process's own CPU seconds, those of its children it reaped), from
+    /proc/PID/stat; (0, 0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def cpu_by_kind(server_pid: int, forker_pid: int | None) -> dict[str, float]:
+    """CPU seconds so far of the server's processes, by kind: the server,
+    the pre-fork process (its own), the sessions (its children) and the
+    step processes (the sessions' children: alive, plus those a session has
+    reaped)."""
+    totals = dict.fromkeys(CPU_KINDS, 0.0)
+    totals["server"] = cpu_seconds(server_pid)[0]
+    if forker_pid is None:
+        return totals
+    totals["pre-fork process"] = cpu_seconds(forker_pid)[0]
+    for session in children(forker_pid):
+        own, reaped = cpu_seconds(session)
+        totals["sessions"] += own
+        totals["step processes"] += reaped + sum(cpu_seconds(kid)[0] for kid in children(session))
+    return totals
+
+
+def cpu_a_key(before: dict[str, float], after: dict[str, float], mine: float, keys: int) -> str:
+    """One line: milliseconds of CPU a key, by kind (sessions that ended
+    between the two readings are not counted: the rows keep theirs)."""
+    parts = [f"{kind} {(after[kind] - before[kind]) * 1000 / keys:.1f}" for kind in CPU_KINDS]
+    return f"CPU a key (ms): {', '.join(parts)}, this load generator {mine * 1000 / keys:.1f}"
+
+
 async def active_row(count: int, window: float, think: tuple[float, float], seed: int,
                      leftovers: Leftovers) -> None:
     rng = random.Random(seed)
@@ -471,9 +510,14 @@ async def active_row(count: int, window: float, think: tuple[float, float], seed
             why = await bench.add(count, think, rng)
             if why is None:
                 await asyncio.sleep(think[1])
+            server = bench.server
+            before, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time()
             keys, errors, dropped, late = await bench.measure(window)
+            after, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time() - mine
             row(f"following {think[0]:g}-{think[1]:g} s", bench, keys, errors, dropped, ACTIVE_TARGET,
                 count, why or late)
+            if keys:
+                print(f"  {cpu_a_key(before, after, mine, len(keys))}", flush=True)
 
 
 # ---------------------------------------------------------------- issue 11: a fifth of the class runs code

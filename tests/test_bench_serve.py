@@ -134,3 +134,27 @@ def test_coders_start_at_the_code_exercise_with_an_answer_it_judges_wrong(tmp_pa
     examples = [m.example.strip() for m in step.question.code.mistakes]
     assert "\n".join(bench_serve.ANSWER) in examples
     assert lesson.id == load_lessons(None)[-1].id  # the menu's last lesson: Down, Down, ... Enter opens it
+
+
+def test_cpu_seconds_count_a_process_and_the_children_it_reaped():
+    burn = "import os, time\npid = os.fork()\nif pid == 0:\n    t = time.process_time()\n" \
+           "    while time.process_time() - t < 0.3: pass\n    os._exit(0)\nos.waitpid(pid, 0)\n" \
+           "t = time.process_time()\nwhile time.process_time() - t < 0.2: pass\nprint('done', flush=True)\n" \
+           "time.sleep(30)\n"
+    proc = subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"done\n"
+        own, reaped = bench_serve.cpu_seconds(proc.pid)
+        assert 0.15 <= own < 2 and 0.25 <= reaped < 2
+    finally:
+        proc.kill()
+        proc.wait()
+    assert bench_serve.cpu_seconds(proc.pid) == (0.0, 0.0)
+
+
+def test_cpu_a_key_is_each_kinds_cpu_over_the_keys():
+    before = dict.fromkeys(bench_serve.CPU_KINDS, 1.0)
+    after = {"sessions": 3.0, "step processes": 1.0, "server": 1.1, "pre-fork process": 1.0}
+    line = bench_serve.cpu_a_key(before, after, 0.05, 100)
+    assert line == ("CPU a key (ms): sessions 20.0, step processes 0.0, server 1.0, pre-fork process 0.0, "
+                    "this load generator 0.5")
