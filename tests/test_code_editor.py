@@ -210,10 +210,22 @@ async def test_starter_and_solution_keys_and_the_solution_counts_as_revealed(tmp
         assert editor(app).code == "print('mine')"  # the learner's code is never lost
         await pilot.press("ctrl+o")
         await settle(app, pilot)
-        assert editor(app).code == exercise.starter.lstrip("\n")
+        assert editor(app).code == exercise.starter["en"].lstrip("\n")
         await type_code(app, pilot, exercise.solution + "\nprint('hello', 6 * 7)")
         text = await run(app, pilot)
         assert "Your code printed:" in text and "hello 42" in text
+
+
+async def test_a_learner_in_portuguese_opens_the_starter_with_portuguese_comments(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-derivative", lang="pt")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        assert "# o autograd preenche x.grad" in editor(app).code
+        assert "autograd fills" not in editor(app).code
+        await pilot.press("ctrl+o")  # back to the starter: the Portuguese one
+        await ready(app, pilot)
+        assert "# dividido pela distância entre eles" in editor(app).code
 
 
 async def test_the_code_comes_back_after_a_restart_in_portuguese(tmp_path):

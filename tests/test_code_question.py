@@ -87,6 +87,29 @@ def test_starter_that_does_not_compile_is_reported_at_its_file_line(tmp_path):
     assert "starter does not compile" in errors[0].message
 
 
+TRANSLATED = (
+    'starter.en = """\n# compute the gradients\n____\ngrad = ____\n"""\n'
+    'starter.pt = """\n# calcule os gradientes\n____\ngrad = ____\n"""\n'
+)
+
+
+def test_a_starter_with_its_comments_translated_loads_per_language(tmp_path):
+    text = LESSON.replace('starter = """\n____\ngrad = ____\n"""\n', TRANSLATED)
+    lesson, errors = parse_lesson(write(tmp_path, text))
+    assert errors == []
+    starter = lesson.steps[0].question.code.starter
+    assert "# calcule os gradientes" in starter["pt"] and "# compute the gradients" in starter["en"]
+
+
+def test_a_translated_starter_whose_code_differs_is_reported_at_its_line(tmp_path):
+    text = LESSON.replace('starter = """\n____\ngrad = ____\n"""\n',
+                          TRANSLATED.replace("# calcule os gradientes\n____", "# calcule os gradientes\nloss"))
+    _, errors = parse_lesson(write(tmp_path, text))
+    assert len(errors) == 1
+    assert errors[0].line == line_of(text, "starter.pt")
+    assert "starter.pt must be starter.en with its comments translated" in errors[0].message
+
+
 def test_a_mistake_about_an_uncaptured_value_is_reported_at_its_when(tmp_path):
     text = LESSON.replace('got("grad") is None', 'got("weight") is None')
     _, errors = parse_lesson(write(tmp_path, text))

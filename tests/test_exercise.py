@@ -52,6 +52,8 @@ def exercise(**kw) -> CodeExercise:
     base = {"prompt": {"en": "p", "pt": "p"}, "starter": "w = ____", "solution": "w = 1",
             "checks": (Check("w"),), "explain": {"en": "e", "pt": "e"}}
     base.update(kw)
+    if isinstance(base["starter"], str):
+        base["starter"] = {"en": base["starter"], "pt": base["starter"]}
     return CodeExercise(**base)
 
 
@@ -296,7 +298,7 @@ def test_the_solution_passes_and_the_starter_does_not(case, solutions):
     assert solved.passed, solved.lines("en")
     assert solved.lines("en")[-1] == "All checks right."
     assert all(line.endswith(": right") for line in solved.lines("en")[:-1])
-    starter = check_code(case.exercise, case.exercise.starter, ns, expected=expected)
+    starter = check_code(case.exercise, case.exercise.starter["en"], ns, expected=expected)
     assert not starter.passed
     assert "Tudo certo." not in starter.lines("pt")
 
@@ -329,7 +331,7 @@ def test_each_exercise_passes_full_validation(case, solutions):
 def test_the_rebinding_pitfall_gets_the_teachers_message(solutions):
     case = next(c for c in CASES if c.id == "fix-the-slide")
     ns, expected = solutions[case.id]
-    verdict = check_code(case.exercise, case.exercise.starter, ns, expected=expected)  # the slide's code
+    verdict = check_code(case.exercise, case.exercise.starter["en"], ns, expected=expected)  # the slide's code
     assert verdict.lines("en") == [
         "`model[0].weight`: not the expected values (off by up to 0.0243)",
         "`weight = weight - ...` made a new tensor; update the model's own weight in place,"

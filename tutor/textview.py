@@ -159,7 +159,8 @@ def _render_step(result: StepResult, total: int, lang: str, answers: bool) -> li
 def _render_code_question(run: LessonRun, index: int, ex: CodeExercise, lang: str, answers: bool) -> list[str]:
     """A code question's starter; with `answers`, its hints, the solution
     and the solution's verdict, checked live as a learner's code would be."""
-    out = [STRINGS.get("starter", lang)] + ["    " + line for line in ex.starter.strip("\n").splitlines()] + [""]
+    starter = pick(ex.starter, lang).strip("\n").splitlines()
+    out = [STRINGS.get("starter", lang)] + ["    " + line for line in starter] + [""]
     if answers:
         for i, hint in enumerate(ex.hints, 1):
             out.append(STRINGS.get("hint", lang, n=i, text=pick(hint, lang).strip()))
@@ -226,7 +227,7 @@ def render_json(lesson: Lesson, run: LessonRun, lang: str, seed: int, answers: b
                 "hints": len(q.hints),
             }
             if q.code is not None:
-                entry["question"]["starter"] = q.code.starter
+                entry["question"]["starter"] = pick(q.code.starter, lang)
             if answers and q.code is not None:
                 entry["question"]["solution"] = q.code.solution
                 entry["question"]["verdict"] = run.check_code(result.index, q.code.solution, lang).lines

@@ -54,7 +54,7 @@ class Mistake:
 @dataclass(frozen=True)
 class CodeExercise:
     prompt: Text
-    starter: str
+    starter: Text  # per language; the same code, its comments translated (see `_starters`)
     solution: str
     checks: tuple[Check, ...]
     explain: Text
@@ -135,7 +135,7 @@ def exercise_from_table(table: dict) -> tuple[CodeExercise | None, list[Problem]
 
     prompt = text("prompt", table.get("prompt"))
     explain = text("explain", table.get("explain"))
-    starter = code("starter")
+    starter = _starters(table.get("starter"), bad)
     solution = code("solution")
 
     default_tol = table.get("tolerance", DEFAULT_TOLERANCE)
@@ -210,6 +210,38 @@ def exercise_from_table(table: dict) -> tuple[CodeExercise | None, list[Problem]
     return exercise, static_problems(exercise)
 
 
+def _starters(value: Any, bad) -> Text:
+    """`starter` is code: one string for every language, or a table with the
+    code in each language (`starter.en`, `starter.pt`) whose comments are
+    translated. Only the comments may differ, so that the starter a learner
+    opens is the same program in either language (checked in
+    `static_problems`)."""
+    if isinstance(value, str) and value.strip():
+        return dict.fromkeys(LANGS, value)
+    if isinstance(value, dict) and all(isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGS):
+        extra = set(value) - set(LANGS)
+        if extra:
+            bad("starter", f"'starter' has unknown languages: {', '.join(sorted(extra))}")
+        return {lang: value[lang] for lang in LANGS}
+    bad("starter", f"'starter' must be Python code as a string, or a table of it in every language "
+                   f"({', '.join(LANGS)})")
+    return {}
+
+
+def _without_comments(source: str) -> list[tuple[int, str]] | None:
+    """The tokens of `source` but its comments and blank lines (None if it
+    does not tokenize)."""
+    import io
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL}
+    try:
+        return [(tok.type, tok.string) for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                if tok.type not in skip]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+
+
 def _positive_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
 
@@ -226,7 +258,18 @@ def static_problems(ex: CodeExercise) -> list[Problem]:
             problems.append(Problem(where, exc.lineno or 0, f"{where} does not compile: {exc.msg}"))
             return None
 
-    compiles("starter", ex.starter, "exec")
+    if len(set(ex.starter.values())) == 1:
+        compiles("starter", next(iter(ex.starter.values())), "exec")
+    else:
+        for lang, source in ex.starter.items():
+            compiles(f"starter.{lang}", source, "exec")
+    first, *others = LANGS
+    for lang in others:
+        if ex.starter[lang] != ex.starter[first] and (
+            _without_comments(ex.starter[lang]) != _without_comments(ex.starter[first])
+        ):
+            problems.append(Problem(f"starter.{lang}", 0, f"starter.{lang} must be starter.{first} with its "
+                                    "comments translated: the code itself differs"))
     compiles("solution", ex.solution, "exec")
     for i, check in enumerate(ex.checks):
         compiles(f"check[{i}]", check.expr, "eval")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.binding import Binding
 
+from tutor.i18n import pick
 from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, run_code
 from tutor.ui.widgets.question_panel import QuestionPanel
 
@@ -115,7 +116,8 @@ class CodeSteps:
             saved = self._codes.get(self.index)
             if saved is None:
                 saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
-            editor.open(key, saved if isinstance(saved, str) else step.question.code.starter.lstrip("\n"))
+            starter = pick(step.question.code.starter, self.lang).lstrip("\n")
+            editor.open(key, saved if isinstance(saved, str) else starter)
 
     # ------------------------------------------------------------ actions
 
@@ -136,7 +138,8 @@ class CodeSteps:
 
     def action_reset_code(self) -> None:
         if self._code_question():
-            self._editor.put(self.step.question.code.starter.lstrip("\n"))  # type: ignore[attr-defined]
+            starter = self.step.question.code.starter  # type: ignore[attr-defined]
+            self._editor.put(pick(starter, self.lang).lstrip("\n"))
             self.say(STRINGS.get("reset_done", self.lang))  # type: ignore[attr-defined]
 
     def action_show_solution(self) -> None:
