@@ -7,14 +7,17 @@ walking in between, measures twice:
 
 - at the menu, once every learner's menu is on screen and the sessions
   have settled;
-- after a lesson's first steps: each learner opens the first lesson and
-  steps forward twice (`enter`, `n`, `n`), then settles again (a session's
-  step process ends after a few idle seconds, as when a class reads).
+- just after a lesson's first steps: each learner opens the first lesson
+  and steps forward twice (`enter`, `n`, `n`); each session's step process
+  (the lesson's code runs in a process forked from the session) is alive;
+- after those steps, settled: a step process ends after a few idle
+  seconds, as while a class reads.
 
 Each row: the memory the learners added to the server's whole process
 tree, per learner ((tree PSS - tree PSS before them) / N: PSS splits shared
 pages fairly, so that is what the machine spends), and the mean PSS and
-Private_Dirty of a session process itself. With `--smaps`, one session's
+Private_Dirty of a session process itself, the step processes alive and
+their PSS per learner. With `--smaps`, one session's
 private dirty pages by kind of mapping (the heap, anonymous memory, the
 interpreter, torch's libraries...), to see where the rest goes.
 
@@ -83,11 +86,13 @@ def measure(label: str, server: Server, base_kb: int, learners: int) -> None:
     total = tree_pss_kb(server.proc.pid)
     stats = [rollup(pid) for pid in sessions]
     stats = [s for s in stats if s]
-    steps = len(tree_pids(server.forker_pid)) - 1 - len(sessions)
+    step_stats = [s for s in (rollup(kid) for pid in sessions for kid in tree_pids(pid)[1:]) if s]
+    step_pss = sum(s["Pss"] for s in step_stats) / 1024 / max(1, learners)
     per = (total - base_kb) / 1024 / max(1, learners)
     pss = statistics.mean(s["Pss"] for s in stats) / 1024
     dirty = statistics.mean(s["Private_Dirty"] for s in stats) / 1024
-    print(f"{label:<26} {learners:>8} {per:>12.1f} {pss:>12.1f} {dirty:>14.1f} {steps:>6}", flush=True)
+    print(f"{label:<26} {learners:>8} {per:>12.1f} {pss:>12.1f} {dirty:>14.1f} {len(step_stats):>6} {step_pss:>14.1f}",
+          flush=True)
 
 
 async def run(count: int, show_smaps: bool) -> None:
@@ -101,7 +106,7 @@ async def run(count: int, show_smaps: bool) -> None:
             base_kb = tree_pss_kb(server.proc.pid)
             print(f"no learners: {base_kb / 1024:.0f} MB (server + pre-fork process, PSS)")
             print(f"{'when':<26} {'learners':>8} {'MB/learner':>12} {'session PSS':>12} "
-                  f"{'session dirty':>14} {'steps':>6}")
+                  f"{'session dirty':>14} {'steps':>6} {'step PSS/l.':>14}")
             for first in range(0, count, WAVE):
                 wave = [Learner(server.port, f"l{i:04d}", None) for i in range(first, min(count, first + WAVE))]
                 await asyncio.gather(*(w.connect(timeout=120) for w in wave))
@@ -121,8 +126,9 @@ async def run(count: int, show_smaps: bool) -> None:
 
             for first in range(0, len(learners), WAVE):
                 await asyncio.gather(*(walk(w) for w in learners[first:first + WAVE]))
+            measure("just after those steps", server, base_kb, len(learners))
             await asyncio.sleep(SETTLE_SECONDS)
-            measure("after a lesson's 1st steps", server, base_kb, len(learners))
+            measure("after them, settled", server, base_kb, len(learners))
             if show_smaps:
                 print_smaps(next(iter(server.session_pids().values())))
         finally:
