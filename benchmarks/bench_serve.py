@@ -17,7 +17,14 @@ time between keys. Three kinds of row (issue 14's targets, 2 cores, 24 GB):
 - "class joins": 100 learners joining within 10 s on a fresh server, from
   ssh connect to the menu on screen: p95 at most 300 ms;
 - a class following the instructor: 150 learners pressing a key every
-  1-3 s: key-to-frame p95 at most 250 ms.
+  1-3 s: key-to-frame p95 at most 250 ms;
+- a fifth of the class running code (issue 11): 100 learners, 20 of them at
+  the practice lesson's first code exercise pressing Ctrl+R on their
+  answer every think time (a run in a sandboxed process, its verdict drawn,
+  the try stored; the answer has a known mistake, so each verdict numbers
+  its run), the others reading: key-to-frame p95 at most 250 ms,
+  for the readers' keys and for the runs (Ctrl+R to the verdict's frame)
+  apart.
 
 Each row says its targets and whether they were met.
 
@@ -31,6 +38,7 @@ end, on an error and on Ctrl-C (or SIGTERM) too.
     python benchmarks/bench_serve.py --rows reading --sizes 10 50 100
     python benchmarks/bench_serve.py --rows reading --sizes 1000   # the lecture hall
     python benchmarks/bench_serve.py --rows joins active
+    python benchmarks/bench_serve.py --rows coding --coding 100 --coders 20
     python benchmarks/bench_serve.py --hardening          # issue 13's two attack rows (~4 min)
     python benchmarks/bench_serve.py --console 100        # issue 12: a console open beside 100 learners
 
@@ -455,6 +463,45 @@ async def joins_row(count: int, within: float, seed: int, leftovers: Leftovers) 
                   flush=True)
 
 
+CPU_KINDS = ("sessions", "step processes", "server", "pre-fork process")
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(the process's own CPU seconds, those of its children it reaped), from
+    /proc/PID/stat; (0, 0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def cpu_by_kind(server_pid: int, forker_pid: int | None) -> dict[str, float]:
+    """CPU seconds so far of the server's processes, by kind: the server,
+    the pre-fork process (its own), the sessions (its children) and the
+    step processes (the sessions' children: alive, plus those a session has
+    reaped)."""
+    totals = dict.fromkeys(CPU_KINDS, 0.0)
+    totals["server"] = cpu_seconds(server_pid)[0]
+    if forker_pid is None:
+        return totals
+    totals["pre-fork process"] = cpu_seconds(forker_pid)[0]
+    for session in children(forker_pid):
+        own, reaped = cpu_seconds(session)
+        totals["sessions"] += own
+        totals["step processes"] += reaped + sum(cpu_seconds(kid)[0] for kid in children(session))
+    return totals
+
+
+def cpu_a_key(before: dict[str, float], after: dict[str, float], mine: float, keys: int) -> str:
+    """One line: milliseconds of CPU a key, by kind (sessions that ended
+    between the two readings are not counted: the rows keep theirs)."""
+    parts = [f"{kind} {(after[kind] - before[kind]) * 1000 / keys:.1f}" for kind in CPU_KINDS]
+    return f"CPU a key (ms): {', '.join(parts)}, this load generator {mine * 1000 / keys:.1f}"
+
+
 async def active_row(count: int, window: float, think: tuple[float, float], seed: int,
                      leftovers: Leftovers) -> None:
     rng = random.Random(seed)
@@ -463,9 +510,141 @@ async def active_row(count: int, window: float, think: tuple[float, float], seed
             why = await bench.add(count, think, rng)
             if why is None:
                 await asyncio.sleep(think[1])
+            server = bench.server
+            before, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time()
             keys, errors, dropped, late = await bench.measure(window)
+            after, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time() - mine
             row(f"following {think[0]:g}-{think[1]:g} s", bench, keys, errors, dropped, ACTIVE_TARGET,
                 count, why or late)
+            if keys:
+                print(f"  {cpu_a_key(before, after, mine, len(keys))}", flush=True)
+
+
+# ---------------------------------------------------------------- issue 11: a fifth of the class runs code
+
+CODING_TARGET = Target(p95_ms=250, errors=0)
+CODE_LESSON, CODE_STEP = "practice", "write-gradients"
+# A learner's answer with a known mistake (`grad` transposed), line by line:
+# its verdict says "Not yet (run N)", so each run's frame is told from the
+# last one's (a right answer's verdict reads the same every run, and a frame
+# that changes nothing is never sent). Its run costs what a right one does,
+# plus the mistake's message.
+ANSWER = ("loss.backward()", "grad = model[0].weight.grad.T")
+KEY_DOWN, KEY_F7, KEY_RUN = "\x1b[B", "\x1b[18~", "\x12"  # F7 selects all in the editor; Ctrl+R runs
+RUN_COUNT = re.compile(r"\(run (\d+)\)")
+
+
+def run_frame(n: int) -> str:
+    """The pattern of the frame that shows the verdict of the learner's run `n`."""
+    return rf"Not yet \(run {n}\)"
+
+
+def place_at_code_exercise(data_dir: Path, learner: str) -> None:
+    """`learner` left off at the practice lesson's first code exercise: the
+    menu's last lesson opens there."""
+    from tutor.lesson import load_lessons
+    from tutor.progress import ProgressStore
+
+    lesson = next(x for x in load_lessons(None) if x.id == CODE_LESSON)
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == CODE_STEP)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = ProgressStore(data_dir / "progress.sqlite3", learner)
+    try:
+        store.set_position(CODE_LESSON, index, len(lesson.steps))
+    finally:
+        store.close()
+
+
+class Coder(Walker):
+    """A learner at a code exercise: types an answer once, then presses
+    Ctrl+R every think time; a key's time is to the frame with that run's
+    verdict ("Not yet (run N)")."""
+
+    runs = 0
+
+    async def start(self, open_lesson: bool = True) -> None:
+        learner = self.learner
+        began = time.perf_counter()
+        await learner.connect(timeout=120)
+        await learner.wait_for(rf"learner: {self.name}", timeout=120)
+        self.menu_seconds = time.perf_counter() - began
+        mark = await learner.press(KEY_DOWN * 12 + "\r")  # the last lesson: the practice
+        await learner.wait_for(r"a: write in the", mark, timeout=120)
+        await learner.press("a")
+        await asyncio.sleep(0.3)  # keys apart, as a person types them: F7 then the text
+        await learner.press(KEY_F7)
+        await asyncio.sleep(0.3)
+        await learner.press(ANSWER[0])
+        await learner.press("\r")
+        await learner.press(ANSWER[1])
+        await asyncio.sleep(0.3)
+        mark = await learner.press(KEY_RUN)
+        self.runs = 1
+        await learner.wait_for(run_frame(1), mark, timeout=120)
+
+    async def walk(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
+                return
+            except TimeoutError:
+                pass
+            mark = await self.learner.press(KEY_RUN)
+            self.runs += 1
+            try:
+                seconds = await self.learner.wait_for(run_frame(self.runs), mark, timeout=30)
+            except AssertionError:
+                self.errors += 1
+                if self.dropped:
+                    return
+                seen = RUN_COUNT.findall(self.learner.text())
+                self.runs = int(seen[-1]) if seen else 0  # in step with the app again
+                continue
+            self.recent.append((time.monotonic(), seconds))
+            if self.recording:
+                self.latencies.append(seconds)
+
+
+async def coding_row(count: int, coders: int, window: float, think: tuple[float, float], seed: int,
+                     leftovers: Leftovers) -> None:
+    """`count` learners on one server, `coders` of them at a code exercise
+    pressing Ctrl+R every think time, the others reading lesson 1 (n/p).
+    Two rows: the readers' key to frame, and the coders' run key to the
+    verdict's frame; target p95 <= 250 ms for both."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        names = [f"c{i:04d}" for i in range(coders)]
+        for name in names:
+            place_at_code_exercise(Path(tmp) / "data", name)
+        async with Bench(Path(tmp), count + 5, leftovers) as bench:
+            why = None
+            for start in range(0, coders, WAVE):
+                why = stop_reason(available_memory_mb(), recent_keys(bench.walkers))
+                if why:
+                    break
+                new = [Coder(bench.server.port, name, random.Random(rng.random()), think)
+                       for name in names[start:start + WAVE]]
+                results = await asyncio.gather(*(c.start() for c in new), return_exceptions=True)
+                for c, result in zip(new, results):
+                    if isinstance(result, BaseException):
+                        c.errors += 1
+                bench.walkers.extend(new)
+                bench.tasks.extend(asyncio.create_task(c.walk(bench.stop)) for c in new)
+                bench.leftovers.note(bench.server.proc.pid)
+            why = why or await bench.add(count, think, rng)
+            if why is None:
+                await asyncio.sleep(think[1])  # every learner has pressed a key at least once
+            errors_before = {id(w): w.errors for w in bench.walkers}
+            _, _, _, late = await bench.measure(window)
+            why = why or late
+            for label, group in (
+                (f"coding: {count - coders} read", [w for w in bench.walkers if not isinstance(w, Coder)]),
+                (f"coding: {coders} run code", [w for w in bench.walkers if isinstance(w, Coder)]),
+            ):
+                keys = [x for w in group for x in w.latencies]
+                errors = sum(w.errors - errors_before.get(id(w), 0) for w in group)
+                dropped = sum(w.dropped for w in group)
+                row(label, bench, keys, errors, dropped, CODING_TARGET, count, why)
 
 
 async def run(args: argparse.Namespace, leftovers: Leftovers) -> None:
@@ -477,6 +656,10 @@ async def run(args: argparse.Namespace, leftovers: Leftovers) -> None:
         if "joins" not in args.rows:
             print_header()
         await active_row(args.active, args.window, tuple(args.active_think), args.seed, leftovers)
+    if "coding" in args.rows:
+        if not {"joins", "active"} & set(args.rows):
+            print_header()
+        await coding_row(args.coding, args.coders, args.window, think, args.seed, leftovers)
     if "reading" in args.rows:
         await reading_rows(sorted(args.sizes), args.window, think, args.seed, leftovers)
     print(f"reading: {think[0]:g}-{think[1]:g} s between keys; {args.window:g} s measured per row; "
@@ -690,8 +873,11 @@ def main() -> None:
     parser.add_argument("--flood", type=int, default=2000, help="with --hardening: idle connections")
     parser.add_argument("--newcomers", type=int, default=10,
                         help="with --hardening: newcomers during the flood, and huge windows")
-    parser.add_argument("--rows", nargs="+", choices=["joins", "active", "reading"],
-                        default=["joins", "active", "reading"])
+    parser.add_argument("--rows", nargs="+", choices=["joins", "active", "coding", "reading"],
+                        default=["joins", "active", "coding", "reading"])
+    parser.add_argument("--coding", type=int, default=100, help="learners in the coding rows (issue 11)")
+    parser.add_argument("--coders", type=int, default=20,
+                        help="of them, learners at a code exercise pressing Ctrl+R every think time")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100, 200],
                         help="reading rows: learners in each (added to the same server)")
     parser.add_argument("--joins", type=int, default=100, help="learners in the class-joins row")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -264,45 +265,59 @@ def real_console_class(keys, tmp_path_factory):
 @needs_ssh
 @needs_tmux
 def test_the_real_console_shows_the_class_and_leads_it(real_console_class, keys, tmux):
+    """The instructor console itself over OpenSSH, with three learners: the
+    roster shows the class; follow me brings every learner to the question;
+    two spellings of one wrong answer count as one in the question view;
+    free, message and end reach every learner."""
     server = real_console_class
     _, made = keys
     server.wait_console("Instructors (1 keys in")
     assert "has no instructor console" not in server.console()
-    tmux.open("prof", server.ssh_command("prof", made["prof"], "-tt"), cols=120, rows=40)
+    tmux.open("prof", server.ssh_command("prof", made["prof"], "-tt"), cols=100, rows=30)
     tmux.wait_for("prof", r"prof · 0 of \d+ learner", timeout=60)
     for name in LEARNERS:
         tmux.open(name, server.ssh_command(name, made[name], "-tt"), cols=100, rows=30)
     for name in LEARNERS:
         tmux.wait_for(name, "Derivatives to update model parameters", timeout=60)
-    screen = tmux.wait_for("prof", r"prof · 3 of 3 learner", timeout=10)
+    screen = tmux.wait_for("prof", r"prof · 3 of 3 learner\(s\) connected", timeout=10)
     for name in LEARNERS:
-        assert name in screen
+        assert re.search(rf"^ ?{name}\s+●", screen, re.M), screen
 
-    tmux.keys("prof", "f")  # follow me, to the question the question view shows (slope's checkpoint)
+    # follow me: asked first, then every learner is at the picked question's step
+    tmux.keys("prof", "f")  # the question the question view shows: slope's checkpoint
     tmux.wait_for("prof", "Bring every learner to slope, step 5 of 5")
     tmux.keys("prof", "y")
     for name in LEARNERS:
-        tmux.wait_for(name, r"following prof")
+        tmux.wait_for(name, r"following prof", timeout=15)
         assert "step 5/5" in tmux.screen(name)
-    tmux.keys("ana", "a")
-    tmux.keys("ana", "-l", "+")
-    tmux.keys("ana", "Enter")
+    tmux.wait_for("prof", "Following you · slope · step 5/5")
+    tmux.wait_for("prof", r"slope +5/5.*\n.*slope +5/5.*\n.*slope +5/5")  # the roster follows them
+
+    # two spellings of one answer ("+" and "positive"), and the other answer
+    for name, typed in (("ana", "+"), ("bob", "positive"), ("cid", "-")):
+        tmux.keys(name, "a")
+        tmux.keys(name, "-l", typed)
+        tmux.keys(name, "Enter")
     tmux.wait_for("ana", "x Not quite")
     tmux.wait_for("prof", r"ana\s+●\s+slope\s+5/5\s+0/1")  # the roster: tried one, none right
-    tmux.keys("prof", "r")  # free: the console shows the question view again, with ana's wrong answer
-    tmux.wait_for("prof", r"right 0 · wrong 1")
+    tmux.keys("prof", "r")  # free: the question view comes back
     for name in LEARNERS:
         deadline = time.monotonic() + 10
         while "following prof" in tmux.screen(name) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert "following prof" not in tmux.screen(name)
+    screen = tmux.wait_for("prof", r"right 1 · wrong 2 · not yet 0", timeout=10)
+    assert re.search(r"│\s*\+\s+2 learner\(s\)", screen), screen  # one answer, given by two learners
 
+    # a message on every learner's status line
     tmux.keys("prof", "m")
+    tmux.wait_for("prof", "A message for every learner")
     tmux.keys("prof", "-l", "Look at the sign")
     tmux.keys("prof", "Enter")
     for name in LEARNERS:
-        tmux.wait_for(name, "prof: Look at the sign")
+        tmux.wait_for(name, "prof: Look at the sign", timeout=15)
 
+    # the end, asked first
     tmux.keys("prof", "e")
     tmux.wait_for("prof", "End the class?")
     tmux.keys("prof", "y")

@@ -171,6 +171,45 @@ def test_check_code_after_a_first_check_starts_from_the_same_namespace(run):
     assert first.passed and second.passed
 
 
+def test_after_a_code_check_an_idle_child_waits_longer_for_the_next_run(tmp_path, monkeypatch):
+    """A classroom server ends idle step children after a few seconds; one
+    that just checked a learner's code waits CODE_IDLE_SECONDS, so the next
+    run finds it warm instead of replaying the steps and the solution."""
+    import time
+
+    from tutor import runner, step_process
+
+    def alive(pid: int) -> bool:
+        try:
+            return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except FileNotFoundError:
+            return False
+
+    def ends_within(pid: int, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return not alive(pid)
+
+    monkeypatch.setattr(step_process, "CODE_IDLE_SECONDS", 2.5)
+    runner.end_idle_children_after(0.3)
+    lesson, _ = parse_lesson(write(tmp_path, LESSON))
+    run = LessonRun(lesson, seed=0)
+    try:
+        run.run_to(0)
+        assert ends_within(run._child.pid, 5)  # a reading learner's child: the server's short idle
+        assert not run.check_code(0, "grad = model[0].weight.grad\n").passed
+        child = run._child
+        time.sleep(1.0)  # past the short idle
+        assert alive(child.pid)
+        assert run.check_code(0, "loss.backward()\ngrad = model[0].weight.grad\n").passed
+        assert run._child is child  # the same warm child ran it
+        assert not ends_within(child.pid, 1.5) and ends_within(child.pid, 5)  # and it still ends
+    finally:
+        runner.end_idle_children_after(None)
+        run.close()
+
+
 def test_a_code_question_comes_back_whole_from_the_lesson_cache(tmp_path, monkeypatch):
     import tutor.lesson.check
     from tutor.lesson import load_lessons

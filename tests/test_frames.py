@@ -52,14 +52,12 @@ async def _step(app, pilot, key: str) -> None:
     await pilot.pause(0.05)
 
 
-def _is_code(step) -> bool:
-    return step.question is not None and step.question.kind == "code"
-
-
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
 async def test_every_step_is_one_frame(lesson, frames, tmp_path):
     """Back through the lesson and forward again: each `n` and `p` (every
-    pane has been shown once, so each has a size) sends one update."""
+    pane has been shown once, so each has a size) sends one update, also
+    from one code exercise to the next (the editor's text replaced, its
+    scrollbars shown or hidden)."""
     app = make_app(lessons=LESSONS, lang="en", seed=0, learner="ana", store=None, start_lesson=lesson.id)
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(app, pilot)
@@ -68,14 +66,11 @@ async def test_every_step_is_one_frame(lesson, frames, tmp_path):
             await _step(app, pilot, "n")
         counts = {}
         for key in ["p"] * (screen.total - 1) + ["n"] * (screen.total - 1):
-            left = lesson.steps[screen.index]
             frames.clear()
             await _step(app, pilot, key)
             step = lesson.steps[screen.index]
             if step.plot is not None and step.plot.animate:
                 continue  # the training loop's curve grows over ~2 s on purpose
-            if _is_code(left) and _is_code(step):
-                continue  # KNOWN, open (issue 11): the editor loading another exercise's code takes 2-3 frames
             counts[(key, screen.index + 1)] = len(frames)
         assert counts and all(n == 1 for n in counts.values()), {k: v for k, v in counts.items() if v != 1}
 
@@ -83,8 +78,8 @@ async def test_every_step_is_one_frame(lesson, frames, tmp_path):
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
 async def test_first_pass_is_one_frame_a_step(lesson, frames, tmp_path):
     """A learner's first walk through a lesson: panes shown for the first
-    time (the question, the diagram, the plot) still come in the step's one
-    frame."""
+    time (the question, the diagram, the plot, the code editor and, for a
+    long exercise, its scrollbars) still come in the step's one frame."""
     app = make_app(lessons=LESSONS, lang="en", seed=0, learner="ana", store=None, start_lesson=lesson.id)
     async with app.run_test(size=(80, 24)) as pilot:
         await _ready(app, pilot)
@@ -96,7 +91,5 @@ async def test_first_pass_is_one_frame_a_step(lesson, frames, tmp_path):
             step = lesson.steps[screen.index]
             if step.plot is not None and step.plot.animate:
                 continue
-            if _is_code(step):
-                continue  # KNOWN, open (issue 11): the editor (a TextArea) shown the first time takes 2-3 frames
             counts[screen.index + 1] = len(frames)
         assert counts and all(n == 1 for n in counts.values()), {k: v for k, v in counts.items() if v != 1}

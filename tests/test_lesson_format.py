@@ -176,8 +176,9 @@ def test_the_lesson_package_imports_form_a_tree():
                 found |= {a.name for a in node.names if a.name.startswith("tutor")}
         imports[path.stem] = found
     assert imports["code_question"] & siblings == set()
+    assert imports["code_names"] & siblings == set()
     assert imports["model"] & siblings == {"code_question"}
-    assert imports["check"] & siblings == {"model", "code_question"}
+    assert imports["check"] & siblings == {"model", "code_question", "code_names"}
     assert imports["cache"] & siblings == {"model"}
     outside = set().union(*imports.values()) - siblings
     assert {name for name in outside if name.startswith("tutor")} <= {"tutor.i18n", "tutor.__version__"}

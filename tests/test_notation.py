@@ -206,3 +206,32 @@ def test_show_in_portuguese_writes_prose_numbers_with_a_comma(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Resposta esperada (valor calculado): 0,0428571" in done.stdout
     assert "Parâmetros: lr = 0.1" in done.stdout  # code: Python's point
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("Convex and non-convex functions", 40, "Convex and non-convex functions"),
+        ("Convex and non-convex functions", 22, "Convex and non-convex…"),
+        ("Convex and non-convex functions", 11, "Convex and…"),  # no space before the mark
+        ("Funções convexas", 6, "Funçõ…"),
+        ("abc", 1, "…"),
+        ("abc", 0, ""),
+    ],
+)
+def test_a_cut_label_ends_in_one_ellipsis_and_fits(text, width, shown):
+    assert notation.shortened(text, width) == shown
+    assert len(notation.shortened(text, width)) <= width
+
+
+def test_labels_cut_alike_keep_their_ends_to_stay_apart():
+    ids = ["slope", "backprop-order", "backprop-pytorch", "manual-update", "practice"]
+    labels = notation.shortened_apart(ids, 10)
+    assert labels == {
+        "slope": "slope",
+        "backprop-order": "back…order",
+        "backprop-pytorch": "back…torch",
+        "manual-update": "manual-up…",
+        "practice": "practice",
+    }
+    assert len(set(labels.values())) == len(ids)

@@ -111,6 +111,21 @@ async def test_the_values_a_question_needs_stay_on_screen(store):
         assert "model[1].weight" in previous.values and "dz1" in previous.values
 
 
+async def test_a_value_the_step_defines_afresh_is_not_shown_from_the_step_before(store):
+    """Practice's convexity question names `x` (`p(x) = x ** 4 + x ** 2`),
+    but its code only uses `x` as an argument: the `x = -1.5` of the step
+    before has nothing to do with it and must not sit beside the question."""
+    app = _open(store, "practice", "convex")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        previous = screen.runner.previous_result(screen.index)
+        assert "x" in previous.values  # the step before did show an x
+        values = screen.query_one("#values")
+        shown = "\n".join(region_text(app, values)) if values.display else ""
+        assert "-1.5" not in shown and "x" not in shown.split()
+
+
 async def test_an_answer_too_long_is_told_never_cut(store):
     """Typed or pasted, an answer over the checker's limit gets the "too
     long" message with its real length (the box used to cut it silently)."""
@@ -127,3 +142,14 @@ async def test_an_answer_too_long_is_told_never_cut(store):
         await settle(app, pilot)
         panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
         assert f"too long ({len(pasted)} characters" in panel
+
+
+async def test_code_in_a_prompt_is_shown_as_code_not_as_backticks(store):
+    """The exercise's prompt names `loss` and `grad` in backticks, as the
+    lesson file writes code; the learner reads the names, not the marks."""
+    app = _open(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        prompt = "\n".join(region_text(app, app.screen.query_one("#q-prompt")))
+        assert "loss" in prompt and "grad" in prompt
+        assert "`" not in prompt

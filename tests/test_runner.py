@@ -582,3 +582,80 @@ def test_torch_is_warmed_once_per_process_image(monkeypatch):
     monkeypatch.setattr(torch.optim, "SGD", lambda *a, **k: built.append(1) or real(*a, **k))
     assert load_torch(warm=True) is torch
     assert built == []
+
+
+# ------------------------------------------------ results shared before a fork (a classroom's warm parent)
+
+
+# the demo lesson without its broken step: every step runs
+SOUND = LESSON.replace('''[[steps]]
+id = "broken"
+title = { en = "Broken", pt = "Quebrado" }
+text = { en = "t", pt = "t" }
+code = """
+a = 1
+b = a / 0
+"""
+''', "")
+
+
+@pytest.fixture
+def shared_results(monkeypatch):
+    """share_results for this test only."""
+    import tutor.runner
+
+    monkeypatch.setattr(tutor.runner, "_shared_results", {})
+    return tutor.runner
+
+
+def test_shared_results_are_the_live_ones_and_need_no_step_process(tmp_path, shared_results):
+    path = tmp_path / "demo.toml"
+    path.write_text(SOUND, encoding="utf-8")
+    lesson = load_lesson(path)
+    assert shared_results.share_results([lesson], 0, ("en",), 60) == ["runner-demo"]
+    run = LessonRun(lesson, seed=0, lang="en")
+    run.run_ahead(0)
+    assert run._child is None                     # nothing ran in this process
+    live = LessonRun(lesson, seed=0, lang="en")
+    live.reset(shared=False)
+    live.run_all()
+    assert live._child is not None
+    assert [r.values for r in run.results] == [r.values for r in live.results]
+    assert [r.code for r in run.results] == [r.code for r in live.results]
+    live.close()
+
+
+def test_other_params_seeds_languages_and_reruns_run_live(tmp_path, shared_results):
+    path = tmp_path / "demo.toml"
+    path.write_text(SOUND, encoding="utf-8")
+    lesson = load_lesson(path)
+    shared_results.share_results([lesson], 0, ("en",), 60)
+    for run in (LessonRun(lesson, seed=1, lang="en"), LessonRun(lesson, seed=0, lang="pt"),
+                LessonRun(lesson, seed=0, lang="en", params={"lr": 1.0}),
+                LessonRun(lesson, seed=0, lang="en", time_limit=5)):
+        assert run.results == []
+    run = LessonRun(lesson, seed=0, lang="en")
+    assert len(run.results) == len(lesson.steps)
+    run.step_param("lr", +1)                      # a param the learner chose: live
+    assert run.results == []
+    assert run.run_to(1).code.startswith("lr = 1.0")
+    run.step_param("lr", -1)                      # back at the default: the shared results again
+    assert len(run.results) == len(lesson.steps) and run.results[1].code.startswith("lr = 0.1")
+    run.reset(shared=False)                       # the learner's rerun
+    assert run.results == []
+    run.close()
+    # another lesson object with the same id (lessons reloaded) is not served another's results
+    again = LessonRun(load_lesson(path), seed=0, lang="en")
+    assert again.results == []
+
+
+def test_a_lesson_with_a_failing_step_is_not_shared(tmp_path, shared_results):
+    lesson = load_lesson(odd_lesson(tmp_path, _step("one", "x = 1", ["x"]), _step("two", "1 / 0")) / "01-odd.toml")
+    assert shared_results.share_results([lesson], 0, ("en",), 60) == []
+    assert LessonRun(lesson, seed=0).results == []
+
+
+def test_sharing_stops_when_its_time_is_spent(tmp_path, shared_results):
+    path = tmp_path / "demo.toml"
+    path.write_text(SOUND, encoding="utf-8")
+    assert shared_results.share_results([load_lesson(path)], 0, ("en", "pt"), 0) == []

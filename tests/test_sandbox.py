@@ -341,6 +341,11 @@ def test_printing_100_mb_is_cut_and_reported(ns):
     result = run_untrusted("print('x' * 100_000_000)\ndone = True", ns, capture=["done"])
     assert result.ok and result.output_truncated
     assert len(result.output) == Limits().output_chars
+    from tutor.exercise import Verdict
+
+    shown = Verdict(False, result).output_lines("en")  # the note first: the end is far below the screen
+    assert shown[0] == "(too much output: only the first 16000 characters are shown)"
+    assert shown[1] == "x" * Limits().output_chars
     still_works(ns)
 
 

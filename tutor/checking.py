@@ -335,7 +335,7 @@ def _tolerance(question: Any) -> float:
 def _shown(text: str) -> str:
     """Text quoted back in a message: short and on one line."""
     one_line = " ".join(text.split())
-    return one_line if len(one_line) <= 40 else one_line[:39] + "…"
+    return notation.shortened(one_line, 40)
 
 
 # ------------------------------------------------------- the expected answer

@@ -40,6 +40,7 @@ from .lesson.code_question import (
     exercise_from_table,
     static_problems,
 )
+from .notation import shortened
 from .sandbox import (
     Limits,
     SandboxResult,
@@ -134,10 +135,11 @@ class Verdict:
         return out
 
     def output_lines(self, lang: str) -> list[str]:
-        """What the code printed, with a note when it was cut."""
+        """What the code printed; when it was cut, a note says so first: after
+        16,000 characters of output the end is far below what a screen shows."""
         out = self.run.output.splitlines()
         if self.run.output_truncated:
-            out.append(STRINGS.get("output.cut", lang, chars=len(self.run.output)))
+            out.insert(0, STRINGS.get("output.cut", lang, chars=len(self.run.output)))
         return out
 
 
@@ -228,7 +230,7 @@ def _short(value: Value, limit: int = 60) -> str:
         text = f"tensor{value.shape}"
     else:
         text = value.text
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shortened(text, limit)
 
 
 def judge(ex: CodeExercise, run: SandboxResult, expected: SandboxResult) -> Verdict:

@@ -93,8 +93,8 @@ STRINGS = Catalog({
         "pt": "O tutor não conseguiu abrir um processo para o seu código ({detail}); tente de novo daqui a pouco.",
     },
     "output.cut": {
-        "en": "(output cut after {chars} characters)",
-        "pt": "(saída cortada depois de {chars} caracteres)",
+        "en": "(too much output: only the first {chars} characters are shown)",
+        "pt": "(saída longa demais: aparecem só os primeiros {chars} caracteres)",
     },
     "passed": {"en": "All checks right.", "pt": "Tudo certo."},
     "solution-failed": {

@@ -23,6 +23,8 @@ The rules:
   signs so that they read without colour); zero stays unsigned.
 - A grid entry (`cell`) is fixed point with `digits` decimals when that
   shows it well (1e-4 <= |x| < 1e5), else scientific; always signed.
+- Text cut to fit (a lesson's title in a table, a quoted answer) ends in
+  `…`, wherever it is cut: `shortened`.
 - A shape is its sizes joined by `x`: `8x16`, `16`, `2x3x4`; a 0-dimension
   shape is the word `scalar` (`escalar`). The checker reads back every one
   of these forms.
@@ -39,6 +41,34 @@ SCALAR = {"en": "scalar", "pt": "escalar"}
 
 # Whole numbers up to this size are written digit by digit (exact).
 _EXACT_INT_DIGITS = 15
+
+
+def shortened(text: str, width: int) -> str:
+    """`text` in at most `width` characters: whole if it fits, else cut with
+    a final `…` (and no space before it), so every cut label in the tutor
+    reads the same. Width 0 gives ""."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    return text[: width - 1].rstrip() + "…"
+
+
+def shortened_apart(texts: Iterable[str], width: int) -> dict[str, str]:
+    """Each of `texts` in at most `width` characters, still told apart: cut
+    at the end (`shortened`), except where two would then read the same
+    (`backprop-order`, `backprop-pytorch` -> `backprop-…`): those keep their
+    start and their end (`back…order`, `back…torch`)."""
+    texts = list(dict.fromkeys(texts))
+    cut = {text: shortened(text, width) for text in texts}
+    seen: dict[str, int] = {}
+    for label in cut.values():
+        seen[label] = seen.get(label, 0) + 1
+    for text in texts:
+        if seen[cut[text]] > 1 and width >= 3:
+            head = (width - 1) // 2
+            cut[text] = text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+    return cut
 
 
 def number(x: object, digits: int = 6, *, lang: str = "en", signed: bool = False) -> str:

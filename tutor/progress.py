@@ -70,6 +70,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .i18n import Catalog
+from .notation import shortened
 
 SCHEMA_VERSION = 2  # 2: attempts.normalised
 FILE_NAME = "progress.sqlite3"
@@ -315,7 +316,7 @@ def check_learner(name: str, lang: str = "en") -> str:
 
 def _cut(answer: str) -> str:
     """An answer as kept: at most MAX_ANSWER characters."""
-    return answer if len(answer) <= MAX_ANSWER else answer[: MAX_ANSWER - 1] + "…"
+    return shortened(answer, MAX_ANSWER)
 
 
 def _now() -> str:

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from .i18n import Catalog, pick
+from .notation import shortened
 from .progress import (
     ClassRecords,
     LessonSummary,
@@ -229,7 +230,7 @@ def _table(rows, lang: str) -> str:
     ]
     lines = [header]
     for n, (lesson_id, full_title, summary, total_steps) in enumerate(rows, 1):
-        title = full_title if len(full_title) <= TITLE_WIDTH else full_title[: TITLE_WIDTH - 1] + "…"
+        title = shortened(full_title, TITLE_WIDTH)
         status = summary.status if summary else "new"
         if summary is None or summary.status == "new":
             step, solved, score = f"-/{total_steps}", "-", "-"

@@ -96,6 +96,48 @@ def end_idle_children_after(seconds: float | None) -> None:
     _idle_seconds = seconds
 
 
+# lesson results computed once before a classroom server forks its sessions
+# (share_results): key -> (the lesson object, its results at those params)
+_shared_results: dict[tuple, tuple[Lesson, tuple[StepResult, ...]]] = {}
+
+
+def _shared_key(run: RunParams) -> tuple:
+    return (run.lesson.id, run.seed, run.lang, tuple(sorted(run.param_values.items())))
+
+
+def share_results(lessons: list[Lesson], seed: int, langs: tuple[str, ...], seconds: float) -> list[str]:
+    """Run each lesson once at its default params, in this process's step
+    children as any run does, and keep the results for every `LessonRun`
+    of the same lesson object, seed, language and params made in this
+    process or a process forked from it: a classroom server's warm parent
+    calls it before forking sessions, so a learner reading or following a
+    lesson at its defaults sees numbers computed (really, and with the same
+    seed, so the same ones) once for the class, and needs no step process.
+    A param changed, a rerun, a code answer checked: those run live.
+
+    Stops after `seconds` (a teacher's heavy lessons then run live per
+    learner); a lesson with a failed step is not kept (a time limit hit
+    under load need not repeat). Returns the ids of the lessons kept."""
+    kept: list[str] = []
+    deadline = time.monotonic() + seconds
+    for lesson in lessons:
+        for lang in langs:
+            if time.monotonic() >= deadline:
+                return kept
+            run = LessonRun(lesson, seed=seed, lang=lang)
+            try:
+                results = run.run_all()
+            except Exception:
+                continue
+            finally:
+                run.close()
+            if all(result.error is None for result in results):
+                _shared_results[_shared_key(run)] = (lesson, tuple(results))
+                if lesson.id not in kept:
+                    kept.append(lesson.id)
+    return kept
+
+
 @dataclass(frozen=True)
 class CodeVerdict:
     """A code question's verdict as the child sent it: plain data, in the
@@ -165,8 +207,13 @@ class LessonRun(RunParams):
         self._skipped: dict[int, str] = {}  # step index -> why it is skipped when replayed
         self.reset()
 
-    def reset(self) -> None:
-        self.results: list[StepResult] = []
+    def reset(self, shared: bool = True) -> None:
+        """Forget the results (a param changed, or a rerun); with `shared`,
+        start from the results `share_results` computed for this lesson,
+        seed, language and params, if any (`shared=False`: a rerun the
+        learner asked for runs live)."""
+        kept = _shared_results.get(_shared_key(self)) if shared and self.time_limit is None else None
+        self.results: list[StepResult] = list(kept[1]) if kept and kept[0] is self.lesson else []
         self._skipped = {}
 
     def limit_for(self, index: int) -> float:

@@ -26,9 +26,10 @@ closes.
 An idle child can also end by itself (`spawn(..., idle=seconds)`): on a
 classroom server a child's pages are ~20 MB a learner, a reading learner
 needs none (the run keeps every result), and a fresh one replays the steps
-in milliseconds. It says so first (`IDLE_REPLY`), so the tutor can tell
-"ended while idle, before your request" (start a fresh one) from "your
-step's code ended its process" (the step's error).
+in milliseconds; after a code check it waits longer (CODE_IDLE_SECONDS).
+It says so first (`IDLE_REPLY`), so the tutor can tell "ended while idle,
+before your request" (start a fresh one) from "your step's code ended its
+process" (the step's error).
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ from .values import Value, from_wire, to_wire
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes; the chapter's largest step sends ~60 KB
 BACKSTOP = 5.0  # seconds past its limit a step's child ends by itself
 IDLE_REPLY = {"idle": True}  # a child's last words when it ends for being idle
+# After checking a learner's code, a child that ends when idle (a classroom
+# server's: a few seconds) waits this long for the next request instead: a
+# learner at a code exercise runs again and again, a fresh child would
+# replay the lesson's steps and run the solution again before each run
+# (~4x a run's time, and over SSH the 250 ms p95 missed), and a coder's
+# child is ~20 MB for the minute (benchmarks/bench_serve.py --rows coding).
+CODE_IDLE_SECONDS = 60.0
 _HEADER = struct.Struct(">I")
 
 
@@ -255,8 +263,9 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
     from .step_engine import InProcessRun
 
     run = InProcessRun(lesson, seed=seed, params=params, lang=lang)
+    wait = idle
     while True:
-        if idle is not None and not _readable(sock, idle):
+        if wait is not None and not _readable(sock, wait):
             try:
                 send(sock, IDLE_REPLY)
             except OSError:
@@ -267,6 +276,8 @@ def _serve(sock: socket.socket, lesson: Any, seed: int, params: dict[str, float]
         except ChildGone:
             return  # the tutor is gone
         op = request.get("op")
+        if idle is not None:
+            wait = max(idle, CODE_IDLE_SECONDS) if op in ("check_code", "validate_code") else idle
         reply: dict[str, Any]
         try:
             if op == "step":

@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..i18n import LANGS
+from .code_names import bound_names as _bound_names
+from .code_names import free_names as _free_names
+from .code_names import used_names as _used_names
 from .code_question import exercise_from_table
 from .model import (
     DEFAULT_TIME_LIMIT,
@@ -140,44 +143,6 @@ class _Locator:
 
 
 # ---------------------------------------------------------------- names in code
-
-
-def _bound_names(code: str) -> set[str]:
-    """Names a piece of code binds at its top level (assignments, defs,
-    imports, loop targets), i.e. what later steps and expressions may use."""
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
-def _free_names(tree: ast.AST) -> set[str]:
-    """Names an expression reads that it does not bind itself (lambda
-    arguments and comprehension variables are its own)."""
-    loaded: set[str] = set()
-    own: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else own).add(node.id)
-        elif isinstance(node, ast.arg):
-            own.add(node.arg)
-    return loaded - own
-
-
-def _used_names(code: str) -> set[str]:
-    return {
-        n.id
-        for n in ast.walk(ast.parse(code))
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    }
 
 
 def _ast_depth(tree: ast.AST) -> int:

@@ -100,10 +100,11 @@ def child_environment(request: dict, data_dir: str) -> dict[str, str]:
 def run_child(slave_fd: int, request: dict, warm, channel_fd: int | None = None) -> None:
     """Become the learner's session and run the app; never returns."""
     code = EXIT_CRASH
+    profile_dir = os.environ.get("TUTOR_SESSION_PROFILE")  # read before the environment is replaced
     try:
         _become_terminal_program(slave_fd, channel_fd)
         protocol.set_process_name(f"tutor {request['learner']}")
-        code = _run_app(request, warm)
+        code = _profiled(profile_dir, _run_app, request, warm)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else EXIT_CRASH
     except BaseException:
@@ -116,6 +117,22 @@ def run_child(slave_fd: int, request: dict, warm, channel_fd: int | None = None)
     finally:
         _end_step_children()
         os._exit(code)
+
+
+def _profiled(profile_dir: str | None, function, *args):
+    """`function(*args)`, under cProfile when the server was started with
+    TUTOR_SESSION_PROFILE=DIR (a measuring switch: DIR/session-PID.prof
+    holds the session's UI thread, where a key's frame is built; see
+    docs/scaling.md)."""
+    if not profile_dir:
+        return function(*args)
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(function, *args)
+    finally:
+        profiler.dump_stats(os.path.join(profile_dir, f"session-{os.getpid()}.prof"))
 
 
 def _end_step_children() -> None:
@@ -225,8 +242,17 @@ def _run_app(request: dict, warm) -> int:
 
         app.class_channel = SessionChannel(CLASS_FD, log_line)  # events out, commands in
     _log_errors_not_show_them(app, request["learner"])
+    _use_session_driver(app)
     return asyncio.run(_run(app, window_note=window_note(request),
                             capped_at_start=bool(request.get("window_capped"))))
+
+
+def _use_session_driver(app) -> None:
+    """Textual's terminal driver without its idle polling (session_driver.py):
+    a reading learner's session then spends no CPU between keys."""
+    from .session_driver import SessionDriver
+
+    app.driver_class = SessionDriver
 
 
 def _run_console(request: dict, warm, env: dict[str, str]) -> int:
@@ -241,6 +267,7 @@ def _run_console(request: dict, warm, env: dict[str, str]) -> int:
     extra = {"lessons": warm.lessons} if "lessons" in inspect.signature(console_app).parameters else {}
     app = console_app(link, lang=request["lang"], **extra)
     _log_errors_not_show_them(app, request["learner"])
+    _use_session_driver(app)
     return asyncio.run(_run(app, window_note=window_note(request),
                             capped_at_start=bool(request.get("window_capped"))))
 

@@ -113,7 +113,7 @@ class StepRunner:
                 for name, value in params.items():
                     run.set_param(name, value)
                 if reset:
-                    run.reset()
+                    run.reset(shared=False)  # a rerun the learner asked for runs live
                 try:
                     result = run.run_to(index)
                 except Exception as exc:  # the runner failed, not the lesson

@@ -90,8 +90,8 @@ STRINGS = Catalog(
             "pt": "digita a resposta da pergunta do passo (Enter confere)",
         },
         "help_leave": {
-            "en": "leave the answer box (then the keys above work again)",
-            "pt": "sai da caixa de resposta (as teclas acima voltam a valer)",
+            "en": "leave the answer box or the code editor (then the keys above work again)",
+            "pt": "sai da caixa de resposta ou do editor de código (as teclas acima voltam a valer)",
         },
         "help_hint": {
             "en": "a hint (up to three), then the worked answer",

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tutor.classroom import QuestionStats
+from tutor.notation import shortened
 from tutor.ui.console.strings import t
 
 ANSWER_WIDTH = 24
@@ -48,8 +49,7 @@ def question_lines(stats: QuestionStats | None, prompt: str, lang: str, width: i
     top = max(n for _, n in shown)
     for answer, n in shown:
         text = answer or '""'
-        if len(text) > answer_width:
-            text = text[: answer_width - 1] + "…"
+        text = shortened(text, answer_width)
         line = Text(no_wrap=True, overflow="crop")
         line.append(f"  {text:<{answer_width}}  ", style="bold")
         count = t("learners_gave", lang, n=n)

@@ -15,14 +15,11 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from tutor.classroom import COLUMNS, RosterRow
+from tutor.notation import shortened
 from tutor.ui.console.strings import t
 
 NAME_WIDTH = 12
 LESSON_WIDTH = 12
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def age_text(seconds: float | None) -> str:
@@ -46,9 +43,9 @@ def row_cells(row: RosterRow, lang: str) -> tuple[str, ...]:
         stuck = ""
     step = f"{row.index + 1}/{row.steps}" if row.index is not None and row.steps else "-"
     return (
-        _cut(row.learner, NAME_WIDTH),
+        shortened(row.learner, NAME_WIDTH),
         "●" if row.connected else "·",
-        _cut(row.lesson or "-", LESSON_WIDTH),
+        shortened(row.lesson or "-", LESSON_WIDTH),
         step,
         f"{row.right}/{row.tried}",
         str(row.hints),

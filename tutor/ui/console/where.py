@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tutor.classroom import LessonPlace
+from tutor.notation import shortened_apart
 
 BARS = "▁▂▃▄▅▆▇█"
 EMPTY = "·"
@@ -38,9 +39,10 @@ def where_lines(places: Sequence[LessonPlace], width: int, highlight: str | None
     steps = max(len(p.counts) for p in places)
     total_width = max(len(str(p.total)) for p in places)
     name_width = max(4, min(max(len(p.lesson) for p in places), width - steps - total_width - 2))
+    names = shortened_apart((p.lesson for p in places), name_width)
     lines = []
     for place in places:
-        name = place.lesson if len(place.lesson) <= name_width else place.lesson[: name_width - 1] + "…"
+        name = names[place.lesson]
         line = Text(no_wrap=True, overflow="crop", end="")
         line.append(f"{name:<{name_width}} ", style="bold" if place.lesson == highlight else "")
         line.append(f"{bar_line(place.counts, top):<{steps}}")

@@ -32,6 +32,7 @@ from tutor import notation
 from tutor.classroom import normalised_answer
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
+from tutor.lesson.code_names import free_names, reads_before_binding
 from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
@@ -95,6 +96,17 @@ def _names(words: str, expression: str) -> bool:
     import re
 
     return re.search(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])", words) is not None
+
+
+def _reads_all(reads: frozenset[str], expression: str) -> bool:
+    """Every name `expression` (`model[1].weight`) uses is one the step's
+    code reads from the steps before."""
+    import ast
+
+    try:
+        return free_names(ast.parse(expression, mode="eval")) <= reads
+    except SyntaxError:
+        return False
 
 
 class LessonScreen(CodeSteps, KeepsFocus, Screen):
@@ -454,10 +466,16 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
         if hidden:
             assert self.runner is not None
             shown = self.runner.previous_result(self.index)
-            # only those the question's own words name: the values of an
-            # unrelated step before would only distract from the prediction
+            # only those the question's own words name and the step's code
+            # goes on to read: the values of an unrelated step before (or an
+            # `x` the step defines afresh) would only mislead the prediction
             words = self._question_words()
-            entries = {e: v for e, v in (shown.values if shown else {}).items() if _names(words, e)}
+            reads = reads_before_binding(self.step.code) if self.step.code else frozenset()
+            entries = {
+                e: v
+                for e, v in (shown.values if shown else {}).items()
+                if _names(words, e) and _reads_all(reads, e)
+            }
         code_values = self._code_values()  # the learner's, after a run of their code
         if code_values is not None and self.result is not None:
             hidden, shown, entries = False, self.result, code_values

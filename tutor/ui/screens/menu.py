@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tutor.i18n import pick
+from tutor.notation import shortened
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
@@ -261,8 +262,7 @@ class MenuScreen(KeepsFocus, Screen):
         for lesson in self.lessons:
             status, step, questions, score = self.place(lesson)
             title = pick(lesson.title, self.lang)
-            if len(title) > room:
-                title = title[: room - 1].rstrip() + "~"
+            title = shortened(title, room)
             rows.append((str(lesson.order), title, status, step, questions, score))
         table.set_rows(rows)
         if self.lessons:

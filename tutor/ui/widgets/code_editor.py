@@ -37,7 +37,9 @@ from rich.style import Style
 from textual import events
 from textual.containers import Vertical
 from textual.dom import DOMNode
+from textual.geometry import Size
 from textual.message import Message
+from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
@@ -45,6 +47,7 @@ from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
+from tutor.ui.widgets.paint_once import PaintOnce
 
 STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
@@ -139,6 +142,14 @@ def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
     return out
 
 
+class _Bar(PaintOnce, ScrollBar):
+    """A scrollbar that takes its first size without a second layout."""
+
+
+class _Corner(PaintOnce, ScrollBarCorner):
+    """The cell where the two scrollbars meet, sized the same way."""
+
+
 class CodeArea(TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
     line's indentation (one level deeper after a `:`); Esc leaves it."""
@@ -155,6 +166,40 @@ class CodeArea(TextArea):
     def on_mount(self) -> None:
         if self.app.no_color:
             self.theme = "tutor-plain"
+        self._mount_scrollbars()
+
+    # A step that shows an exercise long enough to scroll is one frame, as
+    # every step (tests/test_frames.py). Textual (8.2) would take two or
+    # three: it creates a TextArea's scrollbars the first time they show,
+    # inside a layout (and their first size asks for another layout), and
+    # the layout that shows or resizes them also refreshes them, which
+    # sends them again in a frame of their own. Here they exist from the
+    # start, take their size as PaintOnce widgets do, and are painted in
+    # the layout's own frame. Private Textual, listed in
+    # docs/architecture.md's upgrade checklist.
+
+    def _mount_scrollbars(self) -> None:
+        """Mount the scrollbars and their corner, hidden, with the editor
+        (Widget.vertical_scrollbar & co. create them the first time they
+        show, inside a layout)."""
+        self._vertical_scrollbar = _Bar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+        self._horizontal_scrollbar = _Bar(vertical=False, name="horizontal",
+                                          thickness=self.scrollbar_size_horizontal)
+        self._scrollbar_corner = _Corner()
+        for bar in (self._vertical_scrollbar, self._horizontal_scrollbar):
+            bar.display = False
+            self.app._start_widget(self, bar)
+        self.app._start_widget(self, self._scrollbar_corner)
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Called by a layout that changed this area's size or virtual
+        size: the scrollbars it refreshed go into that layout's frame,
+        instead of a frame of their own after it."""
+        super()._scroll_update(virtual_size)
+        for bar in (self._vertical_scrollbar, self._horizontal_scrollbar):
+            if bar is not None and bar.display and bar._repaint_required:
+                bar._repaint_required = False
+                self.screen._compositor.update_widgets({bar})
 
     def _build_highlight_map(self) -> None:
         self._line_cache.clear()
@@ -183,9 +228,11 @@ class CodeArea(TextArea):
             self._replace_via_keyboard("\n" + indent, start, end)
 
 
-class CodeEditor(Vertical):
+class CodeEditor(PaintOnce, Vertical):
     """The editor pane: its title and the text area. The screen opens it on
-    a code question (`open`), and reads `code` when the learner runs it."""
+    a code question (`open`), and reads `code` when the learner runs it.
+    PaintOnce: shown for the first time, the pane is sized and painted in
+    the step's one frame (without it, a second layout and frame follow)."""
 
     DEFAULT_CSS = """
     CodeEditor {

@@ -54,6 +54,18 @@ from tutor.values import Value
 TRIES_BEFORE_REVEAL = 3  # the live value shows on this wrong try
 
 
+def code_marked(text: str) -> Text:
+    """A prompt or a check's verdict is plain text (`x ** 2` must not turn
+    bold as Markdown would have it), but a name in backticks is code: shown
+    bold, without the backticks. An unpaired backtick stays as written."""
+    if text.count("`") % 2:
+        return Text(text)
+    out = Text()
+    for i, part in enumerate(text.split("`")):
+        out.append(part, style="bold" if i % 2 else "")
+    return out
+
+
 def markdown(text: str) -> Markdown:
     """Hints and worked answers are Markdown (inline code, emphasis)."""
     return Markdown(text, code_theme="ansi_dark", inline_code_theme="ansi_dark")
@@ -245,7 +257,7 @@ class QuestionPanel(PaintOnce, Vertical):
             state.hints = min(record.hints, len(question.hints))
         self.index, self.question = index, question
         self.expected, self.ready = None, False
-        self.query_one("#q-prompt", Static).update(Text(pick(question.prompt, lang)))
+        self.query_one("#q-prompt", Static).update(code_marked(pick(question.prompt, lang)))
         opts = self.query_one("#q-options", Static)
         if question.options:
             text = Text(t("q_options", lang) + "\n", style="dim")
@@ -384,7 +396,7 @@ class QuestionPanel(PaintOnce, Vertical):
         for (_expr, right), line in zip(verdict.checks, rest):
             if problems and not right:
                 continue  # not checked: the problem above says why
-            out.append(Text(("+ " if right else "x ") + line))
+            out.append(Text("+ " if right else "x ") + code_marked(line))
         rest = rest[len(verdict.checks):]
         if verdict.mistake is not None and rest:
             out.append(markdown(rest[0]))

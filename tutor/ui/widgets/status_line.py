@@ -12,6 +12,8 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widget import Widget
 
+from tutor.notation import shortened
+
 NOTE_SECONDS = 4  # a note stays this long, or until the next step
 BUSY_DELAY = 0.25  # seconds before "running..." shows: a fast step never flickers
 
@@ -132,7 +134,7 @@ class StatusLine(Widget):
 
         base = tail(True, True)
         room = max(width - base.cell_len - 3, 0)
-        title = lesson if len(lesson) <= room else (lesson[: max(room - 1, 0)] + "~" if room > 1 else "")
+        title = shortened(lesson, room) if room > 1 else ""
         head = Text(" ")
         head.append(title, style="bold")
         head.append(" |" if title else "")
