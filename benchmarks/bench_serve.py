@@ -429,6 +429,8 @@ async def joins_row(count: int, within: float, seed: int, leftovers: Leftovers) 
             walkers = [Walker(bench.server.port, f"j{i:04d}", random.Random(rng.random()), (10, 30))
                        for i in range(count)]
             moments = sorted(rng.uniform(0, within) for _ in walkers)
+            server = bench.server
+            cpu_before, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time()
             began = time.monotonic()
             stopped: list[str] = []
 
@@ -447,6 +449,7 @@ async def joins_row(count: int, within: float, seed: int, leftovers: Leftovers) 
                     walker.errors += 1
 
             await asyncio.gather(*(join(w, at) for w, at in zip(walkers, moments)))
+            cpu_after, mine = cpu_by_kind(server.proc.pid, server.forker_pid), time.process_time() - mine
             bench.leftovers.note(bench.server.proc.pid)
             menus = [w.menu_seconds for w in bench.walkers if w.menu_seconds]
             errors = sum(w.errors for w in bench.walkers)
@@ -461,6 +464,9 @@ async def joins_row(count: int, within: float, seed: int, leftovers: Leftovers) 
                   f"{count} joining within {within:g} s, connect to menu p95 <= {JOINS_TARGET_MS} ms: "
                   f"{'met' if met else 'MISSED'}" + (f"  (stopped: {stopped[0]})" if stopped else ""),
                   flush=True)
+            if menus:
+                print(f"  {cpu_a_key(cpu_before, cpu_after, mine, len(menus)).replace('a key', 'a join')}",
+                      flush=True)
 
 
 CPU_KINDS = ("sessions", "step processes", "server", "pre-fork process")

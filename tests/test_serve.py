@@ -388,9 +388,11 @@ async def test_twenty_learners_at_once_each_get_their_own_tutor(classroom, keys)
 
 @needs_ssh
 async def test_a_reading_learner_keeps_no_step_process(classroom, keys):
-    """A step process's pages cost as much as the session itself: the
-    server ends it once it is idle, and the lesson, run ahead, still steps
-    with every value shown (the process ran; its results were kept)."""
+    """A step process's pages cost as much as the session itself. At the
+    lesson's default params the warm parent ran it before the fork
+    (runner.share_results), so opening it starts none; any other run's
+    process ends once idle, and the lesson still steps with every value
+    shown (the code ran; its results were kept)."""
     from tutor.serve.forker import STEP_CHILD_IDLE_SECONDS
     from tutor.serve.limits import children
 
@@ -402,6 +404,7 @@ async def test_a_reading_learner_keeps_no_step_process(classroom, keys):
         await ana.wait_for(r"step \d/5", mark)  # where ana left off, in another test perhaps
         at = int(re.findall(r"step (\d)/5", ana.text(mark))[-1])
         session = classroom.session_pids()["tutor ana"]
+        assert not any(_running(pid) for pid in children(session)), "the shared results were not used"
         deadline = time.monotonic() + STEP_CHILD_IDLE_SECONDS + 20
         while time.monotonic() < deadline and any(_running(pid) for pid in children(session)):
             await asyncio.sleep(0.2)
