@@ -36,7 +36,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from . import protocol  # noqa: E402
+from . import prefork, protocol  # noqa: E402
 
 GRACE_SECONDS = 5.0
 STEP_CHILD_IDLE_SECONDS = 3.0
@@ -56,7 +56,9 @@ def warm_up(config: dict) -> Warm:
 
     gc.freeze() moves every object made so far out of the collector's
     reach, so a child's garbage collections never write to (and so never
-    copy) the shared pages.
+    copy) the shared pages; the allocator's free blocks are taken first
+    (prefork.py), so a child's new objects do not land on shared pages
+    either.
     """
     import torch
 
@@ -85,6 +87,8 @@ def warm_up(config: dict) -> Warm:
     # runs a lesson ahead while the learner reads, so reading on needs none.
     tutor.runner.end_idle_children_after(STEP_CHILD_IDLE_SECONDS)
     gc.collect()
+    # After the collection (which leaves the most holes), before the freeze.
+    prefork.fill_allocator_holes()
     gc.freeze()
     return Warm(lessons=lessons, config=config)
 
