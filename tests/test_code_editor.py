@@ -6,6 +6,8 @@ only that; their code comes back after a restart."""
 
 from __future__ import annotations
 
+import pytest
+
 from test_app import BY_ID, LESSONS, screen_text, settle  # the app tests' helpers
 from tutor.progress import ProgressStore
 from tutor.ui.app import make_app
@@ -248,3 +250,26 @@ async def test_the_code_comes_back_after_a_restart_in_portuguese(tmp_path):
         assert app.screen.step.id == "write-gradients"
         assert editor(app).code == code
         assert "Você já respondeu esta." in panel_text(app)
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+async def test_every_starter_fits_the_editor_at_80x24(tmp_path, lang):
+    """A starter line wider than the editor hides its end behind a sideways
+    scroll (and the scrollbar costs a frame). Practice holds every exercise
+    of the chapter (lessons 5-7 end with three of them)."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    lesson = BY_ID["practice"]
+    first = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "code")
+    app = build_at(store, "practice", lesson.steps[first].id, lang=lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        seen = []
+        for step in lesson.steps[first:]:
+            assert app.screen.step.id == step.id
+            if step.question is not None and step.question.kind == "code":
+                area = app.screen.query_one(CodeArea)
+                assert area.max_scroll_x == 0, f"{step.id} ({lang}): {area.virtual_size.width} > {area.size.width}"
+                seen.append(step.id)
+            await pilot.press("n")
+            await ready(app, pilot)
+        assert len(seen) == 8
