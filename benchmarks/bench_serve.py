@@ -95,6 +95,16 @@ WAVE_KEYS_SECONDS = 30.0    # a wave's p95 is over the keys of the last this man
 WAVE_MIN_KEYS = 20          # fewer keys than this say nothing yet
 
 
+async def stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """A learner's think time: wait `seconds`, or less if the row stops
+    meanwhile (then True)."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+        return True
+    except TimeoutError:
+        return False
+
+
 @dataclass(frozen=True)
 class Target:
     """A row's targets (None: not judged)."""
@@ -212,11 +222,8 @@ class Walker:
 
     async def walk(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
+            if await stopped_within(stop, self.rng.uniform(*self.think)):
                 return
-            except TimeoutError:
-                pass
             if self.step >= self.total:
                 self.forward = False
             elif self.step <= 1:
@@ -590,11 +597,8 @@ class Coder(Walker):
 
     async def walk(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), self.rng.uniform(*self.think))
+            if await stopped_within(stop, self.rng.uniform(*self.think)):
                 return
-            except TimeoutError:
-                pass
             mark = await self.learner.press(KEY_RUN)
             self.runs += 1
             try:
