@@ -38,16 +38,23 @@ def keys(tmp_path_factory):
     return folder, made
 
 
-@pytest.fixture(scope="module")
-def guided(keys, tmp_path_factory):
+def class_server(keys, tmp_path_factory, name: str, env=None):
+    """A server for the three learners and prof (as instructor); stopped at
+    the end, with no traceback on its console."""
     folder, made = keys
-    learners = authorize(folder / "learners", *(made[n] for n in LEARNERS))
-    instructors = authorize(folder / "instructors", made["prof"])
-    server = Server(tmp_path_factory.mktemp("class-data"), "--authorized-keys", str(learners),
-                    "--instructor-keys", str(instructors), "--lang", "en", env=STANDIN).start()
+    learners = authorize(folder / f"learners-{name}", *(made[n] for n in LEARNERS))
+    instructors = authorize(folder / f"instructors-{name}", made["prof"])
+    server = Server(tmp_path_factory.mktemp(f"class-{name}"), "--authorized-keys", str(learners),
+                    "--instructor-keys", str(instructors), "--lang", "en", env=env).start()
     yield server
     server.stop()
     assert "Traceback" not in server.console(), server.console()
+
+
+@pytest.fixture(scope="module")
+def guided(keys, tmp_path_factory):
+    """A class whose console is the tests' stand-in (it records events)."""
+    yield from class_server(keys, tmp_path_factory, "standin", env=STANDIN)
 
 
 @pytest.fixture
@@ -252,14 +259,7 @@ def test_help_tells_how_instructors_log_in():
 @pytest.fixture(scope="module")
 def real_console_class(keys, tmp_path_factory):
     """The same class with the real instructor console (tutor.ui.console)."""
-    folder, made = keys
-    learners = authorize(folder / "learners-real", *(made[n] for n in LEARNERS))
-    instructors = authorize(folder / "instructors-real", made["prof"])
-    server = Server(tmp_path_factory.mktemp("class-real"), "--authorized-keys", str(learners),
-                    "--instructor-keys", str(instructors), "--lang", "en").start()
-    yield server
-    server.stop()
-    assert "Traceback" not in server.console(), server.console()
+    yield from class_server(keys, tmp_path_factory, "real")
 
 
 @needs_ssh

@@ -6,6 +6,17 @@ from tutor.lesson import load_lesson
 from tutor.runner import LessonRun
 from tutor.values import ListValue, NumberValue, TensorValue, TextValue
 
+# a step whose code fails (the runner keeps the error in its step)
+BROKEN_STEP = '''[[steps]]
+id = "broken"
+title = { en = "Broken", pt = "Quebrado" }
+text = { en = "t", pt = "t" }
+code = """
+a = 1
+b = a / 0
+"""
+'''
+
 LESSON = '''\
 id = "runner-demo"
 order = 1
@@ -59,15 +70,7 @@ prompt = { en = "?", pt = "?" }
 answer = "w[0, 0].item()"
 explain = { en = "{answer}", pt = "{answer}" }
 
-[[steps]]
-id = "broken"
-title = { en = "Broken", pt = "Quebrado" }
-text = { en = "t", pt = "t" }
-code = """
-a = 1
-b = a / 0
-"""
-
+''' + BROKEN_STEP + '''
 [[steps]]
 id = "after"
 title = { en = "After", pt = "Depois" }
@@ -588,15 +591,7 @@ def test_torch_is_warmed_once_per_process_image(monkeypatch):
 
 
 # the demo lesson without its broken step: every step runs
-SOUND = LESSON.replace('''[[steps]]
-id = "broken"
-title = { en = "Broken", pt = "Quebrado" }
-text = { en = "t", pt = "t" }
-code = """
-a = 1
-b = a / 0
-"""
-''', "")
+SOUND = LESSON.replace(BROKEN_STEP, "")
 
 
 @pytest.fixture
