@@ -14,7 +14,7 @@ How a step is drawn in one frame is described in docs/architecture.md.
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, cast
 
 from rich.console import Group
@@ -101,12 +101,19 @@ def _names(words: str, expression: str) -> bool:
 def _reads_all(reads: frozenset[str], expression: str) -> bool:
     """Every name `expression` (`model[1].weight`) uses is one the step's
     code reads from the steps before."""
+    names = _expression_names(expression)
+    return names is not None and names <= reads
+
+
+@lru_cache(maxsize=512)
+def _expression_names(expression: str) -> frozenset[str] | None:
+    """The names a shown expression reads, parsed once (None: not Python)."""
     import ast
 
     try:
-        return free_names(ast.parse(expression, mode="eval")) <= reads
+        return frozenset(free_names(ast.parse(expression, mode="eval")))
     except SyntaxError:
-        return False
+        return None
 
 
 class LessonScreen(CodeSteps, KeepsFocus, Screen):
