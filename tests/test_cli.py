@@ -144,6 +144,31 @@ def test_help_names_every_command_and_serve_keeps_its_own_options():
     assert "--port" not in tutor("list", "--help").stdout
 
 
+
+@pytest.mark.parametrize("argv", [
+    [], ["--lang", "pt"], ["--lang=en", "--learner", "ana", "--seed", "3", "--lesson", "slope",
+                            "--data-dir", "d", "--lessons", "l"], ["--lea", "bo"],
+    ["run", "--lang", "en"], ["--lesson", "show"], ["list", "--seed", "2"],
+])
+def test_the_plain_start_reads_the_command_line_as_the_whole_parser_does(argv):
+    """`python -m tutor [options]` is parsed without the commands' parsers
+    (start-up, issue 14): what it gives must be what the whole command line
+    gives, down to the defaults."""
+    from tutor import cli
+
+    assert vars(cli.parse_args(argv)) == vars(cli.build_parser(argv).parse_args(argv))
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--seed", "x"), "invalid int value: 'x'"), (("nope",), "invalid choice: 'nope' (choose from"),
+    (("--lang",), "expected one argument"),
+])
+def test_a_mistake_in_the_plain_start_reads_as_the_whole_parser_says_it(args, message):
+    done = tutor(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
 # ------------------------------------------------------------ lessons that misbehave when run
 
 BAD_STEPS = [

@@ -88,26 +88,70 @@ def _time_limit(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The whole command line. Given the `argv` about to be parsed, the
-    `serve` options (and the server package that declares them, 5-10 ms) are
-    only loaded when `serve` is among the words: no other command needs them."""
-    parser = _Parser(
+    """The whole command line. Given the `argv` about to be parsed, only the
+    commands named among its words get their options: every command is
+    listed (`--help` shows them all), but the `serve` options import the
+    server package (5-10 ms), and each option costs argparse a help
+    formatter. A word that merely looks like a command (`--lesson show`)
+    declares that command's options too, which changes nothing. Without
+    `argv`, everything is declared."""
+    parser = _top_level(_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text, declare in _COMMANDS:
+        command = commands.add_parser(name, help=help_text)
+        if argv is None or name in argv:
+            declare(command)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """`argv` parsed.
+
+    The plain start (`python -m tutor`, `--lang pt`, `--learner ana`...: no
+    command, no help) is parsed by the top-level options alone: making the
+    six commands' parsers costs argparse about 3 ms of message-catalogue
+    look-ups (gettext) before the menu's first frame (issue 14). Anything
+    that parser does not accept, and anything with a command or a help flag,
+    goes to the whole parser, so help and errors read as they always did."""
+    if not any(word in _COMMAND_NAMES or word.startswith(("-h", "--h")) for word in argv):
+        try:
+            return _top_level(_PlainParser).parse_args(argv)
+        except _NotPlain:
+            pass  # the whole parser says what is wrong
+    return build_parser(argv).parse_args(argv)
+
+
+def _top_level(parser_class: type[_Parser]) -> _Parser:
+    parser = parser_class(
         prog="python -m tutor",
         description="A terminal tutor: derivatives to update model parameters, with live PyTorch.",
         epilog="Without a command, opens the tutor. Keys inside: ? for help, q to quit.",
     )
     _common(parser, suppress=False)
     parser.add_argument("--lesson", metavar="ID", help="open this lesson directly")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.set_defaults(command=None)
+    return parser
 
-    run = commands.add_parser("run", help="open the tutor (the default)")
+
+class _NotPlain(Exception):
+    """The plain start's parser met something only the whole one explains."""
+
+
+class _PlainParser(_Parser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _NotPlain(message)
+
+
+def _run_options(run: argparse.ArgumentParser) -> None:
     _common(run, suppress=True)
     run.add_argument("--lesson", metavar="ID", default=argparse.SUPPRESS, help="open this lesson directly")
 
-    listing = commands.add_parser("list", help="list the lessons in order")
+
+def _list_options(listing: argparse.ArgumentParser) -> None:
     _common(listing, suppress=True)
 
-    show = commands.add_parser("show", help="run a lesson headless and print every step")
+
+def _show_options(show: argparse.ArgumentParser) -> None:
     _common(show, suppress=True)
     show.add_argument("lesson_id", metavar="LESSON", help="a lesson id (or its number in the list)")
     show.add_argument("--json", action="store_true", help="one JSON document with every value in full")
@@ -116,7 +160,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                       help="set a lesson parameter, e.g. --param lr=0.01")
     _time_limit(show)
 
-    check = commands.add_parser("check", help="validate lesson files (FILE:LINE: message)")
+
+def _check_options(check: argparse.ArgumentParser) -> None:
     _common(check, suppress=True)
     check.add_argument("folder", nargs="?", metavar="DIR", help="the lessons folder (default: the built-in chapter)")
     check.add_argument("--run", action="store_true",
@@ -124,25 +169,37 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                             "take longer than their time limit or end their process")
     _time_limit(check)
 
-    progress = commands.add_parser("progress", help="print (or --reset) a learner's progress, or --all")
+
+def _progress_options(progress: argparse.ArgumentParser) -> None:
     _common(progress, suppress=True)
     progress.add_argument("--reset", action="store_true", help="clear this learner's progress (asks first)")
     progress.add_argument("--yes", action="store_true", help="with --reset: do not ask")
     progress.add_argument("--all", action="store_true", help="every learner's progress in the data folder")
     progress.add_argument("--csv", action="store_true", help="with --all: as CSV")
 
-    server = commands.add_parser("serve", help="serve the tutor to a classroom over SSH")
-    _common(server, suppress=True, learner=False)
-    if argv is None or "serve" in argv:
-        from . import serve
 
-        serve.add_arguments(server)
-    return parser
+def _serve_options(server: argparse.ArgumentParser) -> None:
+    _common(server, suppress=True, learner=False)
+    from . import serve
+
+    serve.add_arguments(server)
+
+
+# (name, help, what declares its options), in the order --help lists them
+_COMMANDS = (
+    ("run", "open the tutor (the default)", _run_options),
+    ("list", "list the lessons in order", _list_options),
+    ("show", "run a lesson headless and print every step", _show_options),
+    ("check", "validate lesson files (FILE:LINE: message)", _check_options),
+    ("progress", "print (or --reset) a learner's progress, or --all", _progress_options),
+    ("serve", "serve the tutor to a classroom over SSH", _serve_options),
+)
+_COMMAND_NAMES = frozenset(name for name, _, _ in _COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv).parse_args(argv)
+    args = parse_args(argv)
     args.lang_given = args.lang is not None  # the server lets learners' locales decide otherwise
     if args.lang is None:
         args.lang = detect_lang(os.environ)
