@@ -25,7 +25,7 @@ from tutor.ui.screens.lesson import PLOT_STEP_PANES, LessonScreen
 from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
 
-TCSS = Path(__file__).resolve().parents[1] / "tutor" / "ui" / "tutor.tcss"
+STYLESHEETS = sorted((Path(__file__).resolve().parents[1] / "tutor" / "ui").glob("*.tcss"))
 
 
 class SlowStore(ProgressStore):
@@ -203,7 +203,7 @@ async def test_a_plot_step_restyles_only_the_panes_it_sizes(monkeypatch):
 def test_the_plot_step_rules_size_only_the_panes_restyled():
     """Every stylesheet rule that depends on `-plot-step` styles one of
     PLOT_STEP_PANES (the only widgets restyled when the class changes)."""
-    css = re.sub(r"/\*.*?\*/", "", TCSS.read_text(), flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", "".join(path.read_text() for path in STYLESHEETS), flags=re.S)
     rules = re.findall(r"([^{}]*-plot-step[^{}]*)\{", css)
     assert rules
     for selectors in rules:

@@ -150,26 +150,70 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
     """What `python -m tutor` imports before its first frame, once the
     lessons are in the lesson cache: no torch, no progress store, no other
     screen, no TOML parser or lesson validator, no server, no DataTable or
-    Footer (the menu draws its own table and key line)."""
+    Footer (the menu draws its own table and key line), and none of what
+    only a lesson draws with (Markdown, Pygments, plotext, numpy). The app
+    runs to its first frame (compose and mount included), headless."""
     env = dict(os.environ, TUTOR_CACHE_DIR=str(tmp_path / "cache"))
     fill = subprocess.run([sys.executable, "-c", "from tutor.lesson import load_lessons; load_lessons()"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert fill.returncode == 0, fill.stderr
     code = (
-        "import sys, tutor.cli, tutor.ui.app\n"
-        "argv = ['--lang', 'en']\n"
-        "tutor.cli.build_parser(argv).parse_args(argv)\n"
+        "import asyncio, sys, tutor.cli, tutor.ui.app\n"
+        "tutor.cli.parse_args(['--lang', 'en'])\n"
         "from tutor.lesson import load_lessons\n"
-        "tutor.ui.app.make_app(lessons=load_lessons(), lang='en')\n"
+        "app = tutor.ui.app.make_app(lessons=load_lessons(), lang='en', open_store=lambda: None)\n"
+        "at_first_frame = []\n"
+        "def on_ready(self):  # the first frame is drawn; nothing after it starts\n"
+        "    at_first_frame.extend(sys.modules)\n"
+        "    self.exit()\n"
+        "tutor.ui.app.TutorApp.on_ready = on_ready\n"
+        "asyncio.run(app.run_async(headless=True, size=(80, 24)))\n"
+        "assert 'tutor.ui.screens.menu' in at_first_frame\n"
         "late = ['torch', 'sqlite3', 'tutor.progress', 'tutor.runner', 'tutor.ui.screens.lesson',\n"
         "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson.check',\n"
-        "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer']\n"
-        "print(' '.join(name for name in late if name in sys.modules))\n"
+        "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer',\n"
+        "        'textual.widgets._markdown', 'markdown_it', 'pygments', 'plotext', 'textual_plotext', 'numpy']\n"
+        "print(' '.join(name for name in late if name in at_first_frame))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+async def test_the_menus_first_frame_parses_only_the_menus_stylesheet(monkeypatch):
+    """The other screens' rules (screens.tcss, three quarters of the
+    stylesheet) are parsed after the menu's first frame, while the learner
+    reads it, and a lesson opened then is laid out by them."""
+    from tutor.ui import app as app_module
+
+    screens_css = os.path.abspath(app_module.SCREENS_CSS)
+    at_first_frame = []
+    on_ready = app_module.TutorApp.on_ready
+
+    def watching_on_ready(self):
+        at_first_frame.append(self.stylesheet.has_source(screens_css))
+        on_ready(self)
+
+    monkeypatch.setattr(app_module.TutorApp, "on_ready", watching_on_ready)
+    app = make_app(lessons=LESSONS, lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert at_first_frame == [False]
+        assert app.stylesheet.has_source(screens_css)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#body").styles.layout.name == "horizontal"  # screens.tcss's
+
+
+async def test_a_lesson_opened_from_the_command_line_has_the_lesson_layout_at_once():
+    """`--lesson` opens the lesson before the menu's first frame: the lesson
+    screen's rules are there for it."""
+    app = make_app(lessons=LESSONS, lang="en", start_lesson=LESSONS[0].id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.id != "menu"
+        assert app.screen.query_one("#body").styles.layout.name == "horizontal"
 
 
 def test_the_theme_is_chosen_before_the_stylesheet_is_built(monkeypatch):

@@ -5,8 +5,9 @@ and progress store, so the command line, the tests and the SSH server all
 build the same app. `run_app` is the command line's entry point.
 
 Start-up is kept short on purpose (issue 3: within 1.25x of a bare Textual
-app): the menu paints before anything it does not show is imported or
-opened. After the first frame, a thread opens the learner's progress store
+app; issue 14: 1.10x): the menu paints before anything it does not show is
+imported, opened or parsed (the other screens' stylesheet, screens.tcss, is
+read after the first frame). After the first frame, a thread opens the learner's progress store
 (the menu's statuses fill in when it arrives), then torch loads in another,
 and a lesson opened before torch finishes says so instead of freezing. The
 help and lesson screens are imported when first needed.
@@ -20,6 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
     from tutor.progress import ProgressStore
     from tutor.ui.class_control import ClassControl
     from tutor.ui.step_runner import RunHolder
+
+
+SCREENS_CSS = Path(__file__).with_name("screens.tcss")
+"""The lesson, help and console screens' rules: read when the first of those
+screens opens, after the menu's first frame (see tutor.tcss)."""
 
 
 class TorchReady(Message):
@@ -193,8 +200,22 @@ class TutorApp(App):
                     fh.write(f"{ms:.1f}\n")
         if self._open_store is not None:
             watched(self, self._open_store_in_background, "store")
+        # While the learner reads the menu, so that opening a lesson does not
+        # wait for it; before torch's import, which would share the GIL with it.
+        self.call_after_refresh(self.use_screens_stylesheet)
         # After this frame is on screen, not before: the import holds the GIL.
         self.call_after_refresh(watched, self, self._load_torch, "torch")
+
+    def use_screens_stylesheet(self) -> None:
+        """Add the other screens' rules (screens.tcss) to the stylesheet,
+        once. The menu's first frame parses only tutor.tcss; this runs
+        after it, and again (doing nothing) before a lesson or the help
+        opens, in case one opens first (`--lesson`). Textual parses only
+        the new file: the rules it has are kept. No node on screen yet
+        matches these rules, so none is styled again."""
+        if not self.stylesheet.has_source(os.path.abspath(SCREENS_CSS)):
+            self.stylesheet.read(SCREENS_CSS)
+            self.stylesheet.parse()
 
     def _open_store_in_background(self) -> None:
         """Open the progress store off the UI thread; the app hears of it
@@ -273,6 +294,7 @@ class TutorApp(App):
             self._lesson_waiting_for_store = lesson_id
             return
         self.flush_store()  # the stored place and params, with every write made so far
+        self.use_screens_stylesheet()
         holder = self.runs.get(lesson_id)
         if holder is None:
             holder = RunHolder(LessonRun(lesson, seed=self.seed, lang=self.lang, params=self._stored_params(lesson)))
@@ -315,6 +337,7 @@ class TutorApp(App):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
+        self.use_screens_stylesheet()
         self.push_screen(localized(HelpScreen, self.lang)(self.lang))
 
 

@@ -48,7 +48,7 @@ class ClassLink(Protocol):
 class ConsoleApp(App):
     """The instructor console: one screen (`screen.ConsoleScreen`)."""
 
-    CSS_PATH = "../tutor.tcss"
+    CSS_PATH = ["../tutor.tcss", "../screens.tcss"]  # as the tutor has them once a lesson opened
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (120, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-normal"), (40, "-tall")]
