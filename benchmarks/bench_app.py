@@ -1,6 +1,7 @@
 """The app's numbers, measured through a real pseudo-terminal.
 
     python benchmarks/bench_app.py [--runs 5] [--lessons all|ID,ID] [--size 80x24] [--no-bytecode]
+                                  [--instructions] [--step-runs 0: start-up only]
 
 Prints three tables:
 
@@ -8,7 +9,8 @@ Prints three tables:
    tutor` against a bare Textual app started the same way (a `python -m`
    module showing one line), and their ratio (target <= 1.25x), with the
    bytecode compiled as an installed tutor has it (and, with --no-bytecode,
-   also with nothing compiled kept);
+   also with nothing compiled kept; with --instructions, also counted in
+   instructions under valgrind, which a busy machine does not change);
 2. key press to updated frame: for every step of the chosen lessons, the time
    from writing `n` to the last byte of the redraw it causes (the redraw ends
    when the terminal has been quiet for QUIET seconds), median and p95
@@ -191,6 +193,85 @@ def startup(runs: int, size: tuple[int, int], bytecode: bool = True) -> list[tup
             if run > 0:  # the first start of each compiled and cached: not counted
                 pairs.append((t_bare, t_tutor))
     return pairs
+
+
+FIRST_FRAME_PROBE = textwrap.dedent(
+    """
+    # Runs `python -m MODULE ARGS...`, and ends the process right after it
+    # writes the first frame that holds FIRST_FRAME_MARKER.
+    import os, runpy, sys
+    from textual.drivers.linux_driver import LinuxDriver
+
+    marker = os.environ["FIRST_FRAME_MARKER"]
+    write = LinuxDriver.write
+
+    def write_then_end(self, data):
+        write(self, data)
+        if marker in data:
+            self.flush()
+            os._exit(0)
+
+    LinuxDriver.write = write_then_end
+    sys.argv = sys.argv[1:]
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+    """
+)
+
+
+def instructions(size: tuple[int, int]) -> tuple[float, float] | None:
+    """(bare, tutor) millions of instructions from exec to the first frame,
+    counted by valgrind (callgrind): the same every run, whatever else the
+    machine is doing, where the seconds of `startup` vary by 20-50% on a
+    shared machine. Instructions are not seconds (a cache miss costs more
+    than an add), but the same interpreter running the same kind of code
+    makes their ratio a fair stand-in. None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bare_dir = Path(tmp) / "bare"
+        bare_dir.mkdir()
+        (bare_dir / "bare_app.py").write_text(BARE_APP)
+        probe = Path(tmp) / "first_frame_probe.py"
+        probe.write_text(FIRST_FRAME_PROBE)
+        env = environment(str(Path(tmp) / "data"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.update(TUTOR_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        for argv, cwd, marker in ((["bare_app"], bare_dir, "BARE-APP-READY"),
+                                  (["tutor", "--lang", "en"], ROOT, "Derivatives")):
+            env["FIRST_FRAME_MARKER"] = marker
+            if cwd == bare_dir:
+                env["PYTHONPATH"] = f"{bare_dir}{os.pathsep}{ROOT}"
+            else:
+                env["PYTHONPATH"] = str(ROOT)
+            log = Path(tmp) / "callgrind.log"
+            for counted in (False, True):  # the first run compiles the bytecode and fills the lesson cache
+                command = [sys.executable, str(probe), *argv]
+                if counted:
+                    command = [valgrind, "--tool=callgrind", f"--log-file={log}",
+                               f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}", *command]
+                app = Pty(command, env, size, cwd)
+                try:
+                    app.proc.wait(300)
+                finally:
+                    app.close()
+            found = [line for line in log.read_text().splitlines() if "Collected :" in line]
+            if not found:
+                return None
+            counts.append(int(found[-1].split(":")[-1]) / 1e6)
+    return counts[0], counts[1]
+
+
+def print_instructions(counts: tuple[float, float] | None) -> None:
+    print("\n## Start-up in instructions (valgrind), exec to first frame: the same every run")
+    if counts is None:
+        print("valgrind not found (or it counted nothing): skipped")
+        return
+    bare, tutor = counts
+    print(f"{'bare Textual app':<28}{bare:>10.1f} M")
+    print(f"{'python -m tutor (menu)':<28}{tutor:>10.1f} M")
+    print(f"ratio tutor/bare: {tutor / bare:.3f}x  target <= 1.25x (issue 3), 1.10x (issue 14)")
 
 
 def print_startup(title: str, pairs: list[tuple[float, float]]) -> None:
@@ -402,6 +483,9 @@ def main() -> int:
     parser.add_argument("--step-runs", type=int, default=3, help="passes over the steps (default 3; 0: skip the steps)")
     parser.add_argument("--lessons", default="all", help="lesson ids, comma-separated (default all)")
     parser.add_argument("--size", default="80x24", help="terminal size (default 80x24)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count start-up in instructions under valgrind (the same every run, "
+                             "unlike seconds on a shared machine; about a minute)")
     parser.add_argument("--no-bytecode", action="store_true",
                         help="also time start-up with no compiled bytecode kept (every module compiled each start)")
     parser.add_argument("--probe", action="store_true",
@@ -429,6 +513,8 @@ def main() -> int:
             print_startup("nothing compiled kept (PYTHONDONTWRITEBYTECODE=1)",
                           startup(args.runs, (cols, rows), bytecode=False))
 
+    if args.instructions:
+        print_instructions(instructions((cols, rows)))
     if args.step_runs <= 0:  # start-up only
         print_targets(measured)
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
