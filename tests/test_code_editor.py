@@ -273,3 +273,54 @@ async def test_every_starter_fits_the_editor_at_80x24(tmp_path, lang):
             await pilot.press("n")
             await ready(app, pilot)
         assert len(seen) == 8
+
+
+@pytest.mark.parametrize("size", [(80, 24), (101, 30), (119, 40), (140, 40)])
+async def test_a_code_steps_explanation_is_rendered_ahead_at_the_width_it_gets(tmp_path, size):
+    """Below 120 columns a code question's step widens the left column. Its
+    text is rendered while the learner reads the step before, at the width
+    the screen predicts (`_explain_width`), so the key that shows the step
+    renders no Markdown; the same going back with `p`. A wrong prediction
+    would not show wrong text (the layout's width wins), only cost the key."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "backprop-pytorch", "layer2")
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        pane = screen.query_one("#explain-pane")
+        code_index = step_index("backprop-pytorch", "write-gradients")
+        rendered: list[int] = []
+        render = pane.render_renderable
+
+        def counting(renderable, width):
+            rendered.append(width)
+            return render(renderable, width)
+
+        pane.render_renderable = counting
+        for key, index in (("n", code_index), ("p", code_index - 1)):
+            await pilot.pause(0.4)  # the learner reads: the next step is prepared
+            predicted = screen._explain_width(index)
+            rendered.clear()
+            await pilot.press(key)
+            await ready(app, pilot)
+            assert screen.index == index
+            assert pane.known_size.width == predicted, (size, key)
+            assert rendered == [], f"{size} {key}: the step's text was rendered on the key, at {rendered}"
+
+
+async def test_while_a_learner_reads_an_exercise_the_editor_keeps_its_code(tmp_path):
+    """The next step is prepared while the learner reads (its text, the
+    hidden editor's code): an editor on screen is never given the next
+    exercise's starter."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        starter = BY_ID["practice"].steps[app.screen.index].question.code.starter["en"].lstrip("\n")
+        await pilot.pause(0.5)  # past the prefetch of write-order
+        assert editor(app).code == starter
+        await pilot.press("n")
+        await ready(app, pilot)
+        await pilot.pause(0.5)
+        nxt = BY_ID["practice"].steps[app.screen.index].question.code.starter["en"].lstrip("\n")
+        assert nxt != starter and editor(app).code == nxt

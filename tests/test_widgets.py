@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import pytest
 from textual.app import App, ComposeResult
@@ -357,6 +358,47 @@ async def test_diverged_points_are_left_out_and_counted():
         app.query_one(PlotPane).show(diverged)
         await pilot.pause()
         assert "2 points not finite (diverged?)" in screen_text(app)
+
+
+async def test_a_plot_prepared_ahead_is_shown_without_building_it_again_and_looks_the_same():
+    """The lesson screen prepares the next step's plot while the learner
+    reads: showing it then builds no plotext canvas on the key, and what is
+    on screen is what building it there would have drawn."""
+    from textual_plotext.plot import Plot
+
+    two_valleys = PlotData("g(x)", "x", "g(x)", [
+        Series("g", [x / 10 for x in range(-30, 31)], [((x / 10) ** 2 - 4) ** 2 / 8 + x / 40 for x in range(-30, 31)]),
+        Series("lr=0.1", [2.0, 1.9, 1.95], [0.3, 0.2, 0.15], "path"),
+    ])
+    builds = []
+    build = Plot.build
+
+    def counting(self):
+        builds.append(self)
+        return build(self)
+
+    app = PlotApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(PARABOLA)
+        await pilot.pause()
+        for plot in (two_valleys, PARABOLA):
+            pane.show(replace(plot))  # an equal plot, built on the key the usual way
+            await pilot.pause()
+            drawn = screen_text(app)
+            pane.show(LOSS, reveal=3)
+            await pilot.pause()
+            pane.prepare(plot)
+            Plot.build = counting
+            try:
+                builds.clear()
+                pane.show(plot)
+                await pilot.pause()
+                shown = screen_text(app)  # (renders the screen)
+                assert builds == [], f"{plot.title}: built again on show"
+            finally:
+                Plot.build = build
+            assert shown == drawn
 
 
 def test_decimate_keeps_about_two_points_per_column_and_the_extremes():

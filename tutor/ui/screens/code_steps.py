@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 CODE_ACTIONS = ("run_code", "reset_code", "show_solution")
 # The panes the stylesheet's `-code-step` rules size (tutor.tcss), and only they.
 CODE_STEP_PANES = ("#explain-pane", "#left", "#side", "#q-feedback")
+# The left column's share of the body (numerator, denominator) on other
+# steps and on a code step, as tutor.tcss's #left/#side widths make it.
+LEFT_SHARE = {"-narrow": ((1, 2), (3, 5)), "-wide": ((1, 3), (1, 2))}
 
 
 def code_bindings(lang: str) -> list[Binding]:
@@ -68,9 +71,27 @@ class CodeSteps:
         super().__init__(*args, **kwargs)
         self._codes = {}
 
-    def _code_question(self) -> bool:
-        question = self.step.question  # type: ignore[attr-defined]
-        return question is not None and question.kind == "code"
+    def _code_question(self, index: int | None = None) -> bool:
+        """Is step `index` (default: the step shown) a code question?"""
+        step = self.step if index is None else self.lesson.steps[index]  # type: ignore[attr-defined]
+        return step.question is not None and step.question.kind == "code"
+
+    def _explain_width(self, index: int) -> int:
+        """The explanation pane's width on step `index`, known before it is
+        shown (0: not known yet), so its text can be rendered ahead. A code
+        question's step widens the left column (tutor.tcss, `-code-step`:
+        below 120 columns from 1/2 to 3/5 of the body, from 1/3 to 1/2 at
+        120 and more); Textual's horizontal layout floors the column's
+        right edge. tests/test_code_editor.py checks the prediction against
+        the layout."""
+        width = self.query_one("#explain-pane").known_size.width  # type: ignore[attr-defined]
+        coding = self._code_question(index)
+        if not width or coding == self.has_class("-code-step"):  # type: ignore[attr-defined]
+            return width
+        body = self.query_one("#body").content_size.width  # type: ignore[attr-defined]
+        plain, code = LEFT_SHARE["-wide" if self.has_class("-wide") else "-narrow"]  # type: ignore[attr-defined]
+        wider = body * code[0] // code[1] - body * plain[0] // plain[1]
+        return width + wider if coding else width - wider
 
     @property
     def _editor(self) -> CodeEditor:
@@ -109,15 +130,23 @@ class CodeSteps:
             if editor.editing:
                 self.set_focus(None)  # type: ignore[attr-defined]
             return
-        step = self.step  # type: ignore[attr-defined]
-        key = (self.lesson.id, self.index)
-        if editor.key != key:
-            # the code last run on this screen (its store write may still be queued), else the store's
-            saved = self._codes.get(self.index)
-            if saved is None:
-                saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
-            starter = pick(step.question.code.starter, self.lang).lstrip("\n")
-            editor.open(key, saved if isinstance(saved, str) else starter)
+        self._open_editor(self.index)
+
+    def _open_editor(self, index: int) -> None:
+        """Put step `index`'s code in the editor: the learner's, else the
+        starter. Called ahead, while the learner reads the step before, so
+        the key that shows the editor finds its text in place."""
+        editor = self._editor
+        key = (self.lesson.id, index)
+        if editor.key == key:
+            return
+        step = self.lesson.steps[index]
+        # the code last run on this screen (its store write may still be queued), else the store's
+        saved = self._codes.get(index)
+        if saved is None:
+            saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
+        starter = pick(step.question.code.starter, self.lang).lstrip("\n")
+        editor.open(key, saved if isinstance(saved, str) else starter)
 
     # ------------------------------------------------------------ actions
 

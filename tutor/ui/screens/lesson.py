@@ -14,6 +14,7 @@ How a step is drawn in one frame is described in docs/architecture.md.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, cast
 
@@ -93,9 +94,14 @@ def _show(widget: Widget, visible: bool) -> None:
 def _names(words: str, expression: str) -> bool:
     """`expression` (`dz1`, `model[1].weight`) appears in `words` as itself,
     not inside a longer name (`dz1` in `dz10`)."""
-    import re
+    return _name_pattern(expression).search(words) is not None
 
-    return re.search(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])", words) is not None
+
+@lru_cache(maxsize=512)
+def _name_pattern(expression: str) -> re.Pattern[str]:
+    """Compiled once an expression: a question step asks this of every value
+    of the step before on its key (compiling each was ~2 ms of the key)."""
+    return re.compile(r"(?<![\w.])" + re.escape(expression) + r"(?![\w])")
 
 
 def _reads_all(reads: frozenset[str], expression: str) -> bool:
@@ -300,7 +306,12 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
             self._prepare_values(index, ahead)
         else:
             runner.prefetch(index)  # StepPrefetched lays its values out
-        self.query_one("#explain-pane", TextPane).prepare(*self._explanation(index))
+        text, key = self._explanation(index)
+        self.query_one("#explain-pane", TextPane).prepare(text, key, self._explain_width(index))
+        if self._code_question(index) and not self._code_question():
+            # the hidden editor gets its text before the key that shows it
+            # (an editor on screen keeps the learner's code, of course)
+            self._open_editor(index)
         code = runner.code_for(index)
         if code is not None:
             self.query_one("#code", CodeView).prepare_code(code)
@@ -348,8 +359,11 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
 
     def _prepare_values(self, index: int, result: StepResult) -> None:
         """Lay out step `index`'s values while the learner reads (what
-        `_show_values` will show for it, unless its question hides them)."""
+        `_show_values` will show for it, unless its question hides them),
+        and build its plot's canvas."""
         step = self.lesson.steps[index]
+        if result.plot is not None:
+            self.query_one("#plot", PlotPane).prepare(result.plot)
         state = self.query_one("#question", QuestionPanel).states.get(index)
         if step.question is not None and (state is None or not state.closed):
             return  # hidden: the pane keeps the step before's values, already drawn
@@ -372,7 +386,7 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
 
     # ------------------------------------------------------------ display
 
-    def _explanation(self, index: int):
+    def _explanation(self, index: int) -> tuple[Group, tuple[str, int]]:
         """Step `index`'s title and text, and the key its rendered lines are
         kept under. Made once a step (Rich parses Markdown when it is made,
         even when the pane has the lines already)."""
@@ -386,7 +400,7 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
 
     def _show_text(self) -> None:
         renderable, key = self._explanation(self.index)
-        self.query_one("#explain-pane", TextPane).set_body(renderable, key)
+        self.query_one("#explain-pane", TextPane).set_body(renderable, key, self._explain_width(self.index))
         # The code is known before it runs: drawing it in the same frame as
         # the text keeps the left column's layout still when the result
         # arrives, so the result redraws only the values and the plot.

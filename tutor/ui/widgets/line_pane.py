@@ -67,14 +67,17 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         """Lines pinned under the scrolling ones (none by default)."""
         return []
 
-    def invalidate(self) -> None:
+    def invalidate(self, width: int = 0) -> None:
         """The content changed: rebuild the lines and repaint from the top,
         laying out again only if a pane as tall as its content (height:
-        auto) changed height."""
+        auto) changed height. `width`: the width the pane will have once
+        the layout this step brings is done, when the caller knows it
+        differs (a code question's step widens the explanation): the lines
+        are built once, at that width, not at the old one and again."""
         before = len(self._lines) if self._built_for >= 0 else -1
         self._built_for = -1
         self.top = 0
-        width = self.known_size.width
+        width = width or self.known_size.width
         if width and self.is_mounted:
             self._ensure(width)
         height = self.styles.height

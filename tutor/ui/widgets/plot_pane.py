@@ -12,8 +12,9 @@ so the pane shows a sparkline and the numbers instead.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.color import Color
 from rich.style import Style
@@ -60,6 +61,9 @@ MIN_HEIGHT = 8
 # From this canvas height the data gets plotext's frame (axis lines with
 # tick marks); below it the two rows go to the data.
 FRAME_HEIGHT = 18
+
+CANVASES_KEPT = 6  # built canvases kept (the steps around the learner's)
+LEGEND_MAX_LINES = 3  # the legend's max-height (DEFAULT_CSS)
 
 # The training curve grows in this many redraws, this far apart (~2 s).
 ANIMATION_FRAMES = 24
@@ -166,8 +170,14 @@ class _Plot(PaintOnce, PlotextPlot):
         # the plot is laid out for the size it is painted at, here: a pane
         # made taller or shorter by the step's layout is drawn in that
         # layout's frame, not in a second one after its Resize event
-        self._pane._paint_canvas(self.size.width, self.size.height)
-        return super().render()
+        width, height = self.size
+        pane = self._pane
+        canvas = pane._canvas(width, height)
+        if canvas is None:
+            pane._paint_canvas(width, height)
+            canvas = cast(Text, super().render())
+            pane._keep_canvas(width, height, canvas)
+        return canvas
 
 
 class _Line(PaintOnce, Static):
@@ -211,29 +221,17 @@ class PlotPane(PaintOnce, Widget):
     }
     PlotPane > #plot-pane-legend {
         height: auto;
-        max-height: 3;
+        max-height: 3;  /* LEGEND_MAX_LINES */
     }
     PlotPane > #plot-pane-summary {
         height: auto;
-        display: none;
     }
     PlotPane > Sparkline {
         height: 1fr;
         min-height: 1;
-        display: none;
     }
     PlotPane > #plot-pane-empty {
         text-style: italic;
-        display: none;
-    }
-    PlotPane.-compact > PlotextPlot, PlotPane.-empty > PlotextPlot {
-        display: none;
-    }
-    PlotPane.-compact > #plot-pane-summary, PlotPane.-compact > Sparkline {
-        display: block;
-    }
-    PlotPane.-empty > #plot-pane-empty {
-        display: block;
     }
     """
 
@@ -251,10 +249,16 @@ class PlotPane(PaintOnce, Widget):
         self._spark = _Spark([], id="plot-pane-spark")
         self._empty = _Line(Text(self.empty_text), id="plot-pane-empty")
         self._drawn_for: tuple | None = None
+        # plotext canvases built (on a step, or ahead by `prepare`), by
+        # (plot, reveal, width, height): building one is most of the key
+        # that shows a plot (plotext lays it out in Python, then its ANSI
+        # text is parsed back)
+        self._canvases: OrderedDict[tuple[int, int | None, int, int], tuple[PlotData, Text]] = OrderedDict()
         self._known_size = Size(0, 0)
         self._anim_timer: Timer | None = None
         self._base_title: str | None = None
-        self.set_class(True, "-empty")
+        self._mode = ""
+        self._set_mode("empty")
 
     def compose(self):
         yield self._plotext
@@ -271,9 +275,21 @@ class PlotPane(PaintOnce, Widget):
     @property
     def mode(self) -> str:
         """`plot`, `compact` or `empty`: what the pane shows now."""
-        if self.has_class("-empty"):
-            return "empty"
-        return "compact" if self.has_class("-compact") else "plot"
+        return self._mode
+
+    def _set_mode(self, mode: str) -> None:
+        """Show the children of `mode` only. Their `display`, set here, not
+        a class on the pane: a class change restyles the pane and all its
+        children (Textual's stylesheet pass: a fifth of the key that shows a
+        plot, under bench_app.py --profile), where `display` only lays out."""
+        if mode == self._mode:
+            return
+        self._mode = mode
+        self._plotext.display = mode == "plot"
+        self._summary.display = self._spark.display = mode == "compact"
+        self._empty.display = mode == "empty"
+        if mode != "plot":
+            self._legend.display = False
 
     @property
     def animating(self) -> bool:
@@ -343,16 +359,19 @@ class PlotPane(PaintOnce, Widget):
         if self._base_title:
             self.border_title = f"{self._base_title}: {title}" if title else self._base_title
 
-    def _series(self) -> list[tuple[Series, list[float], list[float], int]]:
-        """Each series' drawable points after `reveal`, with its dropped count."""
-        plot = self.plot_data
+    def _series(self, plot: PlotData | None = None, reveal: int | None = None,
+                ) -> list[tuple[Series, list[float], list[float], int]]:
+        """Each series' drawable points after `reveal`, with its dropped count
+        (by default the pane's own plot and reveal)."""
+        if plot is None:
+            plot, reveal = self.plot_data, self.reveal
         out = []
         for series in plot.series if plot else []:
             xs, ys = list(series.xs), list(series.ys)
             if len(xs) != len(ys):
                 xs = list(range(len(ys)))
-            if self.reveal is not None:
-                xs, ys = xs[: max(0, self.reveal)], ys[: max(0, self.reveal)]
+            if reveal is not None:
+                xs, ys = xs[: max(0, reveal)], ys[: max(0, reveal)]
             fx, fy, dropped = finite_points(xs, ys)
             out.append((series, fx, fy, dropped))
         return out
@@ -382,14 +401,10 @@ class PlotPane(PaintOnce, Widget):
             self._empty.update(
                 Text(self.empty_text if plot is None else STRINGS.get("no_data", self.lang))
             )
-            self.set_class(True, "-empty")
-            self.set_class(False, "-compact")
-            self._legend.display = False
+            self._set_mode("empty")
             return
-        self.set_class(False, "-empty")
-        self.set_class(compact, "-compact")
+        self._set_mode("compact" if compact else "plot")
         if compact:
-            self._legend.display = False
             self._draw_compact(series, width)
         else:
             self._draw_plot(series, width)
@@ -403,8 +418,7 @@ class PlotPane(PaintOnce, Widget):
     def _axis_name(self, name: str) -> str:
         return AXIS_WORDS.get(self.lang, {}).get(name, name)
 
-    def _ylabel(self) -> str:
-        plot = self._data
+    def _ylabel(self, plot: PlotData) -> str:
         label = plot.ylabel or ""
         if plot.log:
             # the ys are log10 values on a linear axis (plotext's own log
@@ -420,7 +434,16 @@ class PlotPane(PaintOnce, Widget):
     def _draw_plot(self, series, width: int) -> None:
         """Decide what each series looks like and write the legend; the
         canvas is painted from this plan at its own size (_paint_canvas)."""
-        plot = self._data
+        self._ops, legend = self._plan(self._data, series, width)
+        self._painted_for = None
+        if legend != self._legend.content:
+            self._legend.update(legend)
+        self._legend.display = bool(legend)
+        self._plotext.refresh()
+
+    def _plan(self, plot: PlotData, series, width: int) -> tuple[tuple[list, list, tuple | None], Text]:
+        """What each series of `plot` looks like (the drawing operations,
+        the whole series, the function's curve) and the legend, at `width`."""
         whole = [(s, *finite_points(list(s.xs), list(s.ys))[:2]) for s in plot.series]
         # the function's curve (if any) sets the x range and the steepness scale
         curve = next(((s, xs, ys) for s, xs, ys in whole if s.kind == "line" and xs and not _is_index(xs)), None)
@@ -454,18 +477,60 @@ class PlotPane(PaintOnce, Widget):
                 entry.append(f" {label}")
                 entries.append(entry)
             ops.append((kind, marker, colour, fx, fy))
-        self._ops = (ops, whole, curve)
-        self._painted_for = None
         legend = _pack(entries, width)
         dropped = sum(d for *_, d in series)
         if dropped:
             if legend:
                 legend.append("\n")
             legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
-        if legend != self._legend.content:
-            self._legend.update(legend)
-        self._legend.display = bool(legend)
-        self._plotext.refresh()
+        return (ops, whole, curve), legend
+
+    # --- canvases ------------------------------------------------------------
+
+    def _canvas(self, width: int, height: int) -> Text | None:
+        """The canvas already built for what the pane shows, at this size."""
+        plot = self.plot_data
+        entry = self._canvases.get((id(plot), self.reveal, width, height))
+        return entry[1] if entry is not None and entry[0] is plot and self.mode == "plot" else None
+
+    def _keep_canvas(self, width: int, height: int, canvas: Text, plot: PlotData | None = None,
+                     reveal: int | None = None) -> None:
+        if plot is None:
+            plot, reveal = self.plot_data, self.reveal
+        if plot is None:
+            return
+        key = (id(plot), reveal, width, height)
+        self._canvases[key] = (plot, canvas)  # the plot kept: its id is not reused while it is here
+        self._canvases.move_to_end(key)
+        while len(self._canvases) > CANVASES_KEPT:
+            self._canvases.popitem(last=False)
+
+    def prepare(self, plot: PlotData) -> None:
+        """Build `plot`'s canvas now, for the size the pane had when last
+        shown (that of every plot step at one window size), while the
+        learner reads the step before; `show(plot)` then finds it built. A
+        plot that grows by itself is drawn as it grows, not ahead."""
+        width, height = self._known_size
+        if plot.animate or not width or width < MIN_WIDTH or height < MIN_HEIGHT:
+            return
+        series = self._series(plot, None)
+        if not any(fx for _, fx, _, _ in series):
+            return
+        plan, legend = self._plan(plot, series, width)
+        if legend:
+            lines = len(legend.wrap(self.app.console, width))
+            height -= min(lines, LEGEND_MAX_LINES)
+        if (id(plot), None, width, height) in self._canvases:
+            return
+        from textual_plotext.plot import Plot
+
+        figure = Plot()
+        self._lay_out(figure, plot, plan, width, height)
+        # as PlotextPlot.render builds it (its theme here is always "clear")
+        figure.plotsize(width, height)
+        figure._set_size(width, height)
+        figure.theme("clear")
+        self._keep_canvas(width, height, Text.from_ansi(figure.build()), plot, None)
 
     def _paint_canvas(self, width: int, height: int) -> None:
         """Lay the plan out on plotext's canvas for `width` x `height` cells."""
@@ -475,9 +540,11 @@ class PlotPane(PaintOnce, Widget):
         if key == self._painted_for:
             return
         self._painted_for = key
-        ops, whole, curve = self._ops
-        plot = self._data
-        plt = self._plotext.plt
+        self._lay_out(self._plotext.plt, self._data, self._ops, width, height)
+
+    def _lay_out(self, plt, plot: PlotData, plan: tuple[list, list, tuple | None], width: int, height: int) -> None:
+        """Draw `plot`'s plan on the plotext figure `plt`, for `width` x `height` cells."""
+        ops, whole, curve = plan
         plt.clear_figure()
         plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
         plt.frame(height >= FRAME_HEIGHT)
@@ -486,7 +553,7 @@ class PlotPane(PaintOnce, Widget):
         if not self._base_title:
             plt.title(plot.title or "")
         plt.xlabel(self._axis_name(plot.xlabel or ""))
-        plt.ylabel(self._ylabel())
+        plt.ylabel(self._ylabel(plot))
         for kind, marker, colour, fx, fy in ops:
             dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
             if kind == "scatter":
@@ -497,15 +564,13 @@ class PlotPane(PaintOnce, Widget):
                 plt.scatter(dx, dy, marker=marker, color=colour)
             else:
                 plt.plot(dx, dy, marker=marker, color=colour)
-        low = self._axes(whole, curve, columns, rows)
+        low = self._axes(plt, plot, whole, curve, columns, rows)
         if curve is not None:
-            self._mark_minima(curve[1], curve[2], low)
+            self._mark_minima(plt, curve[1], curve[2], low)
 
-    def _axes(self, whole, curve, columns: int, rows: int) -> float:
+    def _axes(self, plt, plot: PlotData, whole, curve, columns: int, rows: int) -> float:
         """Limits and round ticks from the whole series (not the revealed
         part, so a growing curve never rescales). Returns the y floor."""
-        plot = self._data
-        plt = self._plotext.plt
         if curve is not None:
             xs, ys = curve[1], curve[2]
         else:
@@ -544,13 +609,12 @@ class PlotPane(PaintOnce, Widget):
                 plt.yticks(yt, [plot_axes.format_tick(t) for t in yt])
         return y_lo
 
-    def _mark_minima(self, xs, ys, floor: float) -> None:
+    def _mark_minima(self, plt, xs, ys, floor: float) -> None:
         """A curve with two valleys or more: each minimum marked and labelled
         "global" (the lowest) or "local", under the point."""
         minima = plot_axes.local_minima(xs, ys)
         if len(minima) < 2:
             return
-        plt = self._plotext.plt
         colour = self._colour(MINIMUM_COLOUR)
         for rank, i in enumerate(minima):
             word = STRINGS.get("global" if rank == 0 else "local", self.lang)
@@ -564,7 +628,7 @@ class PlotPane(PaintOnce, Widget):
         s, fx, fy, _ = main
         if self._data.log:  # the numbers themselves, not their log10
             fy = [10**y for y in fy]
-        label = s.label or self._ylabel() or "y"
+        label = s.label or self._ylabel(self._data) or "y"
         text = STRINGS.get(
             "summary",
             self.lang,

@@ -31,17 +31,18 @@ class TextPane(LinePane):
         self._body_key: Hashable | None = None
         self._prepared: OrderedDict[tuple, list[Strip]] = OrderedDict()
 
-    def set_body(self, renderable: RenderableType, key: Hashable | None = None) -> None:
+    def set_body(self, renderable: RenderableType, key: Hashable | None = None, width: int = 0) -> None:
         """Show `renderable` from its first line. `key` names it, so lines
-        prepared for it (or rendered before) are used, not rendered again."""
+        prepared for it (or rendered before) are used, not rendered again;
+        `width` as for `invalidate`."""
         self._body = renderable
         self._body_key = key
-        self.invalidate()
+        self.invalidate(width)
 
-    def prepare(self, renderable: RenderableType, key: Hashable) -> None:
-        """Render `renderable` now, at the pane's width, for a later
-        `set_body(renderable, key)`."""
-        width = self.known_size.width
+    def prepare(self, renderable: RenderableType, key: Hashable, width: int | None = None) -> None:
+        """Render `renderable` now, at the pane's width (or the `width` it
+        will have), for a later `set_body(renderable, key)`."""
+        width = width or self.known_size.width
         if width and (key, width) not in self._prepared:
             self._keep((key, width), self.render_renderable(renderable, width))
 
