@@ -26,7 +26,8 @@ copied on a write and how much memory of its own. With
 (TUTOR_SESSION_TRACE, tutor/serve/child.py): one session's live
 allocations at the menu and after the steps, and the sites that grew most
 between the two (the session's new objects only; pages of the parent's it
-copies by writing to them do not show here: see docs/scaling.md).
+copies by writing to them do not show here: see docs/scaling.md;
+tracing costs memory of its own, so the rows read high then).
 
     python benchmarks/bench_memory.py                 # 20 learners
     python benchmarks/bench_memory.py -n 50 --smaps
@@ -194,9 +195,14 @@ def print_growth(before, after, top: int = 25) -> None:
 
 
 def short(filename: str) -> str:
-    for marker in ("site-packages/", "/tutor/", "/lib/python3"):
-        if marker in filename:
-            return filename.split(marker, 1)[1] if marker != "/tutor/" else "tutor/" + filename.split(marker, 1)[1]
+    """A source file's name from its package on (`textual/cache.py`,
+    `tutor/ui/app.py`, `asyncio/locks.py`)."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
+    if "/tutor/" in filename:
+        return "tutor/" + filename.split("/tutor/", 1)[1]
+    if "/lib/python3" in filename:
+        return filename.split("/lib/python3", 1)[1].partition("/")[2]
     return filename
 
 
