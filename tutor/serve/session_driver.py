@@ -27,6 +27,8 @@ from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
+from tutor.ui.terminal_output import CompactWrites
+
 POLL_SECONDS = 0.1   # Textual's own tick, used only while the parser waits on a deadline
 
 
@@ -45,8 +47,9 @@ class _WakingEvent(threading.Event):
             pass  # the pipe is full (already awake) or closed (driver closed)
 
 
-class SessionDriver(LinuxDriver):
-    """LinuxDriver whose input thread blocks while nothing happens."""
+class SessionDriver(CompactWrites, LinuxDriver):
+    """LinuxDriver whose input thread blocks while nothing happens, and
+    whose frames are compacted (tutor/ui/terminal_output.py)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

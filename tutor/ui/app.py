@@ -136,6 +136,18 @@ class TutorApp(App):
 
     # ------------------------------------------------------------ start-up
 
+    def get_driver_class(self):
+        """Textual's driver for this terminal; on Linux and macOS one that
+        writes each frame compacted (tutor/ui/terminal_output.py)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is not LinuxDriver:
+            return driver
+        from tutor.ui.terminal_output import CompactLinuxDriver
+
+        return CompactLinuxDriver
+
     def get_default_screen(self) -> MenuScreen:
         """The menu is the app's first screen, not a screen pushed over an
         empty default one: one screen fewer to mount, style and lay out

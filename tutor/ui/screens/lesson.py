@@ -308,6 +308,9 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
             runner.prefetch(index)  # StepPrefetched lays its values out
         text, key = self._explanation(index)
         self.query_one("#explain-pane", TextPane).prepare(text, key, self._explain_width(index))
+        step = self.lesson.steps[index]
+        if step.question is not None and step.code:
+            reads_before_binding(step.code)  # parsed now, for the values its question keeps (cached)
         if self._code_question(index) and not self._code_question():
             # the hidden editor gets its text before the key that shows it
             # (an editor on screen keeps the learner's code, of course)

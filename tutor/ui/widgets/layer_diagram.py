@@ -110,6 +110,12 @@ class LayerDiagram(PaintOnce, Widget):
             raise ValueError(f"unknown diagram state {state!r}: expected one of {', '.join(STATES)}")
         if state == self.state:
             return  # every step calls this; a redraw only when the stage changes
+        if not self.display:
+            # sized and drawn by the layout that shows it again (laying its
+            # lines out twice here to compare heights was ~5% of the key of
+            # a step without a diagram)
+            self.state = state
+            return
         width = self.content_size.width
         before = len(self.lines(width)) if width else -1
         self.state = state
