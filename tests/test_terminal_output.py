@@ -69,10 +69,11 @@ def paint(sequence: str, rows: int = 24, cols: int = 80) -> list[list[tuple]]:
         elif lf:
             y = min(rows - 1, y + 1)
         elif text:
-            for char in text:
-                if 0 <= y < rows and 0 <= x < cols:
-                    screen[y][x] = (char, (state["fg"], state["bg"], state["flags"]))
-                x += 1
+            cell = (state["fg"], state["bg"], state["flags"])
+            for offset, char in enumerate(text):
+                if 0 <= y < rows and 0 <= x + offset < cols:
+                    screen[y][x + offset] = (char, cell)
+            x += len(text)
     return screen
 
 

@@ -309,8 +309,12 @@ class LessonScreen(CodeSteps, KeepsFocus, Screen):
         text, key = self._explanation(index)
         self.query_one("#explain-pane", TextPane).prepare(text, key, self._explain_width(index))
         step = self.lesson.steps[index]
-        if step.question is not None and step.code:
-            reads_before_binding(step.code)  # parsed now, for the values its question keeps (cached)
+        if step.question is not None and step.code and self.result is not None:
+            # what `_show_values` asks on the key, answered now (both cached):
+            # which of this step's values the question will keep on screen
+            reads_before_binding(step.code)
+            for expression in self.result.values:
+                _name_pattern(expression)
         if self._code_question(index) and not self._code_question():
             # the hidden editor gets its text before the key that shows it
             # (an editor on screen keeps the learner's code, of course)

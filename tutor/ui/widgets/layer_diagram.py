@@ -103,6 +103,8 @@ class LayerDiagram(PaintOnce, Widget):
         super().__init__(**kwargs)
         self.lang = lang
         self.state: str | None = None
+        self._lines: list[Text] = []
+        self._lines_for: tuple | None = None
 
     def highlight(self, state: str | None) -> None:
         """Mark `state`; anything but the known stages is a programming error."""
@@ -125,7 +127,16 @@ class LayerDiagram(PaintOnce, Widget):
     # --- drawing -------------------------------------------------------------
 
     def lines(self, width: int = 36) -> list[Text]:
-        """The diagram as lines of text; also what the tests read."""
+        """The diagram as lines of text; also what the tests read. Laid out
+        once a stage and width (a step asks for them up to four times:
+        the height before and after, the layout, the render)."""
+        key = (self.state, width, self.is_attached)
+        if self._lines_for != key:
+            self._lines = self._lay_out(width)
+            self._lines_for = key
+        return self._lines
+
+    def _lay_out(self, width: int) -> list[Text]:
         state = self.state
         current_style = self.get_component_rich_style("layer-diagram--current", partial=True)
         fwd_style = self.get_component_rich_style("layer-diagram--forward", partial=True)
