@@ -324,3 +324,25 @@ async def test_while_a_learner_reads_an_exercise_the_editor_keeps_its_code(tmp_p
         await pilot.pause(0.5)
         nxt = BY_ID["practice"].steps[app.screen.index].question.code.starter["en"].lstrip("\n")
         assert nxt != starter and editor(app).code == nxt
+
+
+async def test_a_zoomed_explanation_stays_at_the_windows_width_into_a_code_step(tmp_path):
+    """Zoomed (z), the explanation keeps the window's width on every step:
+    the width a code step would give it in the columns is not the one it
+    gets."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "backprop-pytorch", "layer2")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        pane = app.screen.query_one("#explain-pane")
+        app.screen.set_focus(pane)
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert app.screen.maximized is pane
+        await pilot.pause(0.4)
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert app.screen.step.id == "write-gradients"
+        width = pane.content_size.width
+        assert width > 70 and pane._built_for == width
+        assert all(line.cell_length == width for line in pane._lines)

@@ -86,8 +86,8 @@ class CodeSteps:
         the layout."""
         width = self.query_one("#explain-pane").known_size.width  # type: ignore[attr-defined]
         coding = self._code_question(index)
-        if not width or coding == self.has_class("-code-step"):  # type: ignore[attr-defined]
-            return width
+        if not width or coding == self.has_class("-code-step") or self.maximized is not None:  # type: ignore[attr-defined]
+            return width  # (a zoomed pane keeps the window's width)
         body = self.query_one("#body").content_size.width  # type: ignore[attr-defined]
         plain, code = LEFT_SHARE["-wide" if self.has_class("-wide") else "-narrow"]  # type: ignore[attr-defined]
         wider = body * code[0] // code[1] - body * plain[0] // plain[1]
