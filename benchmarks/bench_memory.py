@@ -19,17 +19,29 @@ pages fairly, so that is what the machine spends), and the mean PSS and
 Private_Dirty of a session process itself, the step processes alive and
 their PSS per learner. With `--smaps`, one session's
 private dirty pages by kind of mapping (the heap, anonymous memory, the
-interpreter, torch's libraries...), to see where the rest goes.
+interpreter, torch's libraries...), to see where the rest goes, and (as
+root, through /proc/PID/pagemap) how much of it is the parent's pages
+copied on a write and how much memory of its own. With
+`--trace`, the server's sessions trace their allocations
+(TUTOR_SESSION_TRACE, tutor/serve/child.py): one session's live
+allocations at the menu and after the steps, and the sites that grew most
+between the two (the session's new objects only; pages of the parent's it
+copies by writing to them do not show here: see docs/scaling.md;
+tracing costs memory of its own, so the rows read high then).
 
     python benchmarks/bench_memory.py                 # 20 learners
     python benchmarks/bench_memory.py -n 50 --smaps
+    python benchmarks/bench_memory.py -n 10 --trace
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import statistics
+import struct
 import sys
 import tempfile
 import time
@@ -44,6 +56,8 @@ from serve_helpers import Learner, Server  # noqa: E402
 from tutor.serve.limits import tree_pids, tree_pss_kb  # noqa: E402
 
 WAVE = 10
+PAGE = 4096
+PFN_MASK = (1 << 55) - 1
 SETTLE_SECONDS = 6.0   # past the step process's idle end (3 s) and the app's prefetch
 
 
@@ -95,10 +109,11 @@ def measure(label: str, server: Server, base_kb: int, learners: int) -> None:
           flush=True)
 
 
-async def run(count: int, show_smaps: bool) -> None:
+async def run(count: int, show_smaps: bool, trace: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
+        env = {"TUTOR_SESSION_TRACE": tmp} if trace else {}
         server = Server(Path(tmp) / "data", "--open", "--lang", "en", "--max-sessions", str(count + 5),
-                        "--idle-timeout", "0")
+                        "--idle-timeout", "0", env=env)
         server.start()
         learners: list[Learner] = []
         try:
@@ -114,8 +129,11 @@ async def run(count: int, show_smaps: bool) -> None:
                 learners.extend(wave)
             await asyncio.sleep(SETTLE_SECONDS)
             measure("at the menu", server, base_kb, len(learners))
+            traced = next(iter(server.session_pids().values()))
             if show_smaps:
-                print_smaps(next(iter(server.session_pids().values())))
+                print_smaps(traced, server.forker_pid)
+            if trace:
+                at_menu = await take_snapshot(traced, Path(tmp), 1)
 
             async def walk(learner: Learner) -> None:
                 mark = await learner.press("\r")
@@ -130,25 +148,124 @@ async def run(count: int, show_smaps: bool) -> None:
             await asyncio.sleep(SETTLE_SECONDS)
             measure("after them, settled", server, base_kb, len(learners))
             if show_smaps:
-                print_smaps(next(iter(server.session_pids().values())))
+                print_smaps(traced, server.forker_pid)
+            if trace:
+                print_growth(at_menu, await take_snapshot(traced, Path(tmp), 2))
         finally:
             await asyncio.gather(*(w.close() for w in learners), return_exceptions=True)
             server.stop()
 
 
-def print_smaps(pid: int) -> None:
+async def take_snapshot(pid: int, where: Path, number: int):
+    """Ask a tracing session for its allocations (SIGUSR2) and load them."""
+    import tracemalloc
+
+    os.kill(pid, signal.SIGUSR2)
+    path = where / f"session-{pid}-{number}.trace"
+    for _ in range(600):
+        await asyncio.sleep(0.1)
+        try:
+            snapshot = tracemalloc.Snapshot.load(str(path))
+            snapshot.peak = int(path.with_suffix(".peak").read_text())
+            return snapshot
+        except (OSError, EOFError, ValueError):
+            continue   # not written yet, or half written
+    raise RuntimeError(f"session {pid} wrote no allocation snapshot")
+
+
+def print_growth(before, after, top: int = 25) -> None:
+    """What one session allocated between two snapshots, by source line,
+    then the call chains of the largest."""
+    def total(snapshot) -> float:
+        return sum(stat.size for stat in snapshot.statistics("filename")) / 1024 / 1024
+
+    print(f"  one session's traced allocations: {total(before):.1f} MB at the menu "
+          f"(at most {before.peak / 2**20:.1f} MB till then), {total(after):.1f} MB after the steps "
+          f"(at most {after.peak / 2**20:.1f} MB on the way)", flush=True)
+    print("  by file: " + ", ".join(f"{short(stat.traceback[0].filename)} {stat.size_diff / 1024:+.0f} kB"
+                                    for stat in after.compare_to(before, "filename")[:12]))
+    for stat in after.compare_to(before, "lineno")[:top]:
+        frame = stat.traceback[0]
+        print(f"  {stat.size_diff / 1024:+9.0f} kB {stat.count_diff:+7d}  {short(frame.filename)}:{frame.lineno}")
+    print("  the largest by call chain:")
+    for stat in after.compare_to(before, "traceback")[:8]:
+        print(f"  {stat.size_diff / 1024:+9.0f} kB {stat.count_diff:+7d}")
+        for frame in list(stat.traceback)[-8:]:
+            print(f"      {short(frame.filename)}:{frame.lineno}")
+
+
+def short(filename: str) -> str:
+    """A source file's name from its package on (`textual/cache.py`,
+    `tutor/ui/app.py`, `asyncio/locks.py`)."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1]
+    if "/tutor/" in filename:
+        return "tutor/" + filename.split("/tutor/", 1)[1]
+    if "/lib/python3" in filename:
+        return filename.split("/lib/python3", 1)[1].partition("/")[2]
+    return filename
+
+
+def print_smaps(pid: int, parent: int) -> None:
     kinds = dirty_by_mapping(pid)
     top = ", ".join(f"{name} {kb / 1024:.1f}" for name, kb in kinds.most_common(8) if kb >= 100)
     print(f"  one session's Private_Dirty MB by mapping: {top}", flush=True)
+    copied, new = copied_or_new(pid, parent)
+    if copied or new:
+        print(f"  ... of its own pages: {copied / 1024:.1f} copied from the pre-fork parent (written after "
+              f"the fork), {new / 1024:.1f} new", flush=True)
+
+
+def _frames(pid: int, low: int, high: int) -> list[int]:
+    """/proc/PID/pagemap's entries for the pages from `low` to `high`."""
+    with open(f"/proc/{pid}/pagemap", "rb") as f:
+        f.seek(low // PAGE * 8)
+        data = f.read((high - low) // PAGE * 8)
+    return list(struct.unpack(f"{len(data) // 8}Q", data))
+
+
+def copied_or_new(pid: int, parent: int) -> tuple[int, int]:
+    """kB of a session's pages mapped by it alone: those at an address where
+    the parent has a page too (a copy made when the session wrote to a
+    shared page) and the others (memory the session allocated). Needs the
+    page frame numbers, which only root reads: (0, 0) without them."""
+    copied = new = 0
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as f:
+            ranges = [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in f]
+        for low, high in ranges:
+            if high - low > 1 << 36:
+                continue   # a reservation, not memory
+            try:
+                mine = _frames(pid, low, high)
+            except OSError:
+                continue   # [vsyscall] and the like
+            try:
+                theirs = _frames(parent, low, high)
+            except OSError:
+                theirs = []
+            for i, entry in enumerate(mine):
+                if not entry >> 63 & 1 or not entry >> 56 & 1:
+                    continue   # not present, or shared with another process
+                if not entry & PFN_MASK:
+                    return 0, 0   # frame numbers hidden: not root
+                present = i < len(theirs) and theirs[i] >> 63 & 1
+                copied += present * PAGE // 1024
+                new += (not present) * PAGE // 1024
+    except OSError:
+        return 0, 0
+    return copied, new
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--learners", type=int, default=20)
     parser.add_argument("--smaps", action="store_true", help="one session's private dirty pages by mapping")
+    parser.add_argument("--trace", action="store_true",
+                        help="one session's allocations (tracemalloc) that grew from the menu to after the steps")
     args = parser.parse_args()
     started = time.monotonic()
-    asyncio.run(run(args.learners, args.smaps))
+    asyncio.run(run(args.learners, args.smaps, args.trace))
     print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
 
 

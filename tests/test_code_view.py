@@ -7,10 +7,11 @@ import keyword
 import re
 
 import pytest
+from pygments.token import Comment  # type: ignore[import-untyped]
 from rich.console import Console
 
 from tutor.lesson import load_lessons
-from tutor.ui.widgets.code_view import WrappedCode, break_points, hang_for
+from tutor.ui.widgets.code_view import THEME, WrappedCode, break_points, hang_for
 
 WORD = re.compile(r"[\w.]")
 
@@ -80,3 +81,18 @@ async def test_a_zoomed_code_pane_fills_the_window(tmp_path):
         assert code.region.y == 1 and code.region.height == 22
         assert len((lesson.steps[index].code or "").strip().splitlines()) <= code.region.height - 1
         assert "(more" not in str(code.border_title or "")
+
+
+def test_highlighting_never_looks_the_lexer_up_by_name(monkeypatch):
+    """Rich's Syntax(code, "python") walks pygments' table of ~600 lexers at
+    every highlight, which in a served session copies the warm parent's
+    pages holding it (docs/scaling.md): the pane brings its own lexer."""
+    import rich.syntax
+
+    def lookup(*args, **kwargs):
+        raise AssertionError("the lexer was looked up by name")
+
+    monkeypatch.setattr(rich.syntax, "get_lexer_by_name", lookup)
+    lines = WrappedCode("x = torch.tensor(3.0)  # a comment\n").lines
+    assert [line.plain for line in lines] == ["x = torch.tensor(3.0)  # a comment"]
+    assert {span.style for span in lines[0].spans} >= {THEME.get_style_for_token(Comment)}

@@ -103,3 +103,28 @@ def test_the_forker_waits_for_a_thread_the_kernel_has_not_ended_yet(monkeypatch)
     stuck = iter([2] * 1000)
     monkeypatch.setattr(forker, "thread_count", lambda: next(stuck, 2))
     assert forker.single_threaded(0.05) == 2  # a thread that never ends is still refused
+
+
+def test_a_tracing_session_writes_its_allocations_at_each_sigusr2(tmp_path):
+    """TUTOR_SESSION_TRACE (bench_memory.py --trace): each SIGUSR2 leaves a
+    snapshot holding what the session allocated since tracing began, and
+    the most it held at once in between."""
+    import os
+    import signal
+    import tracemalloc
+
+    kept = signal.getsignal(signal.SIGUSR2)
+    try:
+        child._trace_allocations(str(tmp_path))
+        os.kill(os.getpid(), signal.SIGUSR2)
+        held = [bytearray(1000) for _ in range(2000)]   # ~2 MB while tracing
+        del held
+        os.kill(os.getpid(), signal.SIGUSR2)
+    finally:
+        tracemalloc.stop()
+        signal.signal(signal.SIGUSR2, kept)
+    first = tmp_path / f"session-{os.getpid()}-1"
+    second = tmp_path / f"session-{os.getpid()}-2"
+    assert isinstance(tracemalloc.Snapshot.load(str(first) + ".trace"), tracemalloc.Snapshot)
+    assert tracemalloc.Snapshot.load(str(second) + ".trace").traces
+    assert int((second.with_suffix(".peak")).read_text()) > 2_000_000 > int(first.with_suffix(".peak").read_text())

@@ -101,8 +101,11 @@ def run_child(slave_fd: int, request: dict, warm, channel_fd: int | None = None)
     """Become the learner's session and run the app; never returns."""
     code = EXIT_CRASH
     profile_dir = os.environ.get("TUTOR_SESSION_PROFILE")  # read before the environment is replaced
+    trace_dir = os.environ.get("TUTOR_SESSION_TRACE")
     try:
         _become_terminal_program(slave_fd, channel_fd)
+        if trace_dir:
+            _trace_allocations(trace_dir)
         protocol.set_process_name(f"tutor {request['learner']}")
         code = _profiled(profile_dir, _run_app, request, warm)
     except SystemExit as exc:
@@ -133,6 +136,29 @@ def _profiled(profile_dir: str | None, function, *args):
         return profiler.runcall(function, *args)
     finally:
         profiler.dump_stats(os.path.join(profile_dir, f"session-{os.getpid()}.prof"))
+
+
+def _trace_allocations(trace_dir: str) -> None:
+    """A measuring switch (TUTOR_SESSION_TRACE=DIR on the server, used by
+    `benchmarks/bench_memory.py --trace`): trace every allocation the
+    session makes from its fork on, and write a tracemalloc snapshot to
+    DIR/session-PID-N.trace at each SIGUSR2, to see what a lesson
+    allocates where (its own objects; not the parent's pages it copies),
+    and beside it (.peak) the most it held at once since the last one."""
+    import tracemalloc
+
+    tracemalloc.start(12)
+    taken = [0]
+
+    def snapshot(*_: Any) -> None:
+        taken[0] += 1
+        name = os.path.join(trace_dir, f"session-{os.getpid()}-{taken[0]}")
+        with open(name + ".peak", "w", encoding="ascii") as out:
+            out.write(str(tracemalloc.get_traced_memory()[1]))
+        tracemalloc.reset_peak()
+        tracemalloc.take_snapshot().dump(name + ".trace")
+
+    signal.signal(signal.SIGUSR2, snapshot)
 
 
 def _end_step_children() -> None:

@@ -56,10 +56,11 @@ def warm_up(config: dict) -> Warm:
 
     gc.freeze() moves every object made so far out of the collector's
     reach, so a child's garbage collections never write to (and so never
-    copy) the shared pages; the allocator's free blocks are taken first
-    (prefork.py), so a child's new objects do not land on shared pages
-    either.
+    copy) the shared pages; the allocators' free blocks (Python's and
+    glibc's) are taken first (prefork.py), so a child's new objects do not
+    land on shared pages either.
     """
+    prefork.one_malloc_arena()
     import torch
 
     torch.set_num_threads(1)
@@ -89,6 +90,7 @@ def warm_up(config: dict) -> Warm:
     gc.collect()
     # After the collection (which leaves the most holes), before the freeze.
     prefork.fill_allocator_holes()
+    prefork.fill_malloc_holes()   # and glibc's, for what Python does not keep in its pools
     gc.freeze()
     return Warm(lessons=lessons, config=config)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from pygments.lexers.python import PythonLexer  # type: ignore[import-untyped]
 from pygments.token import (  # type: ignore[import-untyped]
     Comment,
     Error,
@@ -65,6 +66,12 @@ THEME = ANSISyntaxTheme({
 })
 
 PLAIN = ANSISyntaxTheme({Token: Style()})
+
+# The lexer Rich's Syntax(code, "python") would look up by name at every
+# highlight: pygments' lookup walks its table of ~600 lexers, touching every
+# entry, which in a served session copies the warm parent's pages that hold
+# them (tutor/serve). One instance, with Syntax's own options, does the same.
+PYTHON_LEXER = PythonLexer(stripnl=False, ensurenl=True, tabsize=4)
 
 HANGING_INDENT = 4
 # One unit a row never splits: a string literal (with its prefix), a number,
@@ -154,7 +161,7 @@ class WrappedCode:
         # NO_COLOR: the terminal's own colour for every token (Textual would
         # turn the hues into greys too faint to read)
         code = self.code
-        syntax = Syntax(code, "python", theme=THEME if self.colour else PLAIN, background_color="default")
+        syntax = Syntax(code, PYTHON_LEXER, theme=THEME if self.colour else PLAIN, background_color="default")
         lines = syntax.highlight(code).split("\n", allow_blank=True)
         if lines and not lines[-1].plain and code.endswith("\n"):
             lines.pop()
