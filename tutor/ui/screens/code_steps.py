@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     from tutor.values import Value
 
 CODE_ACTIONS = ("run_code", "reset_code", "show_solution")
-# The panes the stylesheet's `-code-step` rules size (tutor.tcss), and only they.
+# The panes the stylesheet's `-code-step` rules size (screens.tcss), and only they.
 CODE_STEP_PANES = ("#explain-pane", "#left", "#side", "#q-feedback")
 # The left column's share of the body (numerator, denominator) on other
-# steps and on a code step, as tutor.tcss's #left/#side widths make it.
+# steps and on a code step, as screens.tcss's #left/#side widths make it.
 LEFT_SHARE = {"-narrow": ((1, 2), (3, 5)), "-wide": ((1, 3), (1, 2))}
 
 
@@ -79,7 +79,7 @@ class CodeSteps:
     def _explain_width(self, index: int) -> int:
         """The explanation pane's width on step `index`, known before it is
         shown (0: not known yet), so its text can be rendered ahead. A code
-        question's step widens the left column (tutor.tcss, `-code-step`:
+        question's step widens the left column (screens.tcss, `-code-step`:
         below 120 columns from 1/2 to 3/5 of the body, from 1/3 to 1/2 at
         120 and more); Textual's horizontal layout floors the column's
         right edge. tests/test_code_editor.py checks the prediction against

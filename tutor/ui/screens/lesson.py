@@ -70,7 +70,7 @@ PREFETCH_DELAY = 0.15
 # (tutor/ui/store_writes.py), never run on the UI thread.
 STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record_hint", "record_reveal",
                           "set_code"})
-# The panes the stylesheet's `-plot-step` rules size (tutor.tcss), and only
+# The panes the stylesheet's `-plot-step` rules size (screens.tcss), and only
 # they: the class changes restyle these, not the whole screen.
 PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 
@@ -80,7 +80,7 @@ class Column(PaintOnce, Vertical):
     painted once for it (see paint_once). Measured: without it, test_frames
     sees two frames for a step in every lesson. The left column and the
     side box are Columns too since a code question's step widens the left
-    one (tutor.tcss, -code-step): without it, the steps into and out of a
+    one (screens.tcss, -code-step): without it, the steps into and out of a
     code question took two frames each."""
 
 
