@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from rich.color import Color
 from rich.style import Style
@@ -175,9 +175,20 @@ class _Plot(PaintOnce, PlotextPlot):
         canvas = pane._canvas(width, height)
         if canvas is None:
             pane._paint_canvas(width, height)
-            canvas = cast(Text, super().render())
-            pane._keep_canvas(width, height, canvas)
+            canvas = _build_canvas(self.plt, width, height)
+            pane._keep_canvas(pane.plot_data, pane.reveal, width, height, canvas)
         return canvas
+
+
+def _build_canvas(figure, width: int, height: int) -> Text:
+    """A plotext figure's canvas at `width` x `height` cells, as
+    PlotextPlot.render builds it (the theme always "clear"): the pane's own
+    figure on a step, or one of its own for a plot built ahead."""
+    figure.plotsize(width, height)
+    # PlotextPlot.render sets the size twice too (textual-plotext issue 5)
+    figure._set_size(width, height)
+    figure.theme("clear")
+    return Text.from_ansi(figure.build())
 
 
 class _Line(PaintOnce, Static):
@@ -493,10 +504,8 @@ class PlotPane(PaintOnce, Widget):
         entry = self._canvases.get((id(plot), self.reveal, width, height))
         return entry[1] if entry is not None and entry[0] is plot and self.mode == "plot" else None
 
-    def _keep_canvas(self, width: int, height: int, canvas: Text, plot: PlotData | None = None,
-                     reveal: int | None = None) -> None:
-        if plot is None:
-            plot, reveal = self.plot_data, self.reveal
+    def _keep_canvas(self, plot: PlotData | None, reveal: int | None, width: int, height: int,
+                     canvas: Text) -> None:
         if plot is None:
             return
         key = (id(plot), reveal, width, height)
@@ -526,11 +535,7 @@ class PlotPane(PaintOnce, Widget):
 
         figure = Plot()
         self._lay_out(figure, plot, plan, width, height)
-        # as PlotextPlot.render builds it (its theme here is always "clear")
-        figure.plotsize(width, height)
-        figure._set_size(width, height)
-        figure.theme("clear")
-        self._keep_canvas(width, height, Text.from_ansi(figure.build()), plot, None)
+        self._keep_canvas(plot, None, width, height, _build_canvas(figure, width, height))
 
     def _paint_canvas(self, width: int, height: int) -> None:
         """Lay the plan out on plotext's canvas for `width` x `height` cells."""
