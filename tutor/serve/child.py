@@ -43,7 +43,6 @@ CLASS_FD = 4          # the session's end of its class channel (class_link.py), 
 SIGNAL_WINDOW_CAPPED = signal.SIGUSR1   # the server capped the learner's window
 _RESET_SIGNALS = ("SIGCHLD", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2",
                   "SIGXCPU", "SIGALRM", "SIGWINCH", "SIGTSTP", "SIGCONT", "SIGTTIN", "SIGTTOU")
-M_ARENA_MAX = -8      # mallopt: glibc reserves 64 MB of address space per arena
 
 
 def log_line(text: str) -> None:
@@ -224,12 +223,9 @@ def _become_terminal_program(slave_fd: int, channel_fd: int | None = None) -> No
 def _limit_malloc_arenas() -> None:
     """Two malloc arenas, not 8 per core: each reserves 64 MB of address
     space, which the session's memory cap (RLIMIT_AS) counts."""
-    try:
-        import ctypes
+    from .prefork import limit_malloc_arenas
 
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 2)
-    except (OSError, AttributeError):
-        pass
+    limit_malloc_arenas(2)
 
 
 def _run_app(request: dict, warm) -> int:

@@ -105,10 +105,16 @@ def one_malloc_arena() -> None:
     a session's own threads would write into those, copying the pages.
     Called before the warm-up starts any thread; a session sets its own
     limit after the fork (child.py)."""
+    limit_malloc_arenas(1)
+
+
+def limit_malloc_arenas(arenas: int) -> None:
+    """At most `arenas` glibc malloc arenas in this process (nothing where
+    malloc is not glibc's)."""
     try:
         import ctypes
 
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
     except (OSError, AttributeError):
         pass
 
