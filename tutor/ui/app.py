@@ -146,11 +146,13 @@ class TutorApp(App):
     def get_driver_class(self):
         """Textual's driver for this terminal; on Linux and macOS one that
         writes each frame compacted (tutor/ui/terminal_output.py)."""
+        driver = super().get_driver_class()
+        if sys.platform == "win32":
+            return driver  # (Textual's Linux driver imports termios: not there)
         from textual.drivers.linux_driver import LinuxDriver
 
-        driver = super().get_driver_class()
         if driver is not LinuxDriver:
-            return driver
+            return driver  # one named in TEXTUAL_DRIVER, say
         from tutor.ui.terminal_output import CompactLinuxDriver
 
         return CompactLinuxDriver
