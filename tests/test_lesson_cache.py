@@ -251,12 +251,13 @@ def test_a_deeply_nested_cache_is_ignored_and_rebuilt(cache, lessons_dir):
 def test_a_cache_that_cannot_be_replaced_leaves_no_partial_file(cache, lessons_dir):
     load_lessons(lessons_dir)
     (path,) = cache.glob("lessons-*.json")
+    (menu,) = cache.glob("menu-*.json")  # the menu index, written with the lessons
     path.unlink()
     path.mkdir()  # something os.replace cannot replace
     (path / "inside").write_text("x")
     path.parent.joinpath("unrelated.tmp").write_text("not ours")
     assert len(load_lessons(lessons_dir)) == len(list(lessons_dir.glob("*.toml")))
-    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, "unrelated.tmp"])
+    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, menu.name, "unrelated.tmp"])
 
 
 def test_an_edit_made_while_the_lessons_are_validated_is_not_hidden(cache, lessons_dir, monkeypatch):

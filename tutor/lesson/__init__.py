@@ -10,41 +10,65 @@ The package's modules import each other as a tree, never in a circle:
   once; standard library only;
 - `check`: reads a TOML file and validates it against the model, reporting
   every problem as `FILE:LINE: message`;
-- `cache`: validated lessons remembered between runs, keyed on content;
-- this module, the public API: `load_lessons`, `check_lessons`,
-  `default_lessons_dir`, `find_lesson`, and the model's classes.
+- `errors`: LessonError (FILE:LINE: message) and LessonLoadError;
+- `chapter`: what the menu shows of each lesson (`MenuEntry`) and a
+  folder's lessons loaded when first needed (`Chapter`);
+- `cache`: validated lessons remembered between runs, keyed on content,
+  with the menu's index beside them;
+- this module, the public API: `load_lessons`, `open_chapter`,
+  `check_lessons`, `default_lessons_dir`, `find_lesson`, and the model's
+  classes.
 
 A normal start-up reads the lessons from the cache, which spares the menu's
 first frame the TOML parser and the validator: `check` and `cache` are only
-imported inside the functions that need them. Nothing here imports torch or
-textual.
+imported inside the functions that need them. The app's start goes further
+(`open_chapter`): its first frame reads only the menu's index, and the
+model's classes (`model`, `code_question`: a dozen dataclasses, whose
+making compiles code) are imported when first named here
+(`tutor.lesson.Lesson`), not with the package. Nothing here imports torch
+or textual.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import (
-    DIAGRAM_STATES,
-    FORMAT_VERSION,
-    QUESTION_KINDS,
-    Lesson,
-    LessonError,
-    LessonLoadError,
-    Option,
-    Param,
-    Plot,
-    Question,
-    Step,
-    Text,
-)
+from .errors import LessonError, LessonLoadError
+
+if TYPE_CHECKING:
+    from .chapter import Chapter
+    from .model import (
+        DIAGRAM_STATES,
+        FORMAT_VERSION,
+        QUESTION_KINDS,
+        Lesson,
+        Option,
+        Param,
+        Plot,
+        Question,
+        Step,
+        Text,
+    )
 
 __all__ = [
     "DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "LessonError", "LessonLoadError",
     "Option", "Param", "Plot", "Question", "Step", "Text",
     "check_lessons", "default_lessons_dir", "find_lesson", "lesson_files", "load_lesson", "load_lessons",
-    "parse_lesson",
+    "open_chapter", "parse_lesson",
 ]
+
+_MODEL_NAMES = frozenset({"DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "Option", "Param",
+                          "Plot", "Question", "Step", "Text"})
+
+
+def __getattr__(name: str):
+    """The model's names, imported when first asked for (PEP 562)."""
+    if name in _MODEL_NAMES:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
@@ -151,6 +175,30 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
         raise LessonLoadError(errors)
     cache.store(folder, key, lessons)
     return lessons
+
+
+def open_chapter(folder: Path | str | None = None) -> Chapter:
+    """The lessons of a folder as the app's menu needs them: their menu
+    entries now, from the cache's menu index, and the lessons when first
+    asked for (`Chapter.lessons()`); or LessonLoadError, as `load_lessons`.
+
+    Without a usable index (the first start, an edited lesson, a damaged
+    cache) the lessons are loaded now, as `load_lessons` does, and the
+    entries made from them. Loaded later, they come from the cache written
+    with the index, or (a cache damaged since) are validated again."""
+    from . import cache
+    from .chapter import Chapter
+
+    folder = Path(folder) if folder is not None else default_lessons_dir()
+    files, problems = lesson_files(folder)
+    if problems:
+        raise LessonLoadError(problems)
+    key = cache.key(folder, files)
+    entries = cache.load_index(folder, key)
+    if entries is None:
+        return Chapter.of(load_lessons(folder))
+    where = folder
+    return Chapter(entries, lambda: cache.load(where, key) or load_lessons(where))
 
 
 def default_lessons_dir() -> Path:
