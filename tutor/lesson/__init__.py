@@ -168,6 +168,13 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     cached = cache.load(folder, key)
     if cached is not None:
         return cached
+    return _validate(folder, files, key)
+
+
+def _validate(folder: Path, files: list[Path], key: dict | None) -> list[Lesson]:
+    """The files' lessons, validated in full and cached under `key` (taken
+    before they were read), or LessonLoadError."""
+    from . import cache
     from .check import check_files
 
     lessons, errors = check_files(files)
@@ -196,7 +203,12 @@ def open_chapter(folder: Path | str | None = None) -> Chapter:
     key = cache.key(folder, files)
     entries = cache.load_index(folder, key)
     if entries is None:
-        return Chapter.of(load_lessons(folder))
+        lessons = cache.load(folder, key)
+        if lessons is None:
+            lessons = _validate(folder, files, key)  # caches the index too
+        else:  # the lessons were cached without a usable index: add it
+            cache.store_index(folder, key, lessons)
+        return Chapter.of(lessons)
     where = folder
     return Chapter(entries, lambda: cache.load(where, key) or load_lessons(where))
 

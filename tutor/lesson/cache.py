@@ -173,8 +173,17 @@ def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os
         return
     if _write(folder, "lessons", lambda: {"key": expected, "lessons": [_plain(lesson) for lesson in lessons]},
               environ):
-        _write(folder, "menu",
-               lambda: {"key": expected, "entries": [MenuEntry.of(lesson).plain() for lesson in lessons]}, environ)
+        store_index(folder, expected, lessons, environ)
+
+
+def store_index(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os.environ) -> None:
+    """Remember the menu index of `lessons`, which the lessons' cache file
+    holds under the same key `expected` (a start that found the lessons
+    but no usable index writes it)."""
+    if expected is None:
+        return
+    _write(folder, "menu", lambda: {"key": expected, "entries": [MenuEntry.of(lesson).plain() for lesson in lessons]},
+           environ)
 
 
 def _write(folder: Path, kind: str, doc: typing.Callable[[], dict], environ) -> bool:
