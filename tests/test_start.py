@@ -11,6 +11,7 @@ that cannot be opened still ends the tutor with the reason and exit code 2.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import pty
 import select
@@ -284,3 +285,25 @@ async def test_lessons_that_cannot_be_decoded_after_the_first_frame_end_the_tuto
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app.return_code == 2
+
+
+async def test_garbage_collection_is_back_on_once_the_first_frame_is_drawn():
+    """`python -m tutor` starts with the collector off (tutor.cli.main):
+    the app turns it back on at its first frame, for the whole session."""
+    gc.disable()
+    try:
+        app = make_app(lessons=LESSONS, lang="en")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.first_paint_ns is not None
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_start_that_ends_before_the_app_runs_turns_garbage_collection_back_on(capsys):
+    from tutor.cli import main
+
+    assert main(["--lang", "en", "--lesson", "no-such-lesson"]) == 2
+    assert "no-such-lesson" in capsys.readouterr().err
+    assert gc.isenabled()

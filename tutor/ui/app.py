@@ -20,6 +20,7 @@ from __future__ import annotations  # noqa: I001  (tutor._start_time stays the f
 
 from tutor import _start_time  # first: start-up is measured from here
 
+import gc
 import os
 import sys
 import threading
@@ -240,6 +241,7 @@ class TutorApp(App):
 
     def on_ready(self) -> None:
         self.first_paint_ns = perf_counter_ns()
+        gc.enable()  # `python -m tutor` starts without it (tutor.cli.main)
         if os.environ.get("TUTOR_REPORT_STARTUP") == "1":
             ms = (self.first_paint_ns - _start_time.START_TIME_NS) / 1e6
             # stderr is the terminal under Textual; a file keeps the number clean.
