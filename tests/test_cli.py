@@ -358,3 +358,16 @@ def test_q_ends_the_app_at_once_while_a_step_never_ends(tmp_path):
         except (OSError, ChildProcessError):
             pass
         os.close(fd)
+
+
+@pytest.mark.parametrize("argv", [["--learner", "--lang"], ["--learner", "-h"], ["--seed", "x"], ["--lang", "fr"],
+                                  ["--lang"], ["--learner=ana", "--lessons"]])
+def test_what_the_plain_start_cannot_read_goes_to_the_whole_parser(argv, capsys):
+    """An option's value that is another option, a language or seed that
+    does not read, a missing value: argparse's answer (help, or one line and
+    exit 2), never a start with a value the parser would refuse."""
+    from tutor import cli
+
+    with pytest.raises(SystemExit):
+        cli.parse_args(argv)
+    capsys.readouterr()
