@@ -168,7 +168,7 @@ def test_the_plain_start_knows_the_top_level_options_and_the_commands_as_the_par
     parser = cli.build_parser()
     options = {option for action in parser._actions for option in action.option_strings}
     assert set(cli._PLAIN_OPTIONS) == options - {"-h", "--help"}
-    assert cli.COMMAND_NAMES == {name for name, _, _ in cli_args._COMMANDS}
+    assert {name for name, _, _ in cli_args._COMMANDS} == cli.COMMAND_NAMES
     assert set(cli._PLAIN_DEFAULTS) == set(vars(parser.parse_args([])))
 
 

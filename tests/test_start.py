@@ -181,7 +181,8 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
         "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson.check',\n"
         "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer',\n"
         "        'textual.widgets._markdown', 'markdown_it', 'pygments', 'plotext', 'textual_plotext', 'numpy',\n"
-        "        'tutor.lesson.model', 'tutor.lesson.code_question', '(the lessons, decoded)']\n"
+        "        'tutor.lesson.model', 'tutor.lesson.code_question', 'tutor.lesson.errors', 'argparse',\n"
+        "        '(the lessons, decoded)']\n"
         "print(' '.join(name for name in late if name in at_first_frame))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,

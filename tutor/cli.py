@@ -113,8 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.lang is None:
         args.lang = detect_lang(os.environ)
     command = args.command or "run"
-    from .lesson import LessonLoadError, default_lessons_dir  # every command but serve reads lessons
-
     try:
         if command == "run":
             # No garbage collection until the menu's first frame
@@ -143,7 +141,18 @@ def main(argv: list[str] | None = None) -> int:
             from . import serve
 
             return serve.main(args)
-    except LessonLoadError as exc:
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `show ... | head`
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        # every command but serve reads lessons; named here, not imported
+        # before (the menu's first frame does without tutor.lesson.errors)
+        from .lesson import LessonLoadError, default_lessons_dir
+
+        if not isinstance(exc, LessonLoadError):
+            raise
         folder = args.lessons or default_lessons_dir()
         if len(exc.errors) == 1 and exc.errors[0].line <= 0:  # no folder, no lessons
             print(f"tutor: {exc.errors[0]}", file=sys.stderr)
@@ -152,11 +161,6 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
         print(STRINGS.get("broken", args.lang, dir=folder), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # `show ... | head`
-        sys.stderr.close()
-        return 0
     return 2
 
 

@@ -34,10 +34,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LessonError, LessonLoadError
-
 if TYPE_CHECKING:
     from .chapter import Chapter
+    from .errors import LessonError, LessonLoadError
     from .model import (
         DIAGRAM_STATES,
         FORMAT_VERSION,
@@ -60,15 +59,35 @@ __all__ = [
 
 _MODEL_NAMES = frozenset({"DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "Option", "Param",
                           "Plot", "Question", "Step", "Text"})
+_ERROR_NAMES = frozenset({"LessonError", "LessonLoadError"})
 
 
 def __getattr__(name: str):
-    """The model's names, imported when first asked for (PEP 562)."""
+    """The model's and the errors' names, imported when first asked for
+    (PEP 562): a start whose lessons are fine needs neither before the
+    menu's first frame (each dataclass made costs ~3.5 M instructions)."""
     if name in _MODEL_NAMES:
         from . import model
 
         return getattr(model, name)
+    if name in _ERROR_NAMES:
+        from . import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _problem(path: Path, message: str) -> LessonError:
+    """A problem with the folder or a whole file (no line)."""
+    from .errors import LessonError
+
+    return LessonError(path, 0, message)
+
+
+def _load_error(errors: list[LessonError]) -> LessonLoadError:
+    from .errors import LessonLoadError
+
+    return LessonLoadError(errors)
 
 
 def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
@@ -81,7 +100,7 @@ def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
 def load_lesson(path: Path | str) -> Lesson:
     lesson, errors = parse_lesson(Path(path))
     if errors or lesson is None:
-        raise LessonLoadError(errors)
+        raise _load_error(errors)
     return lesson
 
 
@@ -114,21 +133,20 @@ def lesson_files(folder: Path) -> tuple[list[Path], list[LessonError]]:
     each is a problem that names it, so `check` and every other command
     agree on what the folder holds."""
     if not folder.is_dir():
-        return [], [LessonError(folder, 0, "no such lessons folder")]
+        return [], [_problem(folder, "no such lessons folder")]
     try:
         found = sorted(folder.glob("*.toml"))
     except OSError as exc:
-        return [], [LessonError(folder, 0, f"cannot read the folder: {exc}")]
+        return [], [_problem(folder, f"cannot read the folder: {exc}")]
     files, problems = [], []
     for path in found:
         kind = _file_kind(path)
         if kind is None:
             files.append(path)
         else:
-            problems.append(LessonError(path, 0, f"not a regular file ({kind}): "
-                                                 "lessons are read from regular files only"))
+            problems.append(_problem(path, f"not a regular file ({kind}): lessons are read from regular files only"))
     if not found:
-        problems.append(LessonError(folder, 0, "no lesson files (*.toml) in this folder"))
+        problems.append(_problem(folder, "no lesson files (*.toml) in this folder"))
     return files, problems
 
 
@@ -163,7 +181,7 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     folder = Path(folder) if folder is not None else default_lessons_dir()
     files, problems = lesson_files(folder)
     if problems:
-        raise LessonLoadError(problems)
+        raise _load_error(problems)
     key = cache.key(folder, files)
     cached = cache.load(folder, key)
     if cached is not None:
@@ -179,7 +197,7 @@ def _validate(folder: Path, files: list[Path], key: dict | None) -> list[Lesson]
 
     lessons, errors = check_files(files)
     if errors:
-        raise LessonLoadError(errors)
+        raise _load_error(errors)
     cache.store(folder, key, lessons)
     return lessons
 
@@ -199,7 +217,7 @@ def open_chapter(folder: Path | str | None = None) -> Chapter:
     folder = Path(folder) if folder is not None else default_lessons_dir()
     files, problems = lesson_files(folder)
     if problems:
-        raise LessonLoadError(problems)
+        raise _load_error(problems)
     key = cache.key(folder, files)
     entries = cache.load_index(folder, key)
     if entries is None:

@@ -426,17 +426,21 @@ def make_app(*, lessons: list | Chapter, lang: str, seed: int = 0, learner: str 
 def run_app(args) -> int:
     """`python -m tutor`: load the lessons and the learner's progress, run the
     app full screen, return the exit code (2 for bad input, with a message)."""
-    from tutor.lesson import LessonLoadError, open_chapter
+    from tutor.lesson import open_chapter
 
     lang = getattr(args, "lang", None) or detect_lang(os.environ)
     try:
         lessons = open_chapter(getattr(args, "lessons", None))
-    except LessonLoadError as exc:
-        print(t("err_lessons", lang), file=sys.stderr)
-        print(str(exc), file=sys.stderr)
-        return 2
     except OSError as exc:
         print(t("err_lessons", lang), exc, file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from tutor.lesson import LessonLoadError  # not imported by a start whose lessons are fine
+
+        if not isinstance(exc, LessonLoadError):
+            raise
+        print(t("err_lessons", lang), file=sys.stderr)
+        print(str(exc), file=sys.stderr)
         return 2
     start = getattr(args, "lesson", None)
     if start and not any(entry.id == start for entry in lessons.entries):
