@@ -195,9 +195,9 @@ STRINGS = Catalog({
     },
     "console_merging_off": {
         "en": ("Memory: KSM is off on this machine; turned on (as root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " the sessions share the pages they hold alike (docs/classroom.md)."),
+               " the sessions share the pages they hold alike (docs/scaling.md)."),
         "pt": ("Memória: o KSM está desligado nesta máquina; ligado (como root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " as sessões compartilham as páginas que têm iguais (docs/classroom.md)."),
+               " as sessões compartilham as páginas que têm iguais (docs/scaling.md)."),
     },
     "console_hangup_reload": {
         "en": "Running detached: SIGHUP reloads the keys file.",
