@@ -78,6 +78,8 @@ def parse_args(argv: list[str]) -> SimpleNamespace | argparse.Namespace:
 
 
 def _plain_start(argv: list[str]) -> SimpleNamespace | None:
+    """The plain start's options and defaults, as the whole parser gives
+    them, or None when `argv` is anything else."""
     values: dict[str, object] = dict(_PLAIN_DEFAULTS)
     words = iter(argv)
     for word in words:
@@ -106,6 +108,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     from .cli_args import build_parser
 
     return build_parser(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
