@@ -149,19 +149,43 @@ def test_help_names_every_command_and_serve_keeps_its_own_options():
     [], ["--lang", "pt"], ["--lang=en", "--learner", "ana", "--seed", "3", "--lesson", "slope",
                             "--data-dir", "d", "--lessons", "l"], ["--lea", "bo"],
     ["run", "--lang", "en"], ["--lesson", "show"], ["list", "--seed", "2"],
+    ["--seed", "-1"], ["--seed=+7"], ["--seed", " 12 "], ["--seed", "1_000"], ["--lang", "pt", "--lang", "en"],
+    ["--learner", "   "], ["--learner=a=b"], ["--learner", "ana", "--learner", "bo"], ["--lesson=--x"],
+    ["--data-dir=", "--lang", "en"], ["--lessons", "two words"], ["--learner", "maria-joão"],
 ])
 def test_the_plain_start_reads_the_command_line_as_the_whole_parser_does(argv):
-    """`python -m tutor [options]` is parsed without the commands' parsers
-    (start-up, issue 14): what it gives must be what the whole command line
-    gives, down to the defaults."""
+    """`python -m tutor [options]` is read without argparse, or without the
+    commands' parsers (start-up, issue 14): what it gives must be what the
+    whole command line gives, down to the defaults."""
     from tutor import cli
 
     assert vars(cli.parse_args(argv)) == vars(cli.build_parser(argv).parse_args(argv))
 
 
+def test_the_plain_start_knows_the_top_level_options_and_the_commands_as_the_parser_does():
+    from tutor import cli, cli_args
+
+    parser = cli.build_parser()
+    options = {option for action in parser._actions for option in action.option_strings}
+    assert set(cli._PLAIN_OPTIONS) == options - {"-h", "--help"}
+    assert {name for name, _, _ in cli_args._COMMANDS} == cli.COMMAND_NAMES
+    assert set(cli._PLAIN_DEFAULTS) == set(vars(parser.parse_args([])))
+
+
+def test_the_plain_start_does_not_import_argparse():
+    code = ("import sys, tutor.cli\n"
+            "args = tutor.cli.parse_args(['--lang', 'pt', '--learner=ana', '--seed', '4'])\n"
+            "print(args.lang, args.learner, args.seed, 'argparse' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["pt", "ana", "4", "False"]
+
+
 @pytest.mark.parametrize("args, message", [
     (("--seed", "x"), "invalid int value: 'x'"), (("nope",), "invalid choice: 'nope' (choose from"),
-    (("--lang",), "expected one argument"),
+    (("--lang",), "expected one argument"), (("--lang", "fr"), "invalid choice: 'fr'"),
+    (("--learner", "ana", "--seed"), "expected one argument"),
 ])
 def test_a_mistake_in_the_plain_start_reads_as_the_whole_parser_says_it(args, message):
     done = tutor(*args)
@@ -334,3 +358,16 @@ def test_q_ends_the_app_at_once_while_a_step_never_ends(tmp_path):
         except (OSError, ChildProcessError):
             pass
         os.close(fd)
+
+
+@pytest.mark.parametrize("argv", [["--learner", "--lang"], ["--learner", "-h"], ["--seed", "x"], ["--lang", "fr"],
+                                  ["--lang"], ["--learner=ana", "--lessons"]])
+def test_what_the_plain_start_cannot_read_goes_to_the_whole_parser(argv, capsys):
+    """An option's value that is another option, a language or seed that
+    does not read, a missing value: argparse's answer (help, or one line and
+    exit 2), never a start with a value the parser would refuse."""
+    from tutor import cli
+
+    with pytest.raises(SystemExit):
+        cli.parse_args(argv)
+    capsys.readouterr()

@@ -1,5 +1,6 @@
 """The lesson cache: validated lessons read back as JSON on the next start,
-and never a reason to show a stale or a broken lesson.
+and never a reason to show a stale or a broken lesson; with them, the menu's
+index, from which the app draws its first frame (`open_chapter`).
 
 Whether a load came from the cache is seen by making the validator fail
 loudly: a load that still succeeds did not validate.
@@ -18,8 +19,9 @@ from pathlib import Path
 import pytest
 
 import tutor.lesson.check
-from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons
+from tutor.lesson import LessonLoadError, check_lessons, default_lessons_dir, load_lessons, open_chapter
 from tutor.lesson import cache as lesson_cache
+from tutor.lesson.chapter import MenuEntry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -251,12 +253,13 @@ def test_a_deeply_nested_cache_is_ignored_and_rebuilt(cache, lessons_dir):
 def test_a_cache_that_cannot_be_replaced_leaves_no_partial_file(cache, lessons_dir):
     load_lessons(lessons_dir)
     (path,) = cache.glob("lessons-*.json")
+    (menu,) = cache.glob("menu-*.json")  # the menu index, written with the lessons
     path.unlink()
     path.mkdir()  # something os.replace cannot replace
     (path / "inside").write_text("x")
     path.parent.joinpath("unrelated.tmp").write_text("not ours")
     assert len(load_lessons(lessons_dir)) == len(list(lessons_dir.glob("*.toml")))
-    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, "unrelated.tmp"])
+    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, menu.name, "unrelated.tmp"])
 
 
 def test_an_edit_made_while_the_lessons_are_validated_is_not_hidden(cache, lessons_dir, monkeypatch):
@@ -321,3 +324,145 @@ def test_a_lesson_file_whose_name_is_not_utf8_loads_as_check_reads_it(cache, tmp
     assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
     assert [lesson.id for lesson in load_lessons(folder)] == ["demo"]
     assert [path.name for path in cache.glob("*.tmp")] == []
+
+
+# ---------------------------------------------------------------- the menu index (open_chapter)
+
+
+def no_decoding(monkeypatch) -> None:
+    """Reading the lessons' cache file (decoding every lesson) fails loudly."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("decoded the lessons")
+
+    monkeypatch.setattr(lesson_cache, "load", refuse)
+
+
+def entries_of(lessons) -> list:
+    return [MenuEntry.of(lesson) for lesson in lessons]
+
+
+def test_the_menu_is_read_from_the_index_and_the_lessons_decoded_when_asked(cache, lessons_dir, monkeypatch):
+    expected = load_lessons(lessons_dir)
+    assert list(cache.glob("menu-*.json"))
+    no_validation(monkeypatch)
+    with monkeypatch.context() as patch:
+        no_decoding(patch)
+        chapter = open_chapter(lessons_dir)
+        assert not chapter.loaded
+        # what the menu shows: every lesson's title and summary in both
+        # languages, its step count and its question steps
+        assert chapter.entries == entries_of(expected)
+        assert [entry.question_ids for entry in chapter.entries] == [
+            tuple(step.id for step in lesson.steps if step.question) for lesson in expected]
+    assert plain(chapter.lessons()) == plain(expected)
+    assert chapter.loaded and chapter.lessons() is chapter.lessons()  # decoded once
+
+
+def test_the_first_open_of_a_folder_loads_its_lessons_at_once(cache, lessons_dir):
+    chapter = open_chapter(lessons_dir)  # nothing cached yet: validated now, as load_lessons
+    assert chapter.loaded
+    assert chapter.entries == entries_of(chapter.lessons())
+    assert not open_chapter(lessons_dir).loaded  # the next start reads the index
+
+
+def test_an_edited_lesson_is_not_read_from_the_index(cache, lessons_dir):
+    load_lessons(lessons_dir)
+    edit(sorted(lessons_dir.glob("*.toml"))[0], 'title = { en = "', 'title = { en = "Edited: ')
+    chapter = open_chapter(lessons_dir)
+    assert chapter.loaded and chapter.entries[0].title["en"].startswith("Edited: ")
+
+
+def _index_bad_json(doc):
+    return "{not json"
+
+
+def _index_other_key(doc):
+    doc["key"]["version"] = "999.0"
+
+
+def _index_title_not_text(doc):
+    doc["entries"][0]["title"] = {"en": "only English"}
+
+
+def _index_one_entry_short(doc):
+    del doc["entries"][-1]
+
+
+def _index_twice_one_id(doc):
+    doc["entries"][1]["id"] = doc["entries"][0]["id"]
+
+
+def _index_no_steps(doc):
+    doc["entries"][0]["step_count"] = 0
+
+
+def _index_extra_field(doc):
+    doc["entries"][0]["surprise"] = 1
+
+
+def _index_question_ids_not_a_list(doc):
+    doc["entries"][0]["question_ids"] = "q1"
+
+
+@pytest.mark.parametrize("damage", [
+    _index_bad_json, _index_other_key, _index_title_not_text, _index_one_entry_short, _index_twice_one_id,
+    _index_no_steps, _index_extra_field, _index_question_ids_not_a_list,
+])
+def test_a_damaged_menu_index_is_ignored_and_written_again(cache, lessons_dir, monkeypatch, damage):
+    expected = load_lessons(lessons_dir)
+    (path,) = cache.glob("menu-*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    text = damage(doc)
+    path.write_text(text if text is not None else json.dumps(doc), encoding="utf-8")
+    no_validation(monkeypatch)  # the lessons' own cache is fine: read from it
+    chapter = open_chapter(lessons_dir)
+    assert chapter.loaded and chapter.entries == entries_of(expected)
+    assert not open_chapter(lessons_dir).loaded  # the index was written again
+
+
+def test_a_lessons_cache_damaged_after_the_index_was_read_is_validated_again(cache, lessons_dir):
+    expected = plain(load_lessons(lessons_dir))
+    chapter = open_chapter(lessons_dir)
+    assert not chapter.loaded
+    (path,) = cache.glob("lessons-*.json")
+    path.write_text("{not json", encoding="utf-8")
+    assert plain(chapter.lessons()) == expected
+    assert json.loads(path.read_text(encoding="utf-8"))["lessons"]  # and cached again
+
+
+def test_a_lesson_broken_after_the_menu_was_drawn_is_an_error_every_time_it_is_asked(cache, lessons_dir):
+    load_lessons(lessons_dir)
+    chapter = open_chapter(lessons_dir)
+    (path,) = cache.glob("lessons-*.json")
+    path.unlink()
+    broken = sorted(lessons_dir.glob("*.toml"))[0]
+    edit(broken, "order = ", "order = oops ")
+    for _ in range(2):  # the app's background decode, then the key that opens a lesson
+        with pytest.raises(LessonLoadError) as caught:
+            chapter.lessons()
+        assert any(error.path == broken and error.line > 0 for error in caught.value.errors)
+    assert not chapter.loaded
+
+
+def test_the_lessons_are_decoded_once_when_two_threads_ask_at_once():
+    import threading
+    import time
+
+    from tutor.lesson.chapter import Chapter
+
+    lessons = load_lessons(None)
+    calls = []
+
+    def slow_load():
+        calls.append(1)
+        time.sleep(0.2)
+        return lessons
+
+    chapter = Chapter(entries_of(lessons), slow_load)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(chapter.lessons())) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and all(result is lessons for result in got)

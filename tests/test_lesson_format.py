@@ -153,9 +153,11 @@ def test_a_problem_in_a_dotted_multi_line_text_names_its_line(tmp_path):
 
 
 def test_the_lesson_package_imports_form_a_tree():
-    """code_question imports no sibling, model only code_question; check and
-    cache build on model (check reads code tables with code_question); only
-    the package's __init__ brings them together (and nothing above the core)."""
+    """code_question and errors import no sibling, model only those two;
+    check and cache build on model (check reads code tables with
+    code_question, cache writes the menu index with chapter, which names
+    the model's classes for its types only); only the package's __init__
+    brings them together (and nothing above the core)."""
     import ast
 
     folder = Path(tutor.lesson.__file__).parent
@@ -177,8 +179,10 @@ def test_the_lesson_package_imports_form_a_tree():
         imports[path.stem] = found
     assert imports["code_question"] & siblings == set()
     assert imports["code_names"] & siblings == set()
-    assert imports["model"] & siblings == {"code_question"}
+    assert imports["errors"] & siblings == set()
+    assert imports["model"] & siblings == {"code_question", "errors"}
+    assert imports["chapter"] & siblings == {"model"}  # under TYPE_CHECKING
     assert imports["check"] & siblings == {"model", "code_question", "code_names"}
-    assert imports["cache"] & siblings == {"model"}
+    assert imports["cache"] & siblings == {"model", "chapter"}
     outside = set().union(*imports.values()) - siblings
     assert {name for name in outside if name.startswith("tutor")} <= {"tutor.i18n", "tutor.__version__"}

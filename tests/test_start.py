@@ -11,6 +11,7 @@ that cannot be opened still ends the tutor with the reason and exit code 2.
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import pty
 import select
@@ -19,12 +20,14 @@ import subprocess
 import sys
 import termios
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from test_app import screen_text, settle, status_text, step_label
-from tutor.lesson import load_lessons
+from tutor.lesson import LessonError, LessonLoadError, load_lessons
+from tutor.lesson.chapter import Chapter, MenuEntry
 from tutor.progress import ProgressError, ProgressStore
 from tutor.ui.app import make_app
 from tutor.ui.strings import STRINGS
@@ -151,8 +154,11 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
     lessons are in the lesson cache: no torch, no progress store, no other
     screen, no TOML parser or lesson validator, no server, no DataTable or
     Footer (the menu draws its own table and key line), and none of what
-    only a lesson draws with (Markdown, Pygments, plotext, numpy). The app
-    runs to its first frame (compose and mount included), headless."""
+    only a lesson draws with (Markdown, Pygments, plotext, numpy). Nor the
+    lessons themselves: the menu is drawn from the cache's menu index, and
+    neither the lesson classes (model, code_question) are imported nor the
+    lessons decoded before the first frame. The app runs to its first frame
+    (compose and mount included), headless."""
     env = dict(os.environ, TUTOR_CACHE_DIR=str(tmp_path / "cache"))
     fill = subprocess.run([sys.executable, "-c", "from tutor.lesson import load_lessons; load_lessons()"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
@@ -160,11 +166,13 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
     code = (
         "import asyncio, sys, tutor.cli, tutor.ui.app\n"
         "tutor.cli.parse_args(['--lang', 'en'])\n"
-        "from tutor.lesson import load_lessons\n"
-        "app = tutor.ui.app.make_app(lessons=load_lessons(), lang='en', open_store=lambda: None)\n"
+        "from tutor.lesson import open_chapter\n"
+        "app = tutor.ui.app.make_app(lessons=open_chapter(), lang='en', open_store=lambda: None)\n"
         "at_first_frame = []\n"
         "def on_ready(self):  # the first frame is drawn; nothing after it starts\n"
         "    at_first_frame.extend(sys.modules)\n"
+        "    if self.chapter.loaded:\n"
+        "        at_first_frame.append('(the lessons, decoded)')\n"
         "    self.exit()\n"
         "tutor.ui.app.TutorApp.on_ready = on_ready\n"
         "asyncio.run(app.run_async(headless=True, size=(80, 24)))\n"
@@ -172,7 +180,9 @@ def test_the_menu_needs_neither_torch_nor_the_store_nor_the_other_screens(tmp_pa
         "late = ['torch', 'sqlite3', 'tutor.progress', 'tutor.runner', 'tutor.ui.screens.lesson',\n"
         "        'tutor.ui.screens.help', 'rich.markdown', 'rich.syntax', 'tomllib', 'tutor.lesson.check',\n"
         "        'tutor.serve', 'textual.widgets._data_table', 'textual.widgets._footer',\n"
-        "        'textual.widgets._markdown', 'markdown_it', 'pygments', 'plotext', 'textual_plotext', 'numpy']\n"
+        "        'textual.widgets._markdown', 'markdown_it', 'pygments', 'plotext', 'textual_plotext', 'numpy',\n"
+        "        'tutor.lesson.model', 'tutor.lesson.code_question', 'tutor.lesson.errors', 'argparse',\n"
+        "        '(the lessons, decoded)']\n"
         "print(' '.join(name for name in late if name in at_first_frame))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
@@ -226,3 +236,75 @@ def test_the_theme_is_chosen_before_the_stylesheet_is_built(monkeypatch):
     assert app.theme == "ansi-dark"
     monkeypatch.setenv("NO_COLOR", "1")
     assert make_app(lessons=LESSONS, lang="en").theme == "textual-dark"
+
+
+def _chapter_decoded_slowly(seconds: float, calls: list[int]) -> Chapter:
+    """The chapter's menu entries, and its lessons after `seconds`, as a
+    large chapter on a slow machine would decode them."""
+    def load():
+        calls.append(1)
+        time.sleep(seconds)
+        return LESSONS
+
+    return Chapter([MenuEntry.of(lesson) for lesson in LESSONS], load)
+
+
+async def test_a_lesson_opened_while_the_lessons_are_decoded_waits_for_them():
+    """Enter on the menu's first frame, while the lessons are still being
+    decoded after it: the lesson opens (once it has them), decoded once."""
+    calls: list[int] = []
+    app = make_app(lessons=_chapter_decoded_slowly(0.5, calls), lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.chapter.loaded  # the menu is on screen, the decode is under way
+        assert LESSONS[0].title["en"][:20] in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.id != "menu"
+        assert step_label("en", 1, len(LESSONS[0].steps)) in status_text(app)
+    assert calls == [1]
+
+
+async def test_a_lesson_asked_for_on_the_command_line_is_decoded_for_it():
+    calls: list[int] = []
+    app = make_app(lessons=_chapter_decoded_slowly(0.2, calls), lang="en", start_lesson=LESSONS[2].id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert step_label("en", 1, len(LESSONS[2].steps)) in status_text(app)
+    assert calls == [1]
+
+
+async def test_lessons_that_cannot_be_decoded_after_the_first_frame_end_the_tutor_with_exit_2():
+    """A lesson file broken between the menu's first frame (drawn from the
+    index) and the decode: the reason and exit code 2, as at start-up."""
+    def broken():
+        raise LessonLoadError([LessonError(Path("lessons/01.toml"), 3, "order must be a whole number")])
+
+    app = make_app(lessons=Chapter([MenuEntry.of(lesson) for lesson in LESSONS], broken), lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 2
+
+
+async def test_garbage_collection_is_back_on_once_the_first_frame_is_drawn():
+    """`python -m tutor` starts with the collector off (tutor.cli.main):
+    the app turns it back on at its first frame, for the whole session."""
+    gc.disable()
+    try:
+        app = make_app(lessons=LESSONS, lang="en")
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.first_paint_ns is not None
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_start_that_ends_before_the_app_runs_turns_garbage_collection_back_on(capsys):
+    from tutor.cli import main
+
+    assert main(["--lang", "en", "--lesson", "no-such-lesson"]) == 2
+    assert "no-such-lesson" in capsys.readouterr().err
+    assert gc.isenabled()

@@ -10,41 +10,84 @@ The package's modules import each other as a tree, never in a circle:
   once; standard library only;
 - `check`: reads a TOML file and validates it against the model, reporting
   every problem as `FILE:LINE: message`;
-- `cache`: validated lessons remembered between runs, keyed on content;
-- this module, the public API: `load_lessons`, `check_lessons`,
-  `default_lessons_dir`, `find_lesson`, and the model's classes.
+- `errors`: LessonError (FILE:LINE: message) and LessonLoadError;
+- `chapter`: what the menu shows of each lesson (`MenuEntry`) and a
+  folder's lessons loaded when first needed (`Chapter`);
+- `cache`: validated lessons remembered between runs, keyed on content,
+  with the menu's index beside them;
+- this module, the public API: `load_lessons`, `open_chapter`,
+  `check_lessons`, `default_lessons_dir`, `find_lesson`, and the model's
+  classes.
 
 A normal start-up reads the lessons from the cache, which spares the menu's
 first frame the TOML parser and the validator: `check` and `cache` are only
-imported inside the functions that need them. Nothing here imports torch or
-textual.
+imported inside the functions that need them. The app's start goes further
+(`open_chapter`): its first frame reads only the menu's index, and the
+model's classes (`model`, `code_question`: a dozen dataclasses, whose
+making compiles code) are imported when first named here
+(`tutor.lesson.Lesson`), not with the package. Nothing here imports torch
+or textual.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import (
-    DIAGRAM_STATES,
-    FORMAT_VERSION,
-    QUESTION_KINDS,
-    Lesson,
-    LessonError,
-    LessonLoadError,
-    Option,
-    Param,
-    Plot,
-    Question,
-    Step,
-    Text,
-)
+if TYPE_CHECKING:
+    from .chapter import Chapter
+    from .errors import LessonError, LessonLoadError
+    from .model import (
+        DIAGRAM_STATES,
+        FORMAT_VERSION,
+        QUESTION_KINDS,
+        Lesson,
+        Option,
+        Param,
+        Plot,
+        Question,
+        Step,
+        Text,
+    )
 
 __all__ = [
     "DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "LessonError", "LessonLoadError",
     "Option", "Param", "Plot", "Question", "Step", "Text",
     "check_lessons", "default_lessons_dir", "find_lesson", "lesson_files", "load_lesson", "load_lessons",
-    "parse_lesson",
+    "open_chapter", "parse_lesson",
 ]
+
+_MODEL_NAMES = frozenset({"DIAGRAM_STATES", "FORMAT_VERSION", "QUESTION_KINDS", "Lesson", "Option", "Param",
+                          "Plot", "Question", "Step", "Text"})
+_ERROR_NAMES = frozenset({"LessonError", "LessonLoadError"})
+
+
+def __getattr__(name: str):
+    """The model's and the errors' names, imported when first asked for
+    (PEP 562): a start whose lessons are fine needs neither before the
+    menu's first frame (each dataclass made costs ~3.5 M instructions)."""
+    if name in _MODEL_NAMES:
+        from . import model
+
+        return getattr(model, name)
+    if name in _ERROR_NAMES:
+        from . import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _problem(path: Path, message: str) -> LessonError:
+    """A problem with the folder or a whole file (no line)."""
+    from .errors import LessonError
+
+    return LessonError(path, 0, message)
+
+
+def _load_error(errors: list[LessonError]) -> LessonLoadError:
+    from .errors import LessonLoadError
+
+    return LessonLoadError(errors)
 
 
 def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
@@ -57,7 +100,7 @@ def parse_lesson(path: Path | str) -> tuple[Lesson | None, list[LessonError]]:
 def load_lesson(path: Path | str) -> Lesson:
     lesson, errors = parse_lesson(Path(path))
     if errors or lesson is None:
-        raise LessonLoadError(errors)
+        raise _load_error(errors)
     return lesson
 
 
@@ -90,21 +133,20 @@ def lesson_files(folder: Path) -> tuple[list[Path], list[LessonError]]:
     each is a problem that names it, so `check` and every other command
     agree on what the folder holds."""
     if not folder.is_dir():
-        return [], [LessonError(folder, 0, "no such lessons folder")]
+        return [], [_problem(folder, "no such lessons folder")]
     try:
         found = sorted(folder.glob("*.toml"))
     except OSError as exc:
-        return [], [LessonError(folder, 0, f"cannot read the folder: {exc}")]
+        return [], [_problem(folder, f"cannot read the folder: {exc}")]
     files, problems = [], []
     for path in found:
         kind = _file_kind(path)
         if kind is None:
             files.append(path)
         else:
-            problems.append(LessonError(path, 0, f"not a regular file ({kind}): "
-                                                 "lessons are read from regular files only"))
+            problems.append(_problem(path, f"not a regular file ({kind}): lessons are read from regular files only"))
     if not found:
-        problems.append(LessonError(folder, 0, "no lesson files (*.toml) in this folder"))
+        problems.append(_problem(folder, "no lesson files (*.toml) in this folder"))
     return files, problems
 
 
@@ -139,18 +181,54 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     folder = Path(folder) if folder is not None else default_lessons_dir()
     files, problems = lesson_files(folder)
     if problems:
-        raise LessonLoadError(problems)
+        raise _load_error(problems)
     key = cache.key(folder, files)
     cached = cache.load(folder, key)
     if cached is not None:
         return cached
+    return _validate(folder, files, key)
+
+
+def _validate(folder: Path, files: list[Path], key: dict | None) -> list[Lesson]:
+    """The files' lessons, validated in full and cached under `key` (taken
+    before they were read), or LessonLoadError."""
+    from . import cache
     from .check import check_files
 
     lessons, errors = check_files(files)
     if errors:
-        raise LessonLoadError(errors)
+        raise _load_error(errors)
     cache.store(folder, key, lessons)
     return lessons
+
+
+def open_chapter(folder: Path | str | None = None) -> Chapter:
+    """The lessons of a folder as the app's menu needs them: their menu
+    entries now, from the cache's menu index, and the lessons when first
+    asked for (`Chapter.lessons()`); or LessonLoadError, as `load_lessons`.
+
+    Without a usable index (the first start, an edited lesson, a damaged
+    cache) the lessons are loaded now, as `load_lessons` does, and the
+    entries made from them. Loaded later, they come from the cache written
+    with the index, or (a cache damaged since) are validated again."""
+    from . import cache
+    from .chapter import Chapter
+
+    folder = Path(folder) if folder is not None else default_lessons_dir()
+    files, problems = lesson_files(folder)
+    if problems:
+        raise _load_error(problems)
+    key = cache.key(folder, files)
+    entries = cache.load_index(folder, key)
+    if entries is None:
+        lessons = cache.load(folder, key)
+        if lessons is None:
+            lessons = _validate(folder, files, key)  # caches the index too
+        else:  # the lessons were cached without a usable index: add it
+            cache.store_index(folder, key, lessons)
+        return Chapter.of(lessons)
+    where = folder
+    return Chapter(entries, lambda: cache.load(where, key) or load_lessons(where))
 
 
 def default_lessons_dir() -> Path:

@@ -19,6 +19,12 @@ start; the same lessons read back from one JSON file, checked, cost about
 - one that cannot be written (a read-only home, a folder in the way) is
   simply not written, and leaves no partial file behind.
 
+Beside the lessons, a second, small file (`menu-*.json`, the same key)
+holds what the menu shows of each lesson (`chapter.MenuEntry`): the
+menu's first frame reads only that, and the lessons are decoded after it
+(`tutor.lesson.open_chapter`). It is written after the lessons' file, only
+when that one was, and read back as strictly.
+
 `python -m tutor check` never looks here: it always validates in full.
 
 Where: `$TUTOR_CACHE_DIR`, else the user cache folder (platformdirs:
@@ -36,7 +42,10 @@ from functools import cache
 from pathlib import Path
 
 from .. import __version__, i18n
-from .model import Lesson, Text
+from .chapter import MenuEntry
+
+if typing.TYPE_CHECKING:
+    from .model import Lesson
 
 FORMAT = 2  # of the cache file itself: 2 keys on content
 
@@ -59,10 +68,11 @@ def cache_dir(environ=os.environ) -> Path:
     return Path(platformdirs.user_cache_dir("tutor"))
 
 
-def cache_path(folder: Path, environ=os.environ) -> Path:
-    """One cache file per lessons folder, named after the folder's path."""
+def cache_path(folder: Path, environ=os.environ, kind: str = "lessons") -> Path:
+    """One cache file per lessons folder and kind ("lessons", or "menu" for
+    the menu index), named after the folder's path."""
     key = zlib.crc32(str(folder.resolve()).encode("utf-8", "surrogateescape"))
-    return cache_dir(environ) / f"lessons-{key:08x}.json"
+    return cache_dir(environ) / f"{kind}-{key:08x}.json"
 
 
 def _digest(path: Path) -> list[int]:
@@ -106,6 +116,8 @@ def load(folder: Path, expected: dict | None, environ=os.environ) -> list[Lesson
     the files `expected` (from `key`) describes, else None."""
     import json
 
+    from .model import Lesson
+
     if expected is None:
         return None
     files = [path for path, _ in expected["files"]]
@@ -125,21 +137,68 @@ def load(folder: Path, expected: dict | None, environ=os.environ) -> list[Lesson
     return lessons
 
 
-def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os.environ) -> None:
-    """Remember `lessons`, validated without problems from the files
-    `expected` (from `key`, taken before they were read) describes."""
+def load_index(folder: Path, expected: dict | None, environ=os.environ) -> list[MenuEntry] | None:
+    """What the menu shows of each lesson of `folder` (one MenuEntry per
+    lesson file), if the menu index was written for exactly the files
+    `expected` (from `key`) describes, else None.
+
+    The menu's first frame reads this small file instead of the lessons
+    (tutor.lesson.chapter); it is written with the lessons, from them, and
+    read back as strictly."""
     import json
 
     if expected is None:
+        return None
+    try:
+        text = cache_path(folder, environ, "menu").read_text(encoding="utf-8")
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or doc.get("key") != expected:
+            return None
+        found = doc.get("entries")
+        if type(found) is not list or len(found) != len(expected["files"]):
+            return None
+        entries = [MenuEntry.from_plain(entry) for entry in found]
+    except _UNUSABLE:
+        return None
+    if len({entry.id for entry in entries}) != len(entries):
+        return None
+    return entries
+
+
+def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os.environ) -> None:
+    """Remember `lessons`, validated without problems from the files
+    `expected` (from `key`, taken before they were read) describes, and
+    the menu index made from them."""
+    if expected is None:
         return
+    if _write(folder, "lessons", lambda: {"key": expected, "lessons": [_plain(lesson) for lesson in lessons]},
+              environ):
+        store_index(folder, expected, lessons, environ)
+
+
+def store_index(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os.environ) -> None:
+    """Remember the menu index of `lessons`, which the lessons' cache file
+    holds under the same key `expected` (a start that found the lessons
+    but no usable index writes it)."""
+    if expected is None:
+        return
+    _write(folder, "menu", lambda: {"key": expected, "entries": [MenuEntry.of(lesson).plain() for lesson in lessons]},
+           environ)
+
+
+def _write(folder: Path, kind: str, doc: typing.Callable[[], dict], environ) -> bool:
+    """`doc()` as JSON in the folder's cache file of `kind`, whole or not
+    at all; True if it was written."""
+    import json
+
     partial = None
     try:
-        path = cache_path(folder, environ)
-        doc = {"key": expected, "lessons": [_plain(lesson) for lesson in lessons]}
+        path = cache_path(folder, environ, kind)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps(doc(), ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)  # readers see the old copy or the new one, never half
+        return True
     except (OSError, ValueError):
         # No cache this time (ValueError: a file name that is not UTF-8 cannot
         # be written as UTF-8 JSON); the lessons themselves are fine. Leave
@@ -149,6 +208,7 @@ def store(folder: Path, expected: dict | None, lessons: list[Lesson], environ=os
                 partial.unlink(missing_ok=True)
             except OSError:
                 pass
+        return False
 
 
 # ---------------------------------------------------------------- to and from JSON
@@ -176,6 +236,12 @@ def _decode(kind, value):
     down against the lesson classes' field types; _Bad at the first thing
     that does not fit."""
     return _decoder(kind)(value)
+
+
+def _text_type():
+    from .model import Text
+
+    return Text
 
 
 @cache
@@ -206,7 +272,7 @@ def _decoder(kind) -> typing.Callable[[typing.Any], typing.Any]:
             if type(value) is not str or value not in allowed:
                 raise _Bad(kind)
             return value
-    elif kind == Text:
+    elif kind == _text_type():
         langs = sorted(i18n.LANGS)
 
         def decode(value):

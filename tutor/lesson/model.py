@@ -8,8 +8,8 @@ and the layer diagram read them from here), and the lesson cache rebuilds
 lessons from the field types. A new key is one new field.
 
 Plain data: nothing here imports anything but the standard library,
-`tutor.i18n`'s language list and the code question's own classes
-(`code_question`).
+`tutor.i18n`'s language list, the code question's own classes
+(`code_question`) and the loader's errors (`errors`, re-exported here).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Literal, get_args
 
 from ..i18n import LANGS
 from .code_question import CodeExercise
+from .errors import LessonError as LessonError  # re-exported: defined with the loader's errors
+from .errors import LessonLoadError as LessonLoadError
 
 FORMAT_VERSION = 1  # the `format = 1` a lesson file starts with
 
@@ -149,28 +151,3 @@ def toml_keys(cls: type) -> frozenset[str]:
             keys.update(LANGS)
     return frozenset(keys)
 
-
-@dataclass(frozen=True)
-class LessonError:
-    """A problem with a lesson file, or (`warning`) something that is
-    probably not what its author meant but does not stop the lesson: `check`
-    prints warnings and its exit status ignores them."""
-
-    path: Path
-    line: int
-    message: str
-    warning: bool = False
-
-    def __str__(self) -> str:
-        message = f"warning: {self.message}" if self.warning else self.message
-        if self.line <= 0:  # about a folder or a whole file, not a line
-            return f"{self.path}: {message}"
-        return f"{self.path}:{self.line}: {message}"
-
-
-class LessonLoadError(Exception):
-    """One or more lesson files are wrong; `errors` says where and why."""
-
-    def __init__(self, errors: list[LessonError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))

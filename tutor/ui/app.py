@@ -7,16 +7,20 @@ build the same app. `run_app` is the command line's entry point.
 Start-up is kept short on purpose (issue 3: within 1.25x of a bare Textual
 app; issue 14: 1.10x): the menu paints before anything it does not show is
 imported, opened or parsed (the other screens' stylesheet, screens.tcss, is
-read after the first frame). After the first frame, a thread opens the learner's progress store
-(the menu's statuses fill in when it arrives), then torch loads in another,
-and a lesson opened before torch finishes says so instead of freezing. The
-help and lesson screens are imported when first needed.
+read after the first frame; the lessons themselves are decoded after it,
+the menu being drawn from the lesson cache's menu index: see
+tutor.lesson.chapter). After the first frame, a thread opens the learner's
+progress store (the menu's statuses fill in when it arrives), another
+decodes the lessons, then torch loads, and a lesson opened before torch
+finishes says so instead of freezing. The help and lesson screens are
+imported when first needed.
 """
 
 from __future__ import annotations  # noqa: I001  (tutor._start_time stays the first import)
 
 from tutor import _start_time  # first: start-up is measured from here
 
+import gc
 import os
 import sys
 import threading
@@ -32,6 +36,7 @@ from textual.message import Message
 from textual.reactive import var
 
 from tutor.i18n import detect_lang
+from tutor.lesson.chapter import Chapter
 from tutor.ui import collector
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
@@ -70,6 +75,15 @@ class StoreOpened(Message):
         self.error = error
 
 
+class LessonsLoaded(Message):
+    """The background decoding of the lessons finished (or failed: `error`,
+    a message for the learner)."""
+
+    def __init__(self, error: str | None = None) -> None:
+        super().__init__()
+        self.error = error
+
+
 class StoreWriteFailed(Message):
     """A progress write, done in the background (tutor/ui/store_writes.py), failed."""
 
@@ -98,10 +112,12 @@ class TutorApp(App):
             Binding("q", "quit", t("key_quit", lang)),
         ]
 
-    def __init__(self, *, lessons: list[Lesson], lang: str, seed: int, learner: str,
+    def __init__(self, *, lessons: list[Lesson] | Chapter, lang: str, seed: int, learner: str,
                  store: ProgressStore | None, start_lesson: str | None = None, lessons_dir=None,
                  open_store: Callable[[], ProgressStore] | None = None) -> None:
-        """`open_store`, when given (and `store` is None), is called in a thread
+        """`lessons`: the lessons, or a Chapter whose lessons are decoded in a
+        thread after the first frame (the menu is drawn from its entries).
+        `open_store`, when given (and `store` is None), is called in a thread
         after the first frame to open the progress store: opening SQLite
         costs 40-60 ms that the first frame need not wait for."""
         # The terminal's own colours (ANSI theme): readable on dark and light
@@ -115,7 +131,7 @@ class TutorApp(App):
         if not os.environ.get("NO_COLOR"):
             self.set_reactive(App.theme, "ansi-dark")
         super().__init__()
-        self.lessons = list(lessons)
+        self.chapter = lessons if isinstance(lessons, Chapter) else Chapter.of(lessons)
         self.lang = lang
         self.seed = seed
         self.learner = learner
@@ -141,6 +157,26 @@ class TutorApp(App):
         self.class_channel: ClassChannel | None = None
         self.class_control: ClassControl | None = None
 
+    @property
+    def lessons(self) -> list[Lesson]:
+        """The lessons, in menu order. Before the background decoding is over
+        this waits for it (or decodes them here): see tutor.lesson.chapter.
+        LessonLoadError if a lesson file broke since its menu entry was
+        cached; `lessons_or_exit` tells the learner."""
+        return self.chapter.lessons()
+
+    def lessons_or_exit(self) -> list[Lesson] | None:
+        """The lessons, or None after ending the app with the reason and exit
+        code 2 (as a start whose lessons are broken does)."""
+        try:
+            return self.lessons
+        except Exception as exc:
+            self._lessons_failed(exc)
+            return None
+
+    def _lessons_failed(self, exc: Exception) -> None:
+        self.exit(return_code=2, message=f"{t('err_lessons', self.lang)}\n{exc}")
+
     # ------------------------------------------------------------ start-up
 
     def get_driver_class(self):
@@ -161,7 +197,7 @@ class TutorApp(App):
         """The menu is the app's first screen, not a screen pushed over an
         empty default one: one screen fewer to mount, style and lay out
         before the first frame."""
-        return localized(MenuScreen, self.lang)(self.lessons, lang=self.lang, learner=self.learner)
+        return localized(MenuScreen, self.lang)(self.chapter, lang=self.lang, learner=self.learner)
 
     def on_mount(self) -> None:
         if self.class_channel is not None:
@@ -205,6 +241,7 @@ class TutorApp(App):
 
     def on_ready(self) -> None:
         self.first_paint_ns = perf_counter_ns()
+        gc.enable()  # `python -m tutor` starts without it (tutor.cli.main)
         if os.environ.get("TUTOR_REPORT_STARTUP") == "1":
             ms = (self.first_paint_ns - _start_time.START_TIME_NS) / 1e6
             # stderr is the terminal under Textual; a file keeps the number clean.
@@ -214,6 +251,8 @@ class TutorApp(App):
                     fh.write(f"{ms:.1f}\n")
         if self._open_store is not None:
             watched(self, self._open_store_in_background, "store")
+        if not self.chapter.loaded:
+            watched(self, self._load_lessons_in_background, "lessons")
         # While the learner reads the menu, so that opening a lesson does not
         # wait for it; before torch's import, which would share the GIL with it.
         self.call_after_refresh(self.use_screens_stylesheet)
@@ -230,6 +269,20 @@ class TutorApp(App):
         if not self.stylesheet.has_source(os.path.abspath(SCREENS_CSS)):
             self.stylesheet.read(SCREENS_CSS)
             self.stylesheet.parse()
+
+    def _load_lessons_in_background(self) -> None:
+        """Decode the lessons off the UI thread, while the learner reads the
+        menu; a lesson opened meanwhile waits for this (Chapter.lessons)."""
+        try:
+            self.chapter.lessons()
+        except Exception as exc:
+            self.post_message(LessonsLoaded(error=str(exc)))
+            return
+        self.post_message(LessonsLoaded())
+
+    def on_lessons_loaded(self, message: LessonsLoaded) -> None:
+        if message.error is not None:
+            self.lessons_or_exit()  # the same failure, told the same way
 
     def _open_store_in_background(self) -> None:
         """Open the progress store off the UI thread; the app hears of it
@@ -285,10 +338,11 @@ class TutorApp(App):
 
     def lesson_after(self, lesson_id: str) -> Lesson | None:
         """The lesson that follows `lesson_id` in the menu, if any."""
-        ids = [lesson.id for lesson in self.lessons]
+        lessons = self.lessons_or_exit() or []
+        ids = [lesson.id for lesson in lessons]
         if lesson_id not in ids or ids.index(lesson_id) + 1 >= len(ids):
             return None
-        return self.lessons[ids.index(lesson_id) + 1]
+        return lessons[ids.index(lesson_id) + 1]
 
     def open_lesson(self, lesson_id: str, index: int | None = None) -> None:
         """Open a lesson at the learner's stored place, or at step `index`
@@ -298,7 +352,10 @@ class TutorApp(App):
         from tutor.ui.screens.lesson import LessonScreen
         from tutor.ui.step_runner import RunHolder
 
-        lesson = next((item for item in self.lessons if item.id == lesson_id), None)
+        lessons = self.lessons_or_exit()
+        if lessons is None:
+            return
+        lesson = next((item for item in lessons if item.id == lesson_id), None)
         if lesson is None:
             return
         top = self.screen_stack[-1] if self.screen_stack else None
@@ -355,11 +412,12 @@ class TutorApp(App):
         self.push_screen(localized(HelpScreen, self.lang)(self.lang))
 
 
-def make_app(*, lessons: list, lang: str, seed: int = 0, learner: str = "default", store=None,
+def make_app(*, lessons: list | Chapter, lang: str, seed: int = 0, learner: str = "default", store=None,
              start_lesson: str | None = None, lessons_dir=None, open_store=None) -> TutorApp:
     """Build the tutor app (the command line, the tests and the SSH server
     all come through here). Give `store`, or `open_store` (a callable that
-    returns one) to have it opened after the first frame."""
+    returns one) to have it opened after the first frame, and `lessons` as
+    a Chapter (tutor.lesson.open_chapter) to have them decoded after it."""
     cls = localized(TutorApp, lang)
     return cls(lessons=lessons, lang=lang, seed=seed, learner=learner, store=store,
                start_lesson=start_lesson, lessons_dir=lessons_dir, open_store=open_store)
@@ -368,21 +426,25 @@ def make_app(*, lessons: list, lang: str, seed: int = 0, learner: str = "default
 def run_app(args) -> int:
     """`python -m tutor`: load the lessons and the learner's progress, run the
     app full screen, return the exit code (2 for bad input, with a message)."""
-    from tutor.lesson import LessonLoadError, load_lessons
+    from tutor.lesson import open_chapter
 
     lang = getattr(args, "lang", None) or detect_lang(os.environ)
     try:
-        lessons = load_lessons(getattr(args, "lessons", None))
-    except LessonLoadError as exc:
-        print(t("err_lessons", lang), file=sys.stderr)
-        print(str(exc), file=sys.stderr)
-        return 2
+        lessons = open_chapter(getattr(args, "lessons", None))
     except OSError as exc:
         print(t("err_lessons", lang), exc, file=sys.stderr)
         return 2
+    except Exception as exc:
+        from tutor.lesson import LessonLoadError  # not imported by a start whose lessons are fine
+
+        if not isinstance(exc, LessonLoadError):
+            raise
+        print(t("err_lessons", lang), file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 2
     start = getattr(args, "lesson", None)
-    if start and not any(lesson.id == start for lesson in lessons):
-        ids = ", ".join(lesson.id for lesson in lessons)
+    if start and not any(entry.id == start for entry in lessons.entries):
+        ids = ", ".join(entry.id for entry in lessons.entries)
         print(t("err_unknown_lesson", lang, lesson=start, ids=ids), file=sys.stderr)
         return 2
     learner = getattr(args, "learner", None) or "default"

@@ -5,7 +5,10 @@ every time the menu comes back into view.
 The menu is the first frame, so it is drawn without waiting for the store:
 when the app opens the store after that frame (the app's `store` reactive,
 watched here), the statuses fill in and the cursor goes to the lesson the
-learner was last in."""
+learner was last in.
+
+It is drawn from the lessons' menu entries (tutor.lesson.chapter), not the
+lessons: those are decoded after the first frame."""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
 
 if TYPE_CHECKING:
-    from tutor.lesson import Lesson
+    from tutor.lesson.chapter import Chapter, MenuEntry
     from tutor.progress import ProgressStore
     from tutor.ui.app import TutorApp
 
@@ -203,11 +206,16 @@ class MenuScreen(KeepsFocus, StyledOnce, Screen):
     def bindings(cls, lang: str) -> list[Binding]:
         return []
 
-    def __init__(self, lessons: list[Lesson], *, lang: str, learner: str) -> None:
+    def __init__(self, chapter: Chapter, *, lang: str, learner: str) -> None:
         super().__init__(id="menu")
-        self.lessons = lessons
+        self.chapter = chapter
         self.lang = lang
         self.learner = learner
+
+    @property
+    def lessons(self) -> list[MenuEntry]:
+        """What the menu shows of each lesson, in order."""
+        return self.chapter.entries
 
     @property
     def store(self) -> ProgressStore | None:
@@ -294,14 +302,14 @@ class MenuScreen(KeepsFocus, StyledOnce, Screen):
         if self.is_mounted and self.query("#lessons"):
             self.fill()
 
-    def place(self, lesson: Lesson) -> tuple[str, str, str, str]:
+    def place(self, lesson: MenuEntry) -> tuple[str, str, str, str]:
         """(status, step n/m, questions solved/total, score) for one lesson.
         The status is the store's (`lesson_summary`), as `tutor progress`
         shows it: "done" is every step seen and every question answered or
         revealed."""
         lang = self.lang
-        total = len(lesson.steps)
-        question_ids = [s.id for s in lesson.steps if s.question is not None]
+        total = lesson.step_count
+        question_ids = list(lesson.question_ids)
         summary = self._call_store("lesson_summary", lesson.id, total, question_ids)
         position = self._call_store("position", lesson.id)
         status_key = summary.status if summary is not None else "new"
