@@ -49,6 +49,7 @@ from tutor.runner import CodeVerdict
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.uniform_rows import UniformRows
 
 STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
@@ -274,7 +275,7 @@ class CodeArea(TextArea):
             self._replace_via_keyboard("\n" + indent, start, end)
 
 
-class CodeEditor(PaintOnce, Vertical):
+class CodeEditor(PaintOnce, UniformRows, Vertical):
     """The editor pane: its title and the text area. The screen opens it on
     a code question (`open`), and reads `code` when the learner runs it.
     PaintOnce: shown for the first time, the pane is sized and painted in

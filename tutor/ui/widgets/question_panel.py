@@ -49,6 +49,7 @@ from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.code_editor import CodeArea
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_pane import TextPane
+from tutor.ui.widgets.uniform_rows import UniformRows
 from tutor.values import Value
 
 TRIES_BEFORE_REVEAL = 3  # the live value shows on this wrong try
@@ -106,7 +107,7 @@ class _Text(PaintOnce, Static):
     painted once for that (see paint_once)."""
 
 
-class QuestionPanel(PaintOnce, Vertical):
+class QuestionPanel(PaintOnce, UniformRows, Vertical):
     """Prompt, options (choice questions), answer box, and under them the
     verdict, hints and why in a pane that scrolls itself and says "more".
 
