@@ -49,7 +49,7 @@ class UniformRows(_Base):
         return (1 if border_top else 0), height - (1 if border_bottom else 0)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        rows = self._uniform_rows()
+        rows = self._uniform_rows() if crop.height > 2 else None
         if rows is None:
             return super().render_lines(crop)
         start, end = max(crop.y, rows[0]), min(crop.bottom, rows[1])  # the same rows, in the crop
