@@ -412,3 +412,35 @@ async def test_the_editor_takes_its_theme_from_the_stylesheet_once_and_again_whe
         await settle(app, pilot)
         assert len(applied) == 2
         check_theme(area, "new app theme")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (101, 30)])
+async def test_the_first_exercises_feedback_is_rendered_once_at_the_width_it_gets(tmp_path, monkeypatch, size):
+    """Onto the first exercise the left column widens and the side column
+    narrows in the key's layout; the question's feedback, set before that
+    layout, is rendered once, at the side column's new width (not at the
+    old one and again), and fits it."""
+    from tutor.ui.widgets.text_pane import TextPane
+
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "rebinding")
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        await pilot.pause(0.4)
+        feedback = app.screen.query_one("#q-feedback", TextPane)
+        before = feedback.content_size.width
+        rendered: list[int] = []
+        render = feedback.render_renderable
+
+        def counting(renderable, width):
+            rendered.append(width)
+            return render(renderable, width)
+
+        monkeypatch.setattr(feedback, "render_renderable", counting)
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert app.screen.step.id == "write-gradients"
+        width = feedback.content_size.width
+        assert width < before and rendered == [width], (before, width, rendered)
+        assert all(line.cell_length == width for line in feedback._lines)
+        assert "Write your code in the editor" in " ".join(" ".join(x.split()) for x in region_lines(app, feedback))

@@ -72,6 +72,21 @@ def markdown(text: str) -> Markdown:
     return Markdown(text, code_theme="ansi_dark", inline_code_theme="ansi_dark")
 
 
+def feedback_key(parts: list[RenderableType]) -> tuple | None:
+    """What the feedback's parts say and how they look, as a key for its
+    rendered lines (None: a part of another kind, rendered each time)."""
+    key: list[tuple] = []
+    for part in parts:
+        if isinstance(part, Text):
+            key.append(("text", part.plain, str(part.style), part.justify, part.overflow, part.no_wrap, part.end,
+                        tuple((span.start, span.end, str(span.style)) for span in part.spans)))
+        elif isinstance(part, Markdown):
+            key.append(("markdown", part.markup, part.code_theme, part.inline_code_theme, part.justify))
+        else:
+            return None
+    return tuple(key)
+
+
 @dataclass
 class QuestionState:
     """What the learner has done with one question while the lesson is open."""
@@ -473,15 +488,21 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             if state.hints:
                 more = "q_hint_more" if state.hints < len(question.hints) else "q_hint_reveal"
                 parts.append(Text(t(more, lang), style="dim"))
-        self._feedback(Group(*parts))
+        self._feedback(Group(*parts), parts)
 
     def note(self, text: str) -> None:
         """A passing word in the feedback pane ("running your code...")."""
         self._feedback(Text(text, style="italic"))
 
-    def _feedback(self, renderable: RenderableType) -> None:
-        """The verdict, hints and why, from their first line."""
-        self.query_one("#q-feedback", TextPane).set_body(renderable)
+    def _feedback(self, renderable: RenderableType, parts: list[RenderableType] | None = None) -> None:
+        """The verdict, hints and why, from their first line. Named by what
+        they say (`feedback_key`), so the same feedback again is not
+        rendered again: a question step's key shows its question (`ask`)
+        and then its live value (`live`), and both draw the feedback, the
+        same words unless the live value changed the verdict."""
+        key = feedback_key([renderable] if parts is None else parts)
+        named = None if key is None else ("feedback", parts is None, key)  # one part alone, or a Group
+        self.query_one("#q-feedback", TextPane).set_body(renderable, named)
 
     def fill(self, fill: bool) -> None:
         """Take the whole column (nothing under the question) or keep to
