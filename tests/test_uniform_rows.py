@@ -95,6 +95,11 @@ async def test_a_containers_rows_are_textuals_on_every_crop_and_rendered_once(mo
                     assert drawn == [0, 1, 23], f"rows {drawn} rendered, not the two rules and one row"
                 if name == "padded":
                     assert len(rendered) == crop.height  # drawn row by row, as Textual does
+                # painted again, not resized: Textual's cache holds every row
+                # (the repeated ones too), so its own path draws them, none rendered
+                assert box._rows_kept(crop), (name, crop)
+                rendered.clear()
+                assert rows(box.render_lines(crop)) == expected and rendered == [], (name, crop, rendered)
 
 
 async def test_the_lesson_screens_containers_draw_textuals_rows_through_a_resizing_key(tmp_path, monkeypatch):
