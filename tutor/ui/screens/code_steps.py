@@ -138,7 +138,9 @@ class CodeSteps:
                 narrower = self._left_widening(self.index)
                 for pane in SIDE_PANES:
                     line_pane = self.query_one(pane, LinePane)  # type: ignore[attr-defined]
-                    line_pane.expect_width(line_pane.known_size.width - narrower)
+                    known = line_pane.known_size.width  # 0: never laid out, nothing to predict from
+                    if known:
+                        line_pane.expect_width(known - narrower)
             # restyle only the panes the `-code-step` rules size (a class change
             # on the screen restyles every widget on it, as for `-plot-step`)
             self.set_class(code, "-code-step", update=False)  # type: ignore[attr-defined]
