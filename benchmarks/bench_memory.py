@@ -32,6 +32,7 @@ tracing costs memory of its own, so the rows read high then).
     python benchmarks/bench_memory.py                 # 20 learners
     python benchmarks/bench_memory.py -n 50 --smaps
     python benchmarks/bench_memory.py -n 10 --trace
+    python benchmarks/bench_memory.py -n 50 --settle 120   # with KSM on: after its pass
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ sys.path.insert(0, str(REPO))
 
 from serve_helpers import Learner, Server  # noqa: E402
 from tutor.serve.limits import tree_pids, tree_pss_kb  # noqa: E402
+from tutor.serve.prefork import merging_settings  # noqa: E402
 
 WAVE = 10
 PAGE = 4096
@@ -109,7 +111,7 @@ def measure(label: str, server: Server, base_kb: int, learners: int) -> None:
           flush=True)
 
 
-async def run(count: int, show_smaps: bool, trace: bool = False) -> None:
+async def run(count: int, show_smaps: bool, trace: bool = False, settle: float = SETTLE_SECONDS) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"TUTOR_SESSION_TRACE": tmp} if trace else {}
         server = Server(Path(tmp) / "data", "--open", "--lang", "en", "--max-sessions", str(count + 5),
@@ -119,7 +121,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False) -> None:
         try:
             await asyncio.sleep(1)
             base_kb = tree_pss_kb(server.proc.pid)
-            print(f"no learners: {base_kb / 1024:.0f} MB (server + pre-fork process, PSS)")
+            print(f"no learners: {base_kb / 1024:.0f} MB (server + pre-fork process, PSS); {merging_settings()}")
             print(f"{'when':<26} {'learners':>8} {'MB/learner':>12} {'session PSS':>12} "
                   f"{'session dirty':>14} {'steps':>6} {'step PSS/l.':>14}")
             for first in range(0, count, WAVE):
@@ -127,7 +129,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False) -> None:
                 await asyncio.gather(*(w.connect(timeout=120) for w in wave))
                 await asyncio.gather(*(w.wait_for(rf"learner: {w.user}", timeout=120) for w in wave))
                 learners.extend(wave)
-            await asyncio.sleep(SETTLE_SECONDS)
+            await asyncio.sleep(settle)
             measure("at the menu", server, base_kb, len(learners))
             traced = next(iter(server.session_pids().values()))
             if show_smaps:
@@ -145,7 +147,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False) -> None:
             for first in range(0, len(learners), WAVE):
                 await asyncio.gather(*(walk(w) for w in learners[first:first + WAVE]))
             measure("just after those steps", server, base_kb, len(learners))
-            await asyncio.sleep(SETTLE_SECONDS)
+            await asyncio.sleep(settle)
             measure("after them, settled", server, base_kb, len(learners))
             if show_smaps:
                 print_smaps(traced, server.forker_pid)
@@ -263,9 +265,12 @@ def main() -> None:
     parser.add_argument("--smaps", action="store_true", help="one session's private dirty pages by mapping")
     parser.add_argument("--trace", action="store_true",
                         help="one session's allocations (tracemalloc) that grew from the menu to after the steps")
+    parser.add_argument("--settle", type=float, default=SETTLE_SECONDS, metavar="SECONDS",
+                        help="how long the learners sit still before the menu's and the settled rows "
+                             f"(default {SETTLE_SECONDS:g}; with KSM on, long enough for its pass)")
     args = parser.parse_args()
     started = time.monotonic()
-    asyncio.run(run(args.learners, args.smaps, args.trace))
+    asyncio.run(run(args.learners, args.smaps, args.trace, args.settle))
     print(f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
 
 

@@ -86,6 +86,7 @@ from tutor.serve.limits import (  # noqa: E402
     tree_pids,
     tree_pss_kb,
 )
+from tutor.serve.prefork import merging_settings  # noqa: E402
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 WAVE = 10                   # learners connecting at once
@@ -407,7 +408,7 @@ async def reading_rows(sizes: list[int], window: float, think: tuple[float, floa
             server = bench.server
             print(f"no learners: server {pss_kb(server.proc.pid) / 1024:.0f} MB + pre-fork process "
                   f"{pss_kb(server.forker_pid) / 1024:.0f} MB = {bench.base_kb / 1024:.0f} MB (PSS); "
-                  f"a fresh `python -m tutor` on a PTY: {spawned:.0f} MB", flush=True)
+                  f"a fresh `python -m tutor` on a PTY: {spawned:.0f} MB; {merging_settings()}", flush=True)
             print_header()
             for size in sizes:
                 why = await bench.add(size, think, rng)

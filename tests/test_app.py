@@ -100,6 +100,61 @@ async def test_enter_opens_the_highlighted_lesson(store):
         assert step_label("en", 1, len(LESSONS[1].steps)) in status_text(app)
 
 
+@pytest.mark.parametrize("size, classes", [((80, 24), {"-narrow", "-normal"}), ((120, 40), {"-wide", "-tall"})])
+async def test_a_lesson_opens_styled_once_with_its_size_classes(store, size, classes):
+    # Textual styles a new screen's widgets as they mount; the lesson must
+    # not be restyled as a whole after that before it is drawn (the first
+    # Resize adding the size classes, the first resume): that was a third
+    # of the work of opening a lesson (tutor/ui/screens/styled_once.py).
+    app = build(store)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        restyled = []
+        update_styles = app.update_styles
+        app.update_styles = lambda node=None, animate=True: (restyled.append(node), update_styles(node, animate))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen not in restyled
+        assert classes <= app.screen.classes
+
+
+def test_only_a_new_screens_first_resume_skips_the_restyle():
+    from textual import events
+    from textual.screen import Screen
+
+    from tutor.ui.screens.styled_once import StyledOnce
+
+    class Plain(StyledOnce, Screen):
+        pass
+
+    fresh, back = Plain(), Plain()  # made outside an app: the first Resize gives the size classes
+    first = events.ScreenResume()
+    fresh.on_screen_resume(first)
+    assert first.refresh_styles is False
+    again = events.ScreenResume()
+    fresh.on_screen_resume(again)
+    assert again.refresh_styles is True
+    back.on_screen_suspend()  # covered by another screen before its first resume
+    later = events.ScreenResume()
+    back.on_screen_resume(later)
+    assert later.refresh_styles is True
+
+
+async def test_a_lesson_takes_new_size_classes_when_the_window_changes(store):
+    app = build(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.resize_terminal(130, 42)
+        await settle(app, pilot)
+        assert {"-wide", "-tall"} <= app.screen.classes
+        assert not {"-narrow", "-normal"} & app.screen.classes
+        # the wide layout: explanation | values | plot, side by side
+        assert str(app.screen.query_one("#side").styles.layout.name) == "horizontal"
+
+
 # ---------------------------------------------------------------- stepping
 
 

@@ -160,3 +160,56 @@ def test_the_warm_parents_threads_leave_no_arena_of_their_own():
 
     assert arenas("default") == 2
     assert arenas("one") == 1
+
+
+# A process that marks its memory mergeable, then forks: the child must be
+# marked too (sessions are forked from the marked pre-fork process), and the
+# answer follows the machine's KSM switch.
+MERGE_SCRIPT = textwrap.dedent("""
+    import os, sys
+    from tutor.serve import prefork
+
+    before = prefork.shares_identical_pages()
+    state = prefork.share_identical_pages(sys.argv[1])
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(w, str(prefork.shares_identical_pages()).encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print(before, state, prefork.shares_identical_pages(), os.read(r, 10).decode())
+""")
+
+
+def merge_report(run_file) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", MERGE_SCRIPT, str(run_file)], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return done.stdout.split()
+
+
+def kernel_merges_any_memory() -> bool:
+    import os
+    release = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
+    return sys.platform.startswith("linux") and release >= (6, 4)
+
+
+@pytest.mark.skipif(not kernel_merges_any_memory(), reason="PR_SET_MEMORY_MERGE is Linux 6.4+")
+def test_the_warm_parent_marks_its_memory_mergeable_and_its_sessions_inherit_it(tmp_path):
+    run_file = tmp_path / "run"
+    run_file.write_text("0\n")
+    assert merge_report(run_file) == ["False", "off", "True", "True"]
+    run_file.write_text("1\n")
+    assert merge_report(run_file) == ["False", "on", "True", "True"]
+    assert merge_report(tmp_path / "missing")[1] == "off"
+
+
+def test_the_benchmarks_name_the_machines_merging_settings(tmp_path):
+    (tmp_path / "run").write_text("0\n")
+    assert prefork.merging_settings(str(tmp_path)) == "KSM off"
+    for name, value in (("run", "1"), ("pages_to_scan", "100"), ("sleep_millisecs", "20"),
+                        ("advisor_mode", "[none] scan-time"), ("advisor_target_scan_time", "200"),
+                        ("advisor_max_cpu", "30")):
+        (tmp_path / name).write_text(value + "\n")
+    assert prefork.merging_settings(str(tmp_path)) == "KSM on (100 pages every 20 ms)"
+    (tmp_path / "advisor_mode").write_text("none [scan-time]\n")
+    assert prefork.merging_settings(str(tmp_path)) == "KSM on (advisor: a pass every 200 s, at most 30% of a CPU)"

@@ -341,6 +341,18 @@ def test_an_unknown_key_is_refused(classroom, keys):
     assert "Permission denied (publickey)" in result.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/ksm_stat").exists(), reason="needs Linux 6.4+ with KSM")
+def test_sessions_memory_is_mergeable_and_the_console_says_whether_ksm_merges_it(classroom):
+    # Sessions are forked from the pre-fork process: its mark is theirs
+    # (tests/test_prefork.py). The teacher is told whether the machine merges.
+    stat = Path(f"/proc/{classroom.forker_pid}/ksm_stat").read_text()
+    assert "ksm_merge_any: yes" in stat
+    running = Path("/sys/kernel/mm/ksm/run").read_text().strip() == "1"
+    classroom.wait_console("the sessions share the pages they hold alike")
+    assert ("(KSM is on)" in classroom.console()) is running
+    assert ("KSM is off on this machine" in classroom.console()) is not running
+
+
 @needs_ssh
 async def test_a_full_classroom_turns_the_next_learner_away_and_idle_sessions_end(one_seat, keys):
     _, made = keys

@@ -347,7 +347,9 @@ def main(argv: list[str]) -> int:
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1
-    protocol.send(sock, {"op": "ready", "pid": os.getpid()})
+    # Last: merging would otherwise scan the warm-up's pages as they change.
+    merging = prefork.share_identical_pages()
+    protocol.send(sock, {"op": "ready", "pid": os.getpid(), "merging": merging})
     return Forker(sock, warm).serve()
 
 

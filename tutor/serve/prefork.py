@@ -193,3 +193,82 @@ def fill_malloc_holes(limit: int = 200_000) -> int:
                 break                                # from the top, or mapped apart: no hole left
             taken += 1
     return taken
+
+
+# prctl(2) options of Linux 6.4+: every anonymous private mapping of the
+# process (and of every process it forks) may be merged by KSM.
+PR_SET_MEMORY_MERGE = 67
+PR_GET_MEMORY_MERGE = 68
+KSM_RUN = "/sys/kernel/mm/ksm/run"
+
+
+def share_identical_pages(run_file: str = KSM_RUN) -> str:
+    """Let the kernel merge pages that hold the same bytes in several sessions.
+
+    What a lesson's first steps copy in a session is mostly pages of the
+    parent's that Python wrote back to the same bytes (a reference count up
+    and down) or wrote the same way in every session (code objects
+    quickened, the same strings' counts): ~6 MB a learner that are alike
+    from one session to the next (docs/scaling.md). Kernel samepage merging
+    (KSM) maps such pages once, copy-on-write, for every process that marks
+    its memory mergeable; this marks the pre-fork process's, so every
+    session forked from it (and a session's step process) inherits the
+    mark. It costs nothing while KSM is off: the machine's administrator
+    turns it on (`echo 1 > /sys/kernel/mm/ksm/run`, docs/classroom.md).
+
+    A code exercise's process (tutor.sandbox) inherits the mark too (taking
+    it off would copy every merged page it maps: ~100 ms and ~150 MB per
+    run). It lives at most 10 s (an exercise's time_limit), and KSM puts a
+    forked process behind its scanning cursor: its pages are first looked
+    at after a whole pass over every session's memory (tens of seconds for
+    a single learner at the kernel's default speed, minutes for a class).
+    So the learner's code is gone before any page of it could be merged
+    with another session's, which the timing side channel of merged pages
+    needs.
+
+    Returns "on" (marked, and KSM runs), "off" (marked, KSM does not run
+    on this machine) or "unsupported" (not Linux 6.4+, or not allowed).
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) != 0:
+            return "unsupported"
+    except (OSError, AttributeError):
+        return "unsupported"
+    try:
+        with open(run_file, encoding="ascii") as f:
+            running = f.read().strip() == "1"
+    except OSError:
+        running = False
+    return "on" if running else "off"
+
+
+def shares_identical_pages() -> bool:
+    """Whether this process's memory is marked mergeable (PR_GET_MEMORY_MERGE)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) == 1
+    except (OSError, AttributeError):
+        return False
+
+
+def merging_settings(folder: str = "/sys/kernel/mm/ksm") -> str:
+    """The machine's KSM settings in one line, for the benchmarks' headers
+    (what a memory row measured under): "KSM off", or how fast it scans."""
+    def read(name: str) -> str:
+        try:
+            with open(f"{folder}/{name}", encoding="ascii") as f:
+                return f.read().strip()
+        except OSError:
+            return "?"
+
+    if read("run") != "1":
+        return "KSM off"
+    advisor = read("advisor_mode")
+    if "[scan-time]" in advisor:
+        return (f"KSM on (advisor: a pass every {read('advisor_target_scan_time')} s, "
+                f"at most {read('advisor_max_cpu')}% of a CPU)")
+    return f"KSM on ({read('pages_to_scan')} pages every {read('sleep_millisecs')} ms)"

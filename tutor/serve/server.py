@@ -105,6 +105,7 @@ class ForkerHandle:
         self.sock: socket.socket | None = None
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None
+        self.merging = "unsupported"  # prefork.share_identical_pages, as the forker found it
         self._waiting: dict[int, asyncio.Future] = {}
         self._next_id = 0
         self.on_exit = lambda pid, code, cpu: None
@@ -146,6 +147,7 @@ class ForkerHandle:
             why = (message or {}).get("error") or f"it exited with code {self.process.wait()}"
             raise ForkerError(why)
         self.pid = message["pid"]
+        self.merging = message.get("merging", "unsupported")
         self.last_heard = time.monotonic()
         ours.setblocking(False)
 
@@ -739,6 +741,8 @@ class Classroom:
             if not console_available():
                 log_plain(say("console_no_console_app", self.lang))
         log_plain(say(f"console_hangup_{hangup}", self.lang))
+        if self.forker.merging in ("on", "off"):
+            log_plain(say(f"console_merging_{self.forker.merging}", self.lang))
 
         await self.stopping.wait()
         acceptor.close()

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
@@ -37,7 +38,7 @@ KEYS: list[tuple[str, str]] = [
 ]
 
 
-class HelpScreen(ModalScreen):
+class HelpScreen(StyledOnce, ModalScreen):
     """The key list. Escape, ? or F1 close it."""
 
     @classmethod

@@ -39,6 +39,7 @@ from tutor.runner import StepResult
 from tutor.ui import collector
 from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
+from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_editor import CodeEditor
@@ -123,7 +124,7 @@ def _expression_names(expression: str) -> frozenset[str] | None:
         return None
 
 
-class LessonScreen(CodeSteps, KeepsFocus, Screen):
+class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
     """Step through one lesson; see `tutor.ui.screens.help.KEYS` for the keys."""
 
     # Zoom (z): the focused pane fills the window under the status line,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -26,6 +26,7 @@ from tutor.i18n import pick
 from tutor.notation import shortened
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.screens.keys import localized
+from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
@@ -194,7 +195,7 @@ class LessonTable(Widget, can_focus=True):
         return text
 
 
-class MenuScreen(KeepsFocus, Screen):
+class MenuScreen(KeepsFocus, StyledOnce, Screen):
     """Up/Down choose, Enter opens. The cursor starts on the lesson the
     learner was last in, so resuming is one key."""
 
@@ -251,7 +252,10 @@ class MenuScreen(KeepsFocus, Screen):
         if not moved:
             self._to_last_lesson()
 
-    def on_screen_resume(self) -> None:
+    @on(events.ScreenResume)
+    def _refill(self) -> None:
+        """Back from a lesson: its progress shows in the rows (StyledOnce
+        has a handler of the usual name)."""
         self.fill()
 
     def fill(self) -> None:
