@@ -345,8 +345,11 @@ class Bench:
                 self.tasks.extend(asyncio.create_task(w.walk(self.stop)) for w in new)
             self.leftovers.note(self.server.proc.pid)
             if len(self.walkers) % 100 == 0:
+                recent = recent_keys(self.walkers)
+                keys = (f", keys of the last {WAVE_KEYS_SECONDS:.0f} s p95 "
+                        f"{percentile(recent, 0.95) * 1000:.0f} ms" if recent else "")
                 print(f"  ... {len(self.walkers)} learners in, {available_memory_mb()} MB available, "
-                      f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+                      f"load {os.getloadavg()[0]:.1f}{keys}", file=sys.stderr, flush=True)
         return None
 
     async def measure(self, window: float) -> tuple[list[float], int, int, str | None]:

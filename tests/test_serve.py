@@ -348,7 +348,7 @@ def test_sessions_memory_is_mergeable_and_the_console_says_whether_ksm_merges_it
     stat = Path(f"/proc/{classroom.forker_pid}/ksm_stat").read_text()
     assert "ksm_merge_any: yes" in stat
     running = Path("/sys/kernel/mm/ksm/run").read_text().strip() == "1"
-    classroom.wait_console("the sessions share the pages they hold alike")
+    classroom.wait_console("the sessions share their identical pages")
     assert ("(KSM is on)" in classroom.console()) is running
     assert ("KSM is off on this machine" in classroom.console()) is not running
 

@@ -190,14 +190,14 @@ STRINGS = Catalog({
         "pt": "Rodando sem terminal: SIGHUP é ignorado (não há arquivo de chaves para recarregar).",
     },
     "console_merging_on": {
-        "en": "Memory: the sessions share the pages they hold alike (KSM is on).",
-        "pt": "Memória: as sessões compartilham as páginas que têm iguais (o KSM está ligado).",
+        "en": "Memory: the sessions share their identical pages (KSM is on).",
+        "pt": "Memória: as sessões compartilham as páginas de memória idênticas (o KSM está ligado).",
     },
     "console_merging_off": {
         "en": ("Memory: KSM is off on this machine; turned on (as root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " the sessions share the pages they hold alike (docs/scaling.md)."),
-        "pt": ("Memória: o KSM está desligado nesta máquina; ligado (como root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " as sessões compartilham as páginas que têm iguais (docs/scaling.md)."),
+               " the sessions share their identical pages (docs/scaling.md)."),
+        "pt": ("Memória: o KSM está desligado nesta máquina; se ligado (como root: echo 1 > /sys/kernel/mm/ksm/run),"
+               " as sessões passam a compartilhar as páginas de memória idênticas (docs/scaling.md)."),
     },
     "console_hangup_reload": {
         "en": "Running detached: SIGHUP reloads the keys file.",
