@@ -346,3 +346,101 @@ async def test_a_zoomed_explanation_stays_at_the_windows_width_into_a_code_step(
         width = pane.content_size.width
         assert width > 70 and pane._built_for == width
         assert all(line.cell_length == width for line in pane._lines)
+
+
+THEME_FIELDS = ("base_style", "gutter_style", "cursor_style", "cursor_line_style", "cursor_line_gutter_style",
+                "bracket_matching_style", "selection_style")
+
+
+async def test_the_editor_takes_its_theme_from_the_stylesheet_once_and_again_when_a_style_changes(
+        tmp_path, monkeypatch):
+    """Textual's TextArea gives its theme the stylesheet's styles on every
+    paint (~3,400 calls). The editor does it when its text is opened ahead
+    and again only when a style it reads changes: the key that shows the
+    exercise, and keys typed in it, do not; an ancestor restyled and a new
+    app theme do. At every point the theme holds what a fresh theme given
+    the styles now would hold."""
+    from dataclasses import replace
+
+    from textual.widgets.text_area import TextAreaTheme
+
+    from tutor.ui.widgets.code_editor import THEME
+
+    applied: list[int] = []
+    apply_css = TextAreaTheme.apply_css
+
+    def counting(theme, area):
+        applied.append(1)
+        apply_css(theme, area)
+
+    monkeypatch.setattr(TextAreaTheme, "apply_css", counting)
+
+    def check_theme(area: CodeArea, when: str) -> None:
+        fresh = replace(THEME)
+        apply_css(fresh, area)
+        for name in THEME_FIELDS:
+            assert getattr(area._theme, name) == getattr(fresh, name), f"{when}: {name}"
+
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "sgd", "loop")  # a plot step, then the lesson's exercise
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.pause(0.5)  # the learner reads: the exercise is opened ahead
+        area = app.screen.query_one(CodeArea)
+        check_theme(area, "opened ahead")
+        applied.clear()
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert app.screen.step.id == "write-loop" and "Your code" in screen_text(app)
+        assert applied == [], "the key that shows the exercise gave the theme its styles again"
+        check_theme(area, "shown")
+
+        await pilot.press("a", "x", "y", "z")
+        await settle(app, pilot)
+        assert area.text.startswith("xyz") and "xyz" in screen_text(app)
+        assert applied == [], "a key typed in the editor gave the theme its styles again"
+        check_theme(area, "typed in")
+
+        assert not area._theme.base_style.italic
+        editor(app).styles.text_style = "italic"  # a widget around the area restyled
+        await settle(app, pilot)
+        assert applied == [1]
+        check_theme(area, "restyled")
+        assert area._theme.base_style.italic
+
+        app.theme = "textual-light"  # the app's theme: a new editor theme, its styles given again
+        await settle(app, pilot)
+        assert len(applied) == 2
+        check_theme(area, "new app theme")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (101, 30)])
+async def test_the_first_exercises_feedback_is_rendered_once_at_the_width_it_gets(tmp_path, monkeypatch, size):
+    """Onto the first exercise the left column widens and the side column
+    narrows in the key's layout; the question's feedback, set before that
+    layout, is rendered once, at the side column's new width (not at the
+    old one and again), and fits it."""
+    from tutor.ui.widgets.text_pane import TextPane
+
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "rebinding")
+    async with app.run_test(size=size) as pilot:
+        await ready(app, pilot)
+        await pilot.pause(0.4)
+        feedback = app.screen.query_one("#q-feedback", TextPane)
+        before = feedback.content_size.width
+        rendered: list[int] = []
+        render = feedback.render_renderable
+
+        def counting(renderable, width):
+            rendered.append(width)
+            return render(renderable, width)
+
+        monkeypatch.setattr(feedback, "render_renderable", counting)
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert app.screen.step.id == "write-gradients"
+        width = feedback.content_size.width
+        assert width < before and rendered == [width], (before, width, rendered)
+        assert all(line.cell_length == width for line in feedback._lines)
+        assert "Write your code in the editor" in " ".join(" ".join(x.split()) for x in region_lines(app, feedback))

@@ -153,3 +153,32 @@ async def test_code_in_a_prompt_is_shown_as_code_not_as_backticks(store):
         prompt = "\n".join(region_text(app, app.screen.query_one("#q-prompt")))
         assert "loss" in prompt and "grad" in prompt
         assert "`" not in prompt
+
+
+async def test_a_question_steps_feedback_is_rendered_once_on_its_key(store, monkeypatch):
+    """From one question to the next (practice's `convex` to `shape`), the
+    key shows the new question (`ask`) and then its live value (`live`);
+    both draw the feedback, in the same words: it is rendered once at most
+    (once more is ~1,000 calls of the key), and reads right."""
+    from tutor.ui.widgets.text_pane import TextPane
+
+    app = _open(store, "practice", "convex")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _at(app, pilot, store, "practice", "convex")
+        await pilot.pause(0.4)  # the learner reads
+        feedback = screen.query_one("#q-feedback", TextPane)
+        rendered: list[int] = []
+        render = feedback.render_renderable
+
+        def counting(renderable, width):
+            rendered.append(width)
+            return render(renderable, width)
+
+        monkeypatch.setattr(feedback, "render_renderable", counting)
+        await pilot.press("n")
+        await ready(app, pilot)
+        panel = screen.query_one("#question")
+        assert screen.step.id == "shape" and panel.ready  # asked, and its live value came
+        assert len(rendered) <= 1, f"the feedback was rendered {len(rendered)} times on the key"
+        shown = " ".join(" ".join(line.split()) for line in region_text(app, feedback))
+        assert "Predict first: the values appear once you answer." in shown

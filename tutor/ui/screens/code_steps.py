@@ -25,6 +25,7 @@ from textual.binding import Binding
 
 from tutor.i18n import pick
 from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, run_code
+from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.question_panel import QuestionPanel
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 CODE_ACTIONS = ("run_code", "reset_code", "show_solution")
 # The panes the stylesheet's `-code-step` rules size (screens.tcss), and only they.
 CODE_STEP_PANES = ("#explain-pane", "#left", "#side", "#q-feedback")
+# The side column's text panes: as wide as it below 120 columns.
+SIDE_PANES = ("#q-feedback", "#values")
 # The left column's share of the body (numerator, denominator) on other
 # steps and on a code step, as screens.tcss's #left/#side widths make it.
 LEFT_SHARE = {"-narrow": ((1, 2), (3, 5)), "-wide": ((1, 3), (1, 2))}
@@ -85,13 +88,20 @@ class CodeSteps:
         right edge. tests/test_code_editor.py checks the prediction against
         the layout."""
         width = self.query_one("#explain-pane").known_size.width  # type: ignore[attr-defined]
+        return width + self._left_widening(index) if width else width
+
+    def _left_widening(self, index: int) -> int:
+        """How many columns the left column gains (negative: gives back)
+        from the step on screen to step `index`: the side column loses as
+        many. 0 when no code step starts or ends there, and when a pane is
+        zoomed (it keeps the window's width)."""
         coding = self._code_question(index)
-        if not width or coding == self.has_class("-code-step") or self.maximized is not None:  # type: ignore[attr-defined]
-            return width  # (a zoomed pane keeps the window's width)
+        if coding == self.has_class("-code-step") or self.maximized is not None:  # type: ignore[attr-defined]
+            return 0
         body = self.query_one("#body").content_size.width  # type: ignore[attr-defined]
         plain, code = LEFT_SHARE["-wide" if self.has_class("-wide") else "-narrow"]  # type: ignore[attr-defined]
         wider = body * code[0] // code[1] - body * plain[0] // plain[1]
-        return width + wider if coding else width - wider
+        return wider if coding else -wider
 
     @property
     def _editor(self) -> CodeEditor:
@@ -121,6 +131,16 @@ class CodeSteps:
             editor.display = code
             view.display = not code
         if self.has_class("-code-step") != code:  # type: ignore[attr-defined]
+            if self.has_class("-narrow"):  # type: ignore[attr-defined]
+                # the side column's panes, as wide as it below 120 columns,
+                # get their new text (the question's feedback, the values)
+                # on this key: built at the width the layout will give them
+                narrower = self._left_widening(self.index)
+                for pane in SIDE_PANES:
+                    line_pane = self.query_one(pane, LinePane)  # type: ignore[attr-defined]
+                    known = line_pane.known_size.width  # 0: never laid out, nothing to predict from
+                    if known:
+                        line_pane.expect_width(known - narrower)
             # restyle only the panes the `-code-step` rules size (a class change
             # on the screen restyles every widget on it, as for `-plot-step`)
             self.set_class(code, "-code-step", update=False)  # type: ignore[attr-defined]

@@ -37,9 +37,10 @@ from rich.style import Style
 from textual import events
 from textual.containers import Vertical
 from textual.dom import DOMNode
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scrollbar import ScrollBar, ScrollBarCorner
+from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
@@ -48,6 +49,7 @@ from tutor.runner import CodeVerdict
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.uniform_rows import UniformRows
 
 STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
@@ -150,6 +152,11 @@ class _Corner(PaintOnce, ScrollBarCorner):
     """The cell where the two scrollbars meet, sized the same way."""
 
 
+# The rules `DOMNode.rich_style` reads from a widget and each widget around
+# it: a TextArea's theme takes its colours from them (see CodeArea).
+_COLOUR_RULES = ("background", "background_tint", "color", "text_style", "opacity", "auto_color")
+
+
 class CodeArea(TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
     line's indentation (one level deeper after a `:`); Esc leaves it."""
@@ -167,6 +174,46 @@ class CodeArea(TextArea):
         if self.app.no_color:
             self.theme = "tutor-plain"
         self._mount_scrollbars()
+
+    # The theme's styles, taken from the stylesheet once, not on every paint.
+    # Textual's TextArea.render_lines (8.2) runs `TextAreaTheme.apply_css`
+    # each time it paints: it reads the area's style and five component
+    # styles into the theme, about 3,400 function calls, 4-7% of the key
+    # that shows the editor and more of a key typed in it. What it reads
+    # changes only with the colour rules of the area and the widgets
+    # around it (`_COLOUR_RULES`: what `DOMNode.rich_style` folds), the
+    # area's component styles (the stylesheet makes new ones whenever it
+    # styles the area: focus, NO_COLOR, the app's CSS or theme) or the
+    # theme itself (`_set_theme` makes a new object): the theme is applied
+    # again only then, and the editor opened ahead (`CodeEditor.open`) has
+    # it applied before the key that shows it. A key that only resizes the
+    # panes (a code step widens the left column) applies nothing. Private
+    # Textual, in docs/architecture.md's upgrade checklist.
+
+    _css_applied: tuple = ()  # what the theme was applied with (see _theme_inputs)
+
+    def _theme_inputs(self) -> tuple:
+        """What apply_css reads: the theme, the area's component styles (kept
+        here, compared by identity, else by their rules) and the colour
+        rules of the area and the widgets around it."""
+        return (self._theme, *self._component_styles.values(),
+                *(node.styles.get_rule(rule) for node in self.ancestors_with_self for rule in _COLOUR_RULES))
+
+    def apply_theme_css(self) -> None:
+        """Give the theme the area's current styles, unless it has them."""
+        theme = self._theme
+        if theme is None:
+            return
+        inputs = self._theme_inputs()
+        applied = self._css_applied
+        if len(inputs) != len(applied) or not all(a is b or a == b for a, b in zip(inputs, applied)):
+            theme.apply_css(self)
+            self._css_applied = inputs
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.apply_theme_css()
+        # TextArea's render_lines is apply_css and then Widget's: skip to Widget's
+        return super(TextArea, self).render_lines(crop)
 
     # A step that shows an exercise long enough to scroll is one frame, as
     # every step (tests/test_frames.py). Textual (8.2) would take two or
@@ -228,7 +275,7 @@ class CodeArea(TextArea):
             self._replace_via_keyboard("\n" + indent, start, end)
 
 
-class CodeEditor(PaintOnce, Vertical):
+class CodeEditor(PaintOnce, UniformRows, Vertical):
     """The editor pane: its title and the text area. The screen opens it on
     a code question (`open`), and reads `code` when the learner runs it.
     PaintOnce: shown for the first time, the pane is sized and painted in
@@ -276,7 +323,10 @@ class CodeEditor(PaintOnce, Vertical):
             return
         self.key = key
         self.border_title = STRINGS.get("pane", self.lang)
-        self.area.load_text(text)
+        area = self.area
+        area.load_text(text)
+        # opened ahead, while hidden: the key that shows it paints at once
+        area.apply_theme_css()
 
     def put(self, text: str, *, solution: bool = False) -> None:
         """Put `text` in the editor as one edit, so Ctrl+Z brings back what

@@ -56,6 +56,7 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         self._lines: list[Strip] = []
         self._built_for = -1  # the width `_lines` was built for
         self._known_size = Size(0, 0)  # the content size the last layout gave
+        self._expected_width = 0  # the width the layout asked for on this key will give (0: not known)
 
     # ------------------------------------------------------------ for subclasses
 
@@ -114,7 +115,22 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         size = self.content_size
         if size:
             self._known_size = size
+        if self._expected_width:
+            return Size(self._expected_width, self._known_size.height)
         return self._known_size
+
+    def expect_width(self, width: int) -> None:
+        """The layout this key asked for (a code question's step widens the
+        left column) will give the pane `width` columns: content set before
+        it is built at that width (`known_size` says it), once, not at the
+        old width and again in that layout. Void once a layout resizes the
+        pane, and after the next frame either way."""
+        if width > 0 and width != self.known_size.width:
+            self._expected_width = width
+            self.call_after_refresh(self._forget_expected_width)
+
+    def _forget_expected_width(self) -> None:
+        self._expected_width = 0
 
     @property
     def view_height(self) -> int:
@@ -225,6 +241,8 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         not) now, for the frame that layout is about to paint, rather than
         in a frame of its own when the Resize event arrives."""
         changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if changed:
+            self._expected_width = 0  # the layout came: its width is known
         width = self.content_size.width
         if changed and width and self.is_mounted:
             self._ensure(width)

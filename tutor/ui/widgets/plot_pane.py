@@ -28,6 +28,7 @@ from textual_plotext import PlotextPlot
 from tutor.i18n import Catalog
 from tutor.ui.widgets import plot_axes
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.uniform_rows import UniformRows
 from tutor.values import format_number
 
 if TYPE_CHECKING:  # the contract lives in the runner; the pane never imports torch
@@ -212,7 +213,7 @@ def _is_index(xs: Sequence[float]) -> bool:
     return all(x == i for i, x in enumerate(xs))
 
 
-class PlotPane(PaintOnce, Widget):
+class PlotPane(PaintOnce, UniformRows, Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
     `show(plot)` draws it; a plot with `animate` grows its curves in place

@@ -49,6 +49,7 @@ from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.code_editor import CodeArea
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_pane import TextPane
+from tutor.ui.widgets.uniform_rows import UniformRows
 from tutor.values import Value
 
 TRIES_BEFORE_REVEAL = 3  # the live value shows on this wrong try
@@ -69,6 +70,21 @@ def code_marked(text: str) -> Text:
 def markdown(text: str) -> Markdown:
     """Hints and worked answers are Markdown (inline code, emphasis)."""
     return Markdown(text, code_theme="ansi_dark", inline_code_theme="ansi_dark")
+
+
+def feedback_key(parts: list[RenderableType]) -> tuple | None:
+    """What the feedback's parts say and how they look, as a key for its
+    rendered lines (None: a part of another kind, rendered each time)."""
+    key: list[tuple] = []
+    for part in parts:
+        if isinstance(part, Text):
+            key.append(("text", part.plain, str(part.style), part.justify, part.overflow, part.no_wrap, part.end,
+                        tuple((span.start, span.end, str(span.style)) for span in part.spans)))
+        elif isinstance(part, Markdown):
+            key.append(("markdown", part.markup, part.code_theme, part.inline_code_theme, part.justify))
+        else:
+            return None
+    return tuple(key)
 
 
 @dataclass
@@ -106,7 +122,7 @@ class _Text(PaintOnce, Static):
     painted once for that (see paint_once)."""
 
 
-class QuestionPanel(PaintOnce, Vertical):
+class QuestionPanel(PaintOnce, UniformRows, Vertical):
     """Prompt, options (choice questions), answer box, and under them the
     verdict, hints and why in a pane that scrolls itself and says "more".
 
@@ -472,15 +488,21 @@ class QuestionPanel(PaintOnce, Vertical):
             if state.hints:
                 more = "q_hint_more" if state.hints < len(question.hints) else "q_hint_reveal"
                 parts.append(Text(t(more, lang), style="dim"))
-        self._feedback(Group(*parts))
+        self._feedback(Group(*parts), parts)
 
     def note(self, text: str) -> None:
         """A passing word in the feedback pane ("running your code...")."""
         self._feedback(Text(text, style="italic"))
 
-    def _feedback(self, renderable: RenderableType) -> None:
-        """The verdict, hints and why, from their first line."""
-        self.query_one("#q-feedback", TextPane).set_body(renderable)
+    def _feedback(self, renderable: RenderableType, parts: list[RenderableType] | None = None) -> None:
+        """The verdict, hints and why, from their first line. Named by what
+        they say (`feedback_key`), so the same feedback again is not
+        rendered again: a question step's key shows its question (`ask`)
+        and then its live value (`live`), and both draw the feedback, the
+        same words unless the live value changed the verdict."""
+        key = feedback_key([renderable] if parts is None else parts)
+        named = None if key is None else ("feedback", parts is None, key)  # one part alone, or a Group
+        self.query_one("#q-feedback", TextPane).set_body(renderable, named)
 
     def fill(self, fill: bool) -> None:
         """Take the whole column (nothing under the question) or keep to
