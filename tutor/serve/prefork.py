@@ -214,7 +214,7 @@ def share_identical_pages(run_file: str = KSM_RUN) -> str:
     its memory mergeable; this marks the pre-fork process's, so every
     session forked from it (and a session's step process) inherits the
     mark. It costs nothing while KSM is off: the machine's administrator
-    turns it on (`echo 1 > /sys/kernel/mm/ksm/run`, docs/classroom.md).
+    turns it on (README, "Memory: turn KSM on"; docs/scaling.md).
 
     A code exercise's process (tutor.sandbox) inherits the mark too (taking
     it off would copy every merged page it maps: ~100 ms and ~150 MB per
