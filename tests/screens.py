@@ -37,3 +37,17 @@ def region_text(app: App, widget) -> list[str]:
     lines = screen_text(app).splitlines()
     r = widget.region
     return [line[r.x : r.right] for line in lines[r.y : r.bottom]]
+
+
+def count_renders(monkeypatch, pane) -> list[int]:
+    """The widths a text pane renders its content at from now on (its
+    `render_renderable` watched): how many times a key rendered it."""
+    rendered: list[int] = []
+    render = pane.render_renderable
+
+    def counting(renderable, width):
+        rendered.append(width)
+        return render(renderable, width)
+
+    monkeypatch.setattr(pane, "render_renderable", counting)
+    return rendered

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from screens import count_renders
 from test_app import BY_ID, LESSONS, screen_text, settle  # the app tests' helpers
 from tutor.progress import ProgressStore
 from tutor.ui.app import make_app
@@ -429,14 +430,7 @@ async def test_the_first_exercises_feedback_is_rendered_once_at_the_width_it_get
         await pilot.pause(0.4)
         feedback = app.screen.query_one("#q-feedback", TextPane)
         before = feedback.content_size.width
-        rendered: list[int] = []
-        render = feedback.render_renderable
-
-        def counting(renderable, width):
-            rendered.append(width)
-            return render(renderable, width)
-
-        monkeypatch.setattr(feedback, "render_renderable", counting)
+        rendered = count_renders(monkeypatch, feedback)
         await pilot.press("n")
         await ready(app, pilot)
         assert app.screen.step.id == "write-gradients"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 
-from screens import region_text, screen_text
+from screens import count_renders, region_text, screen_text
 from test_app import BY_ID, SIZE, build, ready, settle, status_text, step_label
 from test_practice_app import typed_answer
 from tutor.checking import MAX_INPUT
@@ -167,14 +167,7 @@ async def test_a_question_steps_feedback_is_rendered_once_on_its_key(store, monk
         screen = await _at(app, pilot, store, "practice", "convex")
         await pilot.pause(0.4)  # the learner reads
         feedback = screen.query_one("#q-feedback", TextPane)
-        rendered: list[int] = []
-        render = feedback.render_renderable
-
-        def counting(renderable, width):
-            rendered.append(width)
-            return render(renderable, width)
-
-        monkeypatch.setattr(feedback, "render_renderable", counting)
+        rendered = count_renders(monkeypatch, feedback)
         await pilot.press("n")
         await ready(app, pilot)
         panel = screen.query_one("#question")

@@ -178,15 +178,23 @@ def load_lessons(folder: Path | str | None = None) -> list[Lesson]:
     validated again: that is most of the tutor's start-up otherwise."""
     from . import cache
 
-    folder = Path(folder) if folder is not None else default_lessons_dir()
-    files, problems = lesson_files(folder)
-    if problems:
-        raise _load_error(problems)
-    key = cache.key(folder, files)
+    folder, files, key = _files_and_key(folder)
     cached = cache.load(folder, key)
     if cached is not None:
         return cached
     return _validate(folder, files, key)
+
+
+def _files_and_key(folder: Path | str | None) -> tuple[Path, list[Path], dict | None]:
+    """The folder (the built-in chapter's by default), its lesson files and
+    the cache key they make; LessonLoadError if the files cannot be listed."""
+    from . import cache
+
+    folder = Path(folder) if folder is not None else default_lessons_dir()
+    files, problems = lesson_files(folder)
+    if problems:
+        raise _load_error(problems)
+    return folder, files, cache.key(folder, files)
 
 
 def _validate(folder: Path, files: list[Path], key: dict | None) -> list[Lesson]:
@@ -214,11 +222,7 @@ def open_chapter(folder: Path | str | None = None) -> Chapter:
     from . import cache
     from .chapter import Chapter
 
-    folder = Path(folder) if folder is not None else default_lessons_dir()
-    files, problems = lesson_files(folder)
-    if problems:
-        raise _load_error(problems)
-    key = cache.key(folder, files)
+    folder, files, key = _files_and_key(folder)
     entries = cache.load_index(folder, key)
     if entries is None:
         lessons = cache.load(folder, key)
