@@ -76,12 +76,12 @@ class StoreOpened(Message):
 
 
 class LessonsLoaded(Message):
-    """The background decoding of the lessons finished (or failed: `error`,
-    a message for the learner)."""
+    """The background decoding of the lessons finished, or `failed` (the
+    chapter keeps the error and raises it again to whoever asks)."""
 
-    def __init__(self, error: str | None = None) -> None:
+    def __init__(self, failed: bool = False) -> None:
         super().__init__()
-        self.error = error
+        self.failed = failed
 
 
 class StoreWriteFailed(Message):
@@ -275,13 +275,13 @@ class TutorApp(App):
         menu; a lesson opened meanwhile waits for this (Chapter.lessons)."""
         try:
             self.chapter.lessons()
-        except Exception as exc:
-            self.post_message(LessonsLoaded(error=str(exc)))
+        except Exception:
+            self.post_message(LessonsLoaded(failed=True))
             return
         self.post_message(LessonsLoaded())
 
     def on_lessons_loaded(self, message: LessonsLoaded) -> None:
-        if message.error is not None:
+        if message.failed:
             self.lessons_or_exit()  # the same failure, told the same way
 
     def _open_store_in_background(self) -> None:
