@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 
 from serve_helpers import Learner, Server  # noqa: E402
 from tutor.serve.limits import tree_pids, tree_pss_kb  # noqa: E402
-from tutor.serve.prefork import merging_settings  # noqa: E402
+from tutor.serve.merging import merging_activity, merging_report, merging_settings  # noqa: E402
 
 WAVE = 10
 PAGE = 4096
@@ -122,6 +122,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False, settle: float =
             await asyncio.sleep(1)
             base_kb = tree_pss_kb(server.proc.pid)
             print(f"no learners: {base_kb / 1024:.0f} MB (server + pre-fork process, PSS); {merging_settings()}")
+            began, ksm_before = time.monotonic(), merging_activity()
             print(f"{'when':<26} {'learners':>8} {'MB/learner':>12} {'session PSS':>12} "
                   f"{'session dirty':>14} {'steps':>6} {'step PSS/l.':>14}")
             for first in range(0, count, WAVE):
@@ -149,6 +150,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False, settle: float =
             measure("just after those steps", server, base_kb, len(learners))
             await asyncio.sleep(settle)
             measure("after them, settled", server, base_kb, len(learners))
+            print(merging_report(ksm_before, time.monotonic() - began))
             if show_smaps:
                 print_smaps(traced, server.forker_pid)
             if trace:

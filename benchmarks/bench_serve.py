@@ -37,6 +37,7 @@ end, on an error and on Ctrl-C (or SIGTERM) too.
     python benchmarks/bench_serve.py                      # every row (~10 min)
     python benchmarks/bench_serve.py --rows reading --sizes 10 50 100
     python benchmarks/bench_serve.py --rows reading --sizes 1000   # the lecture hall
+    python benchmarks/bench_serve.py --rows reading --sizes 1000 --arrival 10   # ... arriving over 10 min
     python benchmarks/bench_serve.py --rows joins active
     python benchmarks/bench_serve.py --rows coding --coding 100 --coders 20
     python benchmarks/bench_serve.py --hardening          # issue 13's two attack rows (~4 min)
@@ -86,7 +87,7 @@ from tutor.serve.limits import (  # noqa: E402
     tree_pids,
     tree_pss_kb,
 )
-from tutor.serve.prefork import merging_settings  # noqa: E402
+from tutor.serve.merging import merging_activity, merging_report, merging_settings  # noqa: E402
 
 STEP = re.compile(r"step (\d+)/(\d+)")
 WAVE = 10                   # learners connecting at once
@@ -327,10 +328,15 @@ class Bench:
         return list(self.server.session_pids().values())
 
     async def add(self, count: int, think: tuple[float, float], rng: random.Random,
-                  walk: bool = True) -> str | None:
-        """Add learners in waves of WAVE until `count` are in; the stop
-        rule's reason if it stopped them first."""
+                  walk: bool = True, wave_every: float = 0.0) -> str | None:
+        """Add learners in waves of WAVE until `count` are in, a wave at most
+        every `wave_every` seconds (0: each as soon as the last is in); the
+        stop rule's reason if it stopped them first."""
+        loop = asyncio.get_running_loop()
+        next_wave = loop.time()
         while len(self.walkers) < count:
+            await asyncio.sleep(max(0.0, next_wave - loop.time()))
+            next_wave = loop.time() + wave_every
             why = stop_reason(available_memory_mb(), recent_keys(self.walkers))
             if why:
                 return why
@@ -403,7 +409,10 @@ def row(label: str, bench: Bench, keys: list[float], errors: int, dropped: int, 
 
 
 async def reading_rows(sizes: list[int], window: float, think: tuple[float, float], seed: int,
-                       leftovers: Leftovers) -> None:
+                       leftovers: Leftovers, arrival: float = 0.0) -> None:
+    """One reading row per size; with `arrival` (minutes) the largest class
+    arrives in waves spread evenly over that time, instead of each wave
+    as soon as the last one is in."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         spawned = fresh_process_pss_mb(Path(tmp) / "fresh")
@@ -413,16 +422,20 @@ async def reading_rows(sizes: list[int], window: float, think: tuple[float, floa
                   f"{pss_kb(server.forker_pid) / 1024:.0f} MB = {bench.base_kb / 1024:.0f} MB (PSS); "
                   f"a fresh `python -m tutor` on a PTY: {spawned:.0f} MB; {merging_settings()}", flush=True)
             print_header()
+            began, ksm_before = time.monotonic(), merging_activity()
+            wave_every = arrival * 60 / max(1, -(-max(sizes) // WAVE))
             for size in sizes:
-                why = await bench.add(size, think, rng)
+                why = await bench.add(size, think, rng, wave_every=wave_every)
                 if why is None:
                     await asyncio.sleep(think[1])  # every walker has pressed a key at least once
                 keys, errors, dropped, late = await bench.measure(window)
                 why = why or late
                 if why is None and keys and percentile(keys, 0.95) > WAVE_P95_LIMIT:
                     why = f"key p95 {percentile(keys, 0.95) * 1000:.0f} ms > {WAVE_P95_LIMIT * 1000:.0f} ms"
-                row(f"reading {think[0]:g}-{think[1]:g} s", bench, keys, errors, dropped, READING_TARGET,
+                label = f"reading {think[0]:g}-{think[1]:g} s" + (f", in {arrival:g} min" if arrival else "")
+                row(label, bench, keys, errors, dropped, READING_TARGET,
                     size, why)
+                print(f"  {merging_report(ksm_before, time.monotonic() - began)}", flush=True)
                 if why:
                     break
             menus = [w.menu_seconds for w in bench.walkers if w.menu_seconds]
@@ -675,7 +688,7 @@ async def run(args: argparse.Namespace, leftovers: Leftovers) -> None:
             print_header()
         await coding_row(args.coding, args.coders, args.window, think, args.seed, leftovers)
     if "reading" in args.rows:
-        await reading_rows(sorted(args.sizes), args.window, think, args.seed, leftovers)
+        await reading_rows(sorted(args.sizes), args.window, think, args.seed, leftovers, args.arrival)
     print(f"reading: {think[0]:g}-{think[1]:g} s between keys; {args.window:g} s measured per row; "
           f"{os.cpu_count()} CPUs; load {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
@@ -902,6 +915,9 @@ def main() -> None:
     parser.add_argument("--think", type=float, nargs=2, default=[10.0, 30.0], metavar=("MIN", "MAX"),
                         help="seconds a reading learner reads a step before the next key (uniform; "
                              "default 10-30)")
+    parser.add_argument("--arrival", type=float, default=0.0, metavar="MINUTES",
+                        help="reading rows: the class arrives over this many minutes (waves evenly "
+                             "spread) instead of each wave as soon as the last is in")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--console", type=int, default=None, metavar="LEARNERS",
                         help="issue 12: LEARNERS learners and one instructor's console open (e.g. 100)")

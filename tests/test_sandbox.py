@@ -328,6 +328,23 @@ def test_ctypes_cannot_get_past_the_kernel(ns, tmp_path):
     still_works(ns)
 
 
+def test_no_page_of_the_child_can_be_offered_to_samepage_merging(ns):
+    # a merged page is a timing side channel to other sessions' memory
+    # (tutor/serve/merging.py): the learner's code cannot mark one
+    code = (
+        "import ctypes, mmap\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "marked = libc.prctl(67, 1, 0, 0, 0)\n"   # PR_SET_MEMORY_MERGE
+        "page = mmap.mmap(-1, 16384, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)\n"
+        "page.madvise(mmap.MADV_DONTNEED)\n"      # other advice is a program's own business
+        "page.madvise(mmap.MADV_MERGEABLE)\n"
+    )
+    result = run_untrusted(code, ns, capture=["marked"])
+    assert result.error.type == "PermissionError" and result.error.line == 6
+    assert result.after["marked"].value.value == -1
+    still_works(ns)
+
+
 def test_ctypes_crashing_the_child_is_reported(ns):
     result = run_untrusted("import ctypes\nctypes.string_at(0)", ns)
     assert result.stopped == "crashed" and result.detail == "SIGSEGV"

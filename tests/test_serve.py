@@ -342,11 +342,12 @@ def test_an_unknown_key_is_refused(classroom, keys):
 
 
 @pytest.mark.skipif(not Path("/proc/self/ksm_stat").exists(), reason="needs Linux 6.4+ with KSM")
-def test_sessions_memory_is_mergeable_and_the_console_says_whether_ksm_merges_it(classroom):
-    # Sessions are forked from the pre-fork process: its mark is theirs
-    # (tests/test_prefork.py). The teacher is told whether the machine merges.
+def test_the_pre_fork_process_is_not_offered_to_ksm_and_the_console_says_whether_it_runs(classroom):
+    # Each session marks only the pages it writes (tutor/serve/merging.py,
+    # tests/test_merging.py); a mark on the pre-fork process would pass to
+    # every session and have KSM scan all of each one's memory.
     stat = Path(f"/proc/{classroom.forker_pid}/ksm_stat").read_text()
-    assert "ksm_merge_any: yes" in stat
+    assert "ksm_merge_any: no" in stat and "ksm_mergeable: no" in stat
     running = Path("/sys/kernel/mm/ksm/run").read_text().strip() == "1"
     classroom.wait_console("the sessions share their identical pages")
     assert ("(KSM is on)" in classroom.console()) is running

@@ -11,6 +11,8 @@ Who stops what:
   truncated anywhere; files are read only under the Python installation;
   TCP bind/connect (ABI 4+); signals and abstract Unix sockets reaching
   outside the child (ABI 6+); ptrace of anything outside (every ABI).
+- samepage merging (KSM): none of the child's pages can be merged with
+  another process's (`leave_page_merging`), and seccomp keeps it so.
 - seccomp (a deny list; the default is allow): new processes (fork, vfork,
   clone without CLONE_THREAD, execve), sockets of any family, signals to any
   process but the child itself, ptrace and reading other processes' memory,
@@ -177,6 +179,9 @@ _DENIED_X86_64 = {
     "bpf": 321, "perf_event_open": 298, "userfaultfd": 323,
 }
 _CLONE, _CLONE3, _PRLIMIT64 = 56, 435, 302
+_MADVISE, _PRCTL = 28, 157
+MADV_MERGEABLE, MADV_UNMERGEABLE = 12, 13
+PR_SET_MEMORY_MERGE = 67
 _SIGNAL_SELF_ONLY = {"kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297}
 
 _LD_ABS_W = 0x20
@@ -234,6 +239,19 @@ def seccomp_program(own_pid: int) -> bytes:
         _ins(_LD_ABS_W, _arg_high(2)),
         _ins(_JEQ_K, 0, 0, 1),
         _ins(_RET_K, RET_ALLOW),
+        _ins(_RET_K, eperm),
+    ]
+    # samepage merging: never marked again (leave_page_merging took it off)
+    prog += [
+        _ins(_LD_ABS_W, _OFF_NR),
+        _ins(_JEQ_K, _MADVISE, 0, 3),
+        _ins(_LD_ABS_W, _arg_low(2)),
+        _ins(_JEQ_K, MADV_MERGEABLE, 0, 1),
+        _ins(_RET_K, eperm),
+        _ins(_LD_ABS_W, _OFF_NR),
+        _ins(_JEQ_K, _PRCTL, 0, 3),
+        _ins(_LD_ABS_W, _arg_low(0)),
+        _ins(_JEQ_K, PR_SET_MEMORY_MERGE, 0, 1),
         _ins(_RET_K, eperm),
     ]
     # signals: to the child itself only (its first argument is a pid or tgid)
@@ -335,9 +353,29 @@ def why_unavailable() -> str | None:
     return None
 
 
+def leave_page_merging() -> None:
+    """Take every mapping of the child out of the kernel's samepage merging.
+
+    A session offers KSM the pages it wrote (tutor/serve/merging.py), and
+    the child inherits those marked ranges. A learner's code that writes a
+    page there and times the next write could learn whether another
+    session holds the same 4 KB (a merged page is copied on that write).
+    MADV_UNMERGEABLE gives the child its own copy of every merged page it
+    maps (a few MB at most, only when KSM runs) and clears the mark, and
+    seccomp refuses to set one again (`seccomp_program`). A mapping that
+    was never marked is left as it is.
+    """
+    with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
+        ranges = [line.split(maxsplit=1)[0].split("-") for line in f]
+    for start, end in ranges:
+        low, high = int(start, 16), int(end, 16)
+        _libc.madvise(ctypes.c_void_p(low), ctypes.c_size_t(high - low), MADV_UNMERGEABLE)
+
+
 def lock_down(*, memory_bytes: int, cpu_seconds: int, sandboxed: bool) -> None:
     """Everything the child does before the learner's code. Raises if a lock fails."""
     die_with_parent()
+    leave_page_merging()  # before the memory limit: it may copy pages
     apply_rlimits(memory_bytes, cpu_seconds)
     if sandboxed:
         apply_landlock(read_only_paths(), landlock_abi())

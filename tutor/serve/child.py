@@ -32,7 +32,7 @@ import sys
 import termios
 from typing import IO, Any, cast
 
-from . import protocol
+from . import merging, protocol
 from .limits import CPU_KILL_AFTER_SECONDS, apply_session_limits
 
 EXIT_CRASH = 70
@@ -103,6 +103,7 @@ def run_child(slave_fd: int, request: dict, warm, channel_fd: int | None = None)
     trace_dir = os.environ.get("TUTOR_SESSION_TRACE")
     try:
         _become_terminal_program(slave_fd, channel_fd)
+        merging.keep_marking()  # while KSM runs, offer it the pages this session writes
         if trace_dir:
             _trace_allocations(trace_dir)
         protocol.set_process_name(f"tutor {request['learner']}")

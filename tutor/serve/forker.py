@@ -36,7 +36,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-from . import prefork, protocol  # noqa: E402
+from . import merging, prefork, protocol  # noqa: E402
 
 GRACE_SECONDS = 5.0
 STEP_CHILD_IDLE_SECONDS = 3.0
@@ -347,9 +347,9 @@ def main(argv: list[str]) -> int:
     if threads != 1:
         protocol.send(sock, {"op": "error", "error": f"{threads} threads after warm-up; forking would be unsafe"})
         return 1
-    # Last: merging would otherwise scan the warm-up's pages as they change.
-    merging = prefork.share_identical_pages()
-    protocol.send(sock, {"op": "ready", "pid": os.getpid(), "merging": merging})
+    # each session offers KSM the pages it writes (tutor.serve.merging);
+    # the server tells the teacher whether the machine merges them
+    protocol.send(sock, {"op": "ready", "pid": os.getpid(), "merging": merging.ksm_state()})
     return Forker(sock, warm).serve()
 
 

@@ -105,7 +105,7 @@ class ForkerHandle:
         self.sock: socket.socket | None = None
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None
-        self.merging = "unsupported"  # prefork.share_identical_pages, as the forker found it
+        self.merging = "unsupported"  # merging.ksm_state(), as the forker found it
         self._waiting: dict[int, asyncio.Future] = {}
         self._next_id = 0
         self.on_exit = lambda pid, code, cpu: None
