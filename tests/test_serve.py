@@ -432,6 +432,22 @@ async def test_a_reading_learner_keeps_no_step_process(classroom, keys):
 
 
 @needs_ssh
+async def test_each_session_runs_the_thread_that_offers_its_own_pages_to_ksm(classroom, keys):
+    # tutor/serve/merging.py: it marks nothing while KSM is off (tests/test_merging.py)
+    from tutor.serve.merging import THREAD_NAME
+
+    _, made = keys
+    cid = await Learner(classroom.port, "x", made["cid"]).connect()
+    try:
+        await cid.wait_for(r"learner: cid")
+        session = classroom.session_pids()["tutor cid"]
+        names = [task.read_text().strip() for task in Path(f"/proc/{session}/task").glob("*/comm")]
+        assert THREAD_NAME in names
+    finally:
+        await cid.close()
+
+
+@needs_ssh
 async def test_killing_one_session_leaves_the_others_going(classroom, keys):
     _, made = keys
     bob = await Learner(classroom.port, "x", made["bob"]).connect()

@@ -48,6 +48,7 @@ MADV_MERGEABLE = 12
 GAP_PAGES = 8            # shared pages a marked range may bridge (measured: ~500 ranges a lesson)
 SCHEDULE = (5.0, 20.0, 60.0)   # seconds between passes; the last repeats
 KSM_RUN = "/sys/kernel/mm/ksm/run"
+THREAD_NAME = "tutor merging"   # what `top -H` shows for the session's thread
 
 # pagemap: one 8-byte little-endian entry a page; its top byte holds bit 63
 # (present) and bit 56 (exclusively mapped: this process's own copy)
@@ -122,10 +123,17 @@ def _madvise():
     return madvise
 
 
+def _name_this_thread(name: str) -> None:
+    import ctypes
+
+    ctypes.CDLL(None).prctl(15, name.encode("ascii")[:15], 0, 0, 0)  # PR_SET_NAME: this thread's
+
+
 def keep_marking(schedule: tuple[float, ...] = SCHEDULE, run_file: str = KSM_RUN) -> threading.Thread:
     """Start the session's thread that marks its own pages on `schedule`
     while KSM runs; a daemon, so it never holds the session open."""
     def passes() -> None:
+        _name_this_thread(THREAD_NAME)
         delays = iter(schedule)
         while True:
             time.sleep(next(delays, schedule[-1]))
@@ -135,7 +143,7 @@ def keep_marking(schedule: tuple[float, ...] = SCHEDULE, run_file: str = KSM_RUN
                 except OSError:
                     return  # no pagemap here: nothing this thread can do
 
-    thread = threading.Thread(target=passes, name="tutor-merging", daemon=True)
+    thread = threading.Thread(target=passes, name=THREAD_NAME, daemon=True)
     thread.start()
     return thread
 

@@ -195,9 +195,10 @@ STRINGS = Catalog({
     },
     "console_merging_off": {
         "en": ("Memory: KSM is off on this machine; turned on (as root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " the sessions share their identical pages (docs/scaling.md)."),
+               " the sessions share their identical pages, for some CPU (README, \"Memory: KSM\")."),
         "pt": ("Memória: o KSM está desligado nesta máquina; se ligado (como root: echo 1 > /sys/kernel/mm/ksm/run),"
-               " as sessões passam a compartilhar as páginas de memória idênticas (docs/scaling.md)."),
+               " as sessões passam a compartilhar as páginas de memória idênticas, ao custo de um pouco de CPU"
+               " (README, \"Memory: KSM\")."),
     },
     "console_hangup_reload": {
         "en": "Running detached: SIGHUP reloads the keys file.",
