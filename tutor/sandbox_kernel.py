@@ -204,6 +204,18 @@ def _ins(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
 
 
+def _refuse_when(number: int, arg: int, value: int, answer: int) -> list[bytes]:
+    """Instructions that return `answer` for syscall `number` when its
+    argument `arg` (its low 32 bits) is `value`, and go on otherwise."""
+    return [
+        _ins(_LD_ABS_W, _OFF_NR),
+        _ins(_JEQ_K, number, 0, 3),
+        _ins(_LD_ABS_W, _arg_low(arg)),
+        _ins(_JEQ_K, value, 0, 1),
+        _ins(_RET_K, answer),
+    ]
+
+
 def seccomp_program(own_pid: int) -> bytes:
     """The BPF filter for x86_64, as bytes. Denied calls fail with EPERM, so
     Python raises PermissionError at the learner's line."""
@@ -242,18 +254,8 @@ def seccomp_program(own_pid: int) -> bytes:
         _ins(_RET_K, eperm),
     ]
     # samepage merging: never marked again (leave_page_merging took it off)
-    prog += [
-        _ins(_LD_ABS_W, _OFF_NR),
-        _ins(_JEQ_K, _MADVISE, 0, 3),
-        _ins(_LD_ABS_W, _arg_low(2)),
-        _ins(_JEQ_K, MADV_MERGEABLE, 0, 1),
-        _ins(_RET_K, eperm),
-        _ins(_LD_ABS_W, _OFF_NR),
-        _ins(_JEQ_K, _PRCTL, 0, 3),
-        _ins(_LD_ABS_W, _arg_low(0)),
-        _ins(_JEQ_K, PR_SET_MEMORY_MERGE, 0, 1),
-        _ins(_RET_K, eperm),
-    ]
+    prog += _refuse_when(_MADVISE, 2, MADV_MERGEABLE, eperm)
+    prog += _refuse_when(_PRCTL, 0, PR_SET_MEMORY_MERGE, eperm)
     # signals: to the child itself only (its first argument is a pid or tgid)
     for number in sorted(_SIGNAL_SELF_ONLY.values()):
         prog += [
