@@ -245,6 +245,11 @@ class Walker:
                 self.latencies.append(seconds)
 
 
+async def start_after(walker: Walker, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await walker.start()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -330,8 +335,9 @@ class Bench:
     async def add(self, count: int, think: tuple[float, float], rng: random.Random,
                   walk: bool = True, wave_every: float = 0.0) -> str | None:
         """Add learners in waves of WAVE until `count` are in, a wave at most
-        every `wave_every` seconds (0: each as soon as the last is in); the
-        stop rule's reason if it stopped them first."""
+        every `wave_every` seconds, its learners spread through it (0: each
+        wave at once, as soon as the last is in); the stop rule's reason if
+        it stopped them first."""
         loop = asyncio.get_running_loop()
         next_wave = loop.time()
         while len(self.walkers) < count:
@@ -342,7 +348,9 @@ class Bench:
                 return why
             new = [Walker(self.server.port, f"l{i:04d}", random.Random(rng.random()), think)
                    for i in range(len(self.walkers), min(count, len(self.walkers) + WAVE))]
-            results = await asyncio.gather(*(w.start() for w in new), return_exceptions=True)
+            # arriving over time, a wave's learners come one by one through its interval
+            results = await asyncio.gather(*(start_after(w, i * wave_every / len(new)) for i, w in enumerate(new)),
+                                           return_exceptions=True)
             for w, result in zip(new, results):
                 if isinstance(result, BaseException):
                     w.errors += 1
@@ -411,8 +419,9 @@ def row(label: str, bench: Bench, keys: list[float], errors: int, dropped: int, 
 async def reading_rows(sizes: list[int], window: float, think: tuple[float, float], seed: int,
                        leftovers: Leftovers, arrival: float = 0.0) -> None:
     """One reading row per size; with `arrival` (minutes) the largest class
-    arrives in waves spread evenly over that time, instead of each wave
-    as soon as the last one is in."""
+    arrives one learner after another, evenly over that time (the stop
+    rules still checked every WAVE learners), instead of in waves of WAVE
+    at once, each as soon as the last one is in."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         spawned = fresh_process_pss_mb(Path(tmp) / "fresh")
@@ -916,8 +925,9 @@ def main() -> None:
                         help="seconds a reading learner reads a step before the next key (uniform; "
                              "default 10-30)")
     parser.add_argument("--arrival", type=float, default=0.0, metavar="MINUTES",
-                        help="reading rows: the class arrives over this many minutes (waves evenly "
-                             "spread) instead of each wave as soon as the last is in")
+                        help="reading rows: the class arrives over this many minutes, one learner "
+                             "after another, instead of in waves of 10 at once, each as soon as the "
+                             "last is in")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--console", type=int, default=None, metavar="LEARNERS",
                         help="issue 12: LEARNERS learners and one instructor's console open (e.g. 100)")
