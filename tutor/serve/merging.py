@@ -21,9 +21,12 @@ so that a lesson's pages take a few hundred ranges (one VMA each) rather
 than thousands. That is ~9,000 pages to scan a session instead of ~75,000.
 
 It runs in a thread of the session on a schedule (`SCHEDULE`): soon after
-the menu and the first lesson, then every minute for what later steps
-write; a pass reads /proc/self/maps and the pagemap of its writable
-private mappings and costs a few ms. While KSM is off on the machine it
+the menu and the first lesson, then less and less often (every 5 minutes
+from the seventh minute) for what later steps write. A pass reads
+/proc/self/maps and the pagemap of its writable private mappings; it cost
+~15 ms of CPU in a served lesson, and passes every minute took ~10% of the
+sessions' CPU in a reading class of 500 (measured from the thread's own
+/proc/PID/task/TID/stat), hence the longer intervals. While KSM is off on the machine it
 does nothing, so there is nothing to split or scan; it starts the minute
 an administrator turns KSM on.
 
@@ -46,7 +49,7 @@ from pathlib import Path
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MADV_MERGEABLE = 12
 GAP_PAGES = 8            # shared pages a marked range may bridge (measured: ~500 ranges a lesson)
-SCHEDULE = (5.0, 20.0, 60.0)   # seconds between passes; the last repeats
+SCHEDULE = (5.0, 20.0, 60.0, 120.0, 300.0)   # seconds between passes; the last repeats
 KSM_RUN = "/sys/kernel/mm/ksm/run"
 THREAD_NAME = "tutor merging"   # what `top -H` shows for the session's thread
 
@@ -69,8 +72,10 @@ def ksm_state(run_file: str = KSM_RUN) -> str:
 def _writable_private_mappings() -> list[tuple[int, int]]:
     """(start, end) of this process's anonymous writable private mappings,
     the heap's included: where Python's objects live. Files' mappings and
-    stacks are left out."""
-    found = []
+    stacks are left out. Neighbours are joined: the ranges a pass marks
+    split their mapping in the kernel's list, and the next pass reads the
+    pagemap once for the whole span, not once a piece."""
+    found: list[tuple[int, int]] = []
     with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
         for line in f:
             fields = line.split(maxsplit=5)
@@ -78,8 +83,12 @@ def _writable_private_mappings() -> list[tuple[int, int]]:
             name = fields[5].strip() if len(fields) > 5 else ""
             if perms[1] != "w" or perms[3] != "p" or (name and name != "[heap]"):
                 continue
-            start, end = fields[0].split("-")
-            found.append((int(start, 16), int(end, 16)))
+            low, high = fields[0].split("-")
+            start, end = int(low, 16), int(high, 16)
+            if found and found[-1][1] == start:
+                found[-1] = (found[-1][0], end)
+            else:
+                found.append((start, end))
     return found
 
 
@@ -102,15 +111,20 @@ def own_page_ranges(gap: int = GAP_PAGES) -> list[tuple[int, int]]:
     return ranges
 
 
-def mark_own_pages(gap: int = GAP_PAGES) -> int:
+def mark_own_pages(gap: int = GAP_PAGES, done: set[tuple[int, int]] | None = None) -> int:
     """madvise(MADV_MERGEABLE) the ranges of `own_page_ranges`: the pages
     marked (bridged ones included). A range that cannot be marked (a
-    mapping that changed meanwhile) is skipped."""
+    mapping that changed meanwhile) is skipped; so is one in `done` (the
+    ranges an earlier pass marked), and the ones marked now are added."""
     madvise = _madvise()
     marked = 0
     for address, length in own_page_ranges(gap):
+        if done is not None and (address, length) in done:
+            continue
         if madvise(address, length, MADV_MERGEABLE) == 0:
             marked += length // PAGE
+            if done is not None:
+                done.add((address, length))
     return marked
 
 
@@ -135,11 +149,12 @@ def keep_marking(schedule: tuple[float, ...] = SCHEDULE, run_file: str = KSM_RUN
     def passes() -> None:
         _name_this_thread(THREAD_NAME)
         delays = iter(schedule)
+        done: set[tuple[int, int]] = set()
         while True:
             time.sleep(next(delays, schedule[-1]))
             if ksm_state(run_file) == "on":
                 try:
-                    mark_own_pages()
+                    mark_own_pages(done=done)
                 except OSError:
                     return  # no pagemap here: nothing this thread can do
 
