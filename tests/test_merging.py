@@ -59,10 +59,14 @@ CHILD_SCRIPT = textwrap.dedent("""
 """)
 
 
+def run_script(script: str, *args: str) -> str:
+    """What `script` prints, run in a fresh interpreter."""
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          timeout=60, check=True).stdout
+
+
 def child_report(mode: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD_SCRIPT, mode], capture_output=True, text=True,
-                          timeout=60, check=True)
-    return json.loads(done.stdout)
+    return json.loads(run_script(CHILD_SCRIPT, mode))
 
 
 def test_a_forked_child_finds_the_pages_it_wrote_and_not_those_it_shares():
@@ -110,9 +114,7 @@ def test_the_sessions_thread_marks_nothing_while_ksm_is_off_and_marks_once_it_is
 
     def marked_with(value: str) -> int:
         run.write_text(value)
-        done = subprocess.run([sys.executable, "-c", MARKING_SCRIPT, str(run)], capture_output=True,
-                              text=True, timeout=60, check=True)
-        return int(done.stdout)
+        return int(run_script(MARKING_SCRIPT, str(run)))
 
     assert marked_with("0\n") == 0
     assert marked_with("1\n") > 0
@@ -130,15 +132,15 @@ UNMERGE_SCRIPT = textwrap.dedent("""
     buf = mmap.mmap(-1, 64 * mmap.PAGESIZE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     buf.madvise(mmap.MADV_MERGEABLE)   # as a session's marked ranges, inherited
     before = mergeable()
-    sandbox_kernel.leave_page_merging()
+    # what a code exercise's process does before the learner's code (the
+    # kernel's own locks left out, so that this script can read smaps)
+    sandbox_kernel.lock_down(memory_bytes=512 << 20, cpu_seconds=10, sandboxed=False)
     print(before, mergeable())
 """)
 
 
 def test_a_code_exercises_process_takes_every_inherited_mark_off():
-    done = subprocess.run([sys.executable, "-c", UNMERGE_SCRIPT], capture_output=True, text=True,
-                          timeout=60, check=True)
-    before, after = (int(n) for n in done.stdout.split())
+    before, after = (int(n) for n in run_script(UNMERGE_SCRIPT).split())
     assert before >= 1 and after == 0
 
 

@@ -46,6 +46,8 @@ import threading
 import time
 from pathlib import Path
 
+from . import protocol
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MADV_MERGEABLE = 12
 GAP_PAGES = 8            # shared pages a marked range may bridge (measured: ~500 ranges a lesson)
@@ -56,7 +58,14 @@ THREAD_NAME = "tutor merging"   # what `top -H` shows for the session's thread
 # pagemap: one 8-byte little-endian entry a page; its top byte holds bit 63
 # (present) and bit 56 (exclusively mapped: this process's own copy)
 _OWN = bytes(1 if byte & 0x81 == 0x81 else 0 for byte in range(256))
-_RUNS = re.compile(rb"\x01(?:\x00{0,%d}\x01)*" % GAP_PAGES)
+
+
+def _runs(gap: int) -> re.Pattern[bytes]:
+    """Runs of own pages (1) with at most `gap` others (0) between two."""
+    return re.compile(rb"\x01(?:\x00{0,%d}\x01)*" % gap)
+
+
+_RUNS = _runs(GAP_PAGES)
 
 
 def ksm_state(run_file: str = KSM_RUN) -> str:
@@ -96,7 +105,7 @@ def own_page_ranges(gap: int = GAP_PAGES) -> list[tuple[int, int]]:
     """(address, length) of the ranges that cover this process's own pages
     (present and mapped by it alone), bridging up to `gap` pages between
     two of them."""
-    runs = _RUNS if gap == GAP_PAGES else re.compile(rb"\x01(?:\x00{0,%d}\x01)*" % gap)
+    runs = _RUNS if gap == GAP_PAGES else _runs(gap)
     ranges = []
     fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -137,17 +146,11 @@ def _madvise():
     return madvise
 
 
-def _name_this_thread(name: str) -> None:
-    import ctypes
-
-    ctypes.CDLL(None).prctl(15, name.encode("ascii")[:15], 0, 0, 0)  # PR_SET_NAME: this thread's
-
-
 def keep_marking(schedule: tuple[float, ...] = SCHEDULE, run_file: str = KSM_RUN) -> threading.Thread:
     """Start the session's thread that marks its own pages on `schedule`
     while KSM runs; a daemon, so it never holds the session open."""
     def passes() -> None:
-        _name_this_thread(THREAD_NAME)
+        protocol.set_process_name(THREAD_NAME)  # PR_SET_NAME names the calling thread
         delays = iter(schedule)
         done: set[tuple[int, int]] = set()
         while True:
