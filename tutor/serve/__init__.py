@@ -124,7 +124,7 @@ def sandbox_note(allow_unsandboxed: bool, lang: str) -> str | None:
 
 def main(args) -> int:
     """Check the options, start the pre-fork process, then serve until told to stop."""
-    from tutor.i18n import detect_lang
+    from tutor.i18n import LANGS, detect_lang
 
     from .strings import say
 
@@ -184,6 +184,9 @@ def main(args) -> int:
     forker = ForkerHandle({
         "lessons": str(Path(args.lessons).resolve()) if getattr(args, "lessons", None) else None,
         "seed": getattr(args, "seed", 0) or 0,
+        # the languages sessions speak, most learners' first: the teacher's
+        # --lang only, or the server's and whatever the learners' ssh clients send
+        "langs": [lang] if getattr(args, "lang_given", True) else [lang, *(x for x in LANGS if x != lang)],
         "data_dir": str(data_dir.resolve()),
         "session_memory_mb": args.session_memory,
         "session_cpu_seconds": args.session_cpu,

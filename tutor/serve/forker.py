@@ -35,6 +35,7 @@ import socket  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from functools import partial  # noqa: E402
 
 from . import merging, prefork, protocol  # noqa: E402
 
@@ -42,6 +43,8 @@ GRACE_SECONDS = 5.0
 STEP_CHILD_IDLE_SECONDS = 3.0
 REHEARSAL_THREADS_SECONDS = 60.0
 SHARE_RESULTS_SECONDS = 30.0   # the built-in chapter, both languages: about 2 s
+REHEARSAL_SECONDS = 30.0       # the walk of the shared lessons, both languages
+REHEARSAL_SIZE = (80, 24)      # the terminal size the walk renders for
 
 
 @dataclass
@@ -81,8 +84,8 @@ def warm_up(config: dict) -> Warm:
     from tutor.ui import class_control  # noqa: F401
 
     share_parsed_css()  # the rehearsal's parsed CSS serves every session
-    rehearse()
-    share_lesson_results(lessons, config)
+    shared = share_lesson_results(lessons, config)
+    rehearse(lessons, shared, config.get("seed", 0) or 0, langs=config.get("langs"))
     # A session's step process ends after this long without a step to run:
     # its pages (~20 MB) would double a reading learner's memory. The app
     # runs a lesson ahead while the learner reads, so reading on needs none.
@@ -95,50 +98,87 @@ def warm_up(config: dict) -> Warm:
     return Warm(lessons=lessons, config=config)
 
 
-def rehearse() -> None:
-    """Run the app once, headless, through the menu and a lesson's first steps.
+def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: list[str] | None = None,
+             seconds: float = REHEARSAL_SECONDS) -> None:
+    """Run the app once, headless at 80x24, through every step of the
+    lessons whose results are shared (`shared`: their ids by language), in
+    each language sessions may speak (`langs`, the most learners' first;
+    by default every language).
 
-    Textual, Rich and the app import a hundred modules lazily (Markdown,
-    Pygments, the lesson screen, the xterm parser...) and fill caches on
-    first use; done here, all of that is shared by every session instead of
-    being built again in each (about 7 MB a session). It walks the built-in
-    chapter, never a teacher's --lessons, whose code could be slow or huge.
-    A failure only costs memory, so it is reported and the server goes on.
+    Two things come of it, both inherited by every session:
+    - Textual, Rich and the app import a hundred modules lazily (Markdown,
+      Pygments, the lesson screen, the xterm parser...) and fill caches on
+      first use; done here, they are shared instead of built again in each
+      session (about 7 MB a session);
+    - what the panes render (each step's explanation, code and values) is
+      kept (`tutor.ui.shared_lines`): a session of that size, language and
+      theme finds those lines instead of rendering them, which was about a
+      third of its CPU a key.
+
+    Only lessons whose results are shared are walked: their steps run no
+    code here. If there are none, the first steps of the built-in chapter's
+    first lesson are walked for the imports. It stops after `seconds` (a
+    teacher's long chapter is then partly walked). A failure only costs
+    memory and CPU, so it is reported and the server goes on.
     """
     import asyncio
 
+    from tutor.i18n import LANGS
     from tutor.lesson import load_lessons
+    from tutor.ui import shared_lines
     from tutor.ui.app import make_app
 
-    async def walk(pilot) -> None:
+    deadline = time.monotonic() + seconds
+
+    async def walk(pilot, walked: list, first_steps: int) -> None:
         app = pilot.app
         await pilot.pause()
-        for key in ("enter", "n", "n", "p"):
-            await pilot.press(key)
-            await app.workers.wait_for_complete()
+        for lesson in walked:
+            app.open_lesson(lesson.id, 0)
             await pilot.pause()
-        # the prefetch (a timer after the step is drawn) runs the lesson ahead:
-        # let it finish here rather than in a thread the forker must not have
+            for _ in range(first_steps or len(lesson.steps) - 1):
+                if time.monotonic() >= deadline:
+                    break
+                # what a session does on `n`, and then while its learner
+                # reads (here at once: no timer's wait)
+                await pilot.press("n")
+                await pilot.pause()
+                app.screen.prefetch()
+            await pilot.press("l")
+            await pilot.pause()
+        # a step's prefetch (a timer after it is drawn) may run a lesson
+        # ahead: let it finish here rather than in a thread the forker must
+        # not have
         await pilot.pause(0.5)
         await app.workers.wait_for_complete()
         app.exit()
 
+    walks = [(lang, [lesson for lesson in lessons if lesson.id in shared.get(lang, ())], 0)
+             for lang in langs or LANGS]
+    # nothing shared: the built-in chapter's first steps, for the imports
+    walks = [one for one in walks if one[1]] or [(LANGS[0], load_lessons(None)[:1], 2)]
     try:
-        lessons = load_lessons(None)[:1]
-        app = make_app(lessons=lessons, lang="en", seed=0, learner="rehearsal", store=None)
-        asyncio.run(app.run_async(headless=True, size=(80, 24), auto_pilot=walk))
+        for lang, walked, first_steps in walks:
+            if time.monotonic() >= deadline:
+                break
+            app = make_app(lessons=walked, lang=lang, seed=seed, learner="rehearsal", store=None)
+            with shared_lines.keeping():
+                asyncio.run(app.run_async(headless=True, size=REHEARSAL_SIZE,
+                                          auto_pilot=partial(walk, walked=walked, first_steps=first_steps)))
         _join_threads(REHEARSAL_THREADS_SECONDS)
     except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
-              "sessions will use more memory", file=sys.stderr, flush=True)
+              "sessions will use more memory and CPU", file=sys.stderr, flush=True)
 
 
-def share_lesson_results(lessons: list, config: dict) -> None:
-    """Each lesson run once here, at its default params, in both languages
-    (`tutor.runner.share_results`): every session forked afterwards shows
+def share_lesson_results(lessons: list, config: dict) -> dict[str, list[str]]:
+    """Each lesson run once here, at its default params, in each language
+    sessions may speak (config's `langs`; by default all), with
+    `tutor.runner.share_results`: every session forked afterwards shows
     those results, so a learner reading or following the class starts no
     step process (~20 MB and ~30 ms of CPU a lesson opened). Lessons left
-    when SHARE_RESULTS_SECONDS run out run live in each session."""
+    when SHARE_RESULTS_SECONDS run out run live in each session. Returns
+    the ids of the lessons shared, by language."""
     import resource
 
     from tutor.i18n import LANGS
@@ -148,20 +188,25 @@ def share_lesson_results(lessons: list, config: dict) -> None:
 
     # the lessons' code runs under a session's memory cap, as in a session
     # (the step children inherit it); the soft limit only, put back after
-    kept = resource.getrlimit(resource.RLIMIT_AS)
+    limit = resource.getrlimit(resource.RLIMIT_AS)
     memory_mb = config.get("session_memory_mb") or 0
+    shared: dict[str, list[str]] = {}
+    deadline = time.monotonic() + SHARE_RESULTS_SECONDS
     try:
         if memory_mb > 0:
             cap = vm_size_bytes() + memory_mb * 1024 * 1024
-            if kept[1] == resource.RLIM_INFINITY or cap < kept[1]:
-                resource.setrlimit(resource.RLIMIT_AS, (cap, kept[1]))
-        share_results(lessons, config.get("seed", 0) or 0, LANGS, SHARE_RESULTS_SECONDS)
+            if limit[1] == resource.RLIM_INFINITY or cap < limit[1]:
+                resource.setrlimit(resource.RLIMIT_AS, (cap, limit[1]))
+        for lang in config.get("langs") or LANGS:
+            seconds = deadline - time.monotonic()
+            shared[lang] = share_results(lessons, config.get("seed", 0) or 0, (lang,), seconds)
     except Exception as exc:
         print(f"tutor serve: running the lessons ahead failed ({type(exc).__name__}: {exc}); "
               "each session runs them", file=sys.stderr, flush=True)
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, kept)
+        resource.setrlimit(resource.RLIMIT_AS, limit)
     _join_threads(REHEARSAL_THREADS_SECONDS)
+    return shared
 
 
 def _join_threads(seconds: float) -> None:

@@ -18,8 +18,6 @@ import re
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, cast
 
-from rich.console import Group
-from rich.markdown import Markdown
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -51,7 +49,7 @@ from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
 from tutor.ui.widgets.status_line import StatusLine
 from tutor.ui.widgets.tensor_view import TensorView
-from tutor.ui.widgets.text_pane import TextPane
+from tutor.ui.widgets.text_pane import StepText, TextPane
 from tutor.ui.widgets.too_small import TooSmall
 from tutor.ui.widgets.uniform_rows import UniformRows
 
@@ -176,7 +174,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         self._unzoomed: tuple | None = None  # the zoomed pane's own inline sizes
         self._values_of: tuple | None = None  # whose values, and which, the pane shows
         self._records: dict[int, QuestionProgress | None] = {}  # question records, read when the screen mounts
-        self._explained: dict[int, Group] = {}  # each step's explanation, made once
+        self._explained: dict[int, StepText] = {}  # each step's explanation, made once
 
     @property
     def tutor(self) -> TutorApp:
@@ -292,9 +290,14 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             setattr(self, name, None)
 
     def _prefetch(self) -> None:
-        """Run the next step ahead while the learner reads this one, and
-        render its text and code now, while nobody waits for them."""
         self._prefetch_timer = None
+        self.prefetch()
+
+    def prefetch(self) -> None:
+        """Run the next step ahead while the learner reads this one, and
+        render its text and code now, while nobody waits for them (a timer
+        calls it once the step's frame is out; a classroom server's warm
+        process, on its walk through the lessons, at once)."""
         collector.collect_if_due()  # the frame is out; the learner reads
         runner = self.runner
         index = self.index + 1
@@ -395,17 +398,16 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
 
     # ------------------------------------------------------------ display
 
-    def _explanation(self, index: int) -> tuple[Group, tuple[str, int]]:
+    def _explanation(self, index: int) -> tuple[StepText, tuple[str, str, str]]:
         """Step `index`'s title and text, and the key its rendered lines are
-        kept under. Made once a step (Rich parses Markdown when it is made,
-        even when the pane has the lines already)."""
+        kept under: the words themselves, so lines a classroom server's warm
+        process rendered (`shared_lines`) serve only this very text, whatever
+        lesson folder it came from."""
         made = self._explained.get(index)
         if made is None:
             step = self.lesson.steps[index]
-            title = Text(pick(step.title, self.lang), style="bold")
-            body = Markdown(pick(step.text, self.lang), code_theme="ansi_dark", inline_code_theme="ansi_dark")
-            made = self._explained[index] = Group(title, Text(""), body)
-        return made, ("explain", index)
+            made = self._explained[index] = StepText(pick(step.title, self.lang), pick(step.text, self.lang))
+        return made, ("explain", made.title, made.text)
 
     def _show_text(self) -> None:
         renderable, key = self._explanation(self.index)

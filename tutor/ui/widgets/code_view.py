@@ -228,11 +228,16 @@ class CodeView(TextPane):
             return
         self._code = code
         if code.strip():
-            self.set_body(self._syntax(code), key=code)
+            self.set_body(self._syntax(code), key=self._key(code))
         else:
             self.set_body(Text(self._empty_text, style="dim"))
 
     def prepare_code(self, code: str) -> None:
         """Highlight `code` now, for a later `show(code)`."""
         if code.strip():
-            self.prepare(self._syntax(code), code)
+            self.prepare(self._syntax(code), self._key(code))
+
+    def _key(self, code: str) -> tuple[str, str, bool]:
+        """What the lines of `code` are kept under: the code, coloured or
+        not (NO_COLOR)."""
+        return ("code", code, not self.app.no_color)

@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.geometry import Region
 from textual.strip import Strip
 
+from tutor.ui import shared_lines
 from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.tensor_grid import (
     STRINGS,
@@ -173,7 +174,10 @@ class TensorView(LinePane):
             return  # the same result again (an answer revealed it, say)
         self._shown = (values, previous)
         old_cursor = self._cursor_key()
-        ready = self._ready.pop(self._key(values, previous, named), None)
+        key = self._key(values, previous, named)
+        if key not in self._ready and self.known_size.width:
+            self.prepare(values, previous, named=named)  # or found kept by the warm process
+        ready = self._ready.pop(key, None)
         if ready is not None:
             blocks, self._targets = ready.blocks, ready.targets
         else:
@@ -197,16 +201,27 @@ class TensorView(LinePane):
         key = self._key(values, previous, named)
         if key in self._ready:
             return
-        blocks, targets = self._layout(values, previous, named)
-        width = self.known_size.width
-        built = None
-        if width:
-            cursor = self._cursor_for(targets, self._cursor_key())
-            lines, grid_at = self._build(blocks, width, cursor, self.has_focus)
-            built = (width, cursor, self.has_focus, lines, grid_at)
-        self._ready[key] = _Prepared(list(values.values()), previous, blocks, targets, built)
+        slot = self._shared_slot(key)
+        prepared = shared_lines.find(slot)
+        if prepared is None:
+            blocks, targets = self._layout(values, previous, named)
+            width = self.known_size.width
+            built = None
+            if width:
+                cursor = self._cursor_for(targets, self._cursor_key())
+                lines, grid_at = self._build(blocks, width, cursor, self.has_focus)
+                built = (width, cursor, self.has_focus, lines, grid_at)
+            prepared = _Prepared(list(values.values()), previous, blocks, targets, built)
+            shared_lines.keep(slot, prepared)
+        self._ready[key] = prepared
         while len(self._ready) > PREPARED_MAX:
             self._ready.popitem(last=False)
+
+    def _shared_slot(self, key: tuple) -> tuple:
+        """Where a classroom server's warm process kept these values laid
+        out (`shared_lines`): their key (the values' ids: the entry holds
+        them), and what else the lines depend on."""
+        return ("values", key, self.known_size.width, self.lang, self.app.no_color, self.app.theme, self.rich_style)
 
     @staticmethod
     def _key(values: Mapping[str, Value], previous: Mapping[str, Value], named: str) -> tuple:
@@ -234,8 +249,10 @@ class TensorView(LinePane):
     def build_lines(self, width: int) -> list[Strip]:
         preset, self._preset = self._preset, None
         if preset is not None and preset[0] == width:
-            self._grid_at = preset[2]
-            return preset[1]
+            # copies: a cursor move rewrites lines in place, and these may be
+            # another step's prepared (or the warm process's kept) lines
+            self._grid_at = dict(preset[2])
+            return list(preset[1])
         lines, self._grid_at = self._build(self._blocks_, width, self._cursor, self.has_focus)
         return lines
 
