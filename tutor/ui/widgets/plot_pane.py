@@ -26,6 +26,7 @@ from textual.widgets import Sparkline, Static
 from textual_plotext import PlotextPlot
 
 from tutor.i18n import Catalog
+from tutor.ui import shared_lines
 from tutor.ui.widgets import plot_axes
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.uniform_rows import UniformRows
@@ -502,8 +503,18 @@ class PlotPane(PaintOnce, UniformRows, Widget):
     def _canvas(self, width: int, height: int) -> Text | None:
         """The canvas already built for what the pane shows, at this size."""
         plot = self.plot_data
-        entry = self._canvases.get((id(plot), self.reveal, width, height))
+        entry = self._canvas_entry(plot, self.reveal, width, height)
         return entry[1] if entry is not None and entry[0] is plot and self.mode == "plot" else None
+
+    def _canvas_entry(self, plot: PlotData | None, reveal: int | None, width: int,
+                      height: int) -> tuple[PlotData, Text] | None:
+        """The pane's own canvas for `plot` at this size, or the one a
+        classroom server's warm process built (`shared_lines`)."""
+        key = (id(plot), reveal, width, height)
+        return self._canvases.get(key) or shared_lines.find(self._shared_slot(key))
+
+    def _shared_slot(self, key: tuple) -> tuple:
+        return ("plot", key, self.app.no_color, self.app.theme)
 
     def _keep_canvas(self, plot: PlotData | None, reveal: int | None, width: int, height: int,
                      canvas: Text) -> None:
@@ -514,6 +525,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         self._canvases.move_to_end(key)
         while len(self._canvases) > CANVASES_KEPT:
             self._canvases.popitem(last=False)
+        shared_lines.keep(self._shared_slot(key), (plot, canvas))
 
     def prepare(self, plot: PlotData) -> None:
         """Build `plot`'s canvas now, for the size the pane had when last
@@ -530,7 +542,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         if legend:
             lines = len(legend.wrap(self.app.console, width))
             height -= min(lines, LEGEND_MAX_LINES)
-        if (id(plot), None, width, height) in self._canvases:
+        if self._canvas_entry(plot, None, width, height) is not None:
             return
         from textual_plotext.plot import Plot
 
