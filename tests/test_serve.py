@@ -223,6 +223,22 @@ def keys(tmp_path_factory):
     return folder, made
 
 
+def test_the_warm_parent_runs_and_draws_every_step_before_the_class_and_says_so(classroom, one_seat):
+    """It runs every lesson once and walks every step at 80x24 in the
+    teacher's --lang (tutor/serve/forker.py, tests/test_shared_lines.py),
+    then tells the teacher how long the class waited for it."""
+    from tutor.lesson import load_lessons
+
+    lessons = load_lessons(None)
+    steps = sum(len(lesson.steps) for lesson in lessons)
+    classroom.wait_console("drawn ahead")
+    assert re.search(rf"Ready in [\d.]+ s: {len(lessons)} lessons run once for the class, "
+                     rf"and {steps} of their steps drawn ahead for 80x24 terminals", classroom.console())
+    one_seat.wait_console("desenhados de antemão")
+    assert re.search(rf"Pronto em [\d.]+ s: {len(lessons)} lições rodadas uma vez para a turma "
+                     rf"e {steps} dos seus passos desenhados", one_seat.console())
+
+
 @pytest.fixture(scope="module")
 def classroom(keys, tmp_path_factory):
     folder, made = keys

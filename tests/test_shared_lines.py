@@ -3,10 +3,10 @@
 Before it forks any session, the warm process walks the shared lessons at
 80x24 with `shared_lines.keeping()` on (tutor.serve.forker.rehearse). A
 session of that size, language and theme then finds each step's
-explanation, code, values and plots laid out, and renders none of them: the same
-cells on screen, a third less CPU a key. These tests walk a lesson as the
-warm process does, then as a session would, and compare with a session that
-found nothing kept.
+explanation, code, values and plot laid out, and renders none of them: the
+same cells on screen, for less CPU a key. These tests walk a lesson as the
+warm process does, then as a session would, and compare with a session
+that found nothing kept.
 """
 
 from __future__ import annotations
@@ -166,11 +166,11 @@ REHEARSE = textwrap.dedent('''
     from tutor.serve import forker
     from tutor.ui import shared_lines
     shared = forker.share_lesson_results([LESSON], {"seed": 0, "langs": ["pt", "en"]})
-    forker.rehearse([LESSON], shared, 0, langs=["pt", "en"])
+    drawn = forker.rehearse([LESSON], shared, 0, langs=["pt", "en"])
     texts = {slot[1][1] for slot in shared_lines._kept if slot[0] == "text" and slot[1][0] == "explain"}
     renders = count_rendering()
     asyncio.run(walk(LESSON, "pt", opened=lambda: renders.update(text=0, values=0, plots=0)))  # a session forked now
-    print(json.dumps({"shared": shared, "texts": sorted(texts), "renders": renders}))
+    print(json.dumps({"shared": shared, "drawn": drawn, "texts": sorted(texts), "renders": renders}))
 ''')
 
 
@@ -183,4 +183,5 @@ def test_the_warm_process_walks_every_step_in_each_language():
     assert result["shared"] == {"pt": ["convexity"], "en": ["convexity"]}
     titles = {step.title[lang] for step in LESSON.steps for lang in ("en", "pt")}
     assert set(result["texts"]) == titles  # every step's explanation, in both languages
+    assert result["drawn"] == 2 * len(LESSON.steps)
     assert result["renders"] == {"text": 0, "values": 0, "plots": 0}  # after the first step, nothing to render

@@ -43,7 +43,7 @@ GRACE_SECONDS = 5.0
 STEP_CHILD_IDLE_SECONDS = 3.0
 REHEARSAL_THREADS_SECONDS = 60.0
 SHARE_RESULTS_SECONDS = 30.0   # the built-in chapter, both languages: about 2 s
-REHEARSAL_SECONDS = 30.0       # the walk of the shared lessons, both languages
+REHEARSAL_SECONDS = 30.0       # the walk of the shared lessons: ~6 s a language for the built-in chapter
 REHEARSAL_SIZE = (80, 24)      # the terminal size the walk renders for
 
 
@@ -52,6 +52,7 @@ class Warm:
     """What every child inherits ready-made."""
     lessons: list
     config: dict
+    report: dict  # what the warm-up did, for the teacher's console (seconds, lessons, drawn)
 
 
 def warm_up(config: dict) -> Warm:
@@ -63,6 +64,7 @@ def warm_up(config: dict) -> Warm:
     glibc's) are taken first (prefork.py), so a child's new objects do not
     land on shared pages either.
     """
+    started = time.monotonic()
     prefork.one_malloc_arena()
     import torch
 
@@ -85,7 +87,7 @@ def warm_up(config: dict) -> Warm:
 
     share_parsed_css()  # the rehearsal's parsed CSS serves every session
     shared = share_lesson_results(lessons, config)
-    rehearse(lessons, shared, config.get("seed", 0) or 0, langs=config.get("langs"))
+    drawn = rehearse(lessons, shared, config.get("seed", 0) or 0, langs=config.get("langs"))
     # A session's step process ends after this long without a step to run:
     # its pages (~20 MB) would double a reading learner's memory. The app
     # runs a lesson ahead while the learner reads, so reading on needs none.
@@ -95,11 +97,14 @@ def warm_up(config: dict) -> Warm:
     prefork.fill_allocator_holes()
     prefork.fill_malloc_holes()   # and glibc's, for what Python does not keep in its pools
     gc.freeze()
-    return Warm(lessons=lessons, config=config)
+    report = {"seconds": round(time.monotonic() - started, 1),
+              "lessons": len({lesson_id for ids in shared.values() for lesson_id in ids}),
+              "drawn": drawn}
+    return Warm(lessons=lessons, config=config, report=report)
 
 
 def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: list[str] | None = None,
-             seconds: float = REHEARSAL_SECONDS) -> None:
+             seconds: float = REHEARSAL_SECONDS) -> int:
     """Run the app once, headless at 80x24, through every step of the
     lessons whose results are shared (`shared`: their ids by language), in
     each language sessions may speak (`langs`, the most learners' first;
@@ -110,16 +115,17 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
       Pygments, the lesson screen, the xterm parser...) and fill caches on
       first use; done here, they are shared instead of built again in each
       session (about 7 MB a session);
-    - what the panes render (each step's explanation, code and values) is
-      kept (`tutor.ui.shared_lines`): a session of that size, language and
-      theme finds those lines instead of rendering them, which was about a
-      third of its CPU a key.
+    - what the panes render (each step's explanation, code, values and
+      plot) is kept (`tutor.ui.shared_lines`): a session of that size,
+      language and theme finds it instead of rendering it, about a tenth of
+      its CPU a key (docs/scaling.md).
 
     Only lessons whose results are shared are walked: their steps run no
     code here. If there are none, the first steps of the built-in chapter's
     first lesson are walked for the imports. It stops after `seconds` (a
     teacher's long chapter is then partly walked). A failure only costs
-    memory and CPU, so it is reported and the server goes on.
+    memory and CPU, so it is reported and the server goes on. Returns how
+    many steps of shared lessons it drew, in all languages.
     """
     import asyncio
 
@@ -129,6 +135,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
     from tutor.ui.app import make_app
 
     deadline = time.monotonic() + seconds
+    drawn = [0]
 
     async def walk(pilot, walked: list, first_steps: int) -> None:
         app = pilot.app
@@ -136,6 +143,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
         for lesson in walked:
             app.open_lesson(lesson.id, 0)
             await pilot.pause()
+            drawn[0] += 1
             for _ in range(first_steps or len(lesson.steps) - 1):
                 if time.monotonic() >= deadline:
                     break
@@ -144,6 +152,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
                 await pilot.press("n")
                 await pilot.pause()
                 app.screen.prefetch()
+                drawn[0] += 1
             await pilot.press("l")
             await pilot.pause()
         # a step's prefetch (a timer after it is drawn) may run a lesson
@@ -155,8 +164,10 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
 
     walks = [(lang, [lesson for lesson in lessons if lesson.id in shared.get(lang, ())], 0)
              for lang in langs or LANGS]
-    # nothing shared: the built-in chapter's first steps, for the imports
-    walks = [one for one in walks if one[1]] or [(LANGS[0], load_lessons(None)[:1], 2)]
+    walks = [one for one in walks if one[1]]
+    kept = bool(walks)
+    if not kept:  # nothing shared: the built-in chapter's first steps, for the imports
+        walks = [(LANGS[0], load_lessons(None)[:1], 2)]
     try:
         for lang, walked, first_steps in walks:
             if time.monotonic() >= deadline:
@@ -169,6 +180,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
     except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory and CPU", file=sys.stderr, flush=True)
+    return drawn[0] if kept else 0
 
 
 def share_lesson_results(lessons: list, config: dict) -> dict[str, list[str]]:
@@ -394,7 +406,7 @@ def main(argv: list[str]) -> int:
         return 1
     # each session offers KSM the pages it writes (tutor.serve.merging);
     # the server tells the teacher whether the machine merges them
-    protocol.send(sock, {"op": "ready", "pid": os.getpid(), "merging": merging.ksm_state()})
+    protocol.send(sock, {"op": "ready", "pid": os.getpid(), "merging": merging.ksm_state(), "warm": warm.report})
     return Forker(sock, warm).serve()
 
 

@@ -46,7 +46,7 @@ IUTF8 = getattr(termios, "IUTF8", 0o40000)  # Linux value; Python 3.11 does not 
 WRITE_BUFFER_HIGH = 256 * 1024
 FORKER_START_TIMEOUT = 180.0
 SPAWN_NOTICE_SECONDS = 2.0       # then the learner reads that the tutor is starting
-SPAWN_TIMEOUT_SECONDS = 60.0     # then that it could not start (a new forker warms in ~10-30 s)
+SPAWN_TIMEOUT_SECONDS = 60.0     # then that it could not start (a new forker warms in ~12-45 s)
 SESSIONS_PER_CONNECTION = 1
 KEYS_POLL_SECONDS = 2.0
 PR_SET_CHILD_SUBREAPER = 36
@@ -106,6 +106,7 @@ class ForkerHandle:
         self.process: subprocess.Popen | None = None
         self.pid: int | None = None
         self.merging = "unsupported"  # merging.ksm_state(), as the forker found it
+        self.warm: dict = {}  # what its warm-up did (forker.warm_up's report)
         self._waiting: dict[int, asyncio.Future] = {}
         self._next_id = 0
         self.on_exit = lambda pid, code, cpu: None
@@ -148,6 +149,7 @@ class ForkerHandle:
             raise ForkerError(why)
         self.pid = message["pid"]
         self.merging = message.get("merging", "unsupported")
+        self.warm = message.get("warm") or {}
         self.last_heard = time.monotonic()
         ours.setblocking(False)
 
@@ -741,6 +743,8 @@ class Classroom:
             if not console_available():
                 log_plain(say("console_no_console_app", self.lang))
         log_plain(say(f"console_hangup_{hangup}", self.lang))
+        if self.forker.warm:
+            log_plain(say("console_warm", self.lang, **self.forker.warm))
         if self.forker.merging in ("on", "off"):
             log_plain(say(f"console_merging_{self.forker.merging}", self.lang))
 

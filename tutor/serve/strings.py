@@ -189,6 +189,12 @@ STRINGS = Catalog({
         "en": "Running detached: SIGHUP is ignored (no keys file to reload).",
         "pt": "Rodando sem terminal: SIGHUP é ignorado (não há arquivo de chaves para recarregar).",
     },
+    "console_warm": {
+        "en": ("Ready in {seconds} s: {lessons} lessons run once for the class, and {drawn} of their steps"
+               " drawn ahead for 80x24 terminals (in each language the sessions may speak)."),
+        "pt": ("Pronto em {seconds} s: {lessons} lições rodadas uma vez para a turma e {drawn} dos seus passos"
+               " desenhados de antemão para terminais 80x24 (em cada idioma que as sessões podem usar)."),
+    },
     "console_merging_on": {
         "en": "Memory: the sessions share their identical pages (KSM is on).",
         "pt": "Memória: as sessões compartilham as páginas de memória idênticas (o KSM está ligado).",

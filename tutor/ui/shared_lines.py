@@ -1,23 +1,25 @@
 """What the panes rendered in a classroom server's warm process, for every session.
 
-Drawing a step renders its explanation (Markdown), its code (Pygments) and
-its values (the tensor grids) into lines, and the lesson screen does it for
-the next step while the learner reads (`LessonScreen._prefetch`): about a
-third of the CPU a served session spends on a key. For a class reading the
-lessons at their default params, all of it is the same for every learner of
-one terminal size, language and theme. So the server's pre-fork process
-walks the chapter once (`tutor.serve.forker.rehearse`) with `keeping()` on,
-the panes put what they render here, and every session forked afterwards
-finds those lines instead of rendering them again.
+Drawing a step renders its explanation (Markdown), its code (Pygments), its
+values (the tensor grids) and its plot (plotext's canvas), and the lesson
+screen does it for the next step while the learner reads
+(`LessonScreen.prefetch`): measured, about a tenth of the CPU a served
+session spends on a key. For a class at the lessons' default params, all
+of it is the same for every learner of one terminal size, language and
+theme. So the server's pre-fork process walks the shared lessons once
+(`tutor.serve.forker.rehearse`) with `keeping()` on, the panes put what
+they render here, and every session forked afterwards finds it instead of
+rendering it again.
 
 A slot names everything the lines depend on: the content itself (the
-explanation's text, the code, the values objects, which the entry holds so
-their ids stay theirs), the width and the pane's style (the theme). A
-learner whose terminal, language or theme differs, or who changed a param,
-misses and renders as before. Outside the warm process nothing is kept:
+explanation's words, the code, the values or plot objects, which the entry
+holds so their ids stay theirs), the size, the language, the theme and the
+pane's style. A learner whose terminal, language or theme differs, or who
+changed a param, misses and renders as before. Outside the warm process nothing is kept:
 `keep` does nothing unless `keeping()` is on, so a session's store never
 grows, and the local app's is empty. Entries are never changed once kept:
-a pane that finds one uses it as it is.
+a pane that would change what it found (the values pane's cursor rewrites
+its lines in place) changes a copy.
 """
 
 from __future__ import annotations
