@@ -330,9 +330,10 @@ def steps(lesson_ids: list[str], size: tuple[int, int], probe: Path | None = Non
             cursor = 0
             for lesson_id in lesson_ids:
                 lesson = lessons[order.index(lesson_id)]
-                while cursor < order.index(lesson_id):
-                    app.key(b"\x1b[B")
-                    cursor += 1
+                while cursor != order.index(lesson_id):  # Down, or Up for lessons given out of order
+                    move = 1 if cursor < order.index(lesson_id) else -1
+                    app.key(b"\x1b[B" if move > 0 else b"\x1b[A")
+                    cursor += move
                 app.key(b"\r")
                 app.quiet(1.5, limit=60)  # the first step (and, once, torch) is ready
                 for index in range(1, len(lesson.steps)):
