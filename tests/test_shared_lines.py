@@ -46,10 +46,10 @@ def shared(monkeypatch):
     shared_lines.forget()
 
 
-def count_rendering(setattr=setattr) -> dict[str, int]:
+def count_rendering(patch=setattr) -> dict[str, int]:
     """How many times text panes render Markdown or code, the values pane
     lays values out and the plot pane builds a canvas, from now on
-    (`setattr`: monkeypatch's, to undo it)."""
+    (`patch`: monkeypatch's setattr, to undo it after the test)."""
     counts = {"text": 0, "values": 0, "plots": 0}
     render, build, canvas = TextPane.render_renderable, TensorView._build, plot_pane._build_canvas
 
@@ -65,9 +65,9 @@ def count_rendering(setattr=setattr) -> dict[str, int]:
         counts["plots"] += 1
         return canvas(*args, **kwargs)
 
-    setattr(TextPane, "render_renderable", counting_render)
-    setattr(TensorView, "_build", counting_build)
-    setattr(plot_pane, "_build_canvas", counting_canvas)
+    patch(TextPane, "render_renderable", counting_render)
+    patch(TensorView, "_build", counting_build)
+    patch(plot_pane, "_build_canvas", counting_canvas)
     return counts
 
 

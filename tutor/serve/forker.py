@@ -135,15 +135,16 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
     from tutor.ui.app import make_app
 
     deadline = time.monotonic() + seconds
-    drawn = [0]
+    drawn = 0
 
     async def walk(pilot, walked: list, first_steps: int) -> None:
+        nonlocal drawn
         app = pilot.app
         await pilot.pause()
         for lesson in walked:
             app.open_lesson(lesson.id, 0)
             await pilot.pause()
-            drawn[0] += 1
+            drawn += 1
             for _ in range(first_steps or len(lesson.steps) - 1):
                 if time.monotonic() >= deadline:
                     break
@@ -152,7 +153,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
                 await pilot.press("n")
                 await pilot.pause()
                 app.screen.prefetch()
-                drawn[0] += 1
+                drawn += 1
             await pilot.press("l")
             await pilot.pause()
         # a step's prefetch (a timer after it is drawn) may run a lesson
@@ -180,7 +181,7 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
     except Exception as exc:
         print(f"tutor serve: warm-up run of the app failed ({type(exc).__name__}: {exc}); "
               "sessions will use more memory and CPU", file=sys.stderr, flush=True)
-    return drawn[0] if kept else 0
+    return drawn if kept else 0
 
 
 def share_lesson_results(lessons: list, config: dict) -> dict[str, list[str]]:
