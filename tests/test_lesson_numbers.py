@@ -300,6 +300,19 @@ def test_the_chain_rule_on_one_number_layers():
     assert num(result.values["L"]) == pytest.approx((y - t) ** 2, abs=1e-5)
 
 
+def test_the_status_line_loss_is_the_loss_the_step_is_about():
+    """The status line shows `loss` only on steps whose code or values name
+    it: beside the chain of single numbers (its own `L`) or a practice
+    exercise on a curve, the network's loss from an earlier step would be a
+    second, unrelated loss on screen."""
+    network = step("backprop-order", "network")
+    assert network.loss == pytest.approx(num(network.values["loss"]), abs=1e-6)
+    assert step("backprop-order", "chain").loss is None
+    assert step("practice", "write-derivative").loss is None
+    update = step("training", "update")  # shows `loss` without computing it again
+    assert update.loss == pytest.approx(num(update.values["loss"]), abs=1e-6)
+
+
 def test_the_weight_gradient_has_the_weights_shape():
     result = step("backprop-order", "l2")
     says(result, en="(2, 1) @ (1, 3) = (2, 3)", pt="(2, 1) @ (1, 3) = (2, 3)")

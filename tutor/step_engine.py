@@ -17,6 +17,7 @@ a child process (tutor.step_process) for that.
 
 from __future__ import annotations
 
+import ast
 import math
 import sys
 import traceback
@@ -274,7 +275,7 @@ class InProcessRun(RunParams):
                 plot=plot,
                 expected=expected,
                 error="\n".join(errors) or None,
-                loss=_scalar(ns.get("loss")) if isinstance(ns, dict) else None,
+                loss=_scalar(ns.get("loss")) if isinstance(ns, dict) and _about_loss(code, step) else None,
                 seconds=perf_counter() - started,
                 show_errors=show_errors,
             )
@@ -298,6 +299,22 @@ def answer_problem(question, expected: Value, lang: str) -> str | None:
     except Exception as exc:  # the checker's own limits: the same verdict
         return _exception_text(exc)
     return None
+
+
+def _about_loss(code: str, step: Step) -> bool:
+    """Whether a step's code, or a value it shows, names `loss`: only then is
+    the status line's loss this step's. A step about something else (lesson
+    4's chain of single numbers, with its own `L`; a practice exercise on a
+    curve) would otherwise show a loss left by an earlier step beside text
+    about another one."""
+    from .lesson.code_names import bound_names, free_names, used_names
+
+    try:
+        if "loss" in used_names(code) | bound_names(code):
+            return True
+        return any("loss" in free_names(ast.parse(expr, mode="eval")) for expr in step.show)
+    except SyntaxError:
+        return False
 
 
 def _scalar(obj) -> float | None:
