@@ -271,3 +271,68 @@ async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
         assert rendered_in_key == []
         values = "\n".join(region_text(app, screen.query_one("#values")))
         assert "dz2" in values and "w2_grad" in values, values
+
+
+def _count_layouts(monkeypatch) -> list[int]:
+    """Every new layout of a screen, counted as it happens."""
+    from textual.screen import Screen
+
+    layouts: list[int] = []
+    original = Screen._refresh_layout
+
+    def counting(self, *args, **kwargs):
+        layouts.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counting)
+    return layouts
+
+
+async def test_a_step_whose_panes_keep_their_size_is_drawn_without_a_layout(monkeypatch):
+    """convexity's `nonconvex` to `descent-convex`: both steps' code is taller
+    than the code pane at 80x24 and both legends take one row, so nothing
+    changes size; the key repaints the panes, it does not lay out the screen
+    again (a layout costs about a fifth of such a key)."""
+    layouts = _count_layouts(monkeypatch)
+    lesson = BY_ID["convexity"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "descent-convex")
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(index - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        code = screen.query_one("#code")
+        height = code.region.height
+        assert len(code._lines) > code.view_height  # held under its max-height
+        layouts.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index
+        assert layouts == []
+        assert code.region.height == height and len(code._lines) > code.view_height
+        assert pick(lesson.steps[index].title, "en") in screen_text(app)
+
+
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in LESSONS])
+async def test_every_step_is_drawn_as_a_fresh_layout_draws_it(lesson_id):
+    """Keys skip the layout when no pane changes size: if one ever skipped a
+    layout it needed, a pane would keep the wrong height. After every step's
+    key (but an animated training loop's) the screen must be what a new
+    layout of the same screen draws."""
+    app = build(None, lesson_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for _ in range(screen.total - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+            step = screen.step
+            if step.plot is not None and step.plot.animate:
+                continue  # its curve grows from frame to frame
+            after_key = screen_text(app)
+            for widget in screen.walk_children(with_self=True):
+                widget.refresh(layout=True)  # each container arranges afresh
+            await settle(app, pilot)
+            assert screen_text(app) == after_key, f"{lesson_id} step {screen.index + 1}"

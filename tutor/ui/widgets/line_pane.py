@@ -82,9 +82,20 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         if width and self.is_mounted:
             self._ensure(width)
         height = self.styles.height
-        resized = height is not None and height.is_auto and len(self._lines) != before
+        resized = height is not None and height.is_auto and not self._same_height(before, len(self._lines))
         self.refresh(layout=not width or resized)
         self._retitle()
+
+    def _same_height(self, before: int, after: int) -> bool:
+        """Whether an auto-height pane keeps its height going from `before`
+        lines to `after`: the same count, or a pane held under its
+        max-height (the code pane's 45%) by more lines than it shows, that
+        still has at least as many. Most of the chapter's code is taller
+        than the code pane at 80x24: its steps need no new layout for it."""
+        if before == after:
+            return True
+        shown = self.view_height
+        return before > shown > 0 and after >= shown
 
     def render_renderable(self, renderable: RenderableType, width: int) -> list[Strip]:
         """Rich content (Markdown, Syntax, Group...) as lines `width` wide."""

@@ -156,6 +156,12 @@ def _pack(entries: list[Text], width: int) -> Text:
     return out
 
 
+def _legend_rows(legend: object) -> int:
+    """The rows a legend takes: `_pack` never lets it wrap."""
+    lines = str(legend).count("\n") + 1 if legend else 0
+    return min(lines, LEGEND_MAX_LINES)
+
+
 class _Plot(PaintOnce, PlotextPlot):
     """The plotext canvas, painted once when the legend's height moves it.
 
@@ -449,8 +455,11 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         canvas is painted from this plan at its own size (_paint_canvas)."""
         self._ops, legend = self._plan(self._data, series, width)
         self._painted_for = None
-        if legend != self._legend.content:
-            self._legend.update(legend)
+        before = self._legend.content
+        if legend != before:
+            # a new layout only if the legend's height changes (it is never
+            # wrapped: one row a line, up to its max-height)
+            self._legend.update(legend, layout=_legend_rows(legend) != _legend_rows(before))
         self._legend.display = bool(legend)
         self._plotext.refresh()
 
