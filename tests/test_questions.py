@@ -175,3 +175,20 @@ async def test_a_question_steps_feedback_is_rendered_once_on_its_key(store, monk
         assert len(rendered) <= 1, f"the feedback was rendered {len(rendered)} times on the key"
         shown = " ".join(" ".join(line.split()) for line in region_text(app, feedback))
         assert "Predict first: the values appear once you answer." in shown
+
+
+async def test_a_worked_answer_opening_with_a_number_reads_as_a_sentence(store):
+    """practice's `accumulate` explains "{answer}. `backward()` adds...": with
+    the live answer 12 in place, Markdown would read "12." as item 12 of a
+    numbered list and draw " 12 backward() adds". The learner reads the
+    sentence as written."""
+    app = _open(store, "practice", "accumulate")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        for key in "12":
+            await pilot.press(key)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
+        assert "12. backward() adds" in panel

@@ -28,6 +28,7 @@ again); the solution key, or `h` past the last hint, does.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
@@ -70,6 +71,19 @@ def code_marked(text: str) -> Text:
 def markdown(text: str) -> Markdown:
     """Hints and worked answers are Markdown (inline code, emphasis)."""
     return Markdown(text, code_theme="ansi_dark", inline_code_theme="ansi_dark")
+
+
+def fill_answer(explain: str, answer: str) -> str:
+    """A worked answer's Markdown with the live answer in place of
+    `{answer}`, reading as written: "{answer}. `backward()` adds..." would
+    otherwise open with item 12 of a numbered list, and an answer's own
+    brackets or stars would be read as Markdown."""
+    explain = _ANSWER_OPENS_LIST.sub(r"\1{answer}\\\2", explain)
+    return explain.replace("{answer}", _MARKDOWN_PUNCTUATION.sub(r"\\\1", answer))
+
+
+_ANSWER_OPENS_LIST = re.compile(r"(?m)^(\s*)\{answer\}([.)])")
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark may be escaped
 
 
 def feedback_key(parts: list[RenderableType]) -> tuple | None:
@@ -481,7 +495,7 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
                 parts.append(Text(t("q_answer_is", lang, expected=expected), style="bold"))
             if question.explain:
                 parts.append(Text(t("q_why", lang), style="bold"))
-                parts.append(markdown(pick(question.explain, lang).replace("{answer}", expected or "?")))
+                parts.append(markdown(fill_answer(pick(question.explain, lang), expected or "?")))
             parts += taken
         else:
             parts += taken
