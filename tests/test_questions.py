@@ -192,3 +192,24 @@ async def test_a_worked_answer_opening_with_a_number_reads_as_a_sentence(store):
         await settle(app, pilot)
         panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
         assert "12. backward() adds" in panel
+
+
+async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store):
+    """convexity's `descent-nonconvex` shows its plot once answered; at 80x24
+    the plot took the side column and left the question four rows: the
+    prompt, and neither "Right!" nor a sign there was more. The verdict now
+    shares the column with a plot of at least 12 rows."""
+    app = _open(store, "convexity", "descent-nonconvex")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        for key in "local":  # the live answer at the default learning rate
+            await pilot.press(key)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        panel = region_text(app, screen.query_one("#question"))
+        assert "+ Right!" in [line.strip() for line in panel], panel
+        assert "more: Down" in "\n".join(panel)  # the why goes on below
+        plot = screen.query_one("#plot")
+        assert plot.display and plot.region.height >= 12

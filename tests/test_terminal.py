@@ -108,7 +108,7 @@ def test_backprop_pytorch_gradient_shapes_on_a_real_terminal(term, data_dir):
 
     term.keys("a")
     # the box has the focus (the key line says so); now letters are the answer
-    term.wait_for("typing: Enter checks")
+    term.wait_for("Enter checks · Esc leaves the box")
     term.type("8, 16")
     term.keys("Enter")
     screen = term.wait_for("Right!", "model[0].weight.grad", "8x16")

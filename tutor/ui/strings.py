@@ -179,8 +179,8 @@ STRINGS = Catalog(
             "pt": "a ou Enter: responder · h: dica · n: seguir mesmo assim",
         },
         "q_typing": {
-            "en": "typing: Enter checks · Esc leaves the box",
-            "pt": "digitando: Enter confere · Esc sai da caixa",
+            "en": "Enter checks · Esc leaves the box",
+            "pt": "Enter confere · Esc sai da caixa",
         },
         "q_placeholder": {
             "en": "your answer, then Enter (Esc leaves)",

@@ -72,7 +72,7 @@ STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record
                           "set_code"})
 # The panes the stylesheet's `-plot-step` rules size (screens.tcss), and only
 # they: the class changes restyle these, not the whole screen.
-PLOT_STEP_PANES = ("#middle", "#right", "#plot")
+PLOT_STEP_PANES = ("#middle", "#right", "#plot", "#question")
 
 
 class Column(PaintOnce, UniformRows, Vertical):
@@ -567,19 +567,23 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             # a hidden pane is not drawn: a question's plot is, once it is closed
             plot.show(result.plot)  # a training curve grows by itself (PlotPane)
         _show(self.query_one("#right"), right)
-        self._plot_step(result.plot is not None and not hidden)
+        plotted = result.plot is not None and not hidden
+        self._plot_step(plotted, asked=plotted and step.question is not None)
         zoomed = self.maximized
         if zoomed is not None and not (zoomed.display and (zoomed.parent is not self.query_one("#right") or right)):
             self.minimize()  # the zoomed pane is not part of this step: never a blank window
 
-    def _plot_step(self, on: bool) -> None:
-        """The screen's `-plot-step` class, restyling only the panes its rules
-        size: a class change on the screen restyles every widget on it
-        (measured with bench_app.py --profile: 58 ms of convexity's
+    def _plot_step(self, on: bool, asked: bool = False) -> None:
+        """The screen's `-plot-step` class (and `-plot-asked`: the plot of a
+        question just answered, which shares the side column with the
+        question's verdict), restyling only the panes their rules size: a
+        class change on the screen restyles every widget on it (measured
+        with bench_app.py --profile: 58 ms of convexity's
         `descent-nonconvex` key under cProfile, the step's largest cost)."""
-        if self.has_class("-plot-step") == on:
+        if self.has_class("-plot-step") == on and self.has_class("-plot-asked") == asked:
             return
         self.set_class(on, "-plot-step", update=False)
+        self.set_class(asked, "-plot-asked", update=False)
         self.app.stylesheet.update_nodes([self.query_one(pane) for pane in PLOT_STEP_PANES], animate=False)
 
     # ------------------------------------------------------------ questions
