@@ -184,6 +184,28 @@ def test_bad_param_bounds(tmp_path):
     assert "outside" in error.message
 
 
+def test_status_loss_that_names_nothing(tmp_path):
+    text = GOOD.replace('show = ["z"]', 'show = ["z"]\nstatus_loss = "new_loss"')
+    error = only_error(write(tmp_path, text))
+    assert error.line == line_of(text, 'status_loss = "new_loss"')
+    assert "status_loss" in error.message and "'new_loss'" in error.message
+
+
+def test_status_loss_names_what_the_status_line_shows(tmp_path):
+    """A step whose code names no `loss` shows none, unless it names one."""
+    from tutor.step_engine import InProcessRun
+
+    plain = load_lesson(write(tmp_path, GOOD))
+    assert [r.loss for r in InProcessRun(plain).run_all()] == [None, None]
+    named = GOOD.replace('show = ["z"]', 'show = ["z"]\nstatus_loss = "z ** 2"')
+    results = InProcessRun(load_lesson(write(tmp_path, named, "02-named.toml"))).run_all()
+    assert results[0].loss is None
+    assert results[1].loss == pytest.approx((3.0 - 0.1 * 6.0) ** 2)
+    not_a_number = GOOD.replace('show = ["z"]', 'show = ["z"]\nstatus_loss = "[z, z]"')
+    results = InProcessRun(load_lesson(write(tmp_path, not_a_number, "03-list.toml"))).run_all()
+    assert results[1].loss is None and "status_loss: [z, z] is not one number" in results[1].error
+
+
 def test_bad_question_kind(tmp_path):
     text = GOOD.replace('kind = "number"', 'kind = "essay"')
     error = only_error(write(tmp_path, text))

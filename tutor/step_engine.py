@@ -265,6 +265,17 @@ class InProcessRun(RunParams):
                 errors.append(f"question answer: {problem}")
                 expected = None
 
+        loss = None
+        if step.status_loss:
+            try:
+                loss = _scalar(_evaluate(step.status_loss, ns))
+                if loss is None:
+                    errors.append(f"status_loss: {step.status_loss} is not one number")
+            except BaseException as exc:
+                errors.append(f"status_loss: {_exception_text(exc)}")
+        elif isinstance(ns, dict) and _about_loss(code, step):
+            loss = _scalar(ns.get("loss"))
+
         self.results.append(
             StepResult(
                 index=index,
@@ -275,7 +286,7 @@ class InProcessRun(RunParams):
                 plot=plot,
                 expected=expected,
                 error="\n".join(errors) or None,
-                loss=_scalar(ns.get("loss")) if isinstance(ns, dict) and _about_loss(code, step) else None,
+                loss=loss,
                 seconds=perf_counter() - started,
                 show_errors=show_errors,
             )
@@ -303,7 +314,8 @@ def answer_problem(question, expected: Value, lang: str) -> str | None:
 
 def _about_loss(code: str, step: Step) -> bool:
     """Whether a step's code, or a value it shows, names `loss`: only then is
-    the status line's loss this step's. A step about something else (lesson
+    the status line's loss this step's (unless the step names another with
+    `status_loss`). A step about something else (lesson
     4's chain of single numbers, with its own `L`; a practice exercise on a
     curve) would otherwise show a loss left by an earlier step beside text
     about another one."""

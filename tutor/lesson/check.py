@@ -561,13 +561,16 @@ class _Checker:
         if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT:
             self.error(where + ("time_limit",),
                        f"'time_limit' must be more than 0 and at most {MAX_TIME_LIMIT:g} seconds, not {time_limit:g}")
+        status_loss = ""
+        if "status_loss" in raw:
+            status_loss = self.expression(raw["status_loss"], where + ("status_loss",), known, "status_loss") or ""
         plot = self.plot(raw["plot"], where + ("plot",), known) if "plot" in raw else None
         question = self.question(raw["question"], where + ("question",), known) if "question" in raw else None
         if len(self.errors) > before or step_id is None or title is None or text is None:
             return None
         return Step(
             step_id, title, text, code, tuple(show), diagram, plot, question,
-            time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit,
+            time_limit=DEFAULT_TIME_LIMIT if time_limit is None else time_limit, status_loss=status_loss,
             line=self.loc.line(where), code_line=code_line,
         )
 

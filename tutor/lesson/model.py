@@ -117,6 +117,9 @@ class Step:
     plot: Plot | None = None
     question: Question | None = None
     time_limit: float = DEFAULT_TIME_LIMIT  # seconds the step's code may run
+    # the status line's loss on this step: an expression ("" : `loss`, on a
+    # step whose code or values name it)
+    status_loss: str = ""
     line: int = field(default=0, metadata=_LOADER)  # where the step starts in its file
     code_line: int = field(default=0, metadata=_LOADER)  # the file line of the code's first line
 
