@@ -81,6 +81,7 @@ def test_values_are_compared_within_the_checks_tolerance():
     assert judge(ex, ran({"w": tensor((2,), 1.0005)}), ran({"w": tensor((2,), 1.0)})).passed
     verdict = judge(ex, ran({"w": tensor((2,), 1.01)}), ran({"w": tensor((2,), 1.0)}))
     assert verdict.lines("en") == ["`w`: not the expected values (off by up to 0.01)"]
+    assert verdict.lines("pt") == ["`w`: não são os valores esperados (diferença de até 0,01)"]  # prose: a comma
 
 
 @pytest.mark.parametrize("got, want, en", [

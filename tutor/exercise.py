@@ -40,7 +40,7 @@ from .lesson.code_question import (
     exercise_from_table,
     static_problems,
 )
-from .notation import shortened
+from .notation import number, shortened
 from .sandbox import (
     Limits,
     SandboxResult,
@@ -77,6 +77,8 @@ class CheckVerdict:
 
     def message(self, lang: str) -> str:
         fields = dict(self.fields)
+        if isinstance(fields.get("diff"), float):  # a sentence's number: 0,000243 in Portuguese
+            fields["diff"] = number(fields["diff"], 3, lang=lang)
         for name in ("got", "want"):
             if isinstance(fields.get(name), tuple) and fields[name] and fields[name][0] == "kind":
                 fields[name] = STRINGS.get(f"kind.{fields[name][1]}", lang)
@@ -194,7 +196,7 @@ def compare_values(expr: str, got: Value, want: Value, tol: float) -> CheckVerdi
             if d is not None and (worst is None or d > worst):
                 worst = d
         if worst is not None:
-            return CheckVerdict(expr, "value", {"diff": f"{worst:.3g}"})
+            return CheckVerdict(expr, "value", {"diff": worst})
         return CheckVerdict(expr, "right")
     if isinstance(got, NumberValue) and isinstance(want, NumberValue):
         if _diff(got.value, want.value, tol) is not None:
