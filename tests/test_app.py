@@ -394,12 +394,12 @@ async def test_a_wrong_answer_keeps_the_live_value_until_the_third_try(store):
             text = screen_text(app)
             assert "Not quite." in text and f"({n} of 3 tries)" in text
             assert "you: 12345" in text
-            assert "live value" not in text and "Why:" not in text
+            assert "computed value" not in text and "Why:" not in text
             assert not store.question(lesson.id, lesson.steps[index].id).revealed
         await pilot.press("ctrl+a", "ctrl+k", *"12345", "enter")
         await settle(app, pilot)
         text = screen_text(app)
-        assert "live value: " in text
+        assert "computed value: " in text
         if question.explain:
             assert "Why:" in text
         record = store.question(lesson.id, lesson.steps[index].id)
@@ -424,13 +424,13 @@ async def test_going_on_after_a_wrong_answer_reveals_it(store):
         await ready(app, pilot)
         await pilot.press("a", *"12345", "enter", "escape")
         await settle(app, pilot)
-        assert "live value" not in screen_text(app)
+        assert "computed value" not in screen_text(app)
         await pilot.press("p")
         await ready(app, pilot)
         assert store.question(lesson.id, lesson.steps[index].id).revealed
         await pilot.press("n")
         await ready(app, pilot)
-        assert "live value: " in screen_text(app)
+        assert "computed value: " in screen_text(app)
 
 
 async def test_hints_then_worked_answer(store):

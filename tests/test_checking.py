@@ -236,7 +236,7 @@ def test_sign_right(text, value):
 
 def test_sign_wrong_tells_the_live_value():
     verdict = check(SIGN, scalar(-0.25), "+", "en")
-    assert verdict == Verdict(False, "positive (+)", "negative (-)", "the live value is -0.25")
+    assert verdict == Verdict(False, "positive (+)", "negative (-)", "the computed value is -0.25")
     verdict = check(SIGN, scalar(-0.25), "positivo", "pt")
     assert (verdict.given, verdict.expected) == ("positivo (+)", "negativo (-)")
 
@@ -245,7 +245,7 @@ def test_sign_within_tolerance_of_zero_counts_as_zero():
     assert check(SIGN, NumberValue(0.0009), "0", "en").correct
     verdict = check(SIGN, NumberValue(0.0009), "+", "en")
     assert not verdict.correct
-    assert verdict.detail == "the live value is 0.0009, within 0.001 of zero"
+    assert verdict.detail == "the computed value is 0.0009, within 0.001 of zero"
     # Just outside the tolerance the sign counts.
     assert check(SIGN, NumberValue(0.0011), "+", "en").correct
     assert not check(SIGN, NumberValue(0.0011), "0", "en").correct
@@ -509,7 +509,7 @@ def test_messages_about_unusable_answers_say_what_the_lesson_gave():
 def test_a_huge_whole_number_still_has_a_sign():
     assert check(SIGN, NumberValue(10**400), "+", "en").correct
     verdict = check(SIGN, NumberValue(-(10**5000)), "+", "en")
-    assert verdict == Verdict(False, "positive (+)", "negative (-)", "the live value is -1e5000")
+    assert verdict == Verdict(False, "positive (+)", "negative (-)", "the computed value is -1e5000")
     assert expected_text(SIGN, NumberValue(10**400), "en") == "positive (+)"
     assert check(SIGN, NumberValue(float("-inf")), "-", "en").correct
 

@@ -197,7 +197,7 @@ def test_show_answers_for_a_lesson_whose_answers_cannot_be_checked(tmp_path):
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stdout + done.stderr
         assert f"This question's answer could not be computed: the lesson gave “{gave}" in done.stdout
-        assert "Expected answer (live): This question's answer could not be computed" in done.stdout
+        assert "Expected answer (computed): This question's answer could not be computed" in done.stdout
         assert "It is ?." in done.stdout
 
 

@@ -92,7 +92,7 @@ async def test_a_new_learning_rate_checks_the_shown_verdict_again(store):
         assert new != answer
         panel = "\n".join(region_text(app, screen.query_one("#question")))
         assert "Right!" not in panel and "Not quite." in panel
-        assert f"live value: {new}" in panel.replace("\n", " ") or new in panel
+        assert f"computed value: {new}" in panel.replace("\n", " ") or new in panel
 
 
 async def test_the_values_a_question_needs_stay_on_screen(store):

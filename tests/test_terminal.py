@@ -112,7 +112,7 @@ def test_backprop_pytorch_gradient_shapes_on_a_real_terminal(term, data_dir):
     term.type("8, 16")
     term.keys("Enter")
     screen = term.wait_for("Right!", "model[0].weight.grad", "8x16")
-    assert "live value" in screen
+    assert "computed value" in screen
     # a verdict leaves the focus in the box (right or wrong alike): Esc
     # leaves it, and only that; then n is the next step again
     term.keys("Escape")

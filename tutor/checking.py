@@ -124,7 +124,7 @@ MESSAGES = Catalog({
     },
     "nonfinite_expected": {
         "en": "This question's answer could not be computed: "
-        "the live value is {value}, which no typed number can match.",
+        "the computed value is {value}, which no typed number can match.",
         "pt": "Não foi possível calcular a resposta desta pergunta: o valor calculado é {value}, "
         "e nenhum número digitado pode ser igual a ele.",
     },
@@ -145,11 +145,11 @@ MESSAGES = Catalog({
     "gave_other": {"en": "“{text}”", "pt": "“{text}”"},
     # verdict details
     "number_within": {
-        "en": "within {tol} of the live value (off by {diff})",
+        "en": "within {tol} of the computed value (off by {diff})",
         "pt": "a menos de {tol} do valor calculado (diferença de {diff})",
     },
     "number_exact": {
-        "en": "exactly the live value",
+        "en": "exactly the computed value",
         "pt": "exatamente o valor calculado",
     },
     "number_high": {
@@ -193,11 +193,11 @@ MESSAGES = Catalog({
         "pt": "tamanhos certos, ordem errada",
     },
     "sign_value": {
-        "en": "the live value is {value}",
+        "en": "the computed value is {value}",
         "pt": "o valor calculado é {value}",
     },
     "sign_near_zero": {
-        "en": "the live value is {value}, within {tol} of zero",
+        "en": "the computed value is {value}, within {tol} of zero",
         "pt": "o valor calculado é {value}, a menos de {tol} de zero",
     },
     "choice_wrong": {

@@ -37,7 +37,7 @@ STRINGS = Catalog(
         },
         "question": {"en": "Question ({kind}): {prompt}", "pt": "Pergunta ({kind}): {prompt}"},
         "option": {"en": "  {key}) {text}", "pt": "  {key}) {text}"},
-        "answer": {"en": "Expected answer (live): {answer}", "pt": "Resposta esperada (valor calculado): {answer}"},
+        "answer": {"en": "Expected answer (computed): {answer}", "pt": "Resposta esperada (valor calculado): {answer}"},
         "hint": {"en": "Hint {n}: {text}", "pt": "Dica {n}: {text}"},
         "explain": {"en": "Worked answer: {text}", "pt": "Resposta explicada: {text}"},
         "starter": {

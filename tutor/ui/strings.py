@@ -193,7 +193,7 @@ STRINGS = Catalog(
         "q_right": {"en": "Right!", "pt": "Certo!"},
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
-        "q_live": {"en": "live value: {expected}", "pt": "valor calculado: {expected}"},
+        "q_live": {"en": "computed value: {expected}", "pt": "valor calculado: {expected}"},
         "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
         "q_try_again": {
             "en": "Try again ({n} of {m} tries), or h for a hint.",
