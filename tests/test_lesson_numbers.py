@@ -309,8 +309,13 @@ def test_the_status_line_loss_is_the_loss_the_step_is_about():
     assert network.loss == pytest.approx(num(network.values["loss"]), abs=1e-6)
     assert step("backprop-order", "chain").loss is None
     assert step("practice", "write-derivative").loss is None
-    update = step("training", "update")  # shows `loss` without computing it again
-    assert update.loss == pytest.approx(num(update.values["loss"]), abs=1e-6)
+    # after an update, the model's loss is the new one (status_loss)
+    for lesson_id, step_id, name in (("training", "update", "new_loss"), ("manual-update", "every-layer", "new_loss"),
+                                     ("sgd", "loop", "loss_after")):
+        param = _lessons()[lesson_id].params[0]
+        for lr in (param.default, param.min, param.max):
+            result = step(lesson_id, step_id, lr=lr)
+            assert result.loss == pytest.approx(num(result.values[name]), abs=1e-6), (lesson_id, lr)
 
 
 def test_the_weight_gradient_has_the_weights_shape():

@@ -174,7 +174,7 @@ async def test_a_question_steps_feedback_is_rendered_once_on_its_key(store, monk
         assert screen.step.id == "shape" and panel.ready  # asked, and its live value came
         assert len(rendered) <= 1, f"the feedback was rendered {len(rendered)} times on the key"
         shown = " ".join(" ".join(line.split()) for line in region_text(app, feedback))
-        assert "Predict first: the values appear once you answer." in shown
+        assert "Predict first: this step's values appear once you answer." in shown
 
 
 async def test_a_worked_answer_opening_with_a_number_reads_as_a_sentence(store):

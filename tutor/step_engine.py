@@ -390,8 +390,8 @@ def _as_floats(obj) -> list[float]:
 
 # Plot labels stay ASCII: wide or accented characters misalign plotext's axes.
 _PLOT_WORDS = {
-    "en": {"slope": "slope at x={x:g}: {s:+.3g}", "points": "points", "path": "from x={x:g}"},
-    "pt": {"slope": "inclinacao em x={x:g}: {s:+.3g}", "points": "pontos", "path": "de x={x:g}"},
+    "en": {"slope": "slope at x={x:g}: {s:+.3g}", "point": "point", "points": "points", "path": "from x={x:g}"},
+    "pt": {"slope": "inclinacao em x={x:g}: {s:+.3g}", "point": "ponto", "points": "pontos", "path": "de x={x:g}"},
 }
 
 
@@ -423,7 +423,7 @@ def _plot(spec: Plot, ns: dict, lang: str) -> PlotData:
             pxs = _as_floats(_evaluate(spec.points, ns))
             with torch.no_grad():
                 pys = _as_floats(f(torch.tensor(pxs)))
-            series.append(Series(words["points"], pxs, pys, "scatter"))
+            series.append(Series(words["point" if len(pxs) == 1 else "points"], pxs, pys, "scatter"))
         if spec.paths:
             for path in _evaluate(spec.paths, ns):
                 pxs = _as_floats(path)

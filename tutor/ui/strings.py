@@ -171,8 +171,8 @@ STRINGS = Catalog(
         },
         # Questions
         "q_predict": {
-            "en": "Predict first: the values appear once you answer.",
-            "pt": "Preveja primeiro: os valores aparecem quando você responder.",
+            "en": "Predict first: this step's values appear once you answer.",
+            "pt": "Preveja primeiro: os valores deste passo aparecem quando você responder.",
         },
         "q_how": {
             "en": "a or Enter: answer · h: hint · n: go on anyway",
