@@ -190,8 +190,8 @@ async def test_a_worked_answer_opening_with_a_number_reads_as_a_sentence(store):
             await pilot.press(key)
         await pilot.press("enter")
         await settle(app, pilot)
-        panel = " ".join(line.strip() for line in region_text(app, app.screen.query_one("#question")))
-        assert "12. backward() adds" in panel
+        feedback = app.screen.query_one("#q-feedback")  # all its lines: the why may scroll below the verdict
+        assert "12. backward() adds" in " ".join(line.text.strip() for line in feedback._lines)
 
 
 async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store):
@@ -213,3 +213,22 @@ async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store):
         assert "more: Down" in "\n".join(panel)  # the why goes on below
         plot = screen.query_one("#plot")
         assert plot.display and plot.region.height >= 12
+
+
+async def test_the_values_a_step_points_at_stay_on_screen_under_its_verdict(store):
+    """manual-update's `slide` says "Look at torch.equal(model[0].weight,
+    before)"; once answered, at 80x24, its verdict and why took the column
+    down to the diagram and left the values one row, their title. The why
+    now scrolls in its pane under the verdict, and the value is on screen."""
+    app = _open(store, "manual-update", "slide")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a", "b", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.query_one("#diagram").display
+        panel = region_text(app, screen.query_one("#question"))
+        assert "+ Right!" in [line.strip() for line in panel]
+        values = [line.strip() for line in region_text(app, screen.query_one("#values"))]
+        assert "torch.equal(model[0].weight, before)" in values
+        assert values[values.index("torch.equal(model[0].weight, before)") + 1] == "True"
