@@ -107,7 +107,7 @@ def test_check_reports_file_line_message_and_exits_1(tmp_path):
     assert done.returncode == 1
     first = done.stdout.splitlines()[0]
     line = next(n for n, text in enumerate(broken.splitlines(), 1) if text == "bogus = 1")
-    known = "code, diagram, id, plot, question, show, text, time_limit, title"
+    known = "code, diagram, id, plot, question, show, status_loss, text, time_limit, title"
     assert first == f"{tmp_path / '01-broken.toml'}:{line}: unknown key 'bogus' in step 1 (known: {known})"
 
 
