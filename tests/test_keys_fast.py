@@ -174,11 +174,7 @@ async def test_a_plot_step_restyles_only_the_panes_it_sizes(monkeypatch):
     index = next(i for i, s in enumerate(lesson.steps) if s.id == "descent-nonconvex")
     app = build(None, lesson.id)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        for _ in range(index - 1):
-            await pilot.press("n")
-            await settle(app, pilot)
+        screen = await _walk_to(app, pilot, index - 1)
         assert screen.has_class("-plot-step")
         squeezed = screen.query_one("#middle").region.height
         restyled: list = []
@@ -273,6 +269,15 @@ async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
         assert "dz2" in values and "w2_grad" in values, values
 
 
+async def _walk_to(app, pilot, index: int) -> LessonScreen:
+    """The lesson screen at step `index` (0-based), reached with `n`."""
+    await settle(app, pilot)
+    for _ in range(index):
+        await pilot.press("n")
+        await settle(app, pilot)
+    return app.screen
+
+
 def _count_layouts(monkeypatch) -> list[int]:
     """Every new layout of a screen, counted as it happens."""
     from textual.screen import Screen
@@ -298,11 +303,7 @@ async def test_a_step_whose_panes_keep_their_size_is_drawn_without_a_layout(monk
     index = next(i for i, s in enumerate(lesson.steps) if s.id == "descent-convex")
     app = build(None, lesson.id)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        for _ in range(index - 1):
-            await pilot.press("n")
-            await settle(app, pilot)
+        screen = await _walk_to(app, pilot, index - 1)
         code = screen.query_one("#code")
         height = code.region.height
         assert len(code._lines) > code.view_height  # held under its max-height
