@@ -72,7 +72,7 @@ STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record
                           "set_code"})
 # The panes the stylesheet's `-plot-step` rules size (screens.tcss), and only
 # they: the class changes restyle these, not the whole screen.
-PLOT_STEP_PANES = ("#middle", "#right", "#plot", "#question")
+PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 
 
 class Column(PaintOnce, UniformRows, Vertical):
