@@ -224,6 +224,23 @@ def test_a_cut_label_ends_in_one_ellipsis_and_fits(text, width, shown):
     assert len(notation.shortened(text, width)) <= width
 
 
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("Atualização manual dos parâmetros do modelo", 40, "Atualização manual dos parâmetros do…"),
+        ("Atualização manual dos parâmetros do modelo", 34, "Atualização manual dos parâmetros…"),
+        ("Convex and non-convex functions", 22, "Convex and non-convex…"),  # a word ends at the edge
+        ("Convex and non-convex functions", 14, "Convex and…"),  # "non-c" is a word cut short
+        ("Funções-convexas-e-não-convexas", 12, "Funções-con…"),  # no space: cut where it must be
+        ("Gradient descent", 9, "Gradient…"),
+        ("A training loop", 6, "A tra…"),  # the last space keeps under two thirds
+    ],
+)
+def test_a_cut_at_a_word_keeps_whole_words_when_that_loses_little(text, width, shown):
+    assert notation.shortened(text, width, at_word=True) == shown
+    assert len(shown) <= width
+
+
 def test_labels_cut_alike_keep_their_ends_to_stay_apart():
     ids = ["slope", "backprop-order", "backprop-pytorch", "manual-update", "practice"]
     labels = notation.shortened_apart(ids, 10)

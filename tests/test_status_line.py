@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from test_app import BY_ID, build, ready, status_text
@@ -34,3 +36,21 @@ async def test_a_note_never_cuts_the_lesson_title(store, lesson_id, lang):
         assert note in line
         if title in before:  # whole without a note: whole with one
             assert title in line, line
+
+
+async def test_the_portuguese_line_writes_its_numbers_as_prose_and_cuts_the_title_at_a_word(store):
+    """Lesson 6's long Portuguese title beside `lr` and the loss: the numbers
+    take the decimal comma (the glossary's "lr = 0,1"), and the title ends
+    in a whole word, not in "do mo…"."""
+    lesson = BY_ID["manual-update"]
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == "every-layer")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(store, lang="pt", start=lesson.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        line = status_text(app)
+    title = pick(lesson.title, "pt")
+    assert "lr = 0,001" in line and re.search(r"perda \d+,\d{4}", line), line
+    cut = line.split(" | ")[0].strip()
+    assert cut.endswith("…") and title.startswith(cut[:-1]), line
+    assert title[len(cut) - 1] == " ", line  # the cut falls between words

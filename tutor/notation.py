@@ -43,15 +43,25 @@ SCALAR = {"en": "scalar", "pt": "escalar"}
 _EXACT_INT_DIGITS = 15
 
 
-def shortened(text: str, width: int) -> str:
+def shortened(text: str, width: int, *, at_word: bool = False) -> str:
     """`text` in at most `width` characters: whole if it fits, else cut with
     a final `…` (and no space before it), so every cut label in the tutor
-    reads the same. Width 0 gives ""."""
+    reads the same. Width 0 gives "".
+
+    `at_word=True` ends the cut at the last whole word when that keeps at
+    least two thirds of the room (a title reads "Atualização manual dos
+    parâmetros…", not "... parâmetros do mo…"); a text with no such word
+    boundary is cut where it must be."""
     if len(text) <= width:
         return text
     if width <= 1:
         return "…"[:width]
-    return text[: width - 1].rstrip() + "…"
+    cut = text[: width - 1]
+    if at_word and not text[width - 1].isspace():
+        space = cut.rfind(" ")
+        if space >= (2 * (width - 1)) // 3:
+            cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def shortened_apart(texts: Iterable[str], width: int) -> dict[str, str]:

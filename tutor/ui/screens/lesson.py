@@ -424,7 +424,8 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         assert self.runner is not None
         current = self.runner.params
         params = tuple(
-            (p.name, notation.number(current.get(p.name, p.default)), i == self._param_i)  # code: a point
+            # the line is prose, as the glossary writes it: "lr = 0,001" in Portuguese
+            (p.name, notation.number(current.get(p.name, p.default), lang=lang), i == self._param_i)
             for i, p in enumerate(self.lesson.params)
         )
         loss = ""

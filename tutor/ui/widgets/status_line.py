@@ -134,7 +134,7 @@ class StatusLine(Widget):
 
         base = tail(True, True)
         room = max(width - base.cell_len - 3, 0)
-        title = shortened(lesson, room) if room > 1 else ""
+        title = shortened(lesson, room, at_word=True) if room > 1 else ""
         head = Text(" ")
         head.append(title, style="bold")
         head.append(" |" if title else "")
