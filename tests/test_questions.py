@@ -5,6 +5,7 @@ values the question needs, and answers too long to check."""
 from __future__ import annotations
 
 import pytest
+from rich.console import Console
 from textual import events
 
 from screens import count_renders, region_text, screen_text
@@ -13,7 +14,7 @@ from test_practice_app import typed_answer
 from tutor.checking import MAX_INPUT
 from tutor.progress import ProgressStore
 from tutor.ui.screens.lesson import LessonScreen
-from tutor.ui.widgets.question_panel import AnswerInput
+from tutor.ui.widgets.question_panel import AnswerInput, worked_answer
 
 
 @pytest.fixture
@@ -232,3 +233,44 @@ async def test_the_values_a_step_points_at_stay_on_screen_under_its_verdict(stor
         values = [line.strip() for line in region_text(app, screen.query_one("#values"))]
         assert "torch.equal(model[0].weight, before)" in values
         assert values[values.index("torch.equal(model[0].weight, before)") + 1] == "True"
+
+
+@pytest.mark.parametrize(("lang", "you", "why"), [("en", "you: ", "Why: "), ("pt", "você: ", "Por quê: ")])
+async def test_a_right_answer_leaves_room_for_the_first_lines_of_its_why(store, lang, you, why):
+    """At 80x24 the feedback pane holds six lines under the prompt. The
+    verdict, the answer, the computed value and "exactly the computed
+    value" took four, "Why:" the fifth, alone: the learner read not one
+    word of the why without scrolling. The answer and the value now share
+    a line, "exactly" is not said of two numbers that read the same, and
+    the label opens the why's first paragraph."""
+    store.set_position("practice", _index("practice", "slope"), len(BY_ID["practice"].steps))
+    app = build(store, lang=lang, start="practice")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        answer = typed_answer(screen.step.question, screen.result.expected)
+        await pilot.press("a", *answer, "enter")
+        await settle(app, pilot)
+        panel = [line.strip() for line in region_text(app, screen.query_one("#q-feedback"))]
+        given = next(i for i, line in enumerate(panel) if line.startswith(you))
+        assert " · " in panel[given] and panel[given].endswith(answer), panel
+        assert panel[given + 1].startswith(why) and len(panel[given + 1]) > len(why) + 20, panel
+        assert panel[given + 2], panel  # the why's second line shows too
+
+
+@pytest.mark.parametrize(("body", "apart"), [
+    ("\\-3\\. The slope of `x ** 2` is `2 * x`.", False),  # a filled answer, escaped
+    ("`loss.backward()` fills every `.grad`.", False),
+    ("- L2 first\n- then L1", True),  # a list: "Why: - L2" would not be one
+    ("1. forward\n2. backward", True),
+    ("```python\nloss.backward()\n```", True),
+    ("    indented code", True),
+])
+def test_the_why_label_opens_a_paragraph_never_a_list_or_code(body, apart):
+    parts = worked_answer("Why:", body)
+    assert len(parts) == (2 if apart else 1)
+    console = Console(width=60, record=True, color_system=None)
+    for part in parts:
+        console.print(part)
+    lines = [line.strip() for line in console.export_text().splitlines() if line.strip()]
+    assert lines[0] == "Why:" if apart else lines[0].startswith("Why: ")

@@ -82,6 +82,17 @@ def fill_answer(explain: str, answer: str) -> str:
     return explain.replace("{answer}", _MARKDOWN_PUNCTUATION.sub(r"\\\1", answer))
 
 
+def worked_answer(label: str, body: str) -> list[RenderableType]:
+    """"Why:" and the worked answer, the label opening its first paragraph
+    (one line fewer under a narrow pane's cap, where every line is the
+    why's), or on a line of its own above a body that opens with a list,
+    a heading, a quote or code, which a label before it would break."""
+    if _OPENS_BLOCK.match(body):
+        return [Text(label, style="bold"), markdown(body)]
+    return [markdown(f"**{label}** {body.lstrip()}")]
+
+
+_OPENS_BLOCK = re.compile(r" {4}|\s*(?:[-*+](?:\s|$)|[>#|]|```|~~~|\d+[.)](?:\s|$))")
 _ANSWER_OPENS_LIST = re.compile(r"(?m)^(\s*)\{answer\}([.)])")
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation mark may be escaped
 
@@ -474,9 +485,9 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
                 if not state.revealed:
                     line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
             line.append("\n" + t("q_you", lang, given=verdict.given))
-            if show_value:
-                line.append("\n" + t("q_live", lang, expected=verdict.expected), style="bold")
-                if verdict.detail:
+            if show_value:  # beside the answer, a line saved for the why under a narrow pane's cap
+                line.append(" · " + t("q_live", lang, expected=verdict.expected), style="bold")
+                if verdict.detail and verdict.given != verdict.expected:  # "exactly" under "-3 · -3" says nothing
                     line.append("\n" + verdict.detail, style="italic")
             parts.append(line)
         elif state.pending is not None:
@@ -494,8 +505,7 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             if state.revealed and not state.solved and expected is not None and verdict is None:
                 parts.append(Text(t("q_answer_is", lang, expected=expected), style="bold"))
             if question.explain:
-                parts.append(Text(t("q_why", lang), style="bold"))
-                parts.append(markdown(fill_answer(pick(question.explain, lang), expected or "?")))
+                parts += worked_answer(t("q_why", lang), fill_answer(pick(question.explain, lang), expected or "?"))
             parts += taken
         else:
             parts += taken
