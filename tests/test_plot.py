@@ -110,6 +110,29 @@ async def test_both_minima_are_marked_local_and_global():
         assert sum(line.count("●") for line in lines) == 2
 
 
+@pytest.mark.parametrize("lang, word", [("en", "point"), ("pt", "ponto")])
+async def test_a_point_on_a_marked_minimum_is_that_marker_not_a_legend_entry(lang, word):
+    """convexity marks its computed `x_global` (`points`) on a curve whose
+    minima the pane marks itself: the point lay under the "●" and the
+    legend said "oo point" of a point not to be seen. It is the marker now;
+    a point elsewhere keeps its "o" and its entry."""
+    plot = _two_valleys()
+    on_minimum = Series(word, [-1.3008], [(-1.3008) ** 4 - 3 * (-1.3008) ** 2 - 1.3008], "scatter")
+    app = Pane(lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PlotPane)
+        pane.show(PlotData(plot.title, "x", "g(x)", [*plot.series, on_minimum]))
+        await pilot.pause()
+        lines = region_text(app, pane)
+        assert f"oo {word}" not in " ".join(lines) and sum(line.count("●") for line in lines) == 2
+        canvas = region_text(app, pane.query_one("PlotextPlot"))[1:-2]  # less the title, ticks and axis names
+        assert not any("o" in line.replace("global", "").replace("local", "") for line in canvas), canvas
+        elsewhere = Series(word, [0.0], [0.0], "scatter")
+        pane.show(PlotData(plot.title, "x", "g(x)", [*plot.series, elsewhere]))
+        await pilot.pause()
+        assert f"oo {word}" in " ".join(region_text(app, pane))
+
+
 async def test_portuguese_keeps_accents_and_names_its_axes():
     app = Pane("pt")
     ys = [math.log10(0.7 - i / 200) for i in range(100)]

@@ -474,9 +474,10 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         ops = []
         counts: dict[str, int] = {}
         lines = sum(1 for s, fx, *_ in series if fx and s.kind == "line")
+        minima = _marked_minima(curve, width)
         for s, fx, fy, _ in series:
-            if not fx:
-                continue
+            if not fx or (s.kind == "scatter" and _all_near(fx, *minima)):
+                continue  # points on the marked minima are those markers (no "oo point" under a "●")
             kind = s.kind if s.kind in STYLE else "line"
             marker, colours = STYLE[kind]
             colour = colours[counts.get(kind, 0) % len(colours)]
@@ -667,6 +668,23 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         self._summary.update(Text(text))
         _, dy = decimate(fx, fy, max(1, width // 2), keep_envelope=True)
         self._spark.data = dy if len(dy) > 1 else dy * 2
+
+
+def _marked_minima(curve: tuple | None, width: int) -> tuple[list[float], float]:
+    """The x of each minimum `_mark_minima` marks on the curve (none unless
+    it has two or more), and one column's width in x at `width` cells."""
+    if curve is None:
+        return [], 0.0
+    _, xs, ys = curve
+    minima = plot_axes.local_minima(xs, ys)
+    if len(minima) < 2:
+        return [], 0.0
+    return [xs[i] for i in minima], (max(xs) - min(xs)) / max(10, width - 5)
+
+
+def _all_near(xs: Sequence[float], marks: list[float], column: float) -> bool:
+    """Whether every x lies within a column of one of `marks`."""
+    return bool(marks) and all(any(abs(x - m) <= column for m in marks) for x in xs)
 
 
 def _signed(value: float) -> str:
