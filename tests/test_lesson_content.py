@@ -253,7 +253,8 @@ SEED_WORDING = {
     "convexity": ["Essa é uma função convexa", "Essa é uma função não convexa"],
     "training": [
         "Durante o treinamento, a perda é calculada na passagem direta",
-        "Os gradientes minimizam a perda: com eles atualizamos os pesos e os vieses das camadas",
+        # the slide's "Gradientes minimizam a perda", made true: they are the means
+        "Os gradientes servem para minimizar a perda: com eles atualizamos os pesos e os vieses das camadas",
         "Repita até que as camadas estejam treinadas",
     ],
     "backprop-order": [
