@@ -7,6 +7,7 @@ only that; their code comes back after a restart."""
 from __future__ import annotations
 
 import pytest
+from rich.color import Color
 
 from screens import count_renders
 from test_app import BY_ID, LESSONS, screen_text, settle  # the app tests' helpers
@@ -76,6 +77,14 @@ def panel_text(app) -> str:
     return " ".join(" ".join(line.split()) for line in region_lines(app, panel))
 
 
+def verdict_colour(app, words: str) -> int | None:
+    """The colour number of the verdict's first words, which are bold."""
+    feedback = app.screen.query_one("#q-feedback")
+    segment = next(s for line in feedback._lines for s in line if s.text.startswith(words))
+    assert segment.style.bold, segment
+    return segment.style.color.number if segment.style.color else None
+
+
 def editor(app) -> CodeEditor:
     return app.screen.query_one("#editor", CodeEditor)
 
@@ -93,11 +102,13 @@ async def test_typed_code_runs_with_f5_and_ctrl_r_gets_the_mistake_then_right(tm
         text = await run(app, pilot, "f5")
         assert "x Not yet (run 1)." in text
         assert "grad is None: the gradients exist only after loss.backward() has run." in text  # the mistake
+        assert verdict_colour(app, "x Not yet") == Color.parse("red").number  # the terminal's red, bold
 
         await type_code(app, pilot, "loss.backward()\ngrad = model[0].weight.grad")
         text = await run(app, pilot, "ctrl+r")
         assert "+ Right: your code passes every check." in text
         assert "+ model[0].weight.grad: right" in text and "+ grad: right" in text
+        assert verdict_colour(app, "+ Right") == Color.parse("green").number
         values = app.screen.query_one("#values")
         assert values.display and values.border_title.startswith("Values")
         shown = values._shown[0]  # what the pane holds: the learner's values of the checked names

@@ -5,6 +5,7 @@ values the question needs, and answers too long to check."""
 from __future__ import annotations
 
 import pytest
+from rich.color import Color
 from rich.console import Console
 from textual import events
 
@@ -274,3 +275,40 @@ def test_the_why_label_opens_a_paragraph_never_a_list_or_code(body, apart):
         console.print(part)
     lines = [line.strip() for line in console.export_text().splitlines() if line.strip()]
     assert lines[0] == "Why:" if apart else lines[0].startswith("Why: ")
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_verdict_is_bold_and_in_the_terminals_green_or_red(store, monkeypatch, no_color):
+    """"+ Right!" and "x Not quite." were drawn in the pane's plain style:
+    their style named Textual's `ansi_green`, which Rich does not know and
+    dropped without a word. They are bold, in the terminal's own green and
+    red (readable on dark and light: tests/test_contrast.py), and only they:
+    the answer under them keeps the pane's colour. Under NO_COLOR, bold."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    app = _open(store, "practice", "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        feedback = screen.query_one("#q-feedback")
+
+        def verdict_style(words: str):
+            line = next(line for line in feedback._lines if words in line.text)
+            segment = next(s for s in line if words in s.text)
+            answer = next(line for line in feedback._lines if line.text.startswith("you:"))
+            pane = feedback.rich_style.color
+            assert next(s for s in answer if s.text.startswith("you:")).style.color == pane
+            return segment.style, pane
+
+        await pilot.press("a", "5", "enter")
+        await settle(app, pilot)
+        wrong, pane = verdict_style("x Not quite.")
+        answer = typed_answer(screen.step.question, screen.result.expected)
+        await pilot.press("ctrl+a", "ctrl+k", *answer, "enter")
+        await settle(app, pilot)
+        right, _ = verdict_style("+ Right!")
+    assert wrong.bold and right.bold
+    if no_color:
+        assert wrong.color == right.color == pane
+    else:
+        assert (wrong.color.number, right.color.number) == (Color.parse("red").number, Color.parse("green").number)

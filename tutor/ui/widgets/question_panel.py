@@ -425,10 +425,10 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             return []
         plain = bool(os.environ.get("NO_COLOR"))
         if verdict.passed:
-            head = Text("+ " + CODE_STRINGS.get("right", lang), style="bold" if plain else "bold ansi_green")
+            head = Text("+ " + CODE_STRINGS.get("right", lang), style="bold" if plain else "bold green")
         else:
             head = Text("x " + CODE_STRINGS.get("wrong", lang, n=state.runs),
-                        style="bold" if plain else "bold ansi_red")
+                        style="bold" if plain else "bold red")
         out: list[RenderableType] = [head]
         problems = verdict.problem_lines
         for i, line in enumerate(problems):
@@ -478,10 +478,12 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             # ANSI colours follow the learner's theme (a CSS red is 4:1 on
             # white); the + and x carry the meaning without colour
             plain = bool(os.environ.get("NO_COLOR"))
+            # the colour on the verdict's words alone (a Text's own style would colour every line of it)
+            line = Text()
             if verdict.correct:
-                line = Text("+ " + t("q_right", lang), style="bold" if plain else "bold ansi_green")
+                line.append("+ " + t("q_right", lang), style="bold" if plain else "bold green")
             else:
-                line = Text("x " + t("q_wrong", lang), style="bold" if plain else "bold ansi_red")
+                line.append("x " + t("q_wrong", lang), style="bold" if plain else "bold red")
                 if not state.revealed:
                     line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
             line.append("\n" + t("q_you", lang, given=verdict.given))
