@@ -205,7 +205,7 @@ def test_show_in_portuguese_writes_prose_numbers_with_a_comma(tmp_path):
     done = _show(tmp_path, "v.sum().item() / 7", "number", "--lang", "pt")
     assert done.returncode == 0, done.stderr
     assert "Resposta esperada (valor calculado): 0,0428571" in done.stdout
-    assert "Parâmetros: lr = 0.1" in done.stdout  # code: Python's point
+    assert "Parâmetros: lr = 0,1" in done.stdout  # prose, as the app's status line (the code keeps `lr = 0.1`)
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,8 @@ def render_text(lesson: Lesson, run: LessonRun, lang: str, position: tuple[int, 
     heading = STRINGS.get("lesson", lang, n=n, total=total, title=pick(lesson.title, lang))
     out += [heading, "=" * len(heading), ""]
     if run.param_values:
-        params = ", ".join(f"{k} = {notation.number(v)}" for k, v in run.param_values.items())
+        # a line of prose, as the app's status line: "lr = 0,1" in Portuguese (docs/glossary.md)
+        params = ", ".join(f"{k} = {notation.number(v, lang=lang)}" for k, v in run.param_values.items())
         out += [STRINGS.get("params", lang, params=params), ""]
     for result in run.results:
         out += _render_step(result, len(lesson.steps), lang, answers)
