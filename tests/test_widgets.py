@@ -9,12 +9,13 @@ from dataclasses import replace
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
 
 from screens import region_text, screen_text
 from tutor.runner import PlotData, Series
 from tutor.ui.widgets.layer_diagram import LayerDiagram
+from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.plot_pane import PlotPane, decimate
 from tutor.ui.widgets.tensor_grid import GridModel, exact_number
 from tutor.ui.widgets.tensor_view import TensorView
@@ -583,3 +584,40 @@ async def test_nothing_pinned_covers_the_values_until_the_learner_tabs_in():
         view.focus()
         await pilot.pause()
         assert region_text(app, view)[-1].strip() == "x = -0.00326"  # the exact line, only now
+
+
+# --- LinePane ---------------------------------------------------------------------
+
+
+class PaneInBox(App):
+    CSS = "#box { background: #202020; } #box.-lit { background: #3050a0; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="box"):
+            yield LinePane("pane")
+
+
+async def test_a_panes_blank_lines_follow_a_new_background_up_the_tree():
+    """A pane keeps its Rich style between renders (Textual walks every
+    ancestor's colours at each ask); a class, a theme or an inline style
+    changed on an ancestor changes the background its blank lines draw."""
+    app = PaneInBox()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        pane = app.query_one(LinePane)
+        box = app.query_one("#box")
+
+        def blank() -> str:
+            return pane.render_line(0)._segments[0].style.bgcolor.triplet.hex
+
+        assert blank() == "#202020"
+        box.add_class("-lit")  # a class on the ancestor: the stylesheet restyles it
+        await pilot.pause()
+        assert blank() == "#3050a0"
+        box.styles.background = "#102030"  # an inline style
+        await pilot.pause()
+        assert blank() == "#102030"
+        box.styles.clear_rule("background")
+        box.remove_class("-lit")
+        await pilot.pause()
+        assert blank() == "#202020"
