@@ -82,6 +82,17 @@ def fill_answer(explain: str, answer: str) -> str:
     return explain.replace("{answer}", _MARKDOWN_PUNCTUATION.sub(r"\\\1", answer))
 
 
+def verdict_style(right: bool) -> str:
+    """A verdict's words, answer or code run: bold, in the terminal's own
+    green or red (ANSI colours follow the learner's theme; a CSS red is 4:1
+    on white), bold only under NO_COLOR. The + and x carry the meaning
+    without colour. Rich's names: a Textual CSS name such as `ansi_green`
+    is dropped by Rich without a word."""
+    if os.environ.get("NO_COLOR"):
+        return "bold"
+    return "bold green" if right else "bold red"
+
+
 def worked_answer(label: str, body: str) -> list[RenderableType]:
     """"Why:" and the worked answer, the label opening its first paragraph
     (one line fewer under a narrow pane's cap, where every line is the
@@ -423,12 +434,10 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
         verdict, lang = state.code_verdict, self.lang
         if verdict is None:
             return []
-        plain = bool(os.environ.get("NO_COLOR"))
         if verdict.passed:
-            head = Text("+ " + CODE_STRINGS.get("right", lang), style="bold" if plain else "bold green")
+            head = Text("+ " + CODE_STRINGS.get("right", lang), style=verdict_style(True))
         else:
-            head = Text("x " + CODE_STRINGS.get("wrong", lang, n=state.runs),
-                        style="bold" if plain else "bold red")
+            head = Text("x " + CODE_STRINGS.get("wrong", lang, n=state.runs), style=verdict_style(False))
         out: list[RenderableType] = [head]
         problems = verdict.problem_lines
         for i, line in enumerate(problems):
@@ -475,15 +484,12 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
                 parts.append(Text(t(key, lang) if state.before else CODE_STRINGS.get(key, lang), style="italic"))
         elif verdict is not None:
             show_value = verdict.correct or state.revealed
-            # ANSI colours follow the learner's theme (a CSS red is 4:1 on
-            # white); the + and x carry the meaning without colour
-            plain = bool(os.environ.get("NO_COLOR"))
             # the colour on the verdict's words alone (a Text's own style would colour every line of it)
             line = Text()
             if verdict.correct:
-                line.append("+ " + t("q_right", lang), style="bold" if plain else "bold green")
+                line.append("+ " + t("q_right", lang), style=verdict_style(True))
             else:
-                line.append("x " + t("q_wrong", lang), style="bold" if plain else "bold red")
+                line.append("x " + t("q_wrong", lang), style=verdict_style(False))
                 if not state.revealed:
                     line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
             line.append("\n" + t("q_you", lang, given=verdict.given))
