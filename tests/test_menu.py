@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pytest
+
 from screens import screen_text
 from tutor.i18n import pick
 from tutor.lesson import load_lessons
@@ -105,3 +107,36 @@ async def test_a_click_moves_the_cursor_and_a_click_on_it_opens_the_lesson():
         await pilot.click("#lessons", offset=(10, y))
         await pilot.pause()
         assert opened == [LESSONS[2].id]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+async def test_a_title_too_long_for_the_table_ends_on_a_whole_word_and_reads_whole_below(lang):
+    # 80 columns hold the other columns at their widest ("* concluída") and
+    # what is left of each title: a cut title ends after a whole word of it,
+    # and the lesson under the cursor shows its whole title above its summary.
+    app = make_app(lessons=LESSONS, lang=lang, learner="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        table = [line for line in lines if ROW.match(line)]
+        assert len(table) == len(LESSONS)
+        assert len({line.rindex("│") for line in table}) == 1  # no row runs past the border
+        cut = 0
+        for line, lesson in zip(table, LESSONS):
+            title = pick(lesson.title, lang)
+            shown = re.split(r"\s{2,}", line.split("│")[1].strip())[1]
+            if shown != title:
+                cut += 1
+                assert shown.endswith("…")
+                kept = shown[:-1]
+                assert title.startswith(kept) and title[len(kept)] == " ", (shown, title)
+        assert cut  # the chapter has titles longer than 80 columns leave
+        for row, lesson in enumerate(LESSONS):
+            title = pick(lesson.title, lang)
+            await pilot.press("home", *["down"] * row)
+            await pilot.pause()
+            below = " ".join(screen_text(app).split("╯", 1)[1].split())  # as read, lines joined
+            row_line = next(line for line in screen_text(app).splitlines() if ROW.match(line)
+                            and ROW.match(line).group(1))
+            assert pick(lesson.summary, lang) in below
+            assert (title in below) == (title not in row_line), (title, row_line)

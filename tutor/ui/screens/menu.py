@@ -274,7 +274,7 @@ class MenuScreen(KeepsFocus, StyledOnce, Screen):
         for lesson in self.lessons:
             status, step, questions, score = self.place(lesson)
             title = pick(lesson.title, self.lang)
-            title = shortened(title, room)
+            title = shortened(title, room, at_word=True)
             rows.append((str(lesson.order), title, status, step, questions, score))
         table.set_rows(rows)
         if self.lessons:
@@ -286,16 +286,18 @@ class MenuScreen(KeepsFocus, StyledOnce, Screen):
         the long Portuguese titles)."""
         lang = self.lang
         width = self.app.size.width
+        statuses = (t("status_new", lang), t("status_started", lang), "* " + t("status_done", lang))
         others = [
             3,  # "> 8"
-            max(len(t(f"status_{s}", lang)) + 2 for s in ("new", "started", "done")),
-            max(len(t("col_step", lang)), 5),
-            max(len(t("col_questions", lang)), len("6/6")),
+            max(len(t("col_status", lang)), *map(len, statuses)),
+            max(len(t("col_step", lang)), len("10/16")),
+            max(len(t("col_questions", lang)), len("16/16")),
             max(len(t("col_score", lang)), len("100%")),
         ]
-        # margins (4), table border (2), cell padding (2 per column), and one
-        # column spare (where the DataTable this replaced kept its scrollbar)
-        return max(16, width - 4 - 2 - sum(others) - 2 * (len(others) + 1) - 1)
+        # margins (4), table border (2) and cell padding (2 per column): the
+        # widest each other column can get, so a title keeps its width when a
+        # status changes
+        return max(16, width - 4 - 2 - sum(others) - 2 * (len(others) + 1))
 
     def on_resize(self, event) -> None:
         super().on_resize(event)
@@ -339,8 +341,12 @@ class MenuScreen(KeepsFocus, StyledOnce, Screen):
         if not 0 <= row < len(self.lessons):
             return
         lesson = self.lessons[row]
-        text = pick(lesson.summary, self.lang) if lesson.summary else ""
-        self.query_one("#menu-summary", Static).update(Text(text, style="italic"))
+        summary = Text(pick(lesson.summary, self.lang) if lesson.summary else "", style="italic")
+        title = pick(lesson.title, self.lang)
+        rows = self.query_one("#lessons", LessonTable).rows
+        if row < len(rows) and rows[row][1] != title:  # cut to fit the table: here whole
+            summary = Text.assemble((title, "bold"), "\n", summary)
+        self.query_one("#menu-summary", Static).update(summary)
 
     def on_lesson_table_highlighted(self, event: LessonTable.Highlighted) -> None:
         self._show_summary(event.row)
