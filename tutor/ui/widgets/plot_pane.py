@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.color import Color
 from rich.style import Style
@@ -88,6 +88,16 @@ STYLE: dict[str, tuple[str, list[str | int]]] = {
 MINIMUM_COLOUR = MAGENTA
 # The legend's sample of each kind's marker.
 LEGEND_SAMPLE = {"line": "▞▞", "tangent": "──", "scatter": "oo", "path": "**"}
+
+
+class Plan(NamedTuple):
+    """What a plot's canvas is drawn from, at any size: decided once a step
+    (`PlotPane._plan`), laid out at each canvas size (`PlotPane._lay_out`)."""
+
+    ops: list  # (kind, marker, colour, xs, ys) for each series drawn, in order
+    whole: list  # (series, xs, ys): every series whole, for the axes' limits
+    curve: tuple | None  # (series, xs, ys) of the function's curve, if the plot has one
+    minima: list[int]  # the curve's minima marked "global"/"local", lowest first: two or more, or none
 
 
 def finite_points(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float], int]:
@@ -261,7 +271,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         self.plot_data: PlotData | None = None
         self.reveal: int | None = None
         self._plotext = _Plot(self)
-        self._ops: tuple[list, list, tuple | None] | None = None
+        self._drawn_plan: Plan | None = None
         self._painted_for: tuple | None = None
         self._legend = _Line(id="plot-pane-legend")
         self._summary = _Line(id="plot-pane-summary")
@@ -453,7 +463,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
     def _draw_plot(self, series, width: int) -> None:
         """Decide what each series looks like and write the legend; the
         canvas is painted from this plan at its own size (_paint_canvas)."""
-        self._ops, legend = self._plan(self._data, series, width)
+        self._drawn_plan, legend = self._plan(self._data, series, width)
         self._painted_for = None
         before = self._legend.content
         if legend != before:
@@ -463,9 +473,8 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         self._legend.display = bool(legend)
         self._plotext.refresh()
 
-    def _plan(self, plot: PlotData, series, width: int) -> tuple[tuple[list, list, tuple | None], Text]:
-        """What each series of `plot` looks like (the drawing operations,
-        the whole series, the function's curve) and the legend, at `width`."""
+    def _plan(self, plot: PlotData, series, width: int) -> tuple[Plan, Text]:
+        """What each series of `plot` looks like (`Plan`) and the legend, at `width`."""
         whole = [(s, *finite_points(list(s.xs), list(s.ys))[:2]) for s in plot.series]
         # the function's curve (if any) sets the x range and the steepness scale
         curve = next(((s, xs, ys) for s, xs, ys in whole if s.kind == "line" and xs and not _is_index(xs)), None)
@@ -474,9 +483,11 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         ops = []
         counts: dict[str, int] = {}
         lines = sum(1 for s, fx, *_ in series if fx and s.kind == "line")
-        minima = _marked_minima(curve, width)
+        minima = _marked_minima(curve)
+        marks = [curve[1][i] for i in minima] if curve else []
+        column = (max(curve[1]) - min(curve[1])) / max(10, width - 5) if curve else 0.0
         for s, fx, fy, _ in series:
-            if not fx or (s.kind == "scatter" and _all_near(fx, *minima)):
+            if not fx or (s.kind == "scatter" and _all_near(fx, marks, column)):
                 continue  # points on the marked minima are those markers (no "oo point" under a "●")
             kind = s.kind if s.kind in STYLE else "line"
             marker, colours = STYLE[kind]
@@ -506,7 +517,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
             if legend:
                 legend.append("\n")
             legend.append(STRINGS.get("hidden", self.lang, n=dropped), "italic")
-        return (ops, whole, curve), legend
+        return Plan(ops, whole, curve, minima), legend
 
     # --- canvases ------------------------------------------------------------
 
@@ -562,17 +573,16 @@ class PlotPane(PaintOnce, UniformRows, Widget):
 
     def _paint_canvas(self, width: int, height: int) -> None:
         """Lay the plan out on plotext's canvas for `width` x `height` cells."""
-        if self._ops is None or not width or not height or self.mode != "plot":
+        if self._drawn_plan is None or not width or not height or self.mode != "plot":
             return
-        key = (id(self._ops), width, height)
+        key = (id(self._drawn_plan), width, height)
         if key == self._painted_for:
             return
         self._painted_for = key
-        self._lay_out(self._plotext.plt, self._data, self._ops, width, height)
+        self._lay_out(self._plotext.plt, self._data, self._drawn_plan, width, height)
 
-    def _lay_out(self, plt, plot: PlotData, plan: tuple[list, list, tuple | None], width: int, height: int) -> None:
+    def _lay_out(self, plt, plot: PlotData, plan: Plan, width: int, height: int) -> None:
         """Draw `plot`'s plan on the plotext figure `plt`, for `width` x `height` cells."""
-        ops, whole, curve = plan
         plt.clear_figure()
         plt.theme("clear")  # before any text: a label keeps the canvas colour it was made on
         plt.frame(height >= FRAME_HEIGHT)
@@ -582,7 +592,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
             plt.title(plot.title or "")
         plt.xlabel(self._axis_name(plot.xlabel or ""))
         plt.ylabel(self._ylabel(plot))
-        for kind, marker, colour, fx, fy in ops:
+        for kind, marker, colour, fx, fy in plan.ops:
             dx, dy = decimate(fx, fy, columns, keep_envelope=kind == "line")
             if kind == "scatter":
                 plt.scatter(dx, dy, marker=marker, color=colour)
@@ -592,18 +602,18 @@ class PlotPane(PaintOnce, UniformRows, Widget):
                 plt.scatter(dx, dy, marker=marker, color=colour)
             else:
                 plt.plot(dx, dy, marker=marker, color=colour)
-        low = self._axes(plt, plot, whole, curve, columns, rows)
-        if curve is not None:
-            self._mark_minima(plt, curve[1], curve[2], low)
+        low = self._axes(plt, plot, plan, columns, rows)
+        self._mark_minima(plt, plan, low)
 
-    def _axes(self, plt, plot: PlotData, whole, curve, columns: int, rows: int) -> float:
+    def _axes(self, plt, plot: PlotData, plan: Plan, columns: int, rows: int) -> float:
         """Limits and round ticks from the whole series (not the revealed
         part, so a growing curve never rescales). Returns the y floor."""
+        curve = plan.curve
         if curve is not None:
             xs, ys = curve[1], curve[2]
         else:
-            xs = [x for _, fx, _ in whole for x in fx]
-            ys = [y for _, _, fy in whole for y in fy]
+            xs = [x for _, fx, _ in plan.whole for x in fx]
+            ys = [y for _, _, fy in plan.whole for y in fy]
         if not xs:
             return 0.0
         x_lo, x_hi = min(xs), max(xs)
@@ -613,7 +623,7 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         elif curve is None and y_lo >= 0:
             y_lo = 0.0  # a loss starts from 0: a change of 0.001 looks like one
         span = (y_hi - y_lo) or 1.0
-        if curve is not None and len(plot_axes.local_minima(xs, ys)) >= 2:
+        if plan.minima:
             y_lo -= 0.15 * span  # room under the minima for their labels
         if x_hi > x_lo:
             count = max(2, min(8, columns // 8))
@@ -637,14 +647,14 @@ class PlotPane(PaintOnce, UniformRows, Widget):
                 plt.yticks(yt, [plot_axes.format_tick(t) for t in yt])
         return y_lo
 
-    def _mark_minima(self, plt, xs, ys, floor: float) -> None:
-        """A curve with two valleys or more: each minimum marked and labelled
-        "global" (the lowest) or "local", under the point."""
-        minima = plot_axes.local_minima(xs, ys)
-        if len(minima) < 2:
+    def _mark_minima(self, plt, plan: Plan, floor: float) -> None:
+        """Each of the plan's minima marked and labelled "global" (the
+        lowest) or "local", under the point."""
+        if plan.curve is None:
             return
+        _, xs, ys = plan.curve
         colour = self._colour(MINIMUM_COLOUR)
-        for rank, i in enumerate(minima):
+        for rank, i in enumerate(plan.minima):
             word = STRINGS.get("global" if rank == 0 else "local", self.lang)
             plt.scatter([xs[i]], [ys[i]], marker="●", color=colour)
             plt.text(word, xs[i], (ys[i] + floor) / 2, color=colour, background="default", alignment="center")
@@ -670,16 +680,15 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         self._spark.data = dy if len(dy) > 1 else dy * 2
 
 
-def _marked_minima(curve: tuple | None, width: int) -> tuple[list[float], float]:
-    """The x of each minimum `_mark_minima` marks on the curve (none unless
-    it has two or more), and one column's width in x at `width` cells."""
+def _marked_minima(curve: tuple | None) -> list[int]:
+    """The minima a curve's plot marks, lowest first: a curve with two
+    valleys or more has each one marked "global" or "local"; one valley
+    needs no mark (the lesson's words and the eye find it)."""
     if curve is None:
-        return [], 0.0
+        return []
     _, xs, ys = curve
     minima = plot_axes.local_minima(xs, ys)
-    if len(minima) < 2:
-        return [], 0.0
-    return [xs[i] for i in minima], (max(xs) - min(xs)) / max(10, width - 5)
+    return minima if len(minima) >= 2 else []
 
 
 def _all_near(xs: Sequence[float], marks: list[float], column: float) -> bool:
