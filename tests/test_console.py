@@ -8,6 +8,8 @@ import csv
 import io
 from pathlib import Path
 
+from textual import events
+
 from tutor.classroom import normalised_answer
 from tutor.lesson import load_lessons
 from tutor.progress import FILE_NAME, ProgressStore
@@ -382,3 +384,19 @@ async def test_the_learner_app_stores_the_normalised_answer(tmp_path):
     attempts = store.question("practice", "shape").attempts
     store.close()
     assert [(a.answer, a.normalised) for a in attempts] == [("(8 by 16)", "8, 16")]
+
+
+async def test_a_message_typed_in_one_burst_is_sent_as_typed(tmp_path):
+    """Keys in one packet (SSH, a fast typist): the Backspace takes the
+    letter before it and Enter sends what was typed before it."""
+    app, link = console(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await caught_up(app, pilot)
+        await pilot.press("m")
+        assert isinstance(app.screen, MessageScreen)
+        for key in [*"step 4", "backspace", "3", "enter", *"ab"]:
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # queued together, no pause between them
+        await caught_up(app, pilot)
+        assert [m["text"] for m in link.sent] == ["step 3"]

@@ -24,6 +24,7 @@ from tutor.ui.app import TorchReady, TutorApp
 from tutor.ui.screens.help import HelpScreen
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.screens.menu import MenuScreen
+from tutor.ui.widgets.code_editor import CodeArea
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ async def burst(pilot, *keys: str) -> None:
     app = pilot.app
     for key in keys:
         char = {"question_mark": "?", "escape": "\x1b", "enter": "\r", "tab": "\t",
-                "plus": "+", "minus": "-"}.get(key, key if len(key) == 1 else None)
+                "plus": "+", "minus": "-", "space": " "}.get(key, key if len(key) == 1 else None)
         event = events.Key(key, char)
         event.set_sender(app)
         app._driver.send_message(event)
@@ -261,3 +262,44 @@ async def test_an_answer_typed_in_the_same_burst_as_a_reaches_the_box(store):
         assert "you: 12" in screen_text(app)
         record = store.question(lesson.id, lesson.steps[index].id)
         assert [a.answer for a in record.attempts] == ["12"]
+
+
+async def test_a_backspace_typed_in_a_burst_deletes_where_it_was_typed(store):
+    """`a 1 x Backspace 2 Enter` in one packet is the answer 12. Textual ran
+    the box's Backspace and Enter once they had bubbled up to the app, after
+    the characters typed behind them: the 2 went in before the Backspace,
+    which then took it."""
+    lesson = BY_ID["backprop-order"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "number")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(store, start=lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _lesson_ready(app, pilot)
+        await burst(pilot, "a", "1", "x", "backspace", "2", "left", "left", "3", "enter")
+        await settle(app, pilot)
+        assert screen.query_one("#q-input").value == "312"
+        record = store.question(lesson.id, lesson.steps[index].id)
+        assert [a.answer for a in record.attempts] == ["312"]
+
+
+async def test_keys_typed_in_a_burst_in_the_code_editor_edit_where_the_cursor_went(store):
+    """Down, End, Backspace x4 and a name, in one packet, replace the
+    starter's first blank: the arrows and Backspace no longer land after
+    the text typed behind them (a name typed a line too high, a blank's
+    underscores left and the name's end deleted)."""
+    lesson = BY_ID["practice"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "write-gradients")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(store, start=lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _lesson_ready(app, pilot)
+        area = screen.query_one(CodeArea)
+        before = area.text.splitlines()
+        assert before[1] == "____"
+        await burst(pilot, "a", "down", "end", *["backspace"] * 4, *"loss.backward()",
+                    "down", "down", "down", "end", *["backspace"] * 4, *"model[0].weight.grad")
+        await settle(app, pilot)
+        lines = area.text.splitlines()
+        assert lines[1] == "loss.backward()"
+        assert lines[4] == "grad = model[0].weight.grad"
+        assert lines[:1] + lines[2:4] == before[:1] + before[2:4]  # the comments as they were

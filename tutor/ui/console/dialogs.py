@@ -14,6 +14,7 @@ from textual.widgets import Input, Static
 
 from tutor.ui.console.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
+from tutor.ui.widgets.keys_in_order import KeysInOrder
 
 MESSAGE_LIMIT = 200  # characters of a message (the class channel's limit)
 
@@ -52,6 +53,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class MessageInput(KeysInOrder, Input):
+    """The message's line: its Backspace, arrows and Enter take effect where
+    they were typed, however fast (KeysInOrder)."""
+
+
 class MessageScreen(ModalScreen[str | None]):
     """A line to type: Enter sends it (None when empty), Esc cancels."""
 
@@ -64,8 +70,8 @@ class MessageScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="console-dialog-box"):
             yield Static(Text(t("message_prompt", self.lang, limit=MESSAGE_LIMIT)), id="console-dialog-text")
-            yield Input(placeholder=t("message_placeholder", self.lang), max_length=MESSAGE_LIMIT,
-                        id="console-message")
+            yield MessageInput(placeholder=t("message_placeholder", self.lang), max_length=MESSAGE_LIMIT,
+                               id="console-message")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -48,6 +48,7 @@ from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
+from tutor.ui.widgets.keys_in_order import KeysInOrder
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.uniform_rows import UniformRows
 
@@ -157,7 +158,7 @@ class _Corner(PaintOnce, ScrollBarCorner):
 _COLOUR_RULES = ("background", "background_tint", "color", "text_style", "opacity", "auto_color")
 
 
-class CodeArea(TextArea):
+class CodeArea(KeysInOrder, TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
     line's indentation (one level deeper after a `:`); Esc leaves it."""
 
