@@ -449,3 +449,42 @@ async def test_the_first_exercises_feedback_is_rendered_once_at_the_width_it_get
         assert width < before and rendered == [width], (before, width, rendered)
         assert all(line.cell_length == width for line in feedback._lines)
         assert "Write your code in the editor" in " ".join(" ".join(x.split()) for x in region_lines(app, feedback))
+
+
+def key_line(app) -> str:
+    return screen_text(app).splitlines()[-1].strip()
+
+
+async def test_the_key_line_in_a_text_box_offers_only_keys_that_are_not_typed_as_text(tmp_path):
+    """In the answer box and in the editor, `+`, `l`, `?` are text: the key
+    line no longer offers "+/- param", "l lessons", "? help" there (Textual
+    has no character for `+`, and the editor takes Esc itself); help is
+    still F1, and says so."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        full = key_line(app)
+        for shown in ("n next", "+/- param", "l lessons", "? help", "q quit"):
+            assert shown in full, full
+        await pilot.press("a")
+        assert key_line(app) == "F1 help"
+        await pilot.press("1", "plus", "question_mark", "l")
+        assert app.screen.query_one("#q-input").value == "1+?l"
+        assert "lr = 0.1" in screen_text(app).splitlines()[0]  # + was text, not the parameter
+        await pilot.press("f1")
+        await settle(app, pilot)
+        assert "Keys" in screen_text(app)  # the help
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("escape")  # leaves the box
+        assert key_line(app) == full
+
+    store = ProgressStore(tmp_path / "progress2.sqlite3", "ana")
+    app = build_at(store, "practice", "write-gradients")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("a")
+        assert key_line(app) == "F1 help"
+        await pilot.press("escape")  # leaves the editor, not the lesson
+        assert app.screen.id != "menu" and "l lessons" in key_line(app)

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from tutor.ui.console.strings import t
 from tutor.ui.widgets.key_bar import KeyBar
-from tutor.ui.widgets.keys_in_order import KeysInOrder
+from tutor.ui.widgets.text_box_keys import TextBoxKeys
 
 MESSAGE_LIMIT = 200  # characters of a message (the class channel's limit)
 
@@ -53,9 +53,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class MessageInput(KeysInOrder, Input):
+class MessageInput(TextBoxKeys, Input):
     """The message's line: its Backspace, arrows and Enter take effect where
-    they were typed, however fast (KeysInOrder)."""
+    they were typed, however fast (TextBoxKeys)."""
 
 
 class MessageScreen(ModalScreen[str | None]):

@@ -48,8 +48,8 @@ from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
-from tutor.ui.widgets.keys_in_order import KeysInOrder
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.text_box_keys import TextBoxKeys
 from tutor.ui.widgets.uniform_rows import UniformRows
 
 STRINGS = Catalog({
@@ -158,9 +158,11 @@ class _Corner(PaintOnce, ScrollBarCorner):
 _COLOUR_RULES = ("background", "background_tint", "color", "text_style", "opacity", "auto_color")
 
 
-class CodeArea(KeysInOrder, TextArea):
+class CodeArea(TextBoxKeys, TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
     line's indentation (one level deeper after a `:`); Esc leaves it."""
+
+    OWN_KEYS = frozenset({"escape"})  # leaves the editor (`_on_key`), not the lesson
 
     def __init__(self, **kwargs) -> None:
         super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,

@@ -9,6 +9,7 @@ bar is one line of text, redrawn in place, and only when its text changes.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widget import Widget
 
 
@@ -44,15 +45,32 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def keys(self) -> list[tuple[str, str]]:
-        """(key as shown, description) for each action the footer shows."""
+        """(key as shown, description) for each action the footer shows.
+
+        A key a focused text box takes as text is not among the screen's
+        active bindings (Textual leaves it out), and an action reached only
+        by another of its keys shows that key: in the answer box `?` types a
+        question mark, so help reads "F1 help" there."""
+        active = self.screen.active_bindings
         seen: set[str] = set()
         out = []
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for node, binding, enabled, _tooltip in active.values():
             if not binding.show or not enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
-            out.append((self.app.get_key_display(binding), binding.description))
+            shown = self.app.get_key_display(binding)
+            named = [b.key for bindings in node._bindings.key_to_bindings.values() for b in bindings
+                     if b.action == binding.action and self._natural(b.key) == shown]
+            if named and not any(key in active and active[key].binding.action == binding.action for key in named):
+                shown = self._natural(binding.key)  # the key shown is typed as text: the one that works
+            out.append((shown, binding.description))
         return out
+
+    def _natural(self, key: str) -> str:
+        """How a key is written when its binding names no display: F1, Esc, ^r, n."""
+        if key[:1] == "f" and key[1:].isdigit():
+            return key.upper()
+        return {"escape": "Esc", "enter": "Enter"}.get(key) or self.app.get_key_display(Binding(key, ""))
 
     def _bindings_changed(self, _screen=None) -> None:
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
@@ -67,3 +85,4 @@ class KeyBar(Widget):
 
     def render(self) -> Text:
         return self._text
+

@@ -48,8 +48,8 @@ from tutor.runner import CodeVerdict
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.code_editor import CodeArea
-from tutor.ui.widgets.keys_in_order import KeysInOrder
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.text_box_keys import TextBoxKeys
 from tutor.ui.widgets.text_pane import TextPane
 from tutor.ui.widgets.uniform_rows import UniformRows
 from tutor.values import Value
@@ -144,10 +144,10 @@ class QuestionState:
         return self.solved or self.revealed or self.before
 
 
-class AnswerInput(KeysInOrder, Input):
+class AnswerInput(TextBoxKeys, Input):
     """The answer box. Escape leaves it, and does nothing else, so the lesson
     keys work again (inside the box `n`, `q`, `l` are letters of the answer).
-    Its keys take effect in the order typed (KeysInOrder)."""
+    Its keys take effect in the order typed (TextBoxKeys)."""
 
     BINDINGS = [Binding("escape", "leave", "leave", show=False)]
 
