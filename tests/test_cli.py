@@ -40,7 +40,7 @@ def test_show_prints_every_step_with_code_and_values():
     done = tutor("show", "backprop-pytorch")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "nn.Sequential(nn.Linear(16, 8)" in out
+    assert "model = nn.Sequential(" in out and "nn.Linear(16, 8)," in out
     assert "loss.backward()" in out
     assert "tensor 8x16 float32" in out  # model[0].weight.grad
     assert "tensor 2x4 float32" in out  # model[2].weight.grad

@@ -63,6 +63,38 @@ def test_no_lesson_line_is_broken_inside_a_token(width):
     assert not keyword.iskeyword("requires_grad")
 
 
+def _bracket_pairs(line: str) -> list[tuple[int, int]]:
+    """(opening, closing) offsets of each bracket pair of a line."""
+    pairs, stack = [], []
+    for i, ch in enumerate(line):
+        if ch in "([{":
+            stack.append(i)
+        elif ch in ")]}" and stack:
+            pairs.append((stack.pop(), i))
+    return pairs
+
+
+@pytest.mark.parametrize("width", [33, 36, 39])
+def test_no_lesson_line_is_cut_from_its_call_or_inside_a_short_bracket(width):
+    # "model.parameters" / "():" and "model[" / "0].weight" were rows at 80 columns
+    for lesson in load_lessons(None):
+        for step in lesson.steps:
+            for line in (step.code or "").splitlines():
+                pairs = _bracket_pairs(line)
+                for cut in break_points(line, width - 3, hang_for(line, width - 3)):
+                    before, after = line[:cut], line[cut:]
+                    assert not (after[:1] in "([" and re.search(r"[\w)\]]$", before)), (step.id, before, after)
+                    short = [line[a:b + 1] for a, b in pairs if a < cut <= b and b - a - 1 <= 6]
+                    assert not short, (step.id, before, after)
+
+
+def test_a_call_stays_with_its_name_and_a_subscript_whole():
+    assert [" ".join(r.split()) for r in _rows("        for p in model.parameters():\n", 36)] == [
+        "1 for p in", "model.parameters():"]
+    rows = _rows("same_before = weight is model[0].weight\n", 39)
+    assert [r.strip() for r in rows] == ["1 same_before = weight is", "model[0].weight"]
+
+
 async def test_a_zoomed_code_pane_fills_the_window(tmp_path):
     from test_contrast import LESSONS, _app, _settled
 

@@ -287,7 +287,7 @@ def test_portuguese_keeps_the_seeds_wording(lesson_id):
 def test_the_chapters_code_is_there_in_its_style():
     code = "\n".join(step.code for step in lessons()["backprop-pytorch"].steps)
     for line in [
-        "model = nn.Sequential(nn.Linear(16, 8),",
+        "model = nn.Sequential(\n    nn.Linear(16, 8),\n    nn.Linear(8, 4),\n    nn.Linear(4, 2),\n)",
         "prediction = model(sample)",
         "criterion = nn.CrossEntropyLoss()",
         "loss = criterion(prediction, target)",

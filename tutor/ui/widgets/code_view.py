@@ -95,6 +95,44 @@ def hang_for(line: str, width: int) -> int:
     return max(1, min(indent + HANGING_INDENT, width // 2, width - longest))
 
 
+# Brackets holding this few characters are never cut inside: `model[0]`,
+# `(name)`, `(1, 4)`, `(dim=1)`.
+SHORT_BRACKET = 6
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _contents(line: str, at: int) -> int:
+    """How many characters the bracket opened at `at` holds (to the end of
+    the line if it does not close on it)."""
+    depth = 0
+    for i in range(at, len(line)):
+        if line[i] in _PAIRS:
+            depth += 1
+        elif line[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i - at - 1
+    return len(line) - at - 1
+
+
+def _keeps_together(line: str, p: int) -> bool:
+    """Whether a cut at `p` leaves a call's or subscript's bracket with what
+    it calls (`.item` / `()` is not) and a short bracket whole (`model[` /
+    `0]` is not)."""
+    if line[p] in "([" and (line[p - 1].isalnum() or line[p - 1] in "_)]"):
+        return False
+    depth = 0
+    for i in range(p - 1, -1, -1):  # the brackets open at p, innermost first
+        if line[i] in ")]}":
+            depth += 1
+        elif line[i] in _PAIRS:
+            if depth:
+                depth -= 1
+            elif _contents(line, i) <= SHORT_BRACKET:
+                return False
+    return True
+
+
 _PART = re.compile(r"\w+|\s+|.")
 _NAME_CHAR = re.compile(r"[\w.]")
 
@@ -105,7 +143,9 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
 
     Among the boundaries in a row's last three quarters, a cut after a
     space or comma is best, then one after an opening bracket, then any
-    other; a row never starts with `,` `)` `]` `}` `:` and is never blank.
+    other; a row never starts with `,` `)` `]` `}` `:` nor with the bracket
+    of a call or subscript (`.item` / `()`), is never blank, and a bracket
+    of three characters or fewer (`model[0]`) is never cut inside.
     A unit wider than a row (or than what follows its indentation) is cut
     between its own parts (`requires_grad=` / `True`), and only a single
     name longer than a row is cut inside."""
@@ -122,8 +162,11 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
                     continue
                 if line[p] in ",)]}:" or not line[start:p].strip():
                     continue
+                if not _keeps_together(line, p):
+                    continue
                 # the latest cut, unless a nicer one is a few columns earlier
                 rank = p + (8 if line[p - 1] in " ," else 4 if line[p - 1] in "([{" else 0)
+                rank -= 2 if line[p] == "." else 0  # `model[0]` / `.weight` reads worse than a cut at a space
                 if rank >= score:
                     best, score = p, rank
             if best is not None:
@@ -135,6 +178,7 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
             inner = [p for p in parts if start < p <= end and line[start:p].strip()
                      and not (_NAME_CHAR.match(line[p - 1]) and _NAME_CHAR.match(line[p]))]
             first = len(line[start:]) - len(line[start:].lstrip(" ")) + start
+            inner = [p for p in inner if _keeps_together(line, p)] or inner
             best = inner[-1] if inner else first if start < first < end else end
         while best < len(line) and line[best] == " " and best - start < room:
             best += 1  # the spaces at a cut stay on the row they end
