@@ -98,7 +98,8 @@ STRINGS = Catalog(
             "pt": "uma dica (até três), depois a resposta explicada",
         },
         "help_menu": {"en": "back to the lessons", "pt": "volta às lições"},
-        "help_help": {"en": "this help", "pt": "esta ajuda"},
+        "help_help": {"en": "this help (F1 in the answer box and the editor)",
+                      "pt": "esta ajuda (F1 na caixa de resposta e no editor)"},
         "help_run_code": {
             "en": "run and check your code (a code exercise)",
             "pt": "roda e confere o seu código (exercício de código)",
