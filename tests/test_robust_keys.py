@@ -247,39 +247,30 @@ async def test_zoom_fills_the_window_under_the_status_line_above_the_keys(store)
             assert isinstance(app.screen, LessonScreen)
 
 
-async def test_an_answer_typed_in_the_same_burst_as_a_reaches_the_box(store):
-    """`a 1 2 Enter` in one packet: the 1 and the 2 were handed to the pane
-    that had the focus before `a` moved it to the box, and were lost."""
+@pytest.mark.parametrize("keys, answer", [
+    # the 1 and the 2 were handed to the pane that had the focus before `a`
+    # moved it to the box, and were lost
+    (("a", "1", "2", "enter"), "12"),
+    # Textual ran the box's Backspace, arrows and Enter once they had bubbled
+    # up to the app, after the characters typed behind them: the 2 went in
+    # before the Backspace, which then took it
+    (("a", "1", "x", "backspace", "2", "left", "left", "3", "enter"), "312"),
+], ids=["a-then-digits", "backspace-and-arrows"])
+async def test_an_answer_typed_in_one_burst_is_the_answer_as_typed(store, keys, answer):
+    """An answer typed in one packet, `a` and Enter included, is checked and
+    recorded as it was typed."""
     lesson = BY_ID["backprop-order"]
     index = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "number")
     store.set_position(lesson.id, index, len(lesson.steps))
     app = build(store, start=lesson.id)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _lesson_ready(app, pilot)
-        await burst(pilot, "a", "1", "2", "enter")
+        await burst(pilot, *keys)
         await settle(app, pilot)
-        assert screen.query_one("#q-input").value == "12"
-        assert "you: 12" in screen_text(app)
+        assert screen.query_one("#q-input").value == answer
+        assert f"you: {answer}" in screen_text(app)
         record = store.question(lesson.id, lesson.steps[index].id)
-        assert [a.answer for a in record.attempts] == ["12"]
-
-
-async def test_a_backspace_typed_in_a_burst_deletes_where_it_was_typed(store):
-    """`a 1 x Backspace 2 Enter` in one packet is the answer 12. Textual ran
-    the box's Backspace and Enter once they had bubbled up to the app, after
-    the characters typed behind them: the 2 went in before the Backspace,
-    which then took it."""
-    lesson = BY_ID["backprop-order"]
-    index = next(i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "number")
-    store.set_position(lesson.id, index, len(lesson.steps))
-    app = build(store, start=lesson.id)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _lesson_ready(app, pilot)
-        await burst(pilot, "a", "1", "x", "backspace", "2", "left", "left", "3", "enter")
-        await settle(app, pilot)
-        assert screen.query_one("#q-input").value == "312"
-        record = store.question(lesson.id, lesson.steps[index].id)
-        assert [a.answer for a in record.attempts] == ["312"]
+        assert [a.answer for a in record.attempts] == [answer]
 
 
 async def test_keys_typed_in_a_burst_in_the_code_editor_edit_where_the_cursor_went(store):
