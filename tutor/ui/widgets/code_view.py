@@ -145,7 +145,7 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
     space or comma is best, then one after an opening bracket, then any
     other; a row never starts with `,` `)` `]` `}` `:` nor with the bracket
     of a call or subscript (`.item` / `()`), is never blank, and a bracket
-    of three characters or fewer (`model[0]`) is never cut inside.
+    of six characters or fewer (`model[0]`, `(1, 4)`) is never cut inside.
     A unit wider than a row (or than what follows its indentation) is cut
     between its own parts (`requires_grad=` / `True`), and only a single
     name longer than a row is cut inside."""

@@ -85,4 +85,3 @@ class KeyBar(Widget):
 
     def render(self) -> Text:
         return self._text
-
