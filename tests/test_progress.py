@@ -874,3 +874,13 @@ def test_progress_all_csv_from_the_command_line(lessons_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("learner,lesson,steps_seen")
     assert result.stdout.splitlines()[3].startswith("bia,tiny,3,3,1,1,2,0,")
+
+
+def test_a_title_too_long_for_the_table_is_cut_after_a_whole_word(tmp_path):
+    chapter = Path(__file__).resolve().parents[1] / "lessons"
+    code, out, _ = run_cmd(chapter, tmp_path / "data", lang="pt")
+    assert code == 0
+    rows = {cells[1]: line for line in out.splitlines() if len(cells := line.split()) > 1}
+    assert "Atualização manual dos parâmetros… " in rows["manual-update"]  # not "... parâmetros d…"
+    assert "Descida de gradiente com um… " in rows["sgd"]
+    assert "Funções convexas e não convexas " in rows["convexity"]  # a title that fits is whole

@@ -230,7 +230,7 @@ def _table(rows, lang: str) -> str:
     ]
     lines = [header]
     for n, (lesson_id, full_title, summary, total_steps) in enumerate(rows, 1):
-        title = shortened(full_title, TITLE_WIDTH)
+        title = shortened(full_title, TITLE_WIDTH, at_word=True)
         status = summary.status if summary else "new"
         if summary is None or summary.status == "new":
             step, solved, score = f"-/{total_steps}", "-", "-"
