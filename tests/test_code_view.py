@@ -95,6 +95,15 @@ def test_a_call_stays_with_its_name_and_a_subscript_whole():
     assert [r.strip() for r in rows] == ["1 same_before = weight is", "model[0].weight"]
 
 
+def test_a_line_never_ends_on_a_lone_operand_nor_splits_a_power():
+    # slope's by-hand line at 80 columns ended on a row holding "h" alone;
+    # convexity's g was cut before "** 2"
+    rows = [r.strip() for r in _rows("estimates = [(f(x0 + h) - f(x0)) / h\n", 37)]
+    assert rows == ["1 estimates = [(f(x0 + h) -", "f(x0)) / h"]
+    rows = [r.strip() for r in _rows("def g(x):\n    return x ** 4 - 3 * x ** 2 + x\n", 35)]
+    assert rows[1:] == ["2     return x ** 4 - 3 *", "x ** 2 + x"]
+
+
 async def test_a_zoomed_code_pane_fills_the_window(tmp_path):
     from test_contrast import LESSONS, _app, _settled
 

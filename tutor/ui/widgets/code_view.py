@@ -98,6 +98,8 @@ def hang_for(line: str, width: int) -> int:
 # Brackets holding this few characters are never cut inside: `model[0]`,
 # `(name)`, `(1, 4)`, `(dim=1)`.
 SHORT_BRACKET = 6
+# A line's last row is not left this short when an earlier cut avoids it.
+ORPHAN = 6
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -143,9 +145,11 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
 
     Among the boundaries in a row's last three quarters, a cut after a
     space or comma is best, then one after an opening bracket, then any
-    other; a row never starts with `,` `)` `]` `}` `:` nor with the bracket
-    of a call or subscript (`.item` / `()`), is never blank, and a bracket
-    of six characters or fewer (`model[0]`, `(1, 4)`) is never cut inside.
+    other; a row never starts with `,` `)` `]` `}` `:` `**` nor with the
+    bracket of a call or subscript (`.item` / `()`), is never blank, and a
+    bracket of six characters or fewer (`model[0]`, `(1, 4)`) is never cut
+    inside; a line's last row is not left a few characters long (`h`) when
+    an earlier cut avoids it.
     A unit wider than a row (or than what follows its indentation) is cut
     between its own parts (`requires_grad=` / `True`), and only a single
     name longer than a row is cut inside."""
@@ -160,13 +164,14 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
             for p in bounds:
                 if not low < p <= end or p >= len(line):
                     continue
-                if line[p] in ",)]}:" or not line[start:p].strip():
-                    continue
+                if line[p] in ",)]}:" or line.startswith("**", p) or not line[start:p].strip():
+                    continue  # (`**` binds tightest: `x` / `** 2` hides the square)
                 if not _keeps_together(line, p):
                     continue
                 # the latest cut, unless a nicer one is a few columns earlier
                 rank = p + (8 if line[p - 1] in " ," else 4 if line[p - 1] in "([{" else 0)
                 rank -= 2 if line[p] == "." else 0  # `model[0]` / `.weight` reads worse than a cut at a space
+                rank -= 20 if len(line) - p < ORPHAN else 0  # a last row of a character or three: `/` `h`
                 if rank >= score:
                     best, score = p, rank
             if best is not None:
