@@ -458,8 +458,8 @@ def key_line(app) -> str:
 async def test_the_key_line_in_a_text_box_offers_only_keys_that_are_not_typed_as_text(tmp_path):
     """In the answer box and in the editor, `+`, `l`, `?` are text: the key
     line no longer offers "+/- param", "l lessons", "? help" there (Textual
-    has no character for `+`, and the editor takes Esc itself); help is
-    still F1, and says so."""
+    has no character for `+`, and Esc leaves the box); it offers the way
+    out, Esc, and help is still F1, and says so."""
     store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
     app = build_at(store, "practice", "slope")
     async with app.run_test(size=SIZE) as pilot:
@@ -468,7 +468,7 @@ async def test_the_key_line_in_a_text_box_offers_only_keys_that_are_not_typed_as
         for shown in ("n next", "+/- param", "l lessons", "? help", "q quit"):
             assert shown in full, full
         await pilot.press("a")
-        assert key_line(app) == "F1 help"
+        assert key_line(app) == "Esc leave box  F1 help"
         await pilot.press("1", "plus", "question_mark", "l")
         assert app.screen.query_one("#q-input").value == "1+?l"
         assert "lr = 0.1" in screen_text(app).splitlines()[0]  # + was text, not the parameter
@@ -485,6 +485,6 @@ async def test_the_key_line_in_a_text_box_offers_only_keys_that_are_not_typed_as
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
         await pilot.press("a")
-        assert key_line(app) == "F1 help"
+        assert key_line(app) == "Esc leave editor  F1 help"
         await pilot.press("escape")  # leaves the editor, not the lesson
         assert app.screen.id != "menu" and "l lessons" in key_line(app)

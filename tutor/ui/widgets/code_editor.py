@@ -35,6 +35,7 @@ from pygments.token import (  # type: ignore[import-untyped]
 )
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.geometry import Region, Size
@@ -46,6 +47,7 @@ from textual.widgets.text_area import TextAreaTheme
 
 from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
+from tutor.ui.screens.keys import localized
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
@@ -56,6 +58,7 @@ STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
     "pane_solution": {"en": "Your code: the solution", "pt": "Seu código: a solução"},
     "key_run": {"en": "run", "pt": "rodar"},
+    "key_leave": {"en": "leave editor", "pt": "sair do editor"},
     "key_reset": {"en": "starter", "pt": "código inicial"},
     "key_solution": {"en": "solution", "pt": "solução"},
     "keys_editing": {
@@ -160,9 +163,17 @@ _COLOUR_RULES = ("background", "background_tint", "color", "text_style", "opacit
 
 class CodeArea(TextBoxKeys, TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
-    line's indentation (one level deeper after a `:`); Esc leaves it."""
+    line's indentation (one level deeper after a `:`); Esc leaves it. Made
+    through `localized(CodeArea, lang)`: the key line says "Esc leave editor"."""
 
-    OWN_KEYS = frozenset({"escape"})  # leaves the editor (`_on_key`), not the lesson
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        # TextArea's own Esc moves the focus to the next widget; this one
+        # leaves the editor and does nothing else (the answer box's rule)
+        return [Binding("escape", "leave", STRINGS.get("key_leave", lang), key_display="Esc")]
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,
@@ -257,16 +268,11 @@ class CodeArea(TextBoxKeys, TextArea):
         self._highlights.update(highlights(self.text))
 
     async def _on_key(self, event: events.Key) -> None:
-        """Esc and Enter are handled here; every other key falls through to
-        TextArea's own handler (Textual calls it next unless the default is
-        prevented), so it must not be called from here."""
-        if event.key == "escape":
-            # TextArea's own Esc moves the focus to the next widget; here it
-            # leaves the editor and does nothing else (the answer box's rule)
-            event.stop()
-            event.prevent_default()
-            self.screen.set_focus(None)
-        elif event.key == "enter" and not self.read_only:
+        """Enter is handled here; every other key falls through to the
+        bindings (TextBoxKeys) and TextArea's own handler (Textual calls them
+        next unless the default is prevented), so they must not be called
+        from here."""
+        if event.key == "enter" and not self.read_only:
             event.stop()
             event.prevent_default()
             row, column = self.cursor_location
@@ -302,7 +308,7 @@ class CodeEditor(PaintOnce, UniformRows, Vertical):
         self.key: tuple | None = None  # (lesson id, step index) whose code is in the editor
 
     def compose(self):
-        yield CodeArea(id="code-area")
+        yield localized(CodeArea, self.lang)(id="code-area")
 
     def on_mount(self) -> None:
         self.border_title = STRINGS.get("pane", self.lang)

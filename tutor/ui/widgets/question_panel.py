@@ -45,6 +45,7 @@ from tutor.i18n import pick
 from tutor.lesson import Question
 from tutor.progress import QuestionProgress
 from tutor.runner import CodeVerdict
+from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.code_editor import CodeArea
@@ -147,9 +148,12 @@ class QuestionState:
 class AnswerInput(TextBoxKeys, Input):
     """The answer box. Escape leaves it, and does nothing else, so the lesson
     keys work again (inside the box `n`, `q`, `l` are letters of the answer).
-    Its keys take effect in the order typed (TextBoxKeys)."""
+    Its keys take effect in the order typed (TextBoxKeys). Made through
+    `localized(AnswerInput, lang)`: the key line says "Esc leave box"."""
 
-    BINDINGS = [Binding("escape", "leave", "leave", show=False)]
+    @classmethod
+    def bindings(cls, lang: str) -> list[Binding]:
+        return [Binding("escape", "leave", t("key_leave", lang), key_display="Esc")]
 
     def action_leave(self) -> None:
         self.screen.set_focus(None)
@@ -239,7 +243,7 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
         yield _Text(id="q-options")
         # no max_length: the box would cut a paste silently; the checker
         # says "too long" (with the length) instead
-        yield AnswerInput(id="q-input", compact=True)
+        yield localized(AnswerInput, self.lang)(id="q-input", compact=True)
         yield _Text(id="q-keys")
         yield TextPane("", t("more_below", self.lang), id="q-feedback")
 

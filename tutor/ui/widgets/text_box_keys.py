@@ -20,13 +20,12 @@ Taken as text. Textual leaves out of the screen's bindings (and so of the
 key line) the keys a focused box consumes, asking it with the key's
 character; for `+`, `-`, `/`, `@`, `\\` and `_` it has none to give
 (`key_to_character("plus")` is None), so the key line offered "+/- param"
-while `+` typed a plus into the answer. The editor also takes Esc itself
-(it leaves the editor), where the key line said "l lessons".
+while `+` typed a plus into the answer.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import events
 
@@ -44,10 +43,6 @@ _CHARACTERS = {"plus": "+", "minus": "-", "slash": "/", "at": "@", "backslash": 
 class TextBoxKeys(_Base):
     """Mixed in before a text widget (`class Box(TextBoxKeys, Input)`)."""
 
-    # keys the box handles in its own `_on_key` beyond typed text (its
-    # bindings are the app's business): they reach nothing above it
-    OWN_KEYS: ClassVar[frozenset[str]] = frozenset()
-
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if not binding.priority and await self.app.run_action(binding.action, self):
@@ -56,6 +51,4 @@ class TextBoxKeys(_Base):
                 return
 
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
-        if key in self.OWN_KEYS:
-            return True
         return super().check_consume_key(key, character or _CHARACTERS.get(key))
