@@ -96,8 +96,8 @@ def hang_for(line: str, width: int) -> int:
 
 
 # Brackets holding this few characters are never cut inside: `model[0]`,
-# `(name)`, `(1, 4)`, `(dim=1)`.
-SHORT_BRACKET = 6
+# `(name)`, `(1, 4)`, `(dim=1)`, `(samples)`, `(g, g_xs)`.
+SHORT_BRACKET = 8
 # A line's last row is not left this short when an earlier cut avoids it.
 ORPHAN = 6
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -147,7 +147,7 @@ def break_points(line: str, width: int, hang: int) -> list[int]:
     space or comma is best, then one after an opening bracket, then any
     other; a row never starts with `,` `)` `]` `}` `:` `**` nor with the
     bracket of a call or subscript (`.item` / `()`), is never blank, and a
-    bracket of six characters or fewer (`model[0]`, `(1, 4)`) is never cut
+    bracket of eight characters or fewer (`model[0]`, `(samples)`) is never cut
     inside; a line's last row is not left a few characters long (`h`) when
     an earlier cut avoids it.
     A unit wider than a row (or than what follows its indentation) is cut
