@@ -337,3 +337,32 @@ async def test_every_step_is_drawn_as_a_fresh_layout_draws_it(lesson_id):
                 widget.refresh(layout=True)  # each container arranges afresh
             await settle(app, pilot)
             assert screen_text(app) == after_key, f"{lesson_id} step {screen.index + 1}"
+
+
+async def test_no_garbage_collection_runs_while_a_key_is_drawn(monkeypatch):
+    """A key makes tens of thousands of objects, and Python's young
+    collections (every 700 allocations) walked them in the middle of the
+    key's layout and render. The collector is off from the key until its
+    frame is out, and on again soon after, for the cycles the key left."""
+    import gc
+
+    from textual.screen import Screen
+
+    seen: list[bool] = []
+    original = Screen._compositor_refresh
+
+    def drawing(self) -> None:
+        seen.append(gc.isenabled())
+        original(self)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", drawing)
+    app = build(None, "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await _walk_to(app, pilot, 1)
+        await _until(pilot, gc.isenabled)
+        seen.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert app.screen.index == 2
+        assert seen and seen[0] is False  # the key's frame, drawn with the collector off
+        await _until(pilot, gc.isenabled)  # and on again once it is out

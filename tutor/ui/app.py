@@ -230,8 +230,12 @@ class TutorApp(App):
         self.notify(t("store_warning", self.lang, warning=message.error), severity="warning", timeout=5)
 
     async def on_event(self, event: events.Event) -> None:
-        if self.class_control is not None and isinstance(event, events.Key):
-            self.class_control.key_pressed()  # the instructor's message was seen
+        if isinstance(event, events.Key):
+            if self.class_control is not None:
+                self.class_control.key_pressed()  # the instructor's message was seen
+            if collector.hold_during_key():
+                # until the key's frame is out (at once when it changes nothing)
+                self.call_after_refresh(self.set_timer, 0.05, collector.release)
         await super().on_event(event)
 
     def _warn_about_store(self) -> None:
