@@ -4,7 +4,7 @@ A full (generation 2) collection walks every tracked object. After torch
 and textual are imported that is some 300,000 objects and 150-200 ms, and
 it comes every few dozen keys, in the middle of whichever step happened to
 allocate the last straw: that one key takes ten times as long as the rest.
-Two things keep it off the keys:
+Three things keep it off the keys:
 
 - `freeze()` once everything long-lived is loaded (torch, textual, the
   lessons): those objects leave the collector's reach for good, and a full
@@ -17,7 +17,7 @@ Two things keep it off the keys:
   handled, until its frame is out. A key makes tens of thousands of
   objects (strips, segments, layout maps), and the young collections they
   set off (every 700 allocations) walked them in the middle of drawing:
-  up to 1.4 ms of a code exercise's key. They run after the frame, once.
+  up to 1.7 ms of a code exercise's key. They run after the frame.
 """
 
 from __future__ import annotations
