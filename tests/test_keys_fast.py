@@ -366,3 +366,48 @@ async def test_no_garbage_collection_runs_while_a_key_is_drawn(monkeypatch):
         assert app.screen.index == 2
         assert seen and seen[0] is False  # the key's frame, drawn with the collector off
         await _until(pilot, gc.isenabled)  # and on again once it is out
+
+
+async def test_a_step_key_is_drawn_inside_its_own_action(monkeypatch):
+    """A step's key touches a dozen widgets; each used to wake in turn to
+    tell the screen it needed a repaint or a layout, and only then was the
+    frame drawn (1.5-4 ms of message hops on a code question's key). The
+    screen now draws the frame inside the key's action, with everything the
+    key changed, and nothing the widgets say afterwards draws a second one
+    (tests/test_frames.py counts the frames of every step)."""
+    from textual._compositor import Compositor
+
+    in_action: list[bool] = [False]
+    frames: list[bool] = []
+    original_render = Compositor.render_update
+    original_next = LessonScreen.action_next
+
+    def rendering(self, *args, **kwargs):
+        update = original_render(self, *args, **kwargs)
+        if update is not None:
+            frames.append(in_action[0])
+        return update
+
+    def next_step(self) -> None:
+        in_action[0] = True
+        try:
+            original_next(self)
+        finally:
+            in_action[0] = False
+
+    monkeypatch.setattr(Compositor, "render_update", rendering)
+    monkeypatch.setattr(LessonScreen, "action_next", next_step)
+    lesson = BY_ID["backprop-pytorch"]
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == "write-gradients")
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _walk_to(app, pilot, index - 1)
+        await pilot.pause(0.3)  # the code question's editor is filled ahead
+        await settle(app, pilot)
+        frames.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index
+        assert frames == [True]  # one frame, drawn by the key's own action
+        assert screen.query_one("#editor").display and not screen.query_one("#code").display
+

@@ -35,6 +35,7 @@ from tutor.lesson.code_names import free_names, reads_before_binding
 from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
+from tutor.ui.draw_now import draw_now
 from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
 from tutor.ui.screens.styled_once import StyledOnce
@@ -346,6 +347,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             # the key line redraws whole; only when its keys change (h, a)
             self._footer_question = has_question
             self.refresh_bindings()
+            self.query_one(KeyBar).show_keys()  # now, for this key's frame (the signal comes later)
 
     def on_step_ready(self, message: StepReady) -> None:
         runner = self.runner
@@ -363,6 +365,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         self._show_result()
         self._stop_timer("_prefetch_timer")
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
+        draw_now(self)  # the frame, now: not once each touched widget has woken to ask for it
 
     def on_step_prefetched(self, message: StepPrefetched) -> None:
         runner = self.runner

@@ -38,8 +38,8 @@ class KeyBar(Widget):
         self._text = Text()
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._bindings_changed(self.screen)
+        self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
+        self.show_keys(self.screen)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
@@ -72,7 +72,7 @@ class KeyBar(Widget):
             return key.upper()
         return {"escape": "Esc", "enter": "Enter"}.get(key) or self.app.get_key_display(Binding(key, ""))
 
-    def _bindings_changed(self, _screen=None) -> None:
+    def show_keys(self, _screen=None) -> None:
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
         text_style = self.get_component_rich_style("key-bar--description", partial=True)
         text = Text(no_wrap=True, overflow="crop", end="")
