@@ -411,3 +411,45 @@ async def test_a_step_key_is_drawn_inside_its_own_action(monkeypatch):
         assert frames == [True]  # one frame, drawn by the key's own action
         assert screen.query_one("#editor").display and not screen.query_one("#code").display
 
+
+async def test_n_p_and_space_step_at_once_yet_type_in_a_text_box(monkeypatch):
+    """`n`, space and `p` are taken as they arrive, not first offered to the
+    focused pane and passed back up through its containers; the arrows stay
+    the focused pane's (the values pane moves its cursor with them), and in
+    the answer box all of them are text."""
+    from textual.widget import Widget
+
+    offered: list[str] = []
+    original = Widget._forward_event
+
+    def forward(self, event) -> None:
+        if getattr(event, "key", None) in ("n", "p", "space"):
+            offered.append(f"{type(self).__name__}#{self.id}")
+        original(self, event)
+
+    monkeypatch.setattr(Widget, "_forward_event", forward)
+    lesson = BY_ID["slope"]
+    question = next(i for i, s in enumerate(lesson.steps) if s.id == "checkpoint")
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _walk_to(app, pilot, 1)
+        await pilot.press("n", "space", "p")
+        await settle(app, pilot)
+        assert screen.index == 2
+        assert offered == []  # no pane was asked first
+        values = screen.query_one("#values")
+        values.focus()
+        await pilot.pause()
+        await pilot.press("right")
+        await settle(app, pilot)
+        assert screen.index == 2 and screen.focused is values  # the values pane's cursor moved instead
+        while screen.index != question:
+            await pilot.press("n")
+            await settle(app, pilot)
+        await pilot.press("a", "n", "space", "p")
+        await settle(app, pilot)
+        assert screen.index == question
+        assert screen.query_one("#q-input").value == "n p"
+        await pilot.press("escape", "p")
+        await settle(app, pilot)
+        assert screen.index == question - 1

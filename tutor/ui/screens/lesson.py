@@ -136,8 +136,16 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
     @classmethod
     def bindings(cls, lang: str) -> list[Binding]:
         return [
-            Binding("right,n,space", "next", t("key_next", lang), key_display="n"),
-            Binding("left,p", "prev", t("key_prev", lang), key_display="p"),
+            # n, space and p: priority, so the step changes as the key
+            # arrives, not after it has been offered to the focused pane and
+            # bubbled back up through four containers (~1 ms of every step;
+            # check_action hands them to a text box that has the focus).
+            # The arrows stay the focused pane's first: the values pane
+            # moves its cursor with them.
+            Binding("n,space", "next", t("key_next", lang), key_display="n", priority=True),
+            Binding("right", "next", t("key_next", lang), show=False),
+            Binding("p", "prev", t("key_prev", lang), key_display="p", priority=True),
+            Binding("left", "prev", t("key_prev", lang), show=False),
             Binding("r", "rerun", t("key_rerun", lang)),
             Binding("plus", "param(1)", t("key_param", lang), key_display="+/-"),
             Binding("minus", "param(-1)", t("key_param_down", lang), show=False),
@@ -639,6 +647,9 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         if action == "answer":
             panel = self.query_one("#question", QuestionPanel)
             return self.step.question is not None and not panel.typing
+        if action in ("next", "prev"):
+            # a text box with the focus takes n, p and space as text
+            return not self.query_one("#question", QuestionPanel).typing
         if action == "hint":
             return self.step.question is not None
         if action in CODE_ACTIONS:
