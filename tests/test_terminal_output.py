@@ -117,3 +117,54 @@ async def test_every_step_paints_the_same_cells_in_fewer_bytes(tmp_path, lesson_
 
 def test_the_app_writes_through_the_compacting_driver_on_linux():
     assert issubclass(TutorApp.get_driver_class(TutorApp.__new__(TutorApp)), CompactLinuxDriver)
+
+
+def test_a_frame_goes_to_the_writer_thread_while_the_ui_thread_works_on():
+    """Textual's driver queues each frame for a writer thread. After a key
+    the UI thread goes straight on with Python work (the messages the
+    frame's layout set off), and a thread waiting for the GIL gets it only
+    after the switch interval (5 ms by default; 1 s here, to make the wait
+    plain): the frame's bytes waited. The compacting driver hands the GIL
+    over as it queues a frame, so the writer takes it while the UI thread
+    is still busy. Without that, no attempt gets through (0 of 10 measured,
+    under load too); with it nearly all (29-30 of 30, under load too)."""
+    import queue
+    import sys
+    import threading
+    import time
+
+    from tutor.ui.terminal_output import CompactWrites
+
+    def attempt() -> bool:
+        taken = threading.Event()
+
+        class QueuedWriter:  # Textual's LinuxDriver.write, reduced to its writer thread
+            def __init__(self) -> None:
+                self.frames: queue.Queue[str] = queue.Queue()
+                threading.Thread(target=self._run, daemon=True).start()
+
+            def _run(self) -> None:
+                self.frames.get()
+                taken.set()
+
+            def write(self, data: str) -> None:
+                self.frames.put(data)
+
+        class Driver(CompactWrites, QueuedWriter):
+            pass
+
+        driver = Driver()
+        time.sleep(0.02)  # the writer thread waits on its queue
+        driver.write("\x1b[1;1Hframe")
+        busy_until = time.perf_counter() + 0.2
+        while time.perf_counter() < busy_until and not taken.is_set():
+            pass  # the UI thread at work in Python, no I/O
+        return taken.is_set()
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
+        results = [attempt() for _ in range(5)]
+    finally:
+        sys.setswitchinterval(interval)
+    assert sum(results) >= 3, results
