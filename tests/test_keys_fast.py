@@ -440,9 +440,11 @@ async def test_n_p_and_space_step_at_once_yet_type_in_a_text_box(monkeypatch):
         values = screen.query_one("#values")
         values.focus()
         await pilot.pause()
+        before = values.cursor
         await pilot.press("right")
         await settle(app, pilot)
-        assert screen.index == 2 and screen.focused is values  # the values pane's cursor moved instead
+        assert screen.index == 2 and screen.focused is values
+        assert values.cursor != before  # the values pane's cursor moved instead
         while screen.index != question:
             await pilot.press("n")
             await settle(app, pilot)
