@@ -24,16 +24,16 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 
-def draw_now(screen: Screen) -> bool:
+def draw_now(screen: Screen) -> None:
     """Hand `screen` the repaints and layouts its widgets asked for and run
-    its update now. False (nothing done) when the usual path must take it."""
+    its update now; do nothing when the usual path must take it."""
     if not screen.is_current or screen.app._batch_count:
-        return False
+        return
     pending: list[Widget] = []
     for node in screen.walk_children(Widget):
         for widget in (node, *node._get_virtual_dom()):  # its scrollbars too
             if widget._refresh_styles_required or widget._scroll_required:
-                return False
+                return
             if widget._repaint_required or widget._layout_required:
                 pending.append(widget)
     for widget in pending:
@@ -46,7 +46,6 @@ def draw_now(screen: Screen) -> bool:
             _ask_for_layout(screen, widget)
     if screen._layout_required or screen._dirty_widgets or screen._repaint_required:
         screen._on_timer_update()
-    return True
 
 
 def _ask_for_layout(screen: Screen, widget: Widget) -> None:
