@@ -54,3 +54,24 @@ async def test_the_portuguese_line_writes_its_numbers_as_prose_and_cuts_the_titl
     cut = line.split(" | ")[0].strip()
     assert cut.endswith("…") and title.startswith(cut[:-1]), line
     assert title[len(cut) - 1] == " ", line  # the cut falls between words
+
+
+async def test_the_line_is_drawn_again_at_a_new_width(store):
+    """The line is drawn once and kept until its text, width or colours
+    change (tutor/ui/widgets/text_line.py): widened, the title cut at 80
+    columns shows whole; narrowed again, it is cut again."""
+    lesson = BY_ID["manual-update"]
+    index = next(i for i, step in enumerate(lesson.steps) if step.id == "every-layer")
+    store.set_position(lesson.id, index, len(lesson.steps))
+    app = build(store, lang="pt", start=lesson.id)
+    title = pick(lesson.title, "pt")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        cut = status_text(app)
+        assert title not in cut and "…" in cut, cut
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert title in status_text(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert status_text(app) == cut

@@ -3,17 +3,20 @@
 Textual's Footer is a widget per key: when the keys change (a question step
 adds `h` hint and `a` answer) it removes and mounts them all, restyles them
 and lays out the screen twice -- about a third of such a step's time. This
-bar is one line of text, redrawn in place, and only when its text changes.
+bar is one line of text, redrawn in place, and only when its text changes
+(a OneLine: drawn to a Strip once per text, not through Textual's Content
+at each repaint).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widget import Widget
+
+from tutor.ui.widgets.text_line import OneLine
 
 
-class KeyBar(Widget):
+class KeyBar(OneLine):
     """The screen's shown bindings, `key description`, one per action."""
 
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description"}
@@ -35,7 +38,7 @@ class KeyBar(Widget):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._text = Text()
+        self._keys: list[tuple[str, str]] = []
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
@@ -73,15 +76,16 @@ class KeyBar(Widget):
         return {"escape": "Esc", "enter": "Enter"}.get(key) or self.app.get_key_display(Binding(key, ""))
 
     def show_keys(self, _screen=None) -> None:
+        keys = self.keys()
+        if keys != self._keys:
+            self._keys = keys
+            self.redraw()
+
+    def line_text(self, width: int) -> Text:
         key_style = self.get_component_rich_style("key-bar--key", partial=True)
         text_style = self.get_component_rich_style("key-bar--description", partial=True)
         text = Text(no_wrap=True, overflow="crop", end="")
-        for key, description in self.keys():
+        for key, description in self._keys:
             text.append(f" {key} ", key_style)
             text.append(f"{description} ", text_style)
-        if text.plain != self._text.plain:
-            self._text = text
-            self.refresh()
-
-    def render(self) -> Text:
-        return self._text
+        return text

@@ -29,9 +29,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tutor.ui.widgets.paint_once import PaintOnce
+from tutor.ui.widgets.text_line import CachedRichStyle, text_strip
 
 
-class LinePane(PaintOnce, Widget, can_focus=True):
+class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
     DEFAULT_CSS = """
     LinePane {
         height: 1fr;
@@ -57,24 +58,6 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         self._built_for = -1  # the width `_lines` was built for
         self._known_size = Size(0, 0)  # the content size the last layout gave
         self._expected_width = 0  # the width the layout asked for on this key will give (0: not known)
-        self._style_for: tuple[int, ...] = ()  # the styles `_rich_style` was computed from
-        self._rich_style = Style()
-
-    @property
-    def rich_style(self) -> Style:
-        """Textual's, computed again only when a style on the way up to the
-        screen has changed. Textual walks every ancestor's colours at each
-        call, and a pane asks at every line it renders and every blank line
-        under its text: ~40 walks on a question step's key, ~7% of its
-        function calls. Each node's `styles._cache_key` (Textual's own key
-        for its cached `visual_style`) changes with any of its rules; the
-        tuple of them changes when any ancestor's does, a theme's change
-        and a class moved up the tree included."""
-        key = tuple(node.styles._cache_key for node in self.ancestors_with_self)
-        if key != self._style_for:
-            self._style_for = key
-            self._rich_style = super().rich_style
-        return self._rich_style
 
     # ------------------------------------------------------------ for subclasses
 
@@ -127,12 +110,7 @@ class LinePane(PaintOnce, Widget, can_focus=True):
         console = self.app.console
         base = self.rich_style + style if style is not None else self.rich_style
         parts = text.wrap(console, width) if wrap else [text]
-        out = []
-        for part in parts:
-            segments = list(part.render(console))
-            strip = Strip(segments).crop_extend(0, width, None)
-            out.append(strip.apply_style(base))
-        return out
+        return [text_strip(console, part, width, base) for part in parts]
 
     # ------------------------------------------------------------ geometry
 

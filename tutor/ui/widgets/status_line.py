@@ -3,22 +3,23 @@ parameters in force and the loss.
 
 It sits apart from the big panes on purpose: the numbers that change on
 every key press live in a one-line widget, so a step redraws a few dozen
-bytes here instead of a whole pane (this matters over SSH).
+bytes here instead of a whole pane (this matters over SSH). Being a
+OneLine, its line is drawn to a Strip once per change, not at each repaint.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.timer import Timer
-from textual.widget import Widget
 
 from tutor.notation import shortened
+from tutor.ui.widgets.text_line import OneLine
 
 NOTE_SECONDS = 4  # a note stays this long, or until the next step
 BUSY_DELAY = 0.25  # seconds before "running..." shows: a fast step never flickers
 
 
-class StatusLine(Widget):
+class StatusLine(OneLine):
     """`lesson · step n/m · lr = 0.001 · loss 0.6931 · running...`"""
 
     DEFAULT_CSS = """
@@ -105,13 +106,13 @@ class StatusLine(Widget):
         parts = (lesson, step, tuple(params), loss, self.message)
         if parts != self._parts:
             self._parts = parts
-            self.refresh()
+            self.redraw()
 
     @property
     def plain(self) -> str:
-        return self.render().plain
+        return self.line_text(self.size.width or 80).plain
 
-    def render(self) -> Text:
+    def line_text(self, width: int) -> Text:
         """The lesson's title whole, then the step, params and loss; a
         message gets the room that is left. The title is cut only when it
         does not fit beside the step and params themselves, never to make
@@ -119,7 +120,6 @@ class StatusLine(Widget):
         (and, if that makes it fit, the params) out while it shows; one
         that fits in no way is cut at the line's end."""
         lesson, step, params, loss, message = self._parts
-        width = self.size.width or 80
 
         def tail(with_params: bool, with_loss: bool) -> Text:
             text = Text()
