@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.css.stylesheet import Stylesheet
 
 from screens import region_text, screen_text
 from test_app import BY_ID, LESSONS, SIZE, settle
@@ -177,15 +178,14 @@ async def test_a_plot_step_restyles_only_the_panes_it_sizes(monkeypatch):
         screen = await _walk_to(app, pilot, index - 1)
         assert screen.has_class("-plot-step")
         squeezed = screen.query_one("#middle").region.height
-        restyled: list = []
-        original = app.stylesheet.update_nodes
+        restyled: list = []  # every node Textual matched rules for, one by one or in a batch
+        original = Stylesheet.apply
 
-        def counting(nodes, animate=False):
-            nodes = list(nodes)
-            restyled.extend(nodes)
-            return original(nodes, animate=animate)
+        def counting(self, node, *args, **kwargs):
+            restyled.append(node)
+            return original(self, node, *args, **kwargs)
 
-        monkeypatch.setattr(app.stylesheet, "update_nodes", counting)
+        monkeypatch.setattr(Stylesheet, "apply", counting)
         await pilot.press("n")
         await settle(app, pilot)
         assert screen.index == index and not screen.has_class("-plot-step")

@@ -24,6 +24,7 @@ from textual import events
 from textual.binding import Binding
 
 from tutor.i18n import pick
+from tutor.ui.screens.pane_styles import restyle
 from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, run_code
 from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.question_panel import QuestionPanel
@@ -142,10 +143,11 @@ class CodeSteps:
                     if known:
                         line_pane.expect_width(known - narrower)
             # restyle only the panes the `-code-step` rules size (a class change
-            # on the screen restyles every widget on it, as for `-plot-step`)
+            # on the screen restyles every widget on it, as for `-plot-step`),
+            # with the rules remembered from the last code step (pane_styles.py)
             self.set_class(code, "-code-step", update=False)  # type: ignore[attr-defined]
-            self.app.stylesheet.update_nodes(  # type: ignore[attr-defined]
-                [self.query_one(pane) for pane in CODE_STEP_PANES], animate=False)  # type: ignore[attr-defined]
+            restyle(self.app.stylesheet,  # type: ignore[attr-defined]
+                    [self.query_one(pane) for pane in CODE_STEP_PANES])  # type: ignore[attr-defined]
         if not code:
             if editor.editing:
                 self.set_focus(None)  # type: ignore[attr-defined]

@@ -38,6 +38,7 @@ from tutor.ui import collector
 from tutor.ui.draw_now import draw_now
 from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
+from tutor.ui.screens.pane_styles import restyle
 from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
@@ -591,12 +592,13 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         question's verdict), restyling only the panes their rules size: a
         class change on the screen restyles every widget on it (measured
         with bench_app.py --profile: 58 ms of convexity's
-        `descent-nonconvex` key under cProfile, the step's largest cost)."""
+        `descent-nonconvex` key under cProfile, the step's largest cost),
+        with the rules remembered from the last time (pane_styles.py)."""
         if self.has_class("-plot-step") == on and self.has_class("-plot-asked") == asked:
             return
         self.set_class(on, "-plot-step", update=False)
         self.set_class(asked, "-plot-asked", update=False)
-        self.app.stylesheet.update_nodes([self.query_one(pane) for pane in PLOT_STEP_PANES], animate=False)
+        restyle(self.app.stylesheet, [self.query_one(pane) for pane in PLOT_STEP_PANES])
 
     # ------------------------------------------------------------ questions
 

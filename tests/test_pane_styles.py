@@ -1,0 +1,101 @@
+"""The panes a code question's step and a plot step size get their rules
+from a memo after the first time (tutor/ui/screens/pane_styles.py): the
+rules must be, in every state, the ones Textual's own restyle gives."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from textual.css.stylesheet import Stylesheet
+
+from test_app import LESSONS, settle
+from test_keys_fast import build
+from tutor.ui.screens.code_steps import CODE_STEP_PANES
+from tutor.ui.screens.lesson import PLOT_STEP_PANES
+from tutor.ui.screens.pane_styles import restyle
+
+PANES = (*CODE_STEP_PANES, *PLOT_STEP_PANES)
+
+
+def _rules_as_textual_gives_them(app) -> list[str]:
+    """The panes whose rules differ from what Stylesheet.apply gives them
+    where they are now (applying them again, to compare)."""
+    wrong = []
+    for selector in PANES:
+        pane = app.screen.query_one(selector)
+        held = dict(pane.styles.base._rules)
+        app.stylesheet.apply(pane)
+        if dict(pane.styles.base._rules) != held:
+            wrong.append(selector)
+    return wrong
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 40)])
+@pytest.mark.parametrize("lesson_id", ["practice", "convexity"])
+async def test_remembered_rules_are_textuals_at_every_step_both_ways(monkeypatch, lesson_id, size):
+    """Forward through the lesson and back: after every key the panes have
+    Textual's rules. Then the lesson opened again (a new screen, as the
+    next lesson is) and walked forward: each class change finds its rules
+    remembered, and no pane is matched afresh (but the plot, whose
+    component styles only Textual's restyle styles)."""
+    matched: list = []  # the panes restyle() had Textual match rules for
+
+    original = Stylesheet.apply
+
+    def counting(self, node, *args, **kwargs):
+        if sys._getframe(1).f_code is restyle.__code__:
+            matched.append(node)
+        return original(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counting)
+    app = build(None, lesson_id)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        last = screen.total - 1
+        for key in "np":
+            for _ in range(last):
+                await pilot.press(key)
+                await settle(app, pilot)
+                assert _rules_as_textual_gives_them(app) == [], f"{lesson_id} step {screen.index + 1}"
+        assert matched  # the first pass matched them
+        await pilot.press("l")  # the menu
+        await settle(app, pilot)
+        await pilot.press(*["down"] * [lesson.id for lesson in LESSONS].index(lesson_id), "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.lesson.id == lesson_id and screen.index == 0
+        matched.clear()
+        for _ in range(last):
+            await pilot.press("n")
+            await settle(app, pilot)
+            assert _rules_as_textual_gives_them(app) == [], f"{lesson_id} step {screen.index + 1}, again"
+        assert not [node.id for node in matched if not node.COMPONENT_CLASSES]
+
+
+async def test_a_pane_keeps_its_focus_rules_on_a_remembered_step():
+    """The explanation pane has the focus when a lesson opens (its title
+    rule heavy and coloured). Unfocused when the code question's step comes
+    again, it gets the rules of an unfocused pane, not the ones met first."""
+    app = build(None, "practice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        code_step = next(i for i, step in enumerate(screen.lesson.steps)
+                         if step.question is not None and step.question.kind == "code")
+        for _ in range(code_step - 1):
+            await pilot.press("n")
+            await settle(app, pilot)
+        explain = screen.query_one("#explain-pane")
+        for key in ("n", "p"):  # the code step's rules, met with the pane focused, and back
+            assert explain.has_focus
+            await pilot.press(key)
+            await settle(app, pilot)
+        screen.set_focus(None)
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == code_step and screen.has_class("-code-step")
+        assert not explain.has_focus
+        assert _rules_as_textual_gives_them(app) == []

@@ -1,0 +1,86 @@
+"""Restyle the few panes a screen class sizes, remembering each state's rules.
+
+A code question's step and a plot step change a class on the lesson screen
+(`-code-step`, `-plot-step`), and the stylesheet's rules for those classes
+size three or four panes. Textual restyles a node by matching every rule
+that could apply to it against the path from the app down to it, then sets
+every one of its rules again: ~0.5 ms a pane, 2 ms of the key that opens a
+code question (12% of its Python), for rules that flip between the same two
+sets every time.
+
+`restyle` keeps the rules the stylesheet gave a pane for each path that led
+to it: the type, id and classes of every node from the app down to the
+pane, and those pseudo-classes its candidate rules name (`:focus`,
+`:nocolor`...), all that Textual's selectors match on. The rules are a
+function of that path, so the memo serves every lesson screen of the app:
+the first code question's step in a session works them out, the next ones
+(lessons 6 to 8) find them. A path met before sets only the rules that
+differ from the pane's current ones, through the style setters Textual
+uses (which ask for the layout or repaint that rule needs). The
+pseudo-classes are asked of each node, so those Textual's own cache leaves
+out (`:focus-within`, `:first-child`: they hang on other nodes) are part
+of the path like the rest. A new path, a new stylesheet (a theme change
+parses it again) or a pane with component styles (which `apply` styles
+too) goes through Textual's `Stylesheet.apply`. tests/test_pane_styles.py
+checks the result against Textual's restyle at every step, both ways.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.css.stylesheet import Stylesheet
+    from textual.dom import DOMNode
+
+# per stylesheet: (the rule list the memo was made from, the memo)
+_MEMOS: WeakKeyDictionary[Stylesheet, tuple[object, _Memo]] = WeakKeyDictionary()
+
+
+class _Memo:
+    def __init__(self) -> None:
+        self.rules: dict[tuple, dict[str, Any]] = {}  # path -> the pane's rules
+        self.named: dict[tuple, frozenset[str]] = {}  # (type, id, classes) -> pseudo-classes its candidate rules name
+
+
+def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
+    """Give `panes` the stylesheet's rules for where they are now."""
+    rules = stylesheet.rules
+    held = _MEMOS.get(stylesheet)
+    if held is None or held[0] is not rules:
+        held = _MEMOS[stylesheet] = (rules, _Memo())
+    memo = held[1]
+    for pane in panes:
+        kind = (type(pane), pane.id, pane.classes)
+        named = memo.named.get(kind)
+        if named is None:
+            named = memo.named[kind] = _pseudo_classes(stylesheet, pane)
+        if pane.COMPONENT_CLASSES:
+            stylesheet.apply(pane)
+            continue
+        path = tuple((type(node), node.id, node.classes,
+                      frozenset(name for name in named if node.has_pseudo_class(name)))
+                     for node in pane.css_path_nodes)
+        known = memo.rules.get(path)
+        if known is None:
+            stylesheet.apply(pane)
+            memo.rules[path] = dict(pane.styles.base._rules)
+            continue
+        base = pane.styles.base
+        current = base._rules
+        changed = [name for name in current.keys() | known.keys() if current.get(name) != known.get(name)]
+        for name in changed:
+            setattr(base, name, known.get(name))
+        if changed:
+            pane.notify_style_update()
+
+
+def _pseudo_classes(stylesheet: Stylesheet, pane: DOMNode) -> frozenset[str]:
+    """Every pseudo-class named by a rule that could apply to `pane` (the
+    rules Textual's `apply` starts from)."""
+    rules_map = stylesheet.rules_map
+    return frozenset(name for selector in rules_map.keys() & pane._selector_names
+                     for rule in rules_map[selector] for name in rule.pseudo_classes)
