@@ -208,12 +208,14 @@ def test_the_plot_step_rules_size_only_the_panes_restyled():
             assert target in PLOT_STEP_PANES, selector.strip()
 
 
-async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
+@pytest.mark.parametrize(("step_id", "names"), [("l2", ("dz2", "w2_grad")), ("l0", ("dz1", "model[1].weight"))])
+async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch, step_id, names):
     """While the learner reads a step, the next one runs and its tensors are
     laid out: `n` finds its result ready (no round trip to the step's
     process) and draws its tensors with no grid rendered on the key (the
-    costliest part of a step with gradients), and they are that step's own
-    values."""
+    costliest part of a step with gradients), and they are the ones that
+    step shows: its own values, or on a question's step (`l0`) those of the
+    step before that the question keeps on screen until it is answered."""
     from tutor.ui.screens import lesson as lesson_screen
     from tutor.ui.step_runner import StepRunner
     from tutor.ui.widgets.tensor_grid import GridModel
@@ -247,8 +249,7 @@ async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
     monkeypatch.setattr(GridModel, "render", counting_render)
     monkeypatch.setattr(lesson_screen.LessonScreen, "request", keyed_request)
     lesson = BY_ID["backprop-order"]
-    index = next(i for i, s in enumerate(lesson.steps) if s.id == "l2")
-    assert lesson.steps[index].question is None
+    index = next(i for i, s in enumerate(lesson.steps) if s.id == step_id)
     app = build(None, lesson.id)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -266,7 +267,7 @@ async def test_the_next_steps_values_are_laid_out_before_its_key(monkeypatch):
         assert answers == [screen.result]  # drawn from the ready result, on the key itself
         assert rendered_in_key == []
         values = "\n".join(region_text(app, screen.query_one("#values")))
-        assert "dz2" in values and "w2_grad" in values, values
+        assert all(name in values for name in names), values
 
 
 async def _walk_to(app, pilot, index: int) -> LessonScreen:

@@ -57,6 +57,7 @@ from tutor.ui.widgets.uniform_rows import UniformRows
 
 if TYPE_CHECKING:
     from tutor.ui.app import TutorApp
+    from tutor.values import Value
 
 __all__ = ["LessonScreen", "RunHolder"]
 
@@ -388,10 +389,18 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         step = self.lesson.steps[index]
         if result.plot is not None:
             self.query_one("#plot", PlotPane).prepare(result.plot)
+        values = self.query_one("#values", TensorView)
+        named = pick(step.text, self.lang)
         state = self.query_one("#question", QuestionPanel).states.get(index)
         if step.question is not None and (state is None or not state.closed):
-            return  # hidden: the pane keeps the step before's values, already drawn
-        self.query_one("#values", TensorView).prepare(result.values, result.previous, named=pick(step.text, self.lang))
+            # hidden: the pane shows those of the step before's values the
+            # question keeps (`_show_values`), laid out now as well
+            assert self.runner is not None
+            before = self.runner.previous_result(index)
+            if before is not None:
+                values.prepare(self._question_entries(index, before), before.previous, named=named)
+            return
+        values.prepare(result.values, result.previous, named=named)
 
     def on_step_failed(self, message: StepFailed) -> None:
         runner = self.runner
@@ -511,16 +520,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         if hidden:
             assert self.runner is not None
             shown = self.runner.previous_result(self.index)
-            # only those the question's own words name and the step's code
-            # goes on to read: the values of an unrelated step before (or an
-            # `x` the step defines afresh) would only mislead the prediction
-            words = self._question_words()
-            reads = reads_before_binding(self.step.code) if self.step.code else frozenset()
-            entries = {
-                e: v
-                for e, v in (shown.values if shown else {}).items()
-                if _names(words, e) and _reads_all(reads, e)
-            }
+            entries = self._question_entries(self.index, shown)
         code_values = self._code_values()  # the learner's, after a run of their code
         if code_values is not None and self.result is not None:
             hidden, shown, entries = False, self.result, code_values
@@ -536,9 +536,20 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             before = shown.values if code_values is not None else shown.previous
             values.show(entries, before, named=pick(self.step.text, self.lang))
 
-    def _question_words(self) -> str:
+    def _question_entries(self, index: int, before: StepResult | None) -> dict[str, Value]:
+        """What step `index`'s open question keeps on screen of the values
+        of the step before (`before`): only those the question's own words
+        name and the step's code goes on to read. The values of an unrelated
+        step before (or an `x` the step defines afresh) would only mislead
+        the prediction."""
+        step = self.lesson.steps[index]
+        words = self._question_words(step)
+        reads = reads_before_binding(step.code) if step.code else frozenset()
+        return {e: v for e, v in (before.values if before else {}).items() if _names(words, e) and _reads_all(reads, e)}
+
+    @staticmethod
+    def _question_words(step: Step) -> str:
         """The step's text, its question's prompt and hints, both languages."""
-        step = self.step
         parts = [*step.text.values()]
         if step.question is not None:
             parts += [*step.question.prompt.values()]
