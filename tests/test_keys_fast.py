@@ -456,3 +456,33 @@ async def test_n_p_and_space_step_at_once_yet_type_in_a_text_box(monkeypatch):
         await pilot.press("escape", "p")
         await settle(app, pilot)
         assert screen.index == question - 1
+
+
+async def test_a_key_line_that_comes_back_is_not_drawn_again(monkeypatch):
+    """The key line gains `h` and `a` on a question's step and loses them
+    after it: each of the two lines is drawn once, then found kept
+    (tutor/ui/widgets/text_line.py), and still reads as it should."""
+    from tutor.ui.widgets.key_bar import KeyBar
+
+    drawn: list[tuple] = []
+    line_text = KeyBar.line_text
+
+    def counting(self, width):
+        drawn.append(self.line_key())
+        return line_text(self, width)
+
+    monkeypatch.setattr(KeyBar, "line_text", counting)
+    lesson = BY_ID["backprop-order"]
+    index = next(i for i, s in enumerate(lesson.steps)
+                 if s.question is not None and i and lesson.steps[i - 1].question is None)
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await _walk_to(app, pilot, index - 1)
+        lines = []
+        for key in "npnp":
+            await pilot.press(key)
+            await settle(app, pilot)
+            lines.append(screen_text(app).splitlines()[-1])
+        assert "h hint" in lines[0] and "h hint" not in lines[1]
+        assert lines[2:] == lines[:2]
+        assert len(drawn) == len(set(drawn)), drawn  # none drawn twice

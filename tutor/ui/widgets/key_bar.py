@@ -38,7 +38,7 @@ class KeyBar(OneLine):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._keys: list[tuple[str, str]] = []
+        self._keys: tuple[tuple[str, str], ...] = ()
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
@@ -76,10 +76,13 @@ class KeyBar(OneLine):
         return {"escape": "Esc", "enter": "Enter"}.get(key) or self.app.get_key_display(Binding(key, ""))
 
     def show_keys(self, _screen=None) -> None:
-        keys = self.keys()
+        keys = tuple(self.keys())
         if keys != self._keys:
             self._keys = keys
-            self.redraw()
+            self.refresh()
+
+    def line_key(self) -> tuple[tuple[str, str], ...]:
+        return self._keys
 
     def line_text(self, width: int) -> Text:
         key_style = self.get_component_rich_style("key-bar--key", partial=True)

@@ -106,7 +106,10 @@ class StatusLine(OneLine):
         parts = (lesson, step, tuple(params), loss, self.message)
         if parts != self._parts:
             self._parts = parts
-            self.redraw()
+            self.refresh()
+
+    def line_key(self) -> tuple:
+        return self._parts
 
     @property
     def plain(self) -> str:

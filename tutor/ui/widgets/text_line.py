@@ -5,13 +5,15 @@ converted, its styles resolved span by span and the result wrapped, at each
 repaint. For one line that never wraps this is most of the cost: timed per
 widget on a question step's key (headless, 80x24), the key line took
 0.9-1.3 ms and the status line 0.4-0.8 ms to render, of a 12-16 ms key.
-A `OneLine` renders its Text to a Strip once per change of text, width or
-style, and hands Textual that Strip.
+A `OneLine` renders its Text to a Strip once per text, width and style,
+and hands Textual that Strip.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
@@ -59,8 +61,11 @@ class CachedRichStyle(_Base):
 
 
 class OneLine(CachedRichStyle, Widget):
-    """A widget one line high whose line is a Text (`line_text`). Call
-    `redraw()` when what `line_text` returns changes."""
+    """A widget one line high whose line is a Text (`line_text`), named by
+    `line_key` (what the text is made from). The strips of the last few
+    keys are kept: a line that comes back (the key line's keys with and
+    without a question's `h` and `a`) is not drawn again. Call `refresh()`
+    when the key changes."""
 
     DEFAULT_CSS = """
     OneLine {
@@ -68,24 +73,29 @@ class OneLine(CachedRichStyle, Widget):
     }
     """
 
-    _strip: Strip | None = None
-    _strip_for: tuple[int, Style] | None = None  # (width, base style) `_strip` was drawn at
+    KEPT = 8  # strips kept, the newest
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._strips: OrderedDict[tuple[Hashable, int, Style], Strip] = OrderedDict()
+
+    def line_key(self) -> Hashable:
+        """What the line's text is made from: equal keys, equal texts."""
+        raise NotImplementedError
 
     def line_text(self, width: int) -> Text:
         """The line's text for a line `width` cells wide."""
         raise NotImplementedError
-
-    def redraw(self) -> None:
-        """The text changed: draw it again at the next repaint."""
-        self._strip = None
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
         if y:
             return Strip.blank(width, base)
-        if self._strip is None or self._strip_for != (width, base):
-            self._strip = text_strip(self.app.console, self.line_text(width), width, base)
-            self._strip_for = (width, base)
-        return self._strip
+        key = (self.line_key(), width, base)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = text_strip(self.app.console, self.line_text(width), width, base)
+            if len(self._strips) > self.KEPT:
+                self._strips.popitem(last=False)
+        return strip
