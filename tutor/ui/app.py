@@ -37,7 +37,7 @@ from textual.reactive import var
 
 from tutor.i18n import detect_lang
 from tutor.lesson.chapter import Chapter
-from tutor.ui import collector
+from tutor.ui import collector, lazy_strip_caches
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
 from tutor.ui.store_writes import StoreWrites
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from tutor.ui.class_control import ClassControl
     from tutor.ui.step_runner import RunHolder
 
+
+lazy_strip_caches.apply()  # every Strip the app draws makes its caches on first use
 
 SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 """The lesson, help and console screens' rules: read when the first of those

@@ -10,9 +10,11 @@ this machine) and ~7% of the Python a step's key runs (opcode count,
 its divide cache lazily; this does the same for `Strip`: each cache slot
 becomes a descriptor that makes the cache on first read.
 
-Textual is pinned (pyproject.toml): `apply()` patches only the Strip it
-knows (its `__slots__` as in 8.2), and tests/test_lazy_strip_caches.py fails
-if it did not, so an upgrade that changes Strip is seen, not papered over.
+Textual is pinned (pyproject.toml). `apply()`, called when the learners'
+app (tutor/ui/app.py) or the instructor console's is imported, patches
+only the Strip it knows (its `__slots__` as in 8.2), and
+tests/test_lazy_strip_caches.py fails if it did not, so an upgrade that
+changes Strip is seen, not papered over.
 Listed in docs/architecture.md's upgrade checklist.
 """
 
