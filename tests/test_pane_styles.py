@@ -99,3 +99,44 @@ async def test_a_pane_keeps_its_focus_rules_on_a_remembered_step():
         assert screen.index == code_step and screen.has_class("-code-step")
         assert not explain.has_focus
         assert _rules_as_textual_gives_them(app) == []
+
+
+async def test_a_session_sharing_the_parents_parsed_rules_finds_their_memo(monkeypatch):
+    """On a classroom server every session parses no CSS: it takes the warm
+    parent's rule sets (tutor/serve/shared_css.py). The rules the parent's
+    walk worked out for the code step's panes serve the session too: a
+    second app with those rule sets matches none of them afresh."""
+    from collections import OrderedDict
+
+    from tutor.serve import shared_css
+    from tutor.ui.screens import pane_styles
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", Stylesheet._parse_rules)  # Textual's back afterwards
+    monkeypatch.setattr(shared_css, "_parsed", {})
+    monkeypatch.setattr(pane_styles, "_BY_RULES", OrderedDict())
+    assert shared_css.share_parsed_css()
+    matched: list = []
+    original = Stylesheet.apply
+
+    def counting(self, node, *args, **kwargs):
+        if sys._getframe(1).f_code is restyle.__code__:
+            matched.append(node.id)
+        return original(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counting)
+    for session in ("parent", "child"):
+        matched.clear()
+        app = build(None, "practice")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            screen = app.screen
+            code_step = next(i for i, step in enumerate(screen.lesson.steps)
+                             if step.question is not None and step.question.kind == "code")
+            for _ in range(code_step):
+                await pilot.press("n")
+                await settle(app, pilot)
+            assert screen.has_class("-code-step")
+            assert _rules_as_textual_gives_them(app) == []
+        if session == "parent":
+            assert set(matched) >= {"explain-pane", "left", "side", "q-feedback"}
+    assert matched == []

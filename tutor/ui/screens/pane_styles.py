@@ -12,9 +12,11 @@ sets every time.
 to it: the type, id and classes of every node from the app down to the
 pane, and those pseudo-classes its candidate rules name (`:focus`,
 `:nocolor`...), all that Textual's selectors match on. The rules are a
-function of that path, so the memo serves every lesson screen of the app:
-the first code question's step in a session works them out, the next ones
-(lessons 6 to 8) find them. A path met before sets only the rules that
+function of that path and of the rule sets, so the memo serves every
+lesson screen of the app: the first code question's step in a session
+works them out, the next ones (lessons 6 to 8) find them; on a classroom
+server, the warm parent's walk through the lessons works them out for
+every session. A path met before sets only the rules that
 differ from the pane's current ones, through the style setters Textual
 uses (which ask for the layout or repaint that rule needs). The
 pseudo-classes are asked of each node, so those Textual's own cache leaves
@@ -27,6 +29,7 @@ checks the result against Textual's restyle at every step, both ways.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -36,8 +39,15 @@ if TYPE_CHECKING:
     from textual.css.stylesheet import Stylesheet
     from textual.dom import DOMNode
 
-# per stylesheet: (the rule list the memo was made from, the memo)
-_MEMOS: WeakKeyDictionary[Stylesheet, tuple[object, _Memo]] = WeakKeyDictionary()
+# The memos, by the rule sets they were made from (their identities, in
+# order; the entry holds the rule sets, so no identity is reused while it
+# is kept). Sessions forked from a classroom server's warm parent share its
+# parsed rule sets (serve/shared_css.py), and so the memo its rehearsal
+# filled walking the lessons: a session's first code step finds its rules.
+MEMOS_KEPT = 8
+_BY_RULES: OrderedDict[tuple[int, ...], tuple[list, _Memo]] = OrderedDict()
+# each stylesheet's: (the rule list it had, the memo), found without the key above
+_BY_SHEET: WeakKeyDictionary[Stylesheet, tuple[object, _Memo]] = WeakKeyDictionary()
 
 
 class _Memo:
@@ -49,9 +59,9 @@ class _Memo:
 def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
     """Give `panes` the stylesheet's rules for where they are now."""
     rules = stylesheet.rules
-    held = _MEMOS.get(stylesheet)
+    held = _BY_SHEET.get(stylesheet)
     if held is None or held[0] is not rules:
-        held = _MEMOS[stylesheet] = (rules, _Memo())
+        held = _BY_SHEET[stylesheet] = (rules, _memo_for(rules))
     memo = held[1]
     for pane in panes:
         kind = (type(pane), pane.id, pane.classes)
@@ -76,6 +86,16 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
             setattr(base, name, known.get(name))
         if changed:
             pane.notify_style_update()
+
+
+def _memo_for(rules: list) -> _Memo:
+    key = tuple(map(id, rules))
+    entry = _BY_RULES.get(key)
+    if entry is None:
+        entry = _BY_RULES[key] = (list(rules), _Memo())
+        while len(_BY_RULES) > MEMOS_KEPT:
+            _BY_RULES.popitem(last=False)
+    return entry[1]
 
 
 def _pseudo_classes(stylesheet: Stylesheet, pane: DOMNode) -> frozenset[str]:
