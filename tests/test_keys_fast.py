@@ -486,3 +486,38 @@ async def test_a_key_line_that_comes_back_is_not_drawn_again(monkeypatch):
         assert "h hint" in lines[0] and "h hint" not in lines[1]
         assert lines[2:] == lines[:2]
         assert len(drawn) == len(set(drawn)), drawn  # none drawn twice
+
+
+async def test_the_next_exercises_highlights_are_worked_out_before_its_key(monkeypatch):
+    """From one code question's step to the next, the editor's code is
+    replaced on the key; its syntax highlights were worked out while the
+    learner read (Pygments on the key was a fifth of it), and they are the
+    new code's."""
+    from pygments.lexers import PythonLexer
+
+    from tutor.ui.widgets.code_editor import CodeArea, highlights
+
+    lexed: list[str] = []
+    get_tokens = PythonLexer.get_tokens
+
+    def counting(self, text, *args, **kwargs):
+        lexed.append(text)
+        return get_tokens(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(PythonLexer, "get_tokens", counting)
+    lesson = BY_ID["practice"]
+    codes = [i for i, s in enumerate(lesson.steps) if s.question is not None and s.question.kind == "code"]
+    index = next(i for i in codes if i - 1 in codes)
+    app = build(None, lesson.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _walk_to(app, pilot, index - 1)
+        area = screen.query_one(CodeArea)
+        before = area.text
+        await pilot.pause(0.3)  # the next step runs ahead
+        await settle(app, pilot)
+        lexed.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index and area.text != before
+        assert lexed == []
+        assert {row: tuple(spans) for row, spans in area._highlights.items() if spans} == highlights(area.text)

@@ -25,7 +25,7 @@ from textual.binding import Binding
 
 from tutor.i18n import pick
 from tutor.ui.screens.pane_styles import restyle
-from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, run_code
+from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, highlights, run_code
 from tutor.ui.widgets.line_pane import LinePane
 from tutor.ui.widgets.question_panel import QuestionPanel
 
@@ -162,13 +162,28 @@ class CodeSteps:
         key = (self.lesson.id, index)
         if editor.key == key:
             return
+        editor.open(key, self._editor_text(index))
+
+    def _editor_text(self, index: int) -> str:
+        """What the editor opens step `index` with: the code last run on
+        this screen (its store write may still be queued), else the
+        store's, else the starter."""
         step = self.lesson.steps[index]
-        # the code last run on this screen (its store write may still be queued), else the store's
         saved = self._codes.get(index)
         if saved is None:
             saved = self._store_call("code", self.lesson.id, step.id)  # type: ignore[attr-defined]
-        starter = pick(step.question.code.starter, self.lang).lstrip("\n")
-        editor.open(key, saved if isinstance(saved, str) else starter)
+        return saved if isinstance(saved, str) else pick(step.question.code.starter, self.lang).lstrip("\n")
+
+    def _prepare_editor(self, index: int) -> None:
+        """While the learner reads step `index - 1`: the editor opened with
+        step `index`'s code, if it is hidden; if it shows an exercise (the
+        learner's code stays in it), the next code's highlights worked out."""
+        if not self._code_question(index):
+            return
+        if self._code_question():
+            highlights(self._editor_text(index))
+        else:
+            self._open_editor(index)
 
     # ------------------------------------------------------------ actions
 

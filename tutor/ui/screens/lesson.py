@@ -331,10 +331,9 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             reads_before_binding(step.code)
             for expression in self.result.values:
                 _name_pattern(expression)
-        if self._code_question(index) and not self._code_question():
-            # the hidden editor gets its text before the key that shows it
-            # (an editor on screen keeps the learner's code, of course)
-            self._open_editor(index)
+        # the hidden editor gets its text before the key that shows it (an
+        # editor on screen keeps the learner's code, of course)
+        self._prepare_editor(index)
         code = runner.code_for(index)
         if code is not None:
             self.query_one("#code", CodeView).prepare_code(code)

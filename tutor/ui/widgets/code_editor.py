@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from functools import lru_cache
 
 from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
 from pygments.token import (  # type: ignore[import-untyped]
@@ -131,9 +132,17 @@ PLAIN_THEME = TextAreaTheme(
 )
 
 
-def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
+Highlights = dict[int, tuple[tuple[int, int | None, str], ...]]
+
+
+@lru_cache(maxsize=64)
+def highlights(text: str) -> Highlights:
     """Line -> (start byte, end byte, kind) for the tokens worth a colour.
-    TextArea draws highlights in UTF-8 byte offsets, so offsets are bytes."""
+    TextArea draws highlights in UTF-8 byte offsets, so offsets are bytes.
+    Kept for the last texts: the lesson screen works out the next
+    exercise's ahead (`LessonScreen.prefetch`), since Pygments on a key
+    was a fifth of the key that puts one exercise's code in place of
+    another's (practice's `write-derivative`, counted in opcodes)."""
     out: dict[int, list[tuple[int, int | None, str]]] = defaultdict(list)
     row, col = 0, 0  # col in bytes
     for token, value in PythonLexer(stripnl=False, ensurenl=False).get_tokens(text):
@@ -145,7 +154,7 @@ def highlights(text: str) -> dict[int, list[tuple[int, int | None, str]]]:
             if kind is not None and size:
                 out[row].append((col, col + size, kind))
             col += size
-    return out
+    return {row: tuple(spans) for row, spans in out.items()}
 
 
 class _Bar(PaintOnce, ScrollBar):
@@ -265,7 +274,7 @@ class CodeArea(TextBoxKeys, TextArea):
     def _build_highlight_map(self) -> None:
         self._line_cache.clear()
         self._highlights.clear()
-        self._highlights.update(highlights(self.text))
+        self._highlights.update((row, list(spans)) for row, spans in highlights(self.text).items())
 
     async def _on_key(self, event: events.Key) -> None:
         """Enter is handled here; every other key falls through to the
