@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from textual.css.stylesheet import Stylesheet
     from textual.dom import DOMNode
 
+# Pseudo-classes a widget has by the app's state alone (Textual's Widget._PSEUDO_CLASSES)
+APP_WIDE = frozenset({"dark", "light", "inline", "ansi", "nocolor"})
+
 # The memos, by the rule sets they were made from (their identities, in
 # order; the entry holds the rule sets, so no identity is reused while it
 # is kept). Sessions forked from a classroom server's warm parent share its
@@ -63,6 +66,7 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
     if held is None or held[0] is not rules:
         held = _BY_SHEET[stylesheet] = (rules, _memo_for(rules))
     memo = held[1]
+    states: dict[tuple[int, frozenset[str]], tuple] = {}  # the panes' ancestors are mostly the same ones
     for pane in panes:
         kind = (type(pane), pane.id, pane.classes)
         named = memo.named.get(kind)
@@ -71,9 +75,11 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
         if pane.COMPONENT_CLASSES:
             stylesheet.apply(pane)
             continue
-        path = tuple((type(node), node.id, node.classes,
-                      frozenset(name for name in named if node.has_pseudo_class(name)))
-                     for node in pane.css_path_nodes)
+        app, *nodes = pane.css_path_nodes
+        # a widget's app-wide pseudo-classes are the app's state, the same
+        # for each node: asked once (of the pane), not of every node
+        path = (_state(app, named, states), _state(pane, named & APP_WIDE, states),
+                *(_state(node, named - APP_WIDE, states) for node in nodes))
         known = memo.rules.get(path)
         if known is None:
             stylesheet.apply(pane)
@@ -86,6 +92,16 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
             setattr(base, name, known.get(name))
         if changed:
             pane.notify_style_update()
+
+
+def _state(node: DOMNode, named: frozenset[str], states: dict[tuple[int, frozenset[str]], tuple]) -> tuple:
+    """What rules naming the pseudo-classes `named` can see of `node`."""
+    key = (id(node), named)
+    state = states.get(key)
+    if state is None:
+        state = states[key] = (type(node), node.id, node.classes,
+                               frozenset(name for name in named if node.has_pseudo_class(name)))
+    return state
 
 
 def _memo_for(rules: list) -> _Memo:
