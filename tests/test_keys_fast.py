@@ -521,3 +521,46 @@ async def test_the_next_exercises_highlights_are_worked_out_before_its_key(monke
         assert screen.index == index and area.text != before
         assert lexed == []
         assert {row: tuple(spans) for row, spans in area._highlights.items() if spans} == highlights(area.text)
+
+
+async def test_a_lessons_first_plot_step_finds_its_canvas_built(monkeypatch):
+    """Training's `repeat` is its first plot step. The only size its plot
+    pane had on that screen is the one the screen's first layout gave it,
+    under the backprop diagram, shorter. Its canvas is built ahead at the
+    size a plot step's plot had in an earlier lesson (slope's), not on the
+    key (30% of the key's Python)."""
+    from tutor.ui.widgets import plot_pane
+
+    monkeypatch.setattr(plot_pane, "_SIZE_ON_SCREEN", {})
+    built: list[tuple[int, int]] = []
+    build_canvas = plot_pane._build_canvas
+
+    def counting(figure, width, height):
+        built.append((width, height))
+        return build_canvas(figure, width, height)
+
+    monkeypatch.setattr(plot_pane, "_build_canvas", counting)
+    slope = BY_ID["slope"]
+    app = build(None, slope.id)
+    async with app.run_test(size=SIZE) as pilot:
+        plotted = next(i for i, s in enumerate(slope.steps) if i and s.plot is not None and s.question is None
+                       and not s.diagram)
+        screen = await _walk_to(app, pilot, plotted)
+        assert screen.query_one("#plot").region.height > 0
+    training = BY_ID["training"]
+    index = next(i for i, s in enumerate(training.steps) if s.id == "repeat")
+    step = training.steps[index]
+    assert step.plot is not None and not step.diagram and step.question is None
+    assert all(s.plot is None for s in training.steps[:index])
+    app = build(None, training.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _walk_to(app, pilot, index - 1)
+        await pilot.pause(0.3)  # the next step runs ahead, and its plot is built
+        await settle(app, pilot)
+        plot = screen.query_one("#plot", PlotPane)
+        first_layout = plot._known_size
+        built.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == index and plot.size.height > first_layout.height
+        assert built == []

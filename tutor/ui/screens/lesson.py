@@ -387,7 +387,8 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         and build its plot's canvas."""
         step = self.lesson.steps[index]
         if result.plot is not None:
-            self.query_one("#plot", PlotPane).prepare(result.plot)
+            self.query_one("#plot", PlotPane).prepare(result.plot, asked=step.question is not None,
+                                                      diagram=bool(step.diagram))
         values = self.query_one("#values", TensorView)
         named = pick(step.text, self.lang)
         state = self.query_one("#question", QuestionPanel).states.get(index)

@@ -230,6 +230,16 @@ def _is_index(xs: Sequence[float]) -> bool:
     return all(x == i for i, x in enumerate(xs))
 
 
+# The plot's size when last drawn, by window size, whether it shared the
+# side column with a question's verdict (-plot-asked) and whether the
+# backprop diagram stood above it, on any lesson screen: the next plot is
+# built ahead for it. The pane's own last size can be another company's:
+# on training's `repeat`, its first plot step, it was the size the screen's
+# first layout gave it under the diagram, and the canvas was built on the
+# key (30% of the key's Python).
+_SIZE_ON_SCREEN: dict[tuple[Size, bool, bool], Size] = {}
+
+
 class PlotPane(PaintOnce, UniformRows, Widget):
     """Draws a step's `PlotData`, or a compact summary when the pane is tiny.
 
@@ -412,6 +422,9 @@ class PlotPane(PaintOnce, UniformRows, Widget):
         size = self.size
         if size:
             self._known_size = size
+            column = self.parent
+            diagram = column is not None and any(other.display for other in column.children if other is not self)
+            _SIZE_ON_SCREEN[self.app.size, self.screen.has_class("-plot-asked"), diagram] = size
         width, height = self._known_size
         if not width:
             return
@@ -548,12 +561,15 @@ class PlotPane(PaintOnce, UniformRows, Widget):
             self._canvases.popitem(last=False)
         shared_lines.keep(self._shared_slot(key), (plot, canvas))
 
-    def prepare(self, plot: PlotData) -> None:
-        """Build `plot`'s canvas now, for the size the pane had when last
-        shown (that of every plot step at one window size), while the
-        learner reads the step before; `show(plot)` then finds it built. A
-        plot that grows by itself is drawn as it grows, not ahead."""
-        width, height = self._known_size
+    def prepare(self, plot: PlotData, *, asked: bool = False, diagram: bool = False) -> None:
+        """Build `plot`'s canvas now, while the learner reads the step
+        before, for the size a plot pane last had in this window in the
+        same company: beside the verdict of the question it answers
+        (`asked`: the screen's `-plot-asked`) or not, under the backprop
+        diagram (`diagram`) or not, on this screen or the lesson before's.
+        `show(plot)` then finds it built (or, the guess wrong, builds it).
+        A plot that grows by itself is drawn as it grows, not ahead."""
+        width, height = _SIZE_ON_SCREEN.get((self.app.size, asked, diagram), self._known_size)
         if plot.animate or not width or width < MIN_WIDTH or height < MIN_HEIGHT:
             return
         series = self._series(plot, None)
