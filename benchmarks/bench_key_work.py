@@ -1,4 +1,4 @@
-"""The Python work of each step key, counted: the same every run.
+"""The Python work of each step key, counted: the same every run within 1%.
 
 Time on this shared 2-core machine moves by 1.4-1.7x within minutes, so a
 change worth 5% of a key cannot be seen in `bench_app.py`'s milliseconds
@@ -7,7 +7,9 @@ executes for a key: Python bytecode instructions (`sys.settrace` opcode
 events, in thousands) from `n` to its frame, which the lesson screen draws
 inside the key's action (`LessonScreen._accept`, tutor/ui/draw_now.py).
 Work done in C (Rich's and Textual's are Python; the interpreter's own
-allocations are not counted) and the terminal's writing are left out.
+allocations are not counted) and the terminal's writing are left out. A
+few keys vary a little from run to run (whether a step run ahead had
+finished when the key came), so totals agree within 1%, not exactly.
 
 One app, headless at 80x24, goes through every lesson as a learner does:
 from the menu into a lesson, `n` to its last step, back to the menu, the
