@@ -9,13 +9,18 @@ import sys
 import pytest
 from textual.css.stylesheet import Stylesheet
 
-from test_app import LESSONS, settle
-from test_keys_fast import build
+from test_app import BY_ID, LESSONS, settle
+from test_keys_fast import _walk_to, build
 from tutor.ui.screens.code_steps import CODE_STEP_PANES
 from tutor.ui.screens.lesson import PLOT_STEP_PANES
 from tutor.ui.screens.pane_styles import restyle
 
 PANES = (*CODE_STEP_PANES, *PLOT_STEP_PANES)
+
+
+def _first_code_step(lesson_id: str) -> int:
+    return next(i for i, step in enumerate(BY_ID[lesson_id].steps)
+                if step.question is not None and step.question.kind == "code")
 
 
 def _rules_as_textual_gives_them(app) -> list[str]:
@@ -80,13 +85,8 @@ async def test_a_pane_keeps_its_focus_rules_on_a_remembered_step():
     again, it gets the rules of an unfocused pane, not the ones met first."""
     app = build(None, "practice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        code_step = next(i for i, step in enumerate(screen.lesson.steps)
-                         if step.question is not None and step.question.kind == "code")
-        for _ in range(code_step - 1):
-            await pilot.press("n")
-            await settle(app, pilot)
+        code_step = _first_code_step("practice")
+        screen = await _walk_to(app, pilot, code_step - 1)
         explain = screen.query_one("#explain-pane")
         for key in ("n", "p"):  # the code step's rules, met with the pane focused, and back
             assert explain.has_focus
@@ -128,13 +128,7 @@ async def test_a_session_sharing_the_parents_parsed_rules_finds_their_memo(monke
         matched.clear()
         app = build(None, "practice")
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(app, pilot)
-            screen = app.screen
-            code_step = next(i for i, step in enumerate(screen.lesson.steps)
-                             if step.question is not None and step.question.kind == "code")
-            for _ in range(code_step):
-                await pilot.press("n")
-                await settle(app, pilot)
+            screen = await _walk_to(app, pilot, _first_code_step("practice"))
             assert screen.has_class("-code-step")
             assert _rules_as_textual_gives_them(app) == []
         if session == "parent":
