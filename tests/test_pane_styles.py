@@ -13,9 +13,11 @@ from test_app import BY_ID, LESSONS, settle
 from test_keys_fast import _walk_to, build
 from tutor.ui.screens.code_steps import CODE_STEP_PANES
 from tutor.ui.screens.lesson import PLOT_STEP_PANES
-from tutor.ui.screens.pane_styles import restyle
+from tutor.ui.screens.pane_styles import _restyle, _rules_of
 
 PANES = (*CODE_STEP_PANES, *PLOT_STEP_PANES)
+# where pane_styles has Textual match a pane's rules: on a key, or ahead
+WORKING_OUT = (_restyle.__code__, _rules_of.__code__)
 
 
 def _first_code_step(lesson_id: str) -> int:
@@ -49,7 +51,7 @@ async def test_remembered_rules_are_textuals_at_every_step_both_ways(monkeypatch
     original = Stylesheet.apply
 
     def counting(self, node, *args, **kwargs):
-        if sys._getframe(1).f_code is restyle.__code__:
+        if sys._getframe(1).f_code in WORKING_OUT:
             matched.append(node)
         return original(self, node, *args, **kwargs)
 
@@ -119,7 +121,7 @@ async def test_a_session_sharing_the_parents_parsed_rules_finds_their_memo(monke
     original = Stylesheet.apply
 
     def counting(self, node, *args, **kwargs):
-        if sys._getframe(1).f_code is restyle.__code__:
+        if sys._getframe(1).f_code in WORKING_OUT:
             matched.append(node.id)
         return original(self, node, *args, **kwargs)
 
@@ -134,3 +136,43 @@ async def test_a_session_sharing_the_parents_parsed_rules_finds_their_memo(monke
         if session == "parent":
             assert set(matched) >= {"explain-pane", "left", "side", "q-feedback"}
     assert matched == []
+
+
+@pytest.mark.parametrize(("lesson_id", "step_id"), [("practice", None), ("sgd", "write-loop")])
+async def test_the_key_onto_a_code_step_finds_its_rules_worked_out_ahead(monkeypatch, lesson_id, step_id):
+    """A learner's own session has no warm parent's walk behind it: while
+    the learner reads the step before, the screen works out the rules the
+    next key's class changes will need (pane_styles.rehearse), leaving
+    every style and class as it was. The key then matches no pane afresh:
+    practice's first code step (the session's first), and sgd's
+    `write-loop`, the one key that leaves a plot step for a code step."""
+    from collections import OrderedDict
+
+    from tutor.ui.screens import pane_styles
+
+    monkeypatch.setattr(pane_styles, "_BY_RULES", OrderedDict())  # a session's first code step
+    on_key: list = []
+    original = Stylesheet.apply
+
+    def counting(self, node, *args, **kwargs):
+        if sys._getframe(1).f_code is _restyle.__code__ and not node.COMPONENT_CLASSES:
+            on_key.append(node.id)
+        return original(self, node, *args, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counting)
+    steps = BY_ID[lesson_id].steps
+    target = _first_code_step(lesson_id) if step_id is None else [step.id for step in steps].index(step_id)
+    app = build(None, lesson_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _walk_to(app, pilot, target - 1)
+        await pilot.pause(0.3)  # the learner reads; the next step runs ahead
+        await settle(app, pilot)
+        classes = set(screen.classes)
+        assert ("-plot-step" in classes) == (step_id is not None) and "-code-step" not in classes
+        assert _rules_as_textual_gives_them(app) == []  # the rehearsal changed no style
+        on_key.clear()
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert screen.index == target and screen.has_class("-code-step")
+        assert on_key == []
+        assert _rules_as_textual_gives_them(app) == []

@@ -36,9 +36,9 @@ from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
 from tutor.ui.draw_now import draw_now
-from tutor.ui.screens.code_steps import CODE_ACTIONS, CodeSteps, code_bindings
+from tutor.ui.screens.code_steps import CODE_ACTIONS, CODE_STEP_PANES, CodeSteps, code_bindings
 from tutor.ui.screens.focus import KeepsFocus
-from tutor.ui.screens.pane_styles import restyle
+from tutor.ui.screens.pane_styles import rehearse, restyle
 from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
 from tutor.ui.strings import t
@@ -386,6 +386,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         `_show_values` will show for it, unless its question hides them),
         and build its plot's canvas."""
         step = self.lesson.steps[index]
+        self._restyle_ahead(index, result)
         if result.plot is not None:
             self.query_one("#plot", PlotPane).prepare(result.plot, asked=step.question is not None,
                                                       diagram=bool(step.diagram))
@@ -401,6 +402,29 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
                 values.prepare(self._question_entries(index, before), before.previous, named=named)
             return
         values.prepare(result.values, result.previous, named=named)
+
+    def _restyle_ahead(self, index: int, result: StepResult) -> None:
+        """Work out now the rules the key onto step `index` will give the
+        panes its screen classes size, as that key changes them: first
+        `-code-step` (`_code_step_shown`), then `-plot-step` (`_plot_step`).
+        Measured with bench_key_work.py: in a learner's own session the
+        first code step (backprop-pytorch's `write-gradients`, 536 -> 481
+        thousand opcodes) and sgd's `write-loop`, which leaves a plot step
+        for a code step (585 -> 489), matched their panes' rules on the key."""
+        step = self.lesson.steps[index]
+        state = self.query_one("#question", QuestionPanel).states.get(index)
+        hidden = step.question is not None and (state is None or not state.closed)
+        plotted = result.plot is not None and not hidden
+        asked = plotted and step.question is not None
+        stages = []
+        code = self._code_question(index)
+        if self.has_class("-code-step") != code:
+            stages.append(({"-code-step": code}, [self.query_one(pane) for pane in CODE_STEP_PANES]))
+        if self.has_class("-plot-step") != plotted or self.has_class("-plot-asked") != asked:
+            stages.append(({"-plot-step": plotted, "-plot-asked": asked},
+                           [self.query_one(pane) for pane in PLOT_STEP_PANES]))
+        if stages:
+            rehearse(self.app.stylesheet, self, stages)
 
     def on_step_failed(self, message: StepFailed) -> None:
         runner = self.runner

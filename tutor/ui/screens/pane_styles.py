@@ -25,6 +25,13 @@ of the path like the rest. A new path, a new stylesheet (a theme change
 parses it again) or a pane with component styles (which `apply` styles
 too) goes through Textual's `Stylesheet.apply`. tests/test_pane_styles.py
 checks the result against Textual's restyle at every step, both ways.
+
+`rehearse` fills the memo ahead, while the learner reads the step before:
+it sets the screen's classes as the key will, one change after another,
+works out each pane's rules where it then is without touching its styles,
+and puts the classes back. A learner's own session (no warm parent walked
+the lessons for it) then finds the rules of its first code step, and of
+the one place a key leaves a plot step for a code step at once.
 """
 
 from __future__ import annotations
@@ -33,8 +40,10 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from textual.css.styles import Styles
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
 
     from textual.css.stylesheet import Stylesheet
     from textual.dom import DOMNode
@@ -61,6 +70,27 @@ class _Memo:
 
 def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
     """Give `panes` the stylesheet's rules for where they are now."""
+    _restyle(stylesheet, panes, rehearsal=False)
+
+
+def rehearse(stylesheet: Stylesheet, screen: DOMNode,
+             stages: Sequence[tuple[Mapping[str, bool], Sequence[DOMNode]]]) -> None:
+    """Learn, without changing any style, the rules `restyle` will give the
+    panes of each stage once `screen`'s classes are set as the stages say,
+    one after another (class name -> on or off; then the panes restyled).
+    The screen's classes are put back as they were."""
+    held = {name: screen.has_class(name) for changes, _ in stages for name in changes}
+    try:
+        for changes, panes in stages:
+            for name, on in changes.items():
+                screen.set_class(on, name, update=False)
+            _restyle(stylesheet, panes, rehearsal=True)
+    finally:
+        for name, on in held.items():
+            screen.set_class(on, name, update=False)
+
+
+def _restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode], *, rehearsal: bool) -> None:
     rules = stylesheet.rules
     held = _BY_SHEET.get(stylesheet)
     if held is None or held[0] is not rules:
@@ -73,7 +103,8 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
         if named is None:
             named = memo.named[kind] = _pseudo_classes(stylesheet, pane)
         if pane.COMPONENT_CLASSES:
-            stylesheet.apply(pane)
+            if not rehearsal:
+                stylesheet.apply(pane)
             continue
         app, *nodes = pane.css_path_nodes
         # a widget's app-wide pseudo-classes are the app's state, the same
@@ -82,8 +113,13 @@ def restyle(stylesheet: Stylesheet, panes: Iterable[DOMNode]) -> None:
                 *(_state(node, named - APP_WIDE, states) for node in nodes))
         known = memo.rules.get(path)
         if known is None:
+            if rehearsal:
+                memo.rules[path] = _rules_of(stylesheet, pane)
+                continue
             stylesheet.apply(pane)
             memo.rules[path] = dict(pane.styles.base._rules)
+            continue
+        if rehearsal:
             continue
         base = pane.styles.base
         current = base._rules
@@ -102,6 +138,44 @@ def _state(node: DOMNode, named: frozenset[str], states: dict[tuple[int, frozens
         state = states[key] = (type(node), node.id, node.classes,
                                frozenset(name for name in named if node.has_pseudo_class(name)))
     return state
+
+
+class _Capture:
+    """Stands in for a stylesheet in `Stylesheet.apply`: keeps the rules it
+    would set on the node instead of setting them."""
+
+    def __init__(self, stylesheet: Stylesheet) -> None:
+        self._stylesheet = stylesheet
+        self.captured: Mapping[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stylesheet, name)
+
+    def replace_rules(self, node: DOMNode, rules: Mapping[str, Any], animate: bool = False) -> None:
+        self.captured = rules
+
+    def _process_component_classes(self, node: DOMNode) -> None:
+        pass  # a pane with component classes is not rehearsed
+
+
+# What `Stylesheet.apply` sets on a node besides its rules: put back after a rehearsal.
+_APPLY_FLAGS = ("_has_hover_style", "_has_focus_within", "_has_order_style", "_has_odd_or_even")
+
+
+def _rules_of(stylesheet: Stylesheet, pane: DOMNode) -> dict[str, Any]:
+    """The rules `stylesheet.apply` would give `pane` where it is now, as
+    its base styles would hold them; the pane is left as it was."""
+    capture = _Capture(stylesheet)
+    flags = [getattr(pane, name) for name in _APPLY_FLAGS]
+    try:
+        type(stylesheet).apply(capture, pane)  # type: ignore[arg-type]
+    finally:
+        for name, value in zip(_APPLY_FLAGS, flags):
+            setattr(pane, name, value)
+    styles = Styles()  # the base styles' setters, as `replace_rules` uses them
+    for name, value in capture.captured.items():
+        setattr(styles, name, value)
+    return dict(styles._rules)
 
 
 def _memo_for(rules: list) -> _Memo:
