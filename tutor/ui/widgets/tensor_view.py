@@ -313,7 +313,8 @@ class TensorView(LinePane):
         return [name, _Line(line, "tensor-view--value")]
 
     def _tensor_blocks(self, expr: str, value: TensorValue, before: Value | None) -> list[_Line | _Grid]:
-        meta = Text(shape_text(value, self.lang), Style(bold=True))
+        meta = Text()
+        meta.append(shape_text(value, self.lang), Style(bold=True))
         meta.append(f" {value.dtype}")
         if value.requires_grad:
             meta.append(" requires_grad", Style(italic=True))

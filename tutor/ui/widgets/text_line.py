@@ -6,7 +6,10 @@ repaint. For one line that never wraps this is most of the cost: timed per
 widget on a question step's key (headless, 80x24), the key line took
 0.9-1.3 ms and the status line 0.4-0.8 ms to render, of a 12-16 ms key.
 A `OneLine` renders its Text to a Strip once per text, width and style,
-and hands Textual that Strip.
+and hands Textual that Strip. `TextLines` does the same for a Text wrapped
+over as many lines as it takes (a question's prompt and its keys: ~0.5 ms
+each through Content on every key that shows a question), and can wrap
+the next text ahead, at the width it will have.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -35,7 +39,12 @@ def text_strip(console: Console, text: Text, width: int, base: Style) -> Strip:
     if text.overflow == "ellipsis" and text.cell_len > width:
         text = text.copy()
         text.truncate(width, overflow="ellipsis")
-    return Strip(list(text.render(console))).crop_extend(0, width, None).apply_style(base)
+    segments = list(text.render(console))
+    if text.style and not text.spans:
+        # Rich's `Text.render` gives a Text without spans no style of its
+        # own (its console rendering joins lines, making the style a span)
+        segments = list(Segment.apply_style(segments, console.get_style(text.style)))
+    return Strip(segments).crop_extend(0, width, None).apply_style(base)
 
 
 class CachedRichStyle(_Base):
@@ -99,3 +108,86 @@ class OneLine(CachedRichStyle, Widget):
             if len(self._strips) > self.KEPT:
                 self._strips.popitem(last=False)
         return strip
+
+
+def _text_key(text: Text) -> Hashable:
+    """What a Text draws as: equal keys, equal lines."""
+    return (text.plain, tuple(text.spans), text.style, text.justify, text.overflow, text.no_wrap)
+
+
+class TextLines(CachedRichStyle, Widget):
+    """A Text wrapped to the widget's width, as tall as its lines (height:
+    auto). `update` sets the text; the lines of the last few texts and
+    widths are kept, so a text that comes back (a question's keys line is
+    the same on every question) is not wrapped again, and `prepare` wraps
+    the next one ahead. The lines are Rich's wrap of the Text, on the
+    widget's colours, as `LinePane.render_text` draws them."""
+
+    DEFAULT_CSS = """
+    TextLines {
+        height: auto;
+    }
+    """
+
+    KEPT = 8  # wrapped texts kept, the newest
+
+    def __init__(self, text: Text | str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = Text(text) if isinstance(text, str) else text
+        self._key = _text_key(self._text)
+        self._kept: OrderedDict[tuple[Hashable, int, Style], list[Strip]] = OrderedDict()
+        self._width = 0  # the content width the last layout gave (kept while hidden)
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    @property
+    def known_width(self) -> int:
+        """The content width, or while hidden the one it had (0: never laid out)."""
+        width = self.content_size.width
+        if width:
+            self._width = width
+        return self._width
+
+    def update(self, text: Text | str) -> None:
+        """Show `text`: a layout follows (its height may change), unless it
+        draws as the text shown."""
+        text = Text(text) if isinstance(text, str) else text
+        key = _text_key(text)
+        if key == self._key:
+            return
+        self._text, self._key = text, key
+        self.refresh(layout=True)
+
+    def prepare(self, text: Text | str, width: int = 0) -> None:
+        """Wrap `text` now, at `width` (default: the known width), for a
+        later `update(text)` that finds its lines."""
+        text = Text(text) if isinstance(text, str) else text
+        width = width or self.known_width
+        if width > 0:
+            self._lines(text, _text_key(text), width)
+
+    def _lines(self, text: Text, key: Hashable, width: int) -> list[Strip]:
+        base = self.rich_style
+        slot = (key, width, base)
+        lines = self._kept.get(slot)
+        if lines is None:
+            console = self.app.console
+            lines = self._kept[slot] = [text_strip(console, line, width, base) for line in text.wrap(console, width)]
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(slot)
+        return lines
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        if width <= 0:
+            return 0
+        self._width = width  # what a layout gives: known while hidden after it
+        return len(self._lines(self._text, self._key, width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        lines = self._lines(self._text, self._key, width) if width > 0 else []
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
