@@ -1,4 +1,5 @@
-"""Containers paint their identical rows once (tutor/ui/widgets/uniform_rows.py):
+"""Containers paint their identical rows once (tutor/ui/widgets/uniform_rows.py),
+and a LinePane the blank rows under its text (tutor/ui/widgets/line_pane.py):
 the rows drawn are Textual's own, row for row, on any crop, for a column
 with a side rule, a pane with a titled top and bottom rule, and every such
 container on the lesson screen through the key that resizes them all (a
@@ -15,7 +16,9 @@ from textual.widgets import Static
 
 from test_code_editor import build_at, ready
 from tutor.progress import ProgressStore
-from tutor.ui.widgets.uniform_rows import UniformRows
+from tutor.ui.widgets.line_pane import LinePane
+from tutor.ui.widgets.text_pane import TextPane
+from tutor.ui.widgets.uniform_rows import UniformRows, rows_kept
 
 
 class Box(UniformRows, Vertical):
@@ -97,14 +100,15 @@ async def test_a_containers_rows_are_textuals_on_every_crop_and_rendered_once(mo
                     assert len(rendered) == crop.height  # drawn row by row, as Textual does
                 # painted again, not resized: Textual's cache holds every row
                 # (the repeated ones too), so its own path draws them, none rendered
-                assert box._rows_kept(crop), (name, crop)
+                assert rows_kept(box, crop), (name, crop)
                 rendered.clear()
                 assert rows(box.render_lines(crop)) == expected and rendered == [], (name, crop, rendered)
 
 
 async def test_the_lesson_screens_containers_draw_textuals_rows_through_a_resizing_key(tmp_path, monkeypatch):
     """sgd's `write-loop` after its plot step: the columns change width and
-    the editor shows; every container is drawn as Textual draws it, and
+    the editor shows; every container and text pane is drawn as Textual
+    draws it, and
     the key renders a handful of container rows, not each of theirs."""
     store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
     app = build_at(store, "sgd", "loop")
@@ -122,7 +126,54 @@ async def test_the_lesson_screens_containers_draw_textuals_rows_through_a_resizi
             drawn = [y for cache, y in rendered if cache == id(widget._styles_cache)]
             assert len(drawn) <= 3, f"#{widget.id}: rows {drawn} rendered on the key"
         assert sum(1 for w in shown if w.region.height > 10) >= 4  # left, side, middle, question (and editor)
-        for widget in shown:
+        panes = [w for w in app.screen.query(LinePane) if w.display and w.region]
+        assert {w.id for w in panes} >= {"explain-pane", "q-feedback"}
+        for widget in [*shown, *panes]:
             crop = Region(0, 0, *widget.region.size)
             expected = textual_rows(widget, crop)
             assert rows(widget.render_lines(crop)) == expected, widget.id
+
+
+class Panes(App):
+    CSS = """
+    #feedback { width: 30; height: 14; border-top: solid $foreground 30%; }
+    #full { width: 20; height: 4; border-left: solid green; }
+    #hatched { width: 20; height: 10; hatch: right $primary 30%; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TextPane("Feedback", "more", id="feedback")
+        yield TextPane("", "more", id="full")
+        yield TextPane("", "", id="hatched")
+
+    def on_mount(self) -> None:
+        self.screen.styles.layout = "horizontal"
+        self.query_one("#full", TextPane).set_body("a long text that wraps to more lines than the pane shows " * 3)
+        self.query_one("#hatched", TextPane).set_body("two words")
+
+
+async def test_a_line_panes_blank_rows_are_textuals_and_rendered_once(monkeypatch):
+    """Under a short text the blank rows are drawn once and repeated, as
+    Textual draws each: on every crop, and painted again from its cache. A
+    pane its text fills, or one with a hatch, is drawn row by row."""
+    from rich.text import Text
+
+    app = Panes()
+    async with app.run_test(size=(80, 24)) as pilot:
+        feedback = app.query_one("#feedback", TextPane)
+        feedback.set_body(Text("x Not yet.\nYou said 3."))
+        await pilot.pause()
+        rendered = counting_rows(monkeypatch)
+        for name in ("feedback", "full", "hatched"):
+            pane = app.query_one(f"#{name}", LinePane)
+            for crop in [crop for crop in crops(pane) if crop.height > 0]:
+                expected = textual_rows(pane, crop)
+                rendered.clear()
+                assert rows(pane.render_lines(crop)) == expected, (name, crop)
+                if name == "feedback" and crop.height == 14:
+                    # the rule, the two lines, one blank row repeated
+                    assert [y for _, y in rendered] == [0, 1, 2, 3], rendered
+                if name in ("full", "hatched"):
+                    assert len(rendered) == crop.height
+                rendered.clear()
+                assert rows(pane.render_lines(crop)) == expected and rendered == [], (name, crop, rendered)

@@ -30,6 +30,7 @@ from textual.widget import Widget
 
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_line import CachedRichStyle, text_strip
+from tutor.ui.widgets.uniform_rows import render_repeating, rows_kept
 
 
 class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
@@ -170,6 +171,33 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         if 0 <= index < len(self._lines):
             return self._lines[index]
         return Strip([Segment(" " * width, self.rich_style)], width)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Textual's, but the blank rows under the text (a question's
+        feedback of two lines in a pane of fourteen) are decorated once and
+        repeated: each row through Textual's styles cache costs about as
+        much as a line of text (uniform_rows.py does the same for
+        containers)."""
+        blank = self._blank_rows() if crop.height > 2 and not rows_kept(self, crop) else None
+        if blank is None:
+            return super().render_lines(crop)
+        return render_repeating(crop, blank, super().render_lines, self._styles_cache)
+
+    def _blank_rows(self) -> tuple[int, int] | None:
+        """The widget's rows [first, end) that show no line (below the
+        text, above the pinned lines), or None when there are fewer than
+        two or a hatch could draw them differently."""
+        width, view = self.content_size
+        styles = self.styles
+        if not width or styles.has_rule("hatch"):
+            return None
+        self._ensure(width)
+        first = max(0, len(self._lines) - self.top)
+        end = view - len(self.footer_lines(width))
+        if end - first < 2:
+            return None
+        top = styles.gutter.top
+        return top + first, top + end
 
     def refresh_lines(self, indexes) -> None:
         """Repaint the given content lines only, if they are on screen."""

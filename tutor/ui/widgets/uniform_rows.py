@@ -18,6 +18,9 @@ containers that draw nothing between their borders: `render` is
 Textual's (a container's `Blank`, no keyline), no padding (a padding row
 is drawn apart from the content rows), no outline, no hatch. Anything
 else goes through Textual's own `render_lines`, row by row.
+
+`render_repeating` serves LinePane as well, for the blank rows under a
+pane's text (line_pane.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from textual._styles_cache import StylesCache
+
     _Base = Widget  # what the mixin is mixed into, for the type checker
 else:
     _Base = object
@@ -50,29 +57,37 @@ class UniformRows(_Base):
         height = self.region.height
         return (1 if border_top else 0), height - (1 if border_bottom else 0)
 
-    def _rows_kept(self, crop: Region) -> bool:
-        """Textual's styles cache holds every row of `crop` still (nothing
-        to render: its own path is the cheaper one)."""
-        cache = self._styles_cache
-        kept = cache._cache
-        return not cache._dirty_lines and all(map(kept.__contains__, crop.line_range))
-
     def render_lines(self, crop: Region) -> list[Strip]:
-        rows = self._uniform_rows() if crop.height > 2 and not self._rows_kept(crop) else None
+        rows = self._uniform_rows() if crop.height > 2 and not rows_kept(self, crop) else None
         if rows is None:
             return super().render_lines(crop)
-        start, end = max(crop.y, rows[0]), min(crop.bottom, rows[1])  # the same rows, in the crop
-        if end - start < 2:
-            return super().render_lines(crop)
-        # the rows down to the first of the same ones, then it repeated, then the rest
-        head = super().render_lines(Region(crop.x, crop.y, crop.width, start - crop.y + 1))
-        tail = super().render_lines(Region(crop.x, end, crop.width, crop.bottom - end)) if crop.bottom > end else []
-        # the styles cache keeps the repeated row for each row it stands for,
-        # so a repaint that does not resize the container finds them all
-        cache = self._styles_cache
-        row = cache._cache.get(start)
-        if row is not None:
-            repeated = range(start + 1, end)
-            cache._cache.update(dict.fromkeys(repeated, row))
-            cache._dirty_lines.difference_update(repeated)
-        return [*head, *[head[-1]] * (end - start - 1), *tail]
+        return render_repeating(crop, rows, super().render_lines, self._styles_cache)
+
+
+def rows_kept(widget: Widget, crop: Region) -> bool:
+    """Textual's styles cache holds every row of `crop` still (nothing to
+    render: its own path is the cheaper one)."""
+    cache = widget._styles_cache
+    kept = cache._cache
+    return not cache._dirty_lines and all(map(kept.__contains__, crop.line_range))
+
+
+def render_repeating(crop: Region, rows: tuple[int, int], render: Callable[[Region], list[Strip]],
+                     cache: StylesCache) -> list[Strip]:
+    """The lines of `crop`, as `render` (Textual's `render_lines`) draws
+    them, knowing the rows [first, end) are all the same: those above the
+    first of them and that one are rendered, then it is repeated, then the
+    rest are rendered."""
+    start, end = max(crop.y, rows[0]), min(crop.bottom, rows[1])  # the same rows, in the crop
+    if end - start < 2:
+        return render(crop)
+    head = render(Region(crop.x, crop.y, crop.width, start - crop.y + 1))
+    tail = render(Region(crop.x, end, crop.width, crop.bottom - end)) if crop.bottom > end else []
+    # the styles cache keeps the repeated row for each row it stands for,
+    # so a repaint that does not resize the widget finds them all
+    row = cache._cache.get(start)
+    if row is not None:
+        repeated = range(start + 1, end)
+        cache._cache.update(dict.fromkeys(repeated, row))
+        cache._dirty_lines.difference_update(repeated)
+    return [*head, *[head[-1]] * (end - start - 1), *tail]
