@@ -107,8 +107,8 @@ async def test_a_containers_rows_are_textuals_on_every_crop_and_rendered_once(mo
 
 async def test_the_lesson_screens_containers_draw_textuals_rows_through_a_resizing_key(tmp_path, monkeypatch):
     """sgd's `write-loop` after its plot step: the columns change width and
-    the editor shows; every container and text pane is drawn as Textual
-    draws it, and
+    the editor shows; every container, text pane and the code area (the
+    blank rows under the code repeated) is drawn as Textual draws it, and
     the key renders a handful of container rows, not each of theirs."""
     store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
     app = build_at(store, "sgd", "loop")
@@ -126,8 +126,8 @@ async def test_the_lesson_screens_containers_draw_textuals_rows_through_a_resizi
             drawn = [y for cache, y in rendered if cache == id(widget._styles_cache)]
             assert len(drawn) <= 3, f"#{widget.id}: rows {drawn} rendered on the key"
         assert sum(1 for w in shown if w.region.height > 10) >= 4  # left, side, middle, question (and editor)
-        panes = [w for w in app.screen.query(LinePane) if w.display and w.region]
-        assert {w.id for w in panes} >= {"explain-pane", "q-feedback"}
+        panes = [w for w in app.screen.query("LinePane, CodeArea") if w.display and w.region]
+        assert {w.id for w in panes} >= {"explain-pane", "q-feedback", "code-area"}
         for widget in [*shown, *panes]:
             crop = Region(0, 0, *widget.region.size)
             expected = textual_rows(widget, crop)
@@ -177,3 +177,26 @@ async def test_a_line_panes_blank_rows_are_textuals_and_rendered_once(monkeypatc
                     assert len(rendered) == crop.height
                 rendered.clear()
                 assert rows(pane.render_lines(crop)) == expected and rendered == [], (name, crop, rendered)
+
+
+async def test_the_code_areas_blank_rows_under_a_short_exercise_are_textuals_and_rendered_once(tmp_path, monkeypatch):
+    """practice's `write-order` starts with a few lines of code in an
+    area of thirteen rows: the rows under the code are drawn once and
+    repeated, as Textual draws each, on every crop."""
+    from tutor.ui.widgets.code_editor import CodeArea
+
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-order")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        area = app.screen.query_one(CodeArea)
+        lines = area.wrapped_document.height
+        height = area.region.height
+        assert height - lines >= 4, (lines, height)  # room under the code
+        rendered = counting_rows(monkeypatch)
+        for crop in [crop for crop in crops(area) if crop.height > 0]:
+            expected = textual_rows(area, crop)
+            rendered.clear()
+            assert rows(area.render_lines(crop)) == expected, crop
+            if crop == Region(0, 0, *area.region.size):
+                assert len(rendered) == lines + 1, rendered  # the code's rows and one blank one
