@@ -17,6 +17,7 @@ from tutor.ui.strings import t
 from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.question_panel import code_marked
 from tutor.ui.widgets.text_line import text_strip
+from tutor.ui.widgets.text_pane import TextPane
 
 
 def _panel_texts() -> list[Text]:
@@ -85,9 +86,11 @@ async def test_the_prompt_is_bold_and_the_keys_dim_on_a_question_step():
 
 @pytest.mark.parametrize("lesson_id", ["backprop-order", "manual-update"])
 async def test_the_next_question_is_wrapped_while_the_learner_reads(monkeypatch, lesson_id):
-    """The key onto a question finds its prompt and keys line wrapped at
-    the width the key gives them: on a code question's step (manual-update's
-    first) the side column narrows, and the lines are wrapped at that width."""
+    """The key onto a question finds its prompt and keys line wrapped, and
+    the feedback under them rendered, at the width the key gives them:
+    backprop-order's second question (the panel's width known from the
+    first), and manual-update's code question, whose step narrows the side
+    column: the lines are made at that width."""
     app = build(None, start=lesson_id)
     async with app.run_test(size=(80, 24)) as pilot:
         steps = BY_ID[lesson_id].steps
@@ -104,10 +107,20 @@ async def test_the_next_question_is_wrapped_while_the_learner_reads(monkeypatch,
             wrapped.append(self.plain)
             return original(self, *args, **kwargs)
 
+        feedback_drawn: list = []
+        render_renderable = TextPane.render_renderable
+
+        def drawing(self, renderable, width):
+            if self.id == "q-feedback":
+                feedback_drawn.append(width)
+            return render_renderable(self, renderable, width)
+
         monkeypatch.setattr(Text, "wrap", counting)
+        monkeypatch.setattr(TextPane, "render_renderable", drawing)
         await pilot.press("n")
         await settle(app, pilot)
         monkeypatch.setattr(Text, "wrap", original)
+        assert feedback_drawn == []  # the feedback under it, rendered ahead too
         assert screen.index == target
         prompt, keys = screen.query_one("#q-prompt"), screen.query_one("#q-keys")
         assert prompt.text.plain == code_marked(pick(steps[target].question.prompt, "en")).plain

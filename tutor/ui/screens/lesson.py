@@ -329,7 +329,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             # the side column narrows on a code question's step below 120
             # columns, as `_code_step_shown` predicts for its panes
             narrower = self._left_widening(index) if self.has_class("-narrow") else 0
-            self.query_one("#question", QuestionPanel).prepare(step.question, narrower)
+            self.query_one("#question", QuestionPanel).prepare(index, step.question, self._records.get(index), narrower)
         if step.question is not None and step.code and self.result is not None:
             # what `_show_values` asks on the key, answered now (both cached):
             # which of this step's values the question will keep on screen

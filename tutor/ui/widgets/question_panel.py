@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
@@ -313,11 +314,9 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
         if self.index == index and self.question is question:
             return
         lang = self.lang
-        fresh = index not in self.states
-        state = self.state(index)
-        if fresh and record is not None:
-            state.before = record.solved or record.revealed
-            state.hints = min(record.hints, len(question.hints))
+        if index not in self.states:
+            self.states[index] = self._new_state(question, record)
+        state = self.states[index]
         self.index, self.question = index, question
         self.expected, self.ready = None, False
         self.query_one("#q-prompt", PanelLines).update(code_marked(pick(question.prompt, lang)))
@@ -335,6 +334,16 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
         self._show_keys(self.typing)
         self._render_feedback()
 
+    @staticmethod
+    def _new_state(question: Question, record: QuestionProgress | None) -> QuestionState:
+        """A question's state the first time the panel shows it, as an
+        earlier session (`record`) left it."""
+        state = QuestionState()
+        if record is not None:
+            state.before = record.solved or record.revealed
+            state.hints = min(record.hints, len(question.hints))
+        return state
+
     def _options_text(self, question: Question) -> Text:
         text = Text(t("q_options", self.lang) + "\n", style="dim")
         for option in question.options:
@@ -343,21 +352,30 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
         text.rstrip()
         return text
 
-    def prepare(self, question: Question, narrower: int = 0) -> None:
-        """Wrap a question's prompt, options and keys line now, while the
-        learner reads the step before, at the width the key that asks it
-        will give them: the width they last had, less `narrower` columns
-        (a code question's step narrows the side column). `ask` then finds
-        their lines (timed on the key onto a question: ~0.5 ms each when
-        wrapped there)."""
+    def prepare(self, index: int, question: Question, record: QuestionProgress | None, narrower: int = 0) -> None:
+        """Wrap step `index`'s question (prompt, options, keys line) and
+        render the feedback `ask` will show under it, now, while the learner
+        reads the step before, at the widths the key that asks it will give
+        them: those they last had, less `narrower` columns (a code
+        question's step narrows the side column). `ask` then finds their
+        lines (timed on the key onto a question: ~0.5 ms each when drawn
+        there). `record`: the question's record from the store, if the
+        panel has not shown it yet."""
         prompt = self.query_one("#q-prompt", PanelLines)
         width = prompt.known_width - narrower
-        if width <= 0:
-            return
-        prompt.prepare(code_marked(pick(question.prompt, self.lang)), width)
-        self.query_one("#q-keys", PanelLines).prepare(self._keys_text(question, False), width)
-        if question.options:
-            self.query_one("#q-options", PanelLines).prepare(self._options_text(question), width)
+        if width > 0:
+            prompt.prepare(code_marked(pick(question.prompt, self.lang)), width)
+            self.query_one("#q-keys", PanelLines).prepare(self._keys_text(question, False), width)
+            if question.options:
+                self.query_one("#q-options", PanelLines).prepare(self._options_text(question), width)
+        feedback = self.query_one("#q-feedback", TextPane)
+        width = feedback.known_size.width - narrower
+        if width > 0:
+            state = self.states.get(index) or self._new_state(question, record)
+            parts = self._feedback_parts(question, state, None, lambda: None)  # before the step runs
+            key = feedback_key(parts)
+            if key is not None:
+                feedback.prepare(Group(*parts), ("feedback", False, key), width)
 
     def live(self, expected: Value | None) -> None:
         """The step ran (again: a new parameter value gives a new live value).
@@ -506,6 +524,15 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
                 verdict = checking.check(question, self.expected, state.answer, lang)
             except Exception:
                 verdict = None
+        parts = self._feedback_parts(question, state, verdict, self._expected_text)
+        self._feedback(Group(*parts), parts)
+
+    def _feedback_parts(self, question: Question, state: QuestionState, verdict: checking.Verdict | None,
+                        expected_text: Callable[[], str | None]) -> list[RenderableType]:
+        """What the feedback pane says of `question` in `state`: the
+        verdict (`verdict`), the hints taken, and the why once closed (with
+        the live value `expected_text` gives)."""
+        lang = self.lang
         parts: list[RenderableType] = []
         if question.kind == "code":
             parts += self._code_feedback(state)
@@ -539,7 +566,7 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             taken += [label, markdown(pick(question.hints[n], lang))]
         if state.solved or state.revealed:
             # the answer and why come first, right under the verdict
-            expected = self._expected_text()
+            expected = expected_text()
             if state.revealed and not state.solved and expected is not None and verdict is None:
                 parts.append(Text(t("q_answer_is", lang, expected=expected), style="bold"))
             if question.explain:
@@ -550,7 +577,7 @@ class QuestionPanel(PaintOnce, UniformRows, Vertical):
             if state.hints:
                 more = "q_hint_more" if state.hints < len(question.hints) else "q_hint_reveal"
                 parts.append(Text(t(more, lang), style="dim"))
-        self._feedback(Group(*parts), parts)
+        return parts
 
     def note(self, text: str) -> None:
         """A passing word in the feedback pane ("running your code...")."""
