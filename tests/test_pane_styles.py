@@ -131,6 +131,8 @@ async def test_a_session_sharing_the_parents_parsed_rules_finds_their_memo(monke
         app = build(None, "practice")
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await _walk_to(app, pilot, _first_code_step("practice"))
+            await pilot.pause(0.3)  # the learner reads: the way back is worked out ahead, in both
+            await settle(app, pilot)
             assert screen.has_class("-code-step")
             assert _rules_as_textual_gives_them(app) == []
         if session == "parent":
