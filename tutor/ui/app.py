@@ -37,7 +37,7 @@ from textual.reactive import var
 
 from tutor.i18n import detect_lang
 from tutor.lesson.chapter import Chapter
-from tutor.ui import collector, lazy_strip_caches
+from tutor.ui import collector, fresh_full_map, lazy_strip_caches
 from tutor.ui.screens.keys import localized
 from tutor.ui.screens.menu import MenuScreen
 from tutor.ui.store_writes import StoreWrites
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 
 lazy_strip_caches.apply()  # every Strip the app draws makes its caches on first use
+fresh_full_map.apply()  # a layout arranges the widgets once, not twice
 
 SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 """The lesson, help and console screens' rules: read when the first of those

@@ -28,10 +28,11 @@ from textual.app import App
 
 from tutor.classroom import STUCK_MINUTES, ClassState
 from tutor.progress import ClassRecords, ProgressStore, default_store_path, make_private_folder
-from tutor.ui import lazy_strip_caches
+from tutor.ui import fresh_full_map, lazy_strip_caches
 from tutor.ui.console.strings import t
 
 lazy_strip_caches.apply()  # as the learners' app (tutor/ui/app.py)
+fresh_full_map.apply()
 
 REFRESH = 0.25  # seconds between looks at the model (an event shows within this, plus a frame)
 

@@ -160,10 +160,14 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         self._ensure(width)
         return len(self._lines) + len(self.footer_lines(width))
 
+    # The content size while `render_lines` draws the rows: each row asked
+    # for it twice, and Textual finds a widget's region through the screen's
+    # map at every ask.
+    _drawing_at: Size | None = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.content_size.width
+        width, view = self._drawing_at or self.content_size
         self._ensure(width)
-        view = self.content_size.height
         pinned = self.footer_lines(width)
         if pinned and y >= view - len(pinned):
             return pinned[y - (view - len(pinned))]
@@ -178,16 +182,20 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         repeated: each row through Textual's styles cache costs about as
         much as a line of text (uniform_rows.py does the same for
         containers)."""
-        blank = self._blank_rows() if crop.height > 2 and not rows_kept(self, crop) else None
-        if blank is None:
-            return super().render_lines(crop)
-        return render_repeating(crop, blank, super().render_lines, self._styles_cache)
+        self._drawing_at = size = self.content_size
+        try:
+            blank = self._blank_rows(size) if crop.height > 2 and not rows_kept(self, crop) else None
+            if blank is None:
+                return super().render_lines(crop)
+            return render_repeating(crop, blank, super().render_lines, self._styles_cache)
+        finally:
+            self._drawing_at = None
 
-    def _blank_rows(self) -> tuple[int, int] | None:
+    def _blank_rows(self, size: Size) -> tuple[int, int] | None:
         """The widget's rows [first, end) that show no line (below the
         text, above the pinned lines), or None when there are fewer than
         two or a hatch could draw them differently."""
-        width, view = self.content_size
+        width, view = size
         styles = self.styles
         if not width or styles.has_rule("hatch"):
             return None

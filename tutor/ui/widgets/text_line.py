@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -187,7 +188,16 @@ class TextLines(CachedRichStyle, Widget):
         self._width = width  # what a layout gives: known while hidden after it
         return len(self._lines(self._text, self._key, width))
 
+    _drawing_width = 0  # the content width while `render_lines` draws (as LinePane's _drawing_at)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing_width = self.content_size.width
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing_width = 0
+
     def render_line(self, y: int) -> Strip:
-        width = self.content_size.width
+        width = self._drawing_width or self.content_size.width
         lines = self._lines(self._text, self._key, width) if width > 0 else []
         return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
