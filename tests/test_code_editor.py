@@ -431,22 +431,24 @@ async def test_the_first_exercises_feedback_is_rendered_once_at_the_width_it_get
     """Onto the first exercise the left column widens and the side column
     narrows in the key's layout; the question's feedback, set before that
     layout, is rendered once, at the side column's new width (not at the
-    old one and again), and fits it."""
+    old one and again), and fits it: rendered while the learner reads the
+    step before (QuestionPanel.prepare), so not at all on the key."""
     from tutor.ui.widgets.text_pane import TextPane
 
     store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
     app = build_at(store, "practice", "rebinding")
     async with app.run_test(size=size) as pilot:
         await ready(app, pilot)
-        await pilot.pause(0.4)
         feedback = app.screen.query_one("#q-feedback", TextPane)
         before = feedback.content_size.width
         rendered = count_renders(monkeypatch, feedback)
+        await pilot.pause(0.4)  # the learner reads: the next step is prepared
+        ahead = list(rendered)
         await pilot.press("n")
         await ready(app, pilot)
         assert app.screen.step.id == "write-gradients"
         width = feedback.content_size.width
-        assert width < before and rendered == [width], (before, width, rendered)
+        assert width < before and rendered == [width] and ahead == [width], (before, width, rendered, ahead)
         assert all(line.cell_length == width for line in feedback._lines)
         assert "Write your code in the editor" in " ".join(" ".join(x.split()) for x in region_lines(app, feedback))
 

@@ -51,6 +51,7 @@ from tutor.ui.widgets.plot_pane import PlotPane
 from tutor.ui.widgets.question_panel import QuestionPanel
 from tutor.ui.widgets.status_line import StatusLine
 from tutor.ui.widgets.tensor_view import TensorView
+from tutor.ui.widgets.text_line import CachedRichStyle
 from tutor.ui.widgets.text_pane import StepText, TextPane
 from tutor.ui.widgets.too_small import TooSmall
 from tutor.ui.widgets.uniform_rows import UniformRows
@@ -78,7 +79,7 @@ STORE_WRITES = frozenset({"set_position", "set_params", "record_answer", "record
 PLOT_STEP_PANES = ("#middle", "#right", "#plot")
 
 
-class Column(PaintOnce, UniformRows, Vertical):
+class Column(CachedRichStyle, PaintOnce, UniformRows, Vertical):
     """A column of panes whose size changes when a step shows or hides one:
     painted once for it (see paint_once). Measured: without it, test_frames
     sees two frames for a step in every lesson. The left column and the

@@ -53,6 +53,7 @@ from tutor.ui.step_runner import RunHolder
 from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_box_keys import TextBoxKeys
+from tutor.ui.widgets.text_line import CachedRichStyle
 from tutor.ui.widgets.uniform_rows import UniformRows, render_repeating, rows_kept
 
 STRINGS = Catalog({
@@ -170,7 +171,7 @@ class _Corner(PaintOnce, ScrollBarCorner):
 _COLOUR_RULES = ("background", "background_tint", "color", "text_style", "opacity", "auto_color")
 
 
-class CodeArea(TextBoxKeys, TextArea):
+class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
     """The text area itself: Python highlighted by Pygments; Enter keeps the
     line's indentation (one level deeper after a `:`); Esc leaves it. Made
     through `localized(CodeArea, lang)`: the key line says "Esc leave editor"."""
@@ -311,7 +312,7 @@ class CodeArea(TextBoxKeys, TextArea):
             self._replace_via_keyboard("\n" + indent, start, end)
 
 
-class CodeEditor(PaintOnce, UniformRows, Vertical):
+class CodeEditor(CachedRichStyle, PaintOnce, UniformRows, Vertical):
     """The editor pane: its title and the text area. The screen opens it on
     a code question (`open`), and reads `code` when the learner runs it.
     PaintOnce: shown for the first time, the pane is sized and painted in

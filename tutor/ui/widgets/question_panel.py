@@ -52,7 +52,7 @@ from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
 from tutor.ui.widgets.code_editor import CodeArea
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_box_keys import TextBoxKeys
-from tutor.ui.widgets.text_line import TextLines
+from tutor.ui.widgets.text_line import CachedRichStyle, TextLines
 from tutor.ui.widgets.text_pane import TextPane
 from tutor.ui.widgets.uniform_rows import UniformRows
 from tutor.values import Value
@@ -167,7 +167,7 @@ class PanelLines(PaintOnce, TextLines):
     paint_once)."""
 
 
-class QuestionPanel(PaintOnce, UniformRows, Vertical):
+class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
     """Prompt, options (choice questions), answer box, and under them the
     verdict, hints and why in a pane that scrolls itself and says "more".
 

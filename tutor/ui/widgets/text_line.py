@@ -69,6 +69,19 @@ class CachedRichStyle(_Base):
             self._rich_style = super().rich_style
         return self._rich_style
 
+    # The same for `background_colors`, which Textual's styles cache asks
+    # at every render of the widget, walking the same ancestors.
+    _colors_for: tuple[int, ...] = ()
+    _colors: tuple = ()
+
+    @property
+    def background_colors(self) -> tuple:
+        key = tuple(node.styles._cache_key for node in self.ancestors_with_self)
+        if key != self._colors_for:
+            self._colors_for = key
+            self._colors = super().background_colors
+        return self._colors
+
 
 class OneLine(CachedRichStyle, Widget):
     """A widget one line high whose line is a Text (`line_text`), named by
