@@ -49,36 +49,39 @@ def text_strip(console: Console, text: Text, width: int, base: Style) -> Strip:
 
 
 class CachedRichStyle(_Base):
-    """Textual's `rich_style`, computed again only when a style on the way
-    up to the screen has changed. Textual walks every ancestor's colours at
-    each call, and a pane asks at every line it renders and every blank line
-    under its text: ~40 walks on a question step's key, ~7% of its function
-    calls. Each node's `styles._cache_key` (Textual's own key for its cached
+    """Textual's `rich_style` and `background_colors`, computed again only
+    when a style on the way up to the screen has changed. Textual walks
+    every ancestor's colours at each call: a pane asks its Rich style at
+    every line it renders and every blank line under its text (~40 walks
+    on a question step's key, ~7% of its function calls), and Textual's
+    styles cache asks every widget's background colours at each render.
+    Each node's `styles._cache_key` (Textual's own key for its cached
     `visual_style`) changes with any of its rules; the tuple of them changes
     when any ancestor's does, a theme's change and a class moved up the tree
     included."""
 
-    _style_for: tuple[int, ...] = ()  # the styles `_rich_style` was computed from
-    _rich_style = Style()
+    _styles_for: tuple[int, ...] = ()  # the styles the two below were computed from
+    _rich_style: Style | None = None
+    _colors: tuple | None = None
+
+    def _styles_seen(self) -> None:
+        """Forget both when a style up the tree has changed."""
+        key = tuple(node.styles._cache_key for node in self.ancestors_with_self)
+        if key != self._styles_for:
+            self._styles_for = key
+            self._rich_style = self._colors = None
 
     @property
     def rich_style(self) -> Style:
-        key = tuple(node.styles._cache_key for node in self.ancestors_with_self)
-        if key != self._style_for:
-            self._style_for = key
+        self._styles_seen()
+        if self._rich_style is None:
             self._rich_style = super().rich_style
         return self._rich_style
 
-    # The same for `background_colors`, which Textual's styles cache asks
-    # at every render of the widget, walking the same ancestors.
-    _colors_for: tuple[int, ...] = ()
-    _colors: tuple = ()
-
     @property
     def background_colors(self) -> tuple:
-        key = tuple(node.styles._cache_key for node in self.ancestors_with_self)
-        if key != self._colors_for:
-            self._colors_for = key
+        self._styles_seen()
+        if self._colors is None:
             self._colors = super().background_colors
         return self._colors
 
