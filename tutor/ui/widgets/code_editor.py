@@ -54,7 +54,7 @@ from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_box_keys import TextBoxKeys
 from tutor.ui.widgets.text_line import CachedRichStyle
-from tutor.ui.widgets.uniform_rows import UniformRows, render_repeating, rows_kept
+from tutor.ui.widgets.uniform_rows import UniformRows, content_rows, render_repeating
 
 STRINGS = Catalog({
     "pane": {"en": "Your code", "pt": "Seu código"},
@@ -239,23 +239,15 @@ class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
         # TextArea's render_lines is apply_css and then Widget's: skip to
         # Widget's, drawing the blank rows under the code once (TextArea
         # draws each on the same style; uniform_rows.py)
-        render = super(TextArea, self).render_lines
-        blank = self._blank_rows() if crop.height > 2 and not rows_kept(self, crop) else None
-        if blank is None:
-            return render(crop)
-        return render_repeating(crop, blank, render, self._styles_cache)
+        return render_repeating(self, crop, self._blank_rows, super(TextArea, self).render_lines)
 
     def _blank_rows(self) -> tuple[int, int] | None:
         """The area's rows [first, end) under the code's last line, or None
-        when fewer than two (or a placeholder or hatch could draw there)."""
-        if (self.placeholder and not self.text) or self.styles.has_rule("hatch"):
+        (a placeholder draws there; see `content_rows`)."""
+        if self.placeholder and not self.text:
             return None
-        height = self.content_size.height
         first = max(0, self.wrapped_document.height - self.scroll_offset.y)
-        if height - first < 2:
-            return None
-        top = self.styles.gutter.top
-        return top + first, top + height
+        return content_rows(self, first, self.content_size.height)
 
     # A step that shows an exercise long enough to scroll is one frame, as
     # every step (tests/test_frames.py). Textual (8.2) would take two or

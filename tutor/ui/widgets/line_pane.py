@@ -30,7 +30,7 @@ from textual.widget import Widget
 
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_line import CachedRichStyle, text_strip
-from tutor.ui.widgets.uniform_rows import render_repeating, rows_kept
+from tutor.ui.widgets.uniform_rows import content_rows, render_repeating
 
 
 class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
@@ -184,28 +184,18 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         containers)."""
         self._drawing_at = size = self.content_size
         try:
-            blank = self._blank_rows(size) if crop.height > 2 and not rows_kept(self, crop) else None
-            if blank is None:
-                return super().render_lines(crop)
-            return render_repeating(crop, blank, super().render_lines, self._styles_cache)
+            return render_repeating(self, crop, lambda: self._blank_rows(size), super().render_lines)
         finally:
             self._drawing_at = None
 
     def _blank_rows(self, size: Size) -> tuple[int, int] | None:
         """The widget's rows [first, end) that show no line (below the
-        text, above the pinned lines), or None when there are fewer than
-        two or a hatch could draw them differently."""
+        text, above the pinned lines), or None (see `content_rows`)."""
         width, view = size
-        styles = self.styles
-        if not width or styles.has_rule("hatch"):
+        if not width:
             return None
         self._ensure(width)
-        first = max(0, len(self._lines) - self.top)
-        end = view - len(self.footer_lines(width))
-        if end - first < 2:
-            return None
-        top = styles.gutter.top
-        return top + first, top + end
+        return content_rows(self, max(0, len(self._lines) - self.top), view - len(self.footer_lines(width)))
 
     def refresh_lines(self, indexes) -> None:
         """Repaint the given content lines only, if they are on screen."""

@@ -34,8 +34,6 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from textual._styles_cache import StylesCache
-
     _Base = Widget  # what the mixin is mixed into, for the type checker
 else:
     _Base = object
@@ -58,10 +56,7 @@ class UniformRows(_Base):
         return (1 if border_top else 0), height - (1 if border_bottom else 0)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        rows = self._uniform_rows() if crop.height > 2 and not rows_kept(self, crop) else None
-        if rows is None:
-            return super().render_lines(crop)
-        return render_repeating(crop, rows, super().render_lines, self._styles_cache)
+        return render_repeating(self, crop, self._uniform_rows, super().render_lines)
 
 
 def rows_kept(widget: Widget, crop: Region) -> bool:
@@ -72,12 +67,26 @@ def rows_kept(widget: Widget, crop: Region) -> bool:
     return not cache._dirty_lines and all(map(kept.__contains__, crop.line_range))
 
 
-def render_repeating(crop: Region, rows: tuple[int, int], render: Callable[[Region], list[Strip]],
-                     cache: StylesCache) -> list[Strip]:
+def content_rows(widget: Widget, first: int, end: int) -> tuple[int, int] | None:
+    """The widget's rows showing its content rows [first, end), when those
+    are at least two drawn alike: None under a hatch, which may draw each
+    row differently."""
+    if end - first < 2 or widget.styles.has_rule("hatch"):
+        return None
+    top = widget.styles.gutter.top
+    return top + first, top + end
+
+
+def render_repeating(widget: Widget, crop: Region, same_rows: Callable[[], tuple[int, int] | None],
+                     render: Callable[[Region], list[Strip]]) -> list[Strip]:
     """The lines of `crop`, as `render` (Textual's `render_lines`) draws
-    them, knowing the rows [first, end) are all the same: those above the
-    first of them and that one are rendered, then it is repeated, then the
-    rest are rendered."""
+    them, knowing the rows [first, end) that `same_rows` gives are all the
+    same: those above the first of them and that one are rendered, then it
+    is repeated, then the rest are rendered. A crop the styles cache still
+    holds, or of two rows or fewer, or no such rows: Textual's own path."""
+    rows = same_rows() if crop.height > 2 and not rows_kept(widget, crop) else None
+    if rows is None:
+        return render(crop)
     start, end = max(crop.y, rows[0]), min(crop.bottom, rows[1])  # the same rows, in the crop
     if end - start < 2:
         return render(crop)
@@ -85,6 +94,7 @@ def render_repeating(crop: Region, rows: tuple[int, int], render: Callable[[Regi
     tail = render(Region(crop.x, end, crop.width, crop.bottom - end)) if crop.bottom > end else []
     # the styles cache keeps the repeated row for each row it stands for,
     # so a repaint that does not resize the widget finds them all
+    cache = widget._styles_cache
     row = cache._cache.get(start)
     if row is not None:
         repeated = range(start + 1, end)
