@@ -29,7 +29,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tutor.ui.widgets.paint_once import PaintOnce
-from tutor.ui.widgets.text_line import CachedRichStyle, text_strip
+from tutor.ui.widgets.text_line import CachedRichStyle, text_strip, wrapped_strips
 from tutor.ui.widgets.uniform_rows import content_rows, render_repeating
 
 
@@ -110,8 +110,7 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         """One Text as lines `width` wide: cropped, or wrapped when `wrap`."""
         console = self.app.console
         base = self.rich_style + style if style is not None else self.rich_style
-        parts = text.wrap(console, width) if wrap else [text]
-        return [text_strip(console, part, width, base) for part in parts]
+        return wrapped_strips(console, text, width, base) if wrap else [text_strip(console, text, width, base)]
 
     # ------------------------------------------------------------ geometry
 

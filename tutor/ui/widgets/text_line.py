@@ -48,6 +48,11 @@ def text_strip(console: Console, text: Text, width: int, base: Style) -> Strip:
     return Strip(segments).crop_extend(0, width, None).apply_style(base)
 
 
+def wrapped_strips(console: Console, text: Text, width: int, base: Style) -> list[Strip]:
+    """`text` wrapped to lines `width` cells wide, each as `text_strip` draws it."""
+    return [text_strip(console, line, width, base) for line in text.wrap(console, width)]
+
+
 class CachedRichStyle(_Base):
     """Textual's `rich_style` and `background_colors`, computed again only
     when a style on the way up to the screen has changed. Textual walks
@@ -191,7 +196,7 @@ class TextLines(CachedRichStyle, Widget):
         lines = self._kept.get(slot)
         if lines is None:
             console = self.app.console
-            lines = self._kept[slot] = [text_strip(console, line, width, base) for line in text.wrap(console, width)]
+            lines = self._kept[slot] = wrapped_strips(console, text, width, base)
             while len(self._kept) > self.KEPT:
                 self._kept.popitem(last=False)
         else:
