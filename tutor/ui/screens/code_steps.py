@@ -104,6 +104,12 @@ class CodeSteps:
         wider = body * code[0] // code[1] - body * plain[0] // plain[1]
         return wider if coding else -wider
 
+    def _side_narrowing(self, index: int) -> int:
+        """How many columns the side column's text panes lose from the step
+        on screen to step `index` (negative: gain): below 120 columns they
+        are as wide as the column; 0 at 120 and more."""
+        return self._left_widening(index) if self.has_class("-narrow") else 0  # type: ignore[attr-defined]
+
     @property
     def _editor(self) -> CodeEditor:
         return self.query_one("#editor", CodeEditor)  # type: ignore[attr-defined]
@@ -132,11 +138,11 @@ class CodeSteps:
             editor.display = code
             view.display = not code
         if self.has_class("-code-step") != code:  # type: ignore[attr-defined]
-            if self.has_class("-narrow"):  # type: ignore[attr-defined]
-                # the side column's panes, as wide as it below 120 columns,
-                # get their new text (the question's feedback, the values)
-                # on this key: built at the width the layout will give them
-                narrower = self._left_widening(self.index)
+            # the side column's panes get their new text (the question's
+            # feedback, the values) on this key: built at the width the
+            # layout will give them
+            narrower = self._side_narrowing(self.index)
+            if narrower:
                 for pane in SIDE_PANES:
                     line_pane = self.query_one(pane, LinePane)  # type: ignore[attr-defined]
                     known = line_pane.known_size.width  # 0: never laid out, nothing to predict from

@@ -327,10 +327,8 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         self.query_one("#explain-pane", TextPane).prepare(text, key, self._explain_width(index))
         step = self.lesson.steps[index]
         if step.question is not None:
-            # the side column narrows on a code question's step below 120
-            # columns, as `_code_step_shown` predicts for its panes
-            narrower = self._left_widening(index) if self.has_class("-narrow") else 0
-            self.query_one("#question", QuestionPanel).prepare(index, step.question, self._records.get(index), narrower)
+            self.query_one("#question", QuestionPanel).prepare(index, step.question, self._records.get(index),
+                                                               self._side_narrowing(index))
         if step.question is not None and step.code and self.result is not None:
             # what `_show_values` asks on the key, answered now (both cached):
             # which of this step's values the question will keep on screen
@@ -398,8 +396,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
                                                       diagram=bool(step.diagram))
         values = self.query_one("#values", TensorView)
         named = pick(step.text, self.lang)
-        state = self.query_one("#question", QuestionPanel).states.get(index)
-        if step.question is not None and (state is None or not state.closed):
+        if self._values_hidden_at(index):
             # hidden: the pane shows those of the step before's values the
             # question keeps (`_show_values`), laid out now as well
             assert self.runner is not None
@@ -418,9 +415,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         thousand opcodes) and sgd's `write-loop`, which leaves a plot step
         for a code step (585 -> 489), matched their panes' rules on the key."""
         step = self.lesson.steps[index]
-        state = self.query_one("#question", QuestionPanel).states.get(index)
-        hidden = step.question is not None and (state is None or not state.closed)
-        plotted = result.plot is not None and not hidden
+        plotted = result.plot is not None and not self._values_hidden_at(index)
         asked = plotted and step.question is not None
         stages = []
         code = self._code_question(index)
@@ -505,6 +500,13 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         if text != self._notice_text:
             self._notice_text = text
             self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
+
+    def _values_hidden_at(self, index: int) -> bool:
+        """`_values_hidden` for step `index`, ahead of its key."""
+        if self.lesson.steps[index].question is None:
+            return False
+        state = self.query_one("#question", QuestionPanel).states.get(index)
+        return state is None or not state.closed
 
     def _values_hidden(self) -> bool:
         """Before a question is closed its step's values stay hidden."""

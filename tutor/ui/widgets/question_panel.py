@@ -373,9 +373,10 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         if width > 0:
             state = self.states.get(index) or self._new_state(question, record)
             parts = self._feedback_parts(question, state, None, lambda: None)  # before the step runs
-            key = feedback_key(parts)
-            if key is not None:
-                feedback.prepare(Group(*parts), ("feedback", False, key), width)
+            group = Group(*parts)
+            named = self._feedback_name(group, parts)
+            if named is not None:
+                feedback.prepare(group, named, width)
 
     def live(self, expected: Value | None) -> None:
         """The step ran (again: a new parameter value gives a new live value).
@@ -589,9 +590,14 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         rendered again: a question step's key shows its question (`ask`)
         and then its live value (`live`), and both draw the feedback, the
         same words unless the live value changed the verdict."""
+        self.query_one("#q-feedback", TextPane).set_body(renderable, self._feedback_name(renderable, parts))
+
+    @staticmethod
+    def _feedback_name(renderable: RenderableType, parts: list[RenderableType] | None) -> tuple | None:
+        """The name of a feedback's lines: one part alone (`parts` None), or
+        a Group of `parts`; None when what it says has no key."""
         key = feedback_key([renderable] if parts is None else parts)
-        named = None if key is None else ("feedback", parts is None, key)  # one part alone, or a Group
-        self.query_one("#q-feedback", TextPane).set_body(renderable, named)
+        return None if key is None else ("feedback", parts is None, key)
 
     def fill(self, fill: bool) -> None:
         """Take the whole column (nothing under the question) or keep to
