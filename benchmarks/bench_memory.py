@@ -17,7 +17,11 @@ Each row: the memory the learners added to the server's whole process
 tree, per learner ((tree PSS - tree PSS before them) / N: PSS splits shared
 pages fairly, so that is what the machine spends), and the mean PSS and
 Private_Dirty of a session process itself, the step processes alive and
-their PSS per learner. With `--smaps`, one session's
+their PSS per learner, and what the kernel keeps for a session outside
+any PSS: its page tables and its mappings (VMAs, a few hundred bytes each;
+with KSM on, a session's marks split its heap into more of them). They
+count against the machine's available memory, which is what stops
+`bench_serve.py`'s 1,000 row. With `--smaps`, one session's
 private dirty pages by kind of mapping (the heap, anonymous memory, the
 interpreter, torch's libraries...), to see where the rest goes, and (as
 root, through /proc/PID/pagemap) how much of it is the parent's pages
@@ -97,6 +101,20 @@ def dirty_by_mapping(pid: int) -> Counter:
     return kinds
 
 
+def kernel_side(pid: int) -> tuple[int, int]:
+    """What the kernel keeps for one process outside its PSS: its page
+    tables (kB, /proc/PID/status's VmPTE) and its mappings (VMAs, a few
+    hundred bytes each). (0, 0) if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            pte = next((int(line.split()[1]) for line in f if line.startswith("VmPTE:")), 0)
+        with open(f"/proc/{pid}/maps", "rb") as f:
+            vmas = sum(1 for _ in f)
+    except OSError:
+        return 0, 0
+    return pte, vmas
+
+
 def measure(label: str, server: Server, base_kb: int, learners: int) -> None:
     sessions = list(server.session_pids().values())
     total = tree_pss_kb(server.proc.pid)
@@ -107,8 +125,11 @@ def measure(label: str, server: Server, base_kb: int, learners: int) -> None:
     per = (total - base_kb) / 1024 / max(1, learners)
     pss = statistics.mean(s["Pss"] for s in stats) / 1024
     dirty = statistics.mean(s["Private_Dirty"] for s in stats) / 1024
-    print(f"{label:<26} {learners:>8} {per:>12.1f} {pss:>12.1f} {dirty:>14.1f} {len(step_stats):>6} {step_pss:>14.1f}",
-          flush=True)
+    kernel = [k for k in (kernel_side(pid) for pid in sessions) if k[1]]
+    pte = statistics.mean(k[0] for k in kernel) if kernel else 0
+    vmas = statistics.mean(k[1] for k in kernel) if kernel else 0
+    print(f"{label:<26} {learners:>8} {per:>12.1f} {pss:>12.1f} {dirty:>14.1f} {len(step_stats):>6} {step_pss:>14.1f}"
+          f" {pte:>12.0f} {vmas:>6.0f}", flush=True)
 
 
 async def run(count: int, show_smaps: bool, trace: bool = False, settle: float = SETTLE_SECONDS) -> None:
@@ -124,7 +145,7 @@ async def run(count: int, show_smaps: bool, trace: bool = False, settle: float =
             print(f"no learners: {base_kb / 1024:.0f} MB (server + pre-fork process, PSS); {merging_settings()}")
             began, ksm_before = time.monotonic(), merging_activity()
             print(f"{'when':<26} {'learners':>8} {'MB/learner':>12} {'session PSS':>12} "
-                  f"{'session dirty':>14} {'steps':>6} {'step PSS/l.':>14}")
+                  f"{'session dirty':>14} {'steps':>6} {'step PSS/l.':>14} {'page tbl kB':>12} {'VMAs':>6}")
             for first in range(0, count, WAVE):
                 wave = [Learner(server.port, f"l{i:04d}", None) for i in range(first, min(count, first + WAVE))]
                 await asyncio.gather(*(w.connect(timeout=120) for w in wave))
