@@ -396,7 +396,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
                                                       diagram=bool(step.diagram))
         values = self.query_one("#values", TensorView)
         named = pick(step.text, self.lang)
-        if self._values_hidden_at(index):
+        if self._values_hidden(index):
             # hidden: the pane shows those of the step before's values the
             # question keeps (`_show_values`), laid out now as well
             assert self.runner is not None
@@ -415,7 +415,7 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
         thousand opcodes) and sgd's `write-loop`, which leaves a plot step
         for a code step (585 -> 489), matched their panes' rules on the key."""
         step = self.lesson.steps[index]
-        plotted = result.plot is not None and not self._values_hidden_at(index)
+        plotted = result.plot is not None and not self._values_hidden(index)
         asked = plotted and step.question is not None
         stages = []
         code = self._code_question(index)
@@ -501,18 +501,15 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
             self._notice_text = text
             self.query_one("#notice-text", Static).update(Text(text or "", justify="center"))
 
-    def _values_hidden_at(self, index: int) -> bool:
-        """`_values_hidden` for step `index`, ahead of its key."""
+    def _values_hidden(self, index: int | None = None) -> bool:
+        """Before a question is closed its step's values stay hidden: step
+        `index`'s (ahead of its key), by default the step on screen's. The
+        question panel shows that step's question whenever this is asked
+        with its result on screen (`_present_text` asks it first)."""
+        index = self.index if index is None else index
         if self.lesson.steps[index].question is None:
             return False
         state = self.query_one("#question", QuestionPanel).states.get(index)
-        return state is None or not state.closed
-
-    def _values_hidden(self) -> bool:
-        """Before a question is closed its step's values stay hidden."""
-        if self.step.question is None:
-            return False
-        state = self.query_one("#question", QuestionPanel).current
         return state is None or not state.closed
 
     def _show_question(self) -> None:
