@@ -11,6 +11,11 @@ allocations are not counted) and the terminal's writing are left out. A
 few keys vary a little from run to run (whether a step run ahead had
 finished when the key came), so totals agree within 1%, not exactly.
 
+The count is a proxy for time, and it can mislead: opcodes differ in cost.
+At stop 23 a change that skipped the widget rows covered by others cut
+the count by 15% and the UI thread's CPU time by under 1% (the rows came
+from Textual's caches: README, "Numbers"). Check a change's time too.
+
 One app, headless at 80x24, goes through every lesson as a learner does:
 from the menu into a lesson, `n` to its last step, back to the menu, the
 next lesson. sgd's and training's animated loops are left out, as in
