@@ -15,6 +15,7 @@ from test_practice_app import typed_answer
 from tutor.checking import MAX_INPUT
 from tutor.progress import ProgressStore
 from tutor.ui.screens.lesson import LessonScreen
+from tutor.ui.strings import t
 from tutor.ui.widgets.question_panel import AnswerInput, worked_answer
 
 
@@ -74,6 +75,45 @@ async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
         await pilot.press("escape")  # no box focused: Esc leaves the lesson
         await settle(app, pilot)
         assert not isinstance(app.screen, LessonScreen)
+
+
+def _keys_line(screen) -> str:
+    return screen.query_one("#q-keys").text.plain
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+async def test_a_closed_question_says_neither_anyway_nor_predict_first(store, lang):
+    """Before an answer, `n` goes on "anyway" and the values wait for a
+    prediction; once the question is answered right (or its answer revealed
+    through the hints), on screen and when the learner comes back to it,
+    the keys line says plainly what the keys do, and a revealed answer is
+    not asked to be predicted."""
+    store.set_position("practice", _index("practice", "slope"), len(BY_ID["practice"].steps))
+    app = build(store, lang=lang, start="practice")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        assert _keys_line(screen) == t("q_how", lang)
+        answer = typed_answer(screen.step.question, screen.result.expected)
+        await pilot.press("a", *answer, "enter", "escape")
+        await settle(app, pilot)
+        assert _keys_line(screen) == t("q_how_closed", lang)
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert _keys_line(screen) == t("q_how", lang)  # the next question is open
+        predict = t("q_predict", lang).split(":")[0]  # "Predict first"
+        assert predict in screen_text(app)
+        for _ in range(len(screen.step.question.hints) + 1):  # the hints, then the worked answer
+            await pilot.press("h")
+            await settle(app, pilot)
+        assert screen.query_one("#question").current.revealed
+        assert _keys_line(screen) == t("q_how_closed", lang)
+        assert predict not in screen_text(app)  # the values show: no "predict first" above the answer
+        assert t("q_answer_is", lang, expected="").strip() in screen_text(app)
+        await pilot.press("p")
+        await ready(app, pilot)
+        assert _keys_line(screen) == t("q_how_closed", lang)
+        assert "anyway" not in screen_text(app) and "mesmo assim" not in screen_text(app)
 
 
 async def test_a_new_learning_rate_checks_the_shown_verdict_again(store):

@@ -38,7 +38,7 @@ def _panel_texts() -> list[Text]:
                     options.rstrip()
                     texts.append(options)
     for lang in ("en", "pt"):
-        texts += [Text(t(key, lang)) for key in ("q_typing", "q_how")]
+        texts += [Text(t(key, lang)) for key in ("q_typing", "q_how", "q_how_closed")]
         texts += [Text(CODE_STRINGS.get(key, lang)) for key in ("keys_editing", "keys_idle")]
     return texts
 

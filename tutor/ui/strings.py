@@ -179,6 +179,10 @@ STRINGS = Catalog(
             "en": "a or Enter: answer · h: hint · n: go on anyway",
             "pt": "a ou Enter: responder · h: dica · n: seguir mesmo assim",
         },
+        "q_how_closed": {  # the question is answered right or revealed
+            "en": "a or Enter: answer again · h: hint · n: go on",
+            "pt": "a ou Enter: responder de novo · h: dica · n: seguir",
+        },
         "q_typing": {
             "en": "Enter checks · Esc leaves the box",
             "pt": "Enter confere · Esc sai da caixa",

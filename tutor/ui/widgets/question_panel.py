@@ -261,13 +261,18 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         """The keys that work right now: the line changes when the box takes
         or leaves the focus, so the learner sees whether `n` types a letter
         or goes to the next step."""
-        self.query_one("#q-keys", PanelLines).update(self._keys_text(self.question, typing))
+        state = self.current
+        closed = state is not None and state.closed
+        self.query_one("#q-keys", PanelLines).update(self._keys_text(self.question, typing, closed))
 
-    def _keys_text(self, question: Question | None, typing: bool) -> Text:
+    def _keys_text(self, question: Question | None, typing: bool, closed: bool) -> Text:
+        """The keys line: a closed question is not gone on from "anyway"."""
         if question is not None and question.kind == "code":
             text = CODE_STRINGS.get("keys_editing" if typing else "keys_idle", self.lang)
+        elif typing:
+            text = t("q_typing", self.lang)
         else:
-            text = t("q_typing" if typing else "q_how", self.lang)
+            text = t("q_how_closed" if closed else "q_how", self.lang)
         return Text(text, style="dim")
 
     def on_descendant_focus(self, event) -> None:
@@ -361,17 +366,17 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         lines (timed on the key onto a question: ~0.5 ms each when drawn
         there). `record`: the question's record from the store, if the
         panel has not shown it yet."""
+        state = self.states.get(index) or self._new_state(question, record)
         prompt = self.query_one("#q-prompt", PanelLines)
         width = prompt.known_width - narrower
         if width > 0:
             prompt.prepare(code_marked(pick(question.prompt, self.lang)), width)
-            self.query_one("#q-keys", PanelLines).prepare(self._keys_text(question, False), width)
+            self.query_one("#q-keys", PanelLines).prepare(self._keys_text(question, False, state.closed), width)
             if question.options:
                 self.query_one("#q-options", PanelLines).prepare(self._options_text(question), width)
         feedback = self.query_one("#q-feedback", TextPane)
         width = feedback.known_size.width - narrower
         if width > 0:
-            state = self.states.get(index) or self._new_state(question, record)
             parts = self._feedback_parts(question, state, None, lambda: None)  # before the step runs
             group = Group(*parts)
             named = self._feedback_name(group, parts)
@@ -455,6 +460,7 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         was_closed = state.solved or state.before
         if not was_closed:
             self.post_message(self.Closed(index, revealed=True))
+            self._show_keys(self.typing)
         self._render_feedback()
 
     def code_verdict(self, index: int, verdict: CodeVerdict) -> None:
@@ -558,9 +564,10 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
             parts.append(line)
         elif state.pending is not None:
             parts.append(Text(t("q_waiting", lang), style="italic"))
-        else:
-            key = "q_done_before" if state.before else "q_predict"
-            parts.append(Text(t(key, lang), style="italic"))
+        elif state.before:
+            parts.append(Text(t("q_done_before", lang), style="italic"))
+        elif not state.revealed:  # revealed, the answer stands in its place (below)
+            parts.append(Text(t("q_predict", lang), style="italic"))
         taken: list[RenderableType] = []
         for n in range(state.hints):
             label = Text(t("q_hint_label", lang, n=n + 1, m=len(question.hints)), style="bold")
