@@ -180,8 +180,8 @@ STRINGS = Catalog(
             "pt": "a ou Enter: responder · h: dica · n: seguir mesmo assim",
         },
         "q_how_closed": {  # the question is answered right or revealed
-            "en": "a or Enter: answer again · h: hint · n: go on",
-            "pt": "a ou Enter: responder de novo · h: dica · n: seguir",
+            "en": "a or Enter: answer · h: hint · n: go on",
+            "pt": "a ou Enter: responder · h: dica · n: seguir",
         },
         "q_typing": {
             "en": "Enter checks · Esc leaves the box",
