@@ -116,6 +116,26 @@ async def test_a_closed_question_says_neither_anyway_nor_predict_first(store, la
         assert "anyway" not in screen_text(app) and "mesmo assim" not in screen_text(app)
 
 
+async def test_an_answer_typed_before_the_step_ran_closes_the_keys_line_too(store):
+    """An answer given while the step still runs is checked when its value
+    comes (`live`), the box perhaps already left: the keys line follows."""
+    app = _open(store, "practice", "slope")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        panel = screen.query_one("#question")
+        expected = screen.result.expected
+        panel.ready = False  # as on the key, before the step's result
+        panel.submit(typed_answer(screen.step.question, expected))
+        assert panel.current.pending is not None
+        await settle(app, pilot)
+        assert _keys_line(screen) == t("q_how", "en") and not isinstance(app.focused, AnswerInput)
+        panel.live(expected)
+        await settle(app, pilot)
+        assert panel.current.solved
+        assert _keys_line(screen) == t("q_how_closed", "en")
+
+
 async def test_a_new_learning_rate_checks_the_shown_verdict_again(store):
     """The practice update's answer is 0.8 + 0.5 * lr: after `+` the verdict
     and the live value on screen are the new ones, never stale."""

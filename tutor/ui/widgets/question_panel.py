@@ -266,7 +266,8 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         self.query_one("#q-keys", PanelLines).update(self._keys_text(self.question, typing, closed))
 
     def _keys_text(self, question: Question | None, typing: bool, closed: bool) -> Text:
-        """The keys line: a closed question is not gone on from "anyway"."""
+        """The keys line. Until the question is closed `n` goes on "anyway"
+        (without answering); after, it just goes on."""
         if question is not None and question.kind == "code":
             text = CODE_STRINGS.get("keys_editing" if typing else "keys_idle", self.lang)
         elif typing:
@@ -433,6 +434,7 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         self.post_message(self.Answered(index, text, verdict.correct))
         if state.closed and not was_closed:
             self.post_message(self.Closed(index, revealed=not verdict.correct))
+            self._show_keys(self.typing)  # an answer typed ahead is checked with the box left
         self._render_feedback(verdict)
 
     def hint(self) -> None:
