@@ -14,7 +14,11 @@ Prints three tables:
 2. key press to updated frame: for every step of the chosen lessons, the time
    from writing `n` to the last byte of the redraw it causes (the redraw ends
    when the terminal has been quiet for QUIET seconds), median and p95
-   (target p95 < 35 ms except a training loop);
+   (target p95 < 35 ms except a training loop); beside it, the machine's
+   yardstick: the same for a bare Textual app that redraws its whole
+   screen on each key, run before each pass, and the tutor's key time over
+   it (the machine's speed moves both; the ratio compares runs on machines
+   of different speed);
 3. bytes written to the terminal per step (target < 6 KB at 80x24, 256
    colours).
 
@@ -59,6 +63,39 @@ BARE_APP = textwrap.dedent(
         Bare().run()
     """
 )
+# The machine's yardstick for the keys: a bare Textual app that redraws its
+# whole 80x24 text on each `n` (a Static, new words on every line). Its key
+# time moves with the machine (its speed, what else runs) and not with the
+# tutor, so the tutor's key time over it compares runs on machines of
+# different speed: stops 21 and 23 measured the same key work at p95 29-32
+# and 14-16 ms.
+BARE_KEYS_APP = textwrap.dedent(
+    """
+    from textual.app import App
+    from textual.widgets import Static
+
+    WORDS = "the slope of the loss tells each weight which way and how far to step".split()
+
+
+    def page(k):
+        lines = (" ".join(WORDS[(k + row + i) % len(WORDS)] for i in range(14)) for row in range(22))
+        return "\\n".join(line[:78] for line in lines)
+
+
+    class BareKeys(App):
+        def compose(self):
+            yield Static("BARE-KEYS-READY\\n" + page(0), id="page")
+
+        def on_key(self, event):
+            if event.key == "n":
+                self.k = getattr(self, "k", 0) + 1
+                self.query_one("#page", Static).update(page(self.k))
+
+    if __name__ == "__main__":
+        BareKeys().run()
+    """
+)
+YARDSTICK_KEYS = 48  # keys a pass, as many as a pass over the tutor's steps
 
 
 class Pty:
@@ -305,6 +342,24 @@ def print_startup(title: str, pairs: list[tuple[float, float]]) -> None:
           + ", ".join(f"{r:.2f}" for r in ratios) + ")  target <= 1.25x (issue 3), 1.10x (issue 14)")
 
 
+def yardstick(size: tuple[int, int]) -> list[tuple[float, float]]:
+    """(ms, the app's CPU ms) from `n` to the last byte of the redraw, for
+    YARDSTICK_KEYS keys of the bare app that redraws its whole screen."""
+    keys = []
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "bare_keys_app.py").write_text(BARE_KEYS_APP)
+        app = Pty([sys.executable, "-m", "bare_keys_app"], environment(tmp), size, Path(tmp))
+        try:
+            app.wait_for(b"BARE-KEYS-READY")
+            app.quiet(1.0)
+            for _ in range(YARDSTICK_KEYS):
+                seconds, _nbytes, _first = app.key(b"n")
+                keys.append((seconds * 1000, app.key_cpu * 1000))
+        finally:
+            app.close()
+    return keys
+
+
 def steps(lesson_ids: list[str], size: tuple[int, int], probe: Path | None = None,
           profile: Path | None = None) -> list[dict]:
     """One pass over the steps: a row per `n`. With `probe`, the app runs
@@ -549,7 +604,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as probe_dir:
         probe = Path(probe_dir) / "probe.jsonl" if args.probe or args.profile is not None else None
         profile = (args.profile_dir or Path(probe_dir) / "profiles") if args.profile is not None else None
-        for _ in range(args.step_runs):
+        bare_keys: list[tuple[float, float]] = []
+        for _ in range(args.step_runs):  # the yardstick beside each pass: the same moment of the machine
+            bare_keys += yardstick((cols, rows))
             all_rows += steps(ids, (cols, rows), probe, profile)
         print(f"\n## Key `n` to updated frame, and bytes per step ({args.step_runs} passes)")
         print(f"{'lesson':<18}{'step':>5} {'id':<16}{'first ms':>9}{'done ms':>9}{'max ms':>8}{'cpu ms':>8}"
@@ -586,6 +643,13 @@ def main() -> int:
           f"p95 {percentile(cpus, 0.95):.1f} ms (less noisy than wall time on a busy machine)")
     print(f"bytes per step: median {statistics.median(nbytes):.0f}, p95 {percentile(nbytes, 0.95):.0f}, "
           f"max {max(nbytes)}")
+    bare_ms = [ms for ms, _ in bare_keys]
+    bare_cpus = [cpu for _, cpu in bare_keys]
+    print(f"the machine's yardstick, a bare Textual app redrawing its whole screen ({len(bare_keys)} keys):")
+    print(f"  last byte: median {statistics.median(bare_ms):.1f} ms, p95 {percentile(bare_ms, 0.95):.1f} ms; "
+          f"the app's CPU median {statistics.median(bare_cpus):.1f} ms, p95 {percentile(bare_cpus, 0.95):.1f} ms")
+    print(f"  the tutor's key over the yardstick's: median {statistics.median(ms) / statistics.median(bare_ms):.2f}x, "
+          f"p95 {percentile(ms, 0.95) / percentile(bare_ms, 0.95):.2f}x (compares machines of different speed)")
     measured[TARGETS[4][0]] = percentile(ms, 0.95)
     measured[TARGETS[6][0]] = percentile(nbytes, 0.95)
     measured[TARGETS[7][0]] = statistics.median(nbytes)
