@@ -77,6 +77,51 @@ async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
         assert not isinstance(app.screen, LessonScreen)
 
 
+async def test_a_zoomed_question_shows_its_whole_why_and_esc_leaves_the_box_first(store):
+    """`z` on an answered question gives its verdict and why the window's
+    rows: beside the values the stylesheet keeps them to a few at 80x24,
+    and the zoom is where a learner goes to read the rest. In the zoom, Esc
+    does what the key line says: it leaves the answer box, and a second Esc
+    leaves the zoom (Textual's default left the zoom with the box still
+    focused, and the `z` pressed next went into the answer)."""
+    app = _open(store, "manual-update", "slide")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        answer = typed_answer(screen.step.question, screen.result.expected)
+        await pilot.press("a", *answer, "enter")
+        await settle(app, pilot)
+        feedback = screen.query_one("#q-feedback")
+        end = "differs from before."  # the why's last words
+        assert "Right!" in screen_text(app) and end not in screen_text(app)
+        assert "more" in str(feedback.border_title)
+        await pilot.press("escape")
+        feedback.focus()
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert screen.maximized is screen.query_one("#question")
+        text = screen_text(app)
+        assert "Right!" in text and end in text
+        assert "more" not in str(feedback.border_title)
+        await pilot.press("a")  # into the box, still zoomed
+        await settle(app, pilot)
+        assert isinstance(app.focused, AnswerInput) and screen.maximized is not None
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.focused, AnswerInput)
+        assert screen.maximized is not None  # the box left, the zoom kept
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert screen.maximized is None  # `z` left the zoom, not typed into the box
+        assert screen.query_one(AnswerInput).value == answer
+        await pilot.press("z", "escape")
+        await settle(app, pilot)
+        assert screen.maximized is None and app.screen is screen  # Esc leaves the zoom, then the lesson
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, LessonScreen)
+
+
 def _keys_line(screen) -> str:
     return screen.query_one("#q-keys").text.plain
 

@@ -132,6 +132,11 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
     # Zoom (z): the focused pane fills the window under the status line,
     # above the key line, with its title (sizes in watch_maximized).
     ALLOW_IN_MAXIMIZED_VIEW = "StatusLine, KeyBar, TooSmall"
+    # Esc does what the key line says: in the answer box or the code editor
+    # it leaves the box (its own binding), then it leaves the zoom
+    # (action_menu). Textual's default had it leave the zoom first and keep
+    # the box focused, where the `z` pressed next was typed as an answer.
+    ESCAPE_TO_MINIMIZE = False
     DEFAULT_CSS = """
     LessonScreen.-maximized-view StatusLine { dock: top; }
     """
