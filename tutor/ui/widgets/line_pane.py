@@ -264,7 +264,9 @@ class LinePane(CachedRichStyle, PaintOnce, Widget, can_focus=True):
         return len(self._lines) > self.top + self.view_height and self.view_height > 0
 
     def _retitle(self, repaint: bool = True) -> None:
-        title = f"{self._pane_title} ({self._more})" if self.more_below and self._more else self._pane_title
+        title = self._pane_title
+        if self.more_below and self._more:  # a pane with no name (the verdict's) says only "(more: Down)"
+            title = f"{title} ({self._more})" if title else f"({self._more})"
         if title != self.border_title:
             self._set_title(title, repaint)
 
