@@ -13,6 +13,7 @@ from screens import count_renders, region_text, screen_text
 from test_app import BY_ID, SIZE, build, ready, settle, status_text, step_label
 from test_practice_app import typed_answer
 from tutor.checking import MAX_INPUT
+from tutor.i18n import pick
 from tutor.progress import ProgressStore
 from tutor.ui.screens.lesson import LessonScreen
 from tutor.ui.strings import t
@@ -94,7 +95,7 @@ async def test_a_zoomed_question_shows_its_whole_why_and_esc_leaves_the_box_firs
         feedback = screen.query_one("#q-feedback")
         end = "differs from before."  # the why's last words
         assert "Right!" in screen_text(app) and end not in screen_text(app)
-        assert "more" in str(feedback.border_title)
+        assert "│─(more: Down)─" in screen_text(app)  # on the verdict's rule, which has no name
         await pilot.press("escape")
         feedback.focus()
         await pilot.press("z")
@@ -316,7 +317,7 @@ async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store):
         await settle(app, pilot)
         screen = app.screen
         panel = region_text(app, screen.query_one("#question"))
-        assert "+ Right!" in [line.strip() for line in panel], panel
+        assert any(line.strip().startswith("+ Right!") for line in panel), panel
         assert "more: Down" in "\n".join(panel)  # the why goes on below
         plot = screen.query_one("#plot")
         assert plot.display and plot.region.height >= 12
@@ -335,7 +336,7 @@ async def test_the_values_a_step_points_at_stay_on_screen_under_its_verdict(stor
         screen = app.screen
         assert screen.query_one("#diagram").display
         panel = region_text(app, screen.query_one("#question"))
-        assert "+ Right!" in [line.strip() for line in panel]
+        assert any(line.strip().startswith("+ Right!") for line in panel), panel
         values = [line.strip() for line in region_text(app, screen.query_one("#values"))]
         assert "torch.equal(model[0].weight, before)" in values
         assert values[values.index("torch.equal(model[0].weight, before)") + 1] == "True"
@@ -347,8 +348,9 @@ async def test_a_right_answer_leaves_room_for_the_first_lines_of_its_why(store, 
     verdict, the answer, the computed value and "exactly the computed
     value" took four, "Why:" the fifth, alone: the learner read not one
     word of the why without scrolling. The answer and the value now share
-    a line, "exactly" is not said of two numbers that read the same, and
-    the label opens the why's first paragraph."""
+    a line (read the same, the verdict says they match), "exactly" is not
+    said of two numbers that read the same, and the label opens the why's
+    first paragraph."""
     store.set_position("practice", _index("practice", "slope"), len(BY_ID["practice"].steps))
     app = build(store, lang=lang, start="practice")
     async with app.run_test(size=SIZE) as pilot:
@@ -359,9 +361,36 @@ async def test_a_right_answer_leaves_room_for_the_first_lines_of_its_why(store, 
         await settle(app, pilot)
         panel = [line.strip() for line in region_text(app, screen.query_one("#q-feedback"))]
         given = next(i for i, line in enumerate(panel) if line.startswith(you))
-        assert " · " in panel[given] and panel[given].endswith(answer), panel
+        assert panel[given].startswith(you + answer), panel
         assert panel[given + 1].startswith(why) and len(panel[given + 1]) > len(why) + 20, panel
         assert panel[given + 2], panel  # the why's second line shows too
+
+
+@pytest.mark.parametrize(("lang", "you", "same", "why"), [
+    ("en", "you: ", "It matches the computed value.", "Why: "),
+    ("pt", "você: ", "Bate com o valor calculado.", "Por quê: "),
+])
+async def test_a_right_choice_is_said_once_above_its_why(store, lang, you, same, why):
+    """A choice answered right read "you: b) no, it holds the same numbers ·
+    computed value: b) no, it holds the same numbers" over two of the
+    feedback's lines at 80x24, above a why that opens with the answer
+    again: one line of the why showed. The verdict says it matches the
+    computed value, the answer is said once, and the why follows."""
+    store.set_position("manual-update", _index("manual-update", "slide"), len(BY_ID["manual-update"].steps))
+    app = build(store, lang=lang, start="manual-update")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        question = screen.step.question
+        answer = typed_answer(question, screen.result.expected)
+        await pilot.press("a", *answer, "enter")
+        await settle(app, pilot)
+        option = next(pick(o.text, lang) for o in question.options if o.key == answer)
+        panel = [line.strip() for line in region_text(app, screen.query_one("#q-feedback"))]
+        given = next(i for i, line in enumerate(panel) if line.startswith(you))
+        assert panel[given - 1].endswith(same) and panel[given] == f"{you}{answer}) {option}", panel
+        assert panel[given + 1].startswith(why + f"{answer}) "), panel
+        assert len(panel) - given >= 3, panel  # two lines of the why at least
 
 
 @pytest.mark.parametrize(("body", "apart"), [

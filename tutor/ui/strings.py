@@ -199,6 +199,7 @@ STRINGS = Catalog(
         "q_wrong": {"en": "Not quite.", "pt": "Ainda não."},
         "q_you": {"en": "you: {given}", "pt": "você: {given}"},
         "q_live": {"en": "computed value: {expected}", "pt": "valor calculado: {expected}"},
+        "q_live_same": {"en": "It matches the computed value.", "pt": "Bate com o valor calculado."},
         "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
         "q_try_again": {
             "en": "Try again ({n} of {m} tries), or h for a hint.",

@@ -551,15 +551,20 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         elif verdict is not None:
             show_value = verdict.correct or state.revealed
             # the colour on the verdict's words alone (a Text's own style would colour every line of it)
+            # an answer that reads as the value (a choice, a whole number) is not said twice: "you: b) no,
+            # it holds the same numbers · computed value: b) no, ..." took two of a side column's lines
+            same = show_value and verdict.given == verdict.expected
             line = Text()
             if verdict.correct:
                 line.append("+ " + t("q_right", lang), style=verdict_style(True))
+                if same:
+                    line.append(" " + t("q_live_same", lang), style="bold")
             else:
                 line.append("x " + t("q_wrong", lang), style=verdict_style(False))
                 if not state.revealed:
                     line.append(" " + t("q_try_again", lang, n=state.wrong, m=TRIES_BEFORE_REVEAL))
             line.append("\n" + t("q_you", lang, given=verdict.given))
-            if show_value:  # beside the answer, a line saved for the why under a narrow pane's cap
+            if show_value and not same:  # beside the answer, a line saved for the why under a narrow pane's cap
                 line.append(" · " + t("q_live", lang, expected=verdict.expected), style="bold")
                 if verdict.detail and verdict.given != verdict.expected:  # "exactly" under "-3 · -3" says nothing
                     line.append("\n" + verdict.detail, style="italic")
