@@ -36,20 +36,26 @@ async def _at(app, pilot, store, lesson_id: str, step_id: str) -> LessonScreen:
     return app.screen
 
 
-def _open(store, lesson_id: str, step_id: str):
+def _open(store, lesson_id: str, step_id: str, lang: str = "en"):
     store.set_position(lesson_id, _index(lesson_id, step_id), len(BY_ID[lesson_id].steps))
-    return build(store, start=lesson_id)
+    return build(store, lang=lang, start=lesson_id)
+
+
+async def _answer_right(app, pilot, *then: str) -> tuple[LessonScreen, str]:
+    """Once the step is ready, its question answered right as a learner
+    types it (`a`, the answer, Enter), then the keys `then`."""
+    await ready(app, pilot)
+    screen = app.screen
+    answer = typed_answer(screen.step.question, screen.result.expected)
+    await pilot.press("a", *answer, "enter", *then)
+    await settle(app, pilot)
+    return screen, answer
 
 
 async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
     app = _open(store, "practice", "slope")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        screen = app.screen
-        question = screen.step.question
-        answer = typed_answer(question, screen.result.expected)
-        await pilot.press("a", *answer, "enter")
-        await settle(app, pilot)
+        screen, answer = await _answer_right(app, pilot)
         text = screen_text(app)
         assert "Right!" in text
         assert "Why:" in text  # the why, right under the verdict, at 80x24
@@ -87,11 +93,7 @@ async def test_a_zoomed_question_shows_its_whole_why_and_esc_leaves_the_box_firs
     focused, and the `z` pressed next went into the answer)."""
     app = _open(store, "manual-update", "slide")
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        screen = app.screen
-        answer = typed_answer(screen.step.question, screen.result.expected)
-        await pilot.press("a", *answer, "enter")
-        await settle(app, pilot)
+        screen, answer = await _answer_right(app, pilot)
         feedback = screen.query_one("#q-feedback")
         end = "differs from before."  # the why's last words
         assert "Right!" in screen_text(app) and end not in screen_text(app)
@@ -351,14 +353,9 @@ async def test_a_right_answer_leaves_room_for_the_first_lines_of_its_why(store, 
     a line (read the same, the verdict says they match), "exactly" is not
     said of two numbers that read the same, and the label opens the why's
     first paragraph."""
-    store.set_position("practice", _index("practice", "slope"), len(BY_ID["practice"].steps))
-    app = build(store, lang=lang, start="practice")
+    app = _open(store, "practice", "slope", lang)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        screen = app.screen
-        answer = typed_answer(screen.step.question, screen.result.expected)
-        await pilot.press("a", *answer, "enter")
-        await settle(app, pilot)
+        screen, answer = await _answer_right(app, pilot)
         panel = [line.strip() for line in region_text(app, screen.query_one("#q-feedback"))]
         given = next(i for i, line in enumerate(panel) if line.startswith(you))
         assert panel[given].startswith(you + answer), panel
@@ -376,16 +373,10 @@ async def test_a_right_choice_is_said_once_above_its_why(store, lang, you, same,
     feedback's lines at 80x24, above a why that opens with the answer
     again: one line of the why showed. The verdict says it matches the
     computed value, the answer is said once, and the why follows."""
-    store.set_position("manual-update", _index("manual-update", "slide"), len(BY_ID["manual-update"].steps))
-    app = build(store, lang=lang, start="manual-update")
+    app = _open(store, "manual-update", "slide", lang)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        screen = app.screen
-        question = screen.step.question
-        answer = typed_answer(question, screen.result.expected)
-        await pilot.press("a", *answer, "enter")
-        await settle(app, pilot)
-        option = next(pick(o.text, lang) for o in question.options if o.key == answer)
+        screen, answer = await _answer_right(app, pilot)
+        option = next(pick(o.text, lang) for o in screen.step.question.options if o.key == answer)
         panel = [line.strip() for line in region_text(app, screen.query_one("#q-feedback"))]
         given = next(i for i, line in enumerate(panel) if line.startswith(you))
         assert panel[given - 1].endswith(same) and panel[given] == f"{you}{answer}) {option}", panel
