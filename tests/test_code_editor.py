@@ -360,6 +360,28 @@ async def test_a_zoomed_explanation_stays_at_the_windows_width_into_a_code_step(
         assert all(line.cell_length == width for line in pane._lines)
 
 
+@pytest.mark.parametrize("key", ["a", "ctrl+t", "ctrl+o", "ctrl+r"])
+async def test_a_code_key_behind_a_zoomed_explanation_leaves_the_zoom(tmp_path, key):
+    """With the explanation zoomed, `a` focused the editor behind it (code
+    typed unseen), Ctrl+T and Ctrl+O changed code nowhere on screen, and a
+    run's verdict showed in a hidden panel: each now leaves the zoom."""
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "sgd", "write-loop")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        screen.set_focus(screen.query_one("#explain-pane"))
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert screen.maximized is screen.query_one("#explain-pane")
+        await pilot.press(key)
+        await ready(app, pilot)
+        assert screen.maximized is None
+        assert "Your code" in screen_text(app)  # the editor is on screen
+        if key == "a":
+            assert isinstance(app.focused, CodeArea)
+
+
 THEME_FIELDS = ("base_style", "gutter_style", "cursor_style", "cursor_line_style", "cursor_line_gutter_style",
                 "bracket_matching_style", "selection_style")
 

@@ -125,6 +125,37 @@ async def test_a_zoomed_question_shows_its_whole_why_and_esc_leaves_the_box_firs
         assert not isinstance(app.screen, LessonScreen)
 
 
+@pytest.mark.parametrize("key", ["a", "enter", "h"])
+async def test_a_questions_key_behind_a_zoomed_explanation_leaves_the_zoom(store, key):
+    """With the explanation zoomed, `a` (or Enter) focused the answer box
+    behind it: the key line said "Esc leaves the box" and the letters went
+    into a box nowhere on screen. A hint, likewise, was written where
+    nothing showed. Such a key now leaves the zoom, and its box or hint is
+    on screen; with the question itself zoomed, it stays zoomed."""
+    app = _open(store, "manual-update", "slide")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        screen = app.screen
+        await pilot.press("z")  # nothing focused: the explanation
+        await settle(app, pilot)
+        assert screen.maximized is screen.query_one("#explain-pane")
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert screen.maximized is None
+        text = screen_text(app)
+        if key == "h":
+            assert "Hint 1/" in text
+        else:
+            assert isinstance(app.focused, AnswerInput) and "Enter checks" in text
+            await pilot.press("b")
+            assert "▌b" in screen_text(app)  # typed where the learner sees it
+            await pilot.press("escape")
+        screen.query_one("#q-feedback").focus()
+        await pilot.press("z", key)  # the question zoomed: its own keys keep the zoom
+        await settle(app, pilot)
+        assert screen.maximized is screen.query_one("#question")
+
+
 def _keys_line(screen) -> str:
     return screen.query_one("#q-keys").text.plain
 

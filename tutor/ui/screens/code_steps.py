@@ -203,6 +203,7 @@ class CodeSteps:
             self.say(STRINGS.get("busy", self.lang))  # type: ignore[attr-defined]
             return
         self._code_running = True
+        self._unzoom_unless_in(self._panel)  # type: ignore[attr-defined]  # the verdict shows there
         self.query_one("#status").set_busy(True)  # type: ignore[attr-defined]
         self._panel.note(STRINGS.get("running", self.lang))
         run_code(self, self.holder, self.tutor.torch_event, self.index,  # type: ignore[attr-defined, arg-type]
@@ -211,6 +212,7 @@ class CodeSteps:
     def action_reset_code(self) -> None:
         if self._code_question():
             starter = self.step.question.code.starter  # type: ignore[attr-defined]
+            self._unzoom_unless_in(self._editor)  # type: ignore[attr-defined]
             self._editor.put(pick(starter, self.lang).lstrip("\n"))
             self.say(STRINGS.get("reset_done", self.lang))  # type: ignore[attr-defined]
 
@@ -218,6 +220,7 @@ class CodeSteps:
         """The solution in the editor; the question counts as revealed."""
         if not self._code_question():
             return
+        self._unzoom_unless_in(self._editor)  # type: ignore[attr-defined]
         self._editor.put(self.step.question.code.solution.lstrip("\n"), solution=True)  # type: ignore[attr-defined]
         self._panel.reveal()
         self.say(STRINGS.get("solution_shown", self.lang))  # type: ignore[attr-defined]

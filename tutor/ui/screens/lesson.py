@@ -769,14 +769,29 @@ class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):
     def action_hint(self) -> None:
         self._present_text()  # the hint belongs to the question on screen
         if self.step.question is not None:
-            self.query_one("#question", QuestionPanel).hint()
+            panel = self.query_one("#question", QuestionPanel)
+            self._unzoom_unless_in(panel)
+            panel.hint()
 
     def action_answer(self) -> None:
         self._present_text()  # the box must be the new step's, and visible
         if self._code_question():
-            self.query_one("#editor", CodeEditor).focus_code()
+            editor = self.query_one("#editor", CodeEditor)
+            self._unzoom_unless_in(editor)
+            editor.focus_code()
         elif self.step.question is not None:
-            self.query_one("#question", QuestionPanel).focus_answer()
+            panel = self.query_one("#question", QuestionPanel)
+            self._unzoom_unless_in(panel)
+            panel.focus_answer()
+
+    def _unzoom_unless_in(self, widget: Widget) -> None:
+        """Leave the zoom unless the zoomed pane holds `widget`, the one a
+        question's key acts on: behind a zoomed explanation, the answer box
+        or the editor took the keys unseen, and a hint or a run's verdict
+        showed where nothing could be read."""
+        zoomed = self.maximized
+        if zoomed is not None and zoomed not in widget.ancestors_with_self:
+            self.minimize()
 
     def action_zoom(self) -> None:
         if self.maximized is not None:
