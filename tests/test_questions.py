@@ -335,25 +335,26 @@ async def test_a_worked_answer_opening_with_a_number_reads_as_a_sentence(store):
         assert "12. backward() adds" in " ".join(line.text.strip() for line in feedback._lines)
 
 
-async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store):
+@pytest.mark.parametrize(("lang", "right", "more"), [("en", "+ Right!", "more: Down"),
+                                                     ("pt", "+ Certo!", "mais abaixo: ↓")])
+async def test_a_plot_steps_verdict_stays_on_screen_beside_its_plot(store, lang, right, more):
     """convexity's `descent-nonconvex` shows its plot once answered; at 80x24
     the plot took the side column and left the question four rows: the
     prompt, and neither "Right!" nor a sign there was more. The verdict now
-    shares the column with a plot of at least 12 rows."""
-    app = _open(store, "convexity", "descent-nonconvex")
+    shares the column with a plot of at least 12 rows. Out of the box
+    (Esc), the keys line says what the keys do now; in Portuguese it took
+    two lines there, and the verdict's one row went to it."""
+    app = _open(store, "convexity", "descent-nonconvex", lang)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(app, pilot)
-        await pilot.press("a")
-        for key in "local":  # the live answer at the default learning rate
-            await pilot.press(key)
-        await pilot.press("enter")
-        await settle(app, pilot)
-        screen = app.screen
-        panel = region_text(app, screen.query_one("#question"))
-        assert any(line.strip().startswith("+ Right!") for line in panel), panel
-        assert "more: Down" in "\n".join(panel)  # the why goes on below
-        plot = screen.query_one("#plot")
-        assert plot.display and plot.region.height >= 12
+        screen, _ = await _answer_right(app, pilot)
+        for _typing in (True, False):
+            panel = region_text(app, screen.query_one("#question"))
+            assert any(line.strip().startswith(right) for line in panel), panel
+            assert more in "\n".join(panel)  # the why goes on below
+            plot = screen.query_one("#plot")
+            assert plot.display and plot.region.height >= 12
+            await pilot.press("escape")
+            await settle(app, pilot)
 
 
 async def test_the_values_a_step_points_at_stay_on_screen_under_its_verdict(store):

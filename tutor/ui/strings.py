@@ -180,8 +180,9 @@ STRINGS = Catalog(
             "pt": "a ou Enter: responder · h: dica · n: seguir mesmo assim",
         },
         "q_how_closed": {  # the question is answered right or revealed
+            # one line of the side column at 80x24 (40 cells): a plot step's verdict has one row under it
             "en": "a or Enter: answer · h: hint · n: go on",
-            "pt": "a ou Enter: responder · h: dica · n: seguir",
+            "pt": "a/Enter: responder · h: dica · n: seguir",
         },
         "q_typing": {
             "en": "Enter checks · Esc leaves the box",
