@@ -550,10 +550,10 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
                 parts.append(Text(t(key, lang) if state.before else CODE_STRINGS.get(key, lang), style="italic"))
         elif verdict is not None:
             show_value = verdict.correct or state.revealed
-            # the colour on the verdict's words alone (a Text's own style would colour every line of it)
             # an answer that reads as the value (a choice, a whole number) is not said twice: "you: b) no,
             # it holds the same numbers · computed value: b) no, ..." took two of a side column's lines
             same = show_value and verdict.given == verdict.expected
+            # the colour on the verdict's words alone (a Text's own style would colour every line of it)
             line = Text()
             if verdict.correct:
                 line.append("+ " + t("q_right", lang), style=verdict_style(True))
@@ -566,7 +566,7 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
             line.append("\n" + t("q_you", lang, given=verdict.given))
             if show_value and not same:  # beside the answer, a line saved for the why under a narrow pane's cap
                 line.append(" · " + t("q_live", lang, expected=verdict.expected), style="bold")
-                if verdict.detail and verdict.given != verdict.expected:  # "exactly" under "-3 · -3" says nothing
+                if verdict.detail:  # only of two that read apart: "exactly" under "-3 · -3" said nothing
                     line.append("\n" + verdict.detail, style="italic")
             parts.append(line)
         elif state.pending is not None:
