@@ -167,15 +167,11 @@ async def test_a_closed_question_says_neither_anyway_nor_predict_first(store, la
     through the hints), on screen and when the learner comes back to it,
     the keys line says plainly what the keys do, and a revealed answer is
     not asked to be predicted."""
-    store.set_position("practice", _index("practice", "slope"), len(BY_ID["practice"].steps))
-    app = build(store, lang=lang, start="practice")
+    app = _open(store, "practice", "slope", lang)
     async with app.run_test(size=SIZE) as pilot:
         await ready(app, pilot)
-        screen = app.screen
-        assert _keys_line(screen) == t("q_how", lang)
-        answer = typed_answer(screen.step.question, screen.result.expected)
-        await pilot.press("a", *answer, "enter", "escape")
-        await settle(app, pilot)
+        assert _keys_line(app.screen) == t("q_how", lang)
+        screen, _ = await _answer_right(app, pilot, "escape")
         assert _keys_line(screen) == t("q_how_closed", lang)
         await pilot.press("n")
         await ready(app, pilot)
@@ -220,16 +216,11 @@ async def test_a_new_learning_rate_checks_the_shown_verdict_again(store):
     and the live value on screen are the new ones, never stale."""
     app = _open(store, "practice", "update")
     async with app.run_test(size=(80, 40)) as pilot:
-        await ready(app, pilot)
-        screen = app.screen
-        question = screen.step.question
-        answer = typed_answer(question, screen.result.expected)
-        await pilot.press("a", *answer, "enter", "escape")
-        await settle(app, pilot)
+        screen, answer = await _answer_right(app, pilot, "escape")
         assert "Right!" in screen_text(app)
         await pilot.press("plus")
         await ready(app, pilot)
-        new = typed_answer(question, screen.result.expected)
+        new = typed_answer(screen.step.question, screen.result.expected)
         assert new != answer
         panel = "\n".join(region_text(app, screen.query_one("#question")))
         assert "Right!" not in panel and "Not quite." in panel
