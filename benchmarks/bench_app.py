@@ -83,12 +83,14 @@ BARE_KEYS_APP = textwrap.dedent(
 
 
     class BareKeys(App):
+        k = 0  # the page on screen
+
         def compose(self):
             yield Static("BARE-KEYS-READY\\n" + page(0), id="page")
 
         def on_key(self, event):
             if event.key == "n":
-                self.k = getattr(self, "k", 0) + 1
+                self.k += 1
                 self.query_one("#page", Static).update(page(self.k))
 
     if __name__ == "__main__":
