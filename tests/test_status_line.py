@@ -75,3 +75,37 @@ async def test_the_line_is_drawn_again_at_a_new_width(store):
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert status_text(app) == cut
+
+
+
+LESSONS = list(BY_ID.values())
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+@pytest.mark.parametrize("lesson_id", [lesson.id for lesson in LESSONS[:-1]])
+async def test_the_end_of_a_lesson_says_what_n_does_next(store, lesson_id, lang):
+    """At a lesson's last step `n` offers the next lesson in the status line.
+    That note is what the learner must read then, and it rarely fits beside
+    a long title: the title gives way (cut at a word, or left out) and only
+    the next lesson's title at the note's end may be cut (lesson 7's
+    Portuguese line read "... | passo 6/6  lr = 0,1  Fim da lição. n …").
+    With the note gone, the line is as it was."""
+    lesson = BY_ID[lesson_id]
+    following = LESSONS[LESSONS.index(lesson) + 1]
+    store.set_position(lesson.id, len(lesson.steps) - 1, len(lesson.steps))
+    app = build(store, lang=lang, start=lesson.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        before = status_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        line = status_text(app).rstrip()
+        title = pick(following.title, lang)
+        note = STRINGS.get("next_lesson", lang).format(title=title)
+        says = note[: -len(title)]  # "End of the lesson. n again: next lesson, "
+        assert says in line, line
+        shown = line[line.index(says) + len(says) :]
+        assert shown == title or (shown.endswith("…") and title.startswith(shown[:-1])), line
+        app.screen.query_one("#status").clear_note()
+        await pilot.pause()
+        assert status_text(app) == before

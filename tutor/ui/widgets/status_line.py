@@ -17,6 +17,7 @@ from tutor.ui.widgets.text_line import OneLine
 
 NOTE_SECONDS = 4  # a note stays this long, or until the next step
 BUSY_DELAY = 0.25  # seconds before "running..." shows: a fast step never flickers
+TITLE_CUT = 8  # the fewest cells a title is cut to for a message ("Descida…")
 
 
 class StatusLine(OneLine):
@@ -117,11 +118,14 @@ class StatusLine(OneLine):
 
     def line_text(self, width: int) -> Text:
         """The lesson's title whole, then the step, params and loss; a
-        message gets the room that is left. The title is cut only when it
-        does not fit beside the step and params themselves, never to make
-        room for a message: a message too long for the line pushes the loss
-        (and, if that makes it fit, the params) out while it shows; one
-        that fits in no way is cut at the line's end."""
+        message gets the room that is left. A message first pushes the loss
+        (and, if that makes it fit, the params) out while it shows, so the
+        title stays whole for a short note ("This is the first step.").
+        Only a message that fits in no way beside the whole title cuts the
+        title at a word for the few seconds it shows: it is what the learner
+        must read now ("End of the lesson. n again: next lesson, ..."), and
+        the title comes back with it gone. A message longer still has the
+        line to itself but for the step, and is cut at the line's end."""
         lesson, step, params, loss, message = self._parts
 
         def tail(with_params: bool, with_loss: bool) -> Text:
@@ -135,20 +139,37 @@ class StatusLine(OneLine):
                 text.append(f"  {loss}")
             return text
 
+        def heading(room: int) -> Text:
+            title = shortened(lesson, room, at_word=True) if room > 1 else ""
+            head = Text(" ")
+            head.append(title, style="bold")
+            head.append(" |" if title else "")
+            return head
+
         base = tail(True, True)
-        room = max(width - base.cell_len - 3, 0)
-        title = shortened(lesson, room, at_word=True) if room > 1 else ""
-        head = Text(" ")
-        head.append(title, style="bold")
-        head.append(" |" if title else "")
+        head = heading(width - base.cell_len - 3)
         if message:
-            # the first that leaves the message whole; if none does, the
-            # params stay and the message is cut at the edge
-            base = tail(True, False)
-            for with_params, with_loss in ((True, True), (True, False), (False, False)):
+            # the first way that leaves the message whole: (params, loss,
+            # title), the title whole or cut to no fewer than TITLE_CUT
+            # cells; if none does, the message gets all the room but the
+            # step's and is cut at the edge (its start says what to do:
+            # "... n again: next lesson, Updating model parame…")
+            whole = head
+            base, head = tail(False, False), Text(" ")
+            for with_params, with_loss, title in (
+                (True, True, "whole"),
+                (True, False, "whole"),
+                (False, False, "whole"),
+                (True, False, "cut"),
+                (False, False, "cut"),
+            ):
                 candidate = tail(with_params, with_loss)
-                if head.cell_len + candidate.cell_len + 2 + len(message) <= width:
-                    base = candidate
+                left = width - candidate.cell_len - 2 - len(message)
+                if title == "cut" and left - 3 < TITLE_CUT:
+                    continue
+                room = heading(left - 3) if title == "cut" else whole
+                if room.cell_len <= left:
+                    base, head = candidate, room
                     break
             base.append(f"  {message}", style="italic")
         line = head
