@@ -460,3 +460,26 @@ async def test_the_verdict_is_bold_and_in_the_terminals_green_or_red(store, monk
         assert wrong.color == right.color == pane
     else:
         assert (wrong.color.number, right.color.number) == (Color.parse("red").number, Color.parse("green").number)
+
+
+async def test_a_step_without_a_question_never_leaves_the_keys_in_the_hidden_box(store):
+    """The learner reads the verdict with the focus on the question's pane
+    (Tab), perhaps zoomed and back, then goes on: on the next step, with no
+    question, `n` and `p` are the lesson's keys. Textual handed the focus of
+    the hidden pane to the answer box hidden with it, which took `n` and `p`
+    as letters after the saved answer."""
+    app = _open(store, "backprop-order", "order")
+    async with app.run_test(size=SIZE) as pilot:
+        screen, answer = await _answer_right(app, pilot, "escape")
+        screen.query_one("#q-feedback").focus()
+        await pilot.press("z", "escape", "n")
+        await ready(app, pilot)
+        assert screen.step.question is None
+        assert step_label("en", 3, screen.total) in status_text(app)
+        await pilot.press("n")
+        await ready(app, pilot)
+        assert step_label("en", 4, screen.total) in status_text(app)
+        await pilot.press("p", "p")
+        await ready(app, pilot)
+        assert step_label("en", 2, screen.total) in status_text(app)
+        assert screen.query_one(AnswerInput).value == answer

@@ -24,6 +24,7 @@ from textual import events
 from textual.binding import Binding
 
 from tutor.i18n import pick
+from tutor.ui.screens.focus import show
 from tutor.ui.screens.pane_styles import restyle
 from tutor.ui.widgets.code_editor import STRINGS, CodeArea, CodeChecked, CodeEditor, highlights, run_code
 from tutor.ui.widgets.line_pane import LinePane
@@ -135,8 +136,8 @@ class CodeSteps:
         editor = self._editor
         view = self.query_one("#code")  # type: ignore[attr-defined]
         if editor.display != code:
-            editor.display = code
-            view.display = not code
+            show(editor, code)
+            show(view, not code)
         if self.has_class("-code-step") != code:  # type: ignore[attr-defined]
             # the side column's panes get their new text (the question's
             # feedback, the values) on this key: built at the width the

@@ -29,3 +29,16 @@ class KeepsFocus:
     def _give_focus_back(self, widget) -> None:
         if self.focused is None and widget.is_attached:  # type: ignore[attr-defined]
             self.set_focus(widget)  # type: ignore[attr-defined]
+
+
+def show(widget, visible: bool) -> None:
+    """Show or hide `widget`; a widget that holds the focus, or holds a
+    focused one, gives the focus to the explanation pane (where the arrows
+    scroll) before it goes. Left to Textual, a hidden focused widget hands
+    the focus to a sibling it still counts as visible, even one hidden with
+    it: the question's answer box, or the code editor, which then took the
+    keys that followed (`n`, `p`) unseen, as text."""
+    if not visible and widget.has_focus_within:
+        screen = widget.screen
+        screen.set_focus(screen.query_one("#explain-pane"), scroll_visible=False)
+    widget.display = visible

@@ -37,7 +37,7 @@ from tutor.runner import StepResult
 from tutor.ui import collector
 from tutor.ui.draw_now import draw_now
 from tutor.ui.screens.code_steps import CODE_ACTIONS, CODE_STEP_PANES, CodeSteps, code_bindings
-from tutor.ui.screens.focus import KeepsFocus
+from tutor.ui.screens.focus import KeepsFocus, show
 from tutor.ui.screens.pane_styles import rehearse, restyle
 from tutor.ui.screens.styled_once import StyledOnce
 from tutor.ui.step_runner import RunHolder, StepFailed, StepPrefetched, StepReady, StepRunner
@@ -92,7 +92,7 @@ def _show(widget: Widget, visible: bool) -> None:
     """Show or hide a widget, touching it only on a change: every display
     change re-lays out the screen, the costliest part of a step."""
     if widget.display != visible:
-        widget.display = visible
+        show(widget, visible)
 
 
 def _names(words: str, expression: str) -> bool:
