@@ -203,8 +203,12 @@ STRINGS = Catalog(
         "q_live_same": {"en": "It matches the computed value.", "pt": "Bate com o valor calculado."},
         "q_hint_label": {"en": "Hint {n}/{m}:", "pt": "Dica {n}/{m}:"},
         "q_try_again": {
-            "en": "Try again ({n} of {m} tries), or h for a hint.",
-            "pt": "Tente de novo ({n} de {m} tentativas), ou h para uma dica.",
+            "en": "Try again ({n} of {m} tries), or h for a hint (out of the box).",
+            "pt": "Tente de novo ({n} de {m} tentativas), ou h para uma dica (fora da caixa).",
+        },
+        "q_moved": {
+            "en": "The parameter changed the value since your answer.",
+            "pt": "O parâmetro mudou o valor desde a sua resposta.",
         },
         "q_why": {"en": "Why:", "pt": "Por quê:"},
         "q_hint_more": {

@@ -137,6 +137,7 @@ class QuestionState:
     revealed: bool = False  # the live value and worked answer were shown
     before: bool = False  # closed in an earlier session (from the store)
     answer: str | None = None  # the last answer checked: checked again for a new live value
+    answer_was_right: bool = False  # `answer` matched the live value it was checked against
     pending: str | None = None  # an answer given before the step ran
     runs: int = 0  # a code question: runs of the learner's code
     code_verdict: CodeVerdict | None = None  # a code question: the last run's verdict
@@ -423,7 +424,7 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         except Exception:  # a live value the checker cannot use
             self._feedback(Text(t("q_unavailable", lang), style="bold"))
             return
-        state.answer = text
+        state.answer, state.answer_was_right = text, verdict.correct
         was_closed = state.closed
         if verdict.correct:
             state.solved = True
@@ -527,20 +528,27 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         state, question, lang = self.current, self.question, self.lang
         if state is None or question is None:
             return
+        rechecked = False
         if verdict is None and state.answer is not None and self.ready and self.expected is not None \
                 and question.kind != "code":
             try:
                 verdict = checking.check(question, self.expected, state.answer, lang)
+                rechecked = True
             except Exception:
                 verdict = None
-        parts = self._feedback_parts(question, state, verdict, self._expected_text)
+        parts = self._feedback_parts(question, state, verdict, self._expected_text, rechecked)
         self._feedback(Group(*parts), parts)
 
     def _feedback_parts(self, question: Question, state: QuestionState, verdict: checking.Verdict | None,
-                        expected_text: Callable[[], str | None]) -> list[RenderableType]:
+                        expected_text: Callable[[], str | None], rechecked: bool = False) -> list[RenderableType]:
         """What the feedback pane says of `question` in `state`: the
-        verdict (`verdict`), the hints taken, and the why once closed (with
-        the live value `expected_text` gives)."""
+        verdict (`verdict`, of the last answer checked again against a new
+        live value when `rechecked`), the hints taken, and the why once
+        closed (with the live value `expected_text` gives).
+
+        A right answer that a new parameter value made wrong is not told to
+        "try again" beside the why: the verdict says the value moved, and
+        shows the new one."""
         lang = self.lang
         parts: list[RenderableType] = []
         if question.kind == "code":
@@ -549,7 +557,8 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
                 key = "q_done_before" if state.before else "write_first"
                 parts.append(Text(t(key, lang) if state.before else CODE_STRINGS.get(key, lang), style="italic"))
         elif verdict is not None:
-            show_value = verdict.correct or state.revealed
+            moved = rechecked and state.answer_was_right and not verdict.correct
+            show_value = verdict.correct or state.revealed or moved
             # an answer that reads as the value (a choice, a whole number) is not said twice: "you: b) no,
             # it holds the same numbers · computed value: b) no, ..." took two of a side column's lines
             same = show_value and verdict.given == verdict.expected
@@ -559,6 +568,8 @@ class QuestionPanel(CachedRichStyle, PaintOnce, UniformRows, Vertical):
                 line.append("+ " + t("q_right", lang), style=verdict_style(True))
                 if same:
                     line.append(" " + t("q_live_same", lang), style="bold")
+            elif moved:
+                line.append("x " + t("q_moved", lang), style=verdict_style(False))
             else:
                 line.append("x " + t("q_wrong", lang), style=verdict_style(False))
                 if not state.revealed:
