@@ -3,7 +3,7 @@ only those of the step before's values beside a waiting question)."""
 
 import pytest
 
-from tutor.lesson.code_names import reads_before_binding
+from tutor.lesson.code_names import binds_afresh, reads_before_binding
 
 
 @pytest.mark.parametrize(
@@ -20,3 +20,17 @@ from tutor.lesson.code_names import reads_before_binding
 )
 def test_reads_are_the_names_taken_from_before(code, reads):
     assert reads_before_binding(code) == reads
+
+
+@pytest.mark.parametrize(
+    "code, fresh",
+    [
+        ("w = torch.tensor(0.6)", {"w"}),
+        ("w -= lr * w.grad", set()),
+        ("w = w - lr * w.grad", set()),
+        ("x = 1\ny = x + 1", {"x", "y"}),
+        ("not python (", set()),
+    ],
+)
+def test_names_bound_afresh_are_those_not_read_first(code, fresh):
+    assert binds_afresh(code) == fresh

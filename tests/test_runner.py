@@ -114,6 +114,24 @@ def test_an_update_records_what_changed(tmp_path):
     assert after.expected == NumberValue(after.values["w"].rows()[0][0])
 
 
+def test_a_value_bound_afresh_shows_no_change_from_the_one_before(tmp_path):
+    """What changed is told of the same object carried on (`w -= ...`,
+    `w = w - ...`); a step that binds `w` afresh (another exercise's `w`)
+    shows its `w.grad` without a "change" from a gradient of something
+    else (practice 6 read "change: -12.8" against exercise 5's w.grad)."""
+    run = odd_run(
+        tmp_path,
+        _step("first", "w = torch.tensor(3.0, requires_grad=True)\n(w ** 2).backward()", show=["w", "w.grad"]),
+        _step("carried", "with torch.no_grad():\n    w -= 0.1 * w.grad", show=["w"]),
+        _step("rebound", "w = w * 2", show=["w"]),
+        _step("afresh", "w = torch.tensor(0.6, requires_grad=True)\n((w - 1) ** 2).backward()",
+              show=["w", "w.grad"]),
+    )
+    assert run.run_to(1).previous["w"] == run.run_to(0).values["w"]
+    assert "w" in run.run_to(2).previous
+    assert run.run_to(3).previous == {}
+
+
 def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path):
     a = make_run(tmp_path, seed=0).run_to(0).values["w"]
     b = make_run(tmp_path, seed=0).run_to(0).values["w"]

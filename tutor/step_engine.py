@@ -22,10 +22,12 @@ import math
 import sys
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 from time import perf_counter
 
 from .i18n import Catalog
 from .lesson import Lesson, Plot, Step
+from .lesson.code_names import binds_afresh, free_names
 from .lesson.model import DEFAULT_TIME_LIMIT
 from .values import TextValue, Value, capture
 
@@ -240,7 +242,10 @@ class InProcessRun(RunParams):
             except BaseException as exc:
                 show_errors[expr] = _exception_text(exc)
                 values[expr] = TextValue(f"<{show_errors[expr]}>")
-        previous = {e: self._shown[e] for e in values if e in self._shown}
+        # the same expression shown before, to show what changed; not when
+        # this step's code bound its names afresh (another exercise's `w`)
+        fresh = binds_afresh(code) if code else frozenset()
+        previous = {e: self._shown[e] for e in values if e in self._shown and not (_names(e) & fresh)}
         self._shown.update(values)
 
         plot = None
@@ -291,6 +296,15 @@ class InProcessRun(RunParams):
                 show_errors=show_errors,
             )
         )
+
+
+@lru_cache(maxsize=512)
+def _names(expr: str) -> frozenset[str]:
+    """The names a shown expression reads (none if it does not parse)."""
+    try:
+        return frozenset(free_names(ast.parse(expr, mode="eval")))
+    except SyntaxError:
+        return frozenset()
 
 
 def _evaluate(expr: str, ns: dict):

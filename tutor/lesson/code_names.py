@@ -91,3 +91,16 @@ def _loads(statement: ast.stmt) -> set[str]:
             loads.add(node.target.id)
         stack.extend((child, own) for child in ast.iter_child_nodes(node))
     return loads
+
+
+@lru_cache(maxsize=256)
+def binds_afresh(code: str) -> frozenset[str]:
+    """Names `code` binds without first reading them from the steps before:
+    after it, a value they name is a new object, not the one an earlier
+    step showed (`w = torch.tensor(0.6)` after another exercise's `w`),
+    while `w -= lr * w.grad` or `w = w - lr * w.grad` carries it on.
+    Nothing for code that does not parse."""
+    try:
+        return frozenset(bound_names(code) - reads_before_binding(code))
+    except SyntaxError:
+        return frozenset()
