@@ -63,6 +63,11 @@ def lesson_texts() -> list[tuple[str, str]]:
             out += [(f"{where} prompt", question.prompt["pt"]), (f"{where} explain", question.explain["pt"])]
             out += [(f"{where} hint {n}", hint["pt"]) for n, hint in enumerate(question.hints, 1)]
             out += [(f"{where} option {o.key}", o.text["pt"]) for o in question.options]
+            exercise = question.code
+            if exercise is not None:  # a code exercise's starter comments and what its mistakes say
+                comments = [line.split("#", 1)[1] for line in exercise.starter["pt"].splitlines() if "#" in line]
+                out.append((f"{where} starter comments", "\n".join(comments)))
+                out += [(f"{where} mistake {n}", m.message["pt"]) for n, m in enumerate(exercise.mistakes, 1)]
     return out
 
 
@@ -103,6 +108,7 @@ def test_both_sources_of_portuguese_are_read():
     lessons = " ".join(text for _, text in lesson_texts())
     catalogs = " ".join(text for _, text in catalog_texts())
     assert "passagem direta" in lessons and "retropropagação" in lessons
+    assert "Os gradientes se acumularam" in lessons  # a code exercise's mistake
     assert "Situação" in catalogs and "Certo!" in catalogs and "Sala aberta" in catalogs
 
 
