@@ -512,3 +512,24 @@ async def test_the_key_line_in_a_text_box_offers_only_keys_that_are_not_typed_as
         assert key_line(app) == "Esc leave editor  F1 help"
         await pilot.press("escape")  # leaves the editor, not the lesson
         assert app.screen.id != "menu" and "l lessons" in key_line(app)
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+async def test_the_editor_title_says_when_code_lies_below_the_window(tmp_path, lang):
+    """Practice's last exercise is 17 lines, the editor 13 rows at 80x24:
+    its title says "more: Down", as the other panes' do, until the cursor
+    has brought the last line into view, and again once it goes back up."""
+    more = {"en": "Your code (more: Down)", "pt": "Seu código (mais abaixo: ↓)"}[lang]
+    whole = more.split(" (")[0]
+    store = ProgressStore(tmp_path / "progress.sqlite3", "ana")
+    app = build_at(store, "practice", "write-derivative", lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        assert more in screen_text(app)
+        await pilot.press("a", *["down"] * 20)
+        await pilot.pause()
+        text = screen_text(app)
+        assert more not in text and whole in text
+        await pilot.press(*["up"] * 20)
+        await pilot.pause()
+        assert more in screen_text(app)

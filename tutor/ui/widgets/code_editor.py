@@ -50,6 +50,7 @@ from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
 from tutor.ui.screens.keys import localized
 from tutor.ui.step_runner import RunHolder
+from tutor.ui.strings import t
 from tutor.ui.threads import watched
 from tutor.ui.widgets.paint_once import PaintOnce
 from tutor.ui.widgets.text_box_keys import TextBoxKeys
@@ -199,6 +200,31 @@ class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
             self.theme = "tutor-plain"
         self._mount_scrollbars()
 
+    # The pane's title says "more: Down" while lines lie below the window,
+    # as the other panes' titles do; it changes only when that does.
+    _more_below = False
+
+    @property
+    def more_below(self) -> bool:
+        return self.scroll_y < self.max_scroll_y
+
+    def _tell_more(self) -> None:
+        more = self.more_below
+        if more != self._more_below:
+            self._more_below = more
+            parent = self.parent
+            if isinstance(parent, CodeEditor):
+                parent.retitle()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._tell_more()
+
+    def _refresh_size(self) -> None:
+        """An edit changed the text's height (Enter, a paste, the starter)."""
+        super()._refresh_size()
+        self._tell_more()
+
     # The theme's styles, taken from the stylesheet once, not on every paint.
     # Textual's TextArea.render_lines (8.2) runs `TextAreaTheme.apply_css`
     # each time it paints: it reads the area's style and five component
@@ -281,6 +307,7 @@ class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
             if bar is not None and bar.display and bar._repaint_required:
                 bar._repaint_required = False
                 self.screen._compositor.update_widgets({bar})
+        self._tell_more()
 
     def _build_highlight_map(self) -> None:
         self._line_cache.clear()
@@ -326,12 +353,22 @@ class CodeEditor(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         super().__init__(**kwargs)
         self.lang = lang
         self.key: tuple | None = None  # (lesson id, step index) whose code is in the editor
+        self._title = "pane"  # or "pane_solution"
 
     def compose(self):
         yield localized(CodeArea, self.lang)(id="code-area")
 
     def on_mount(self) -> None:
-        self.border_title = STRINGS.get("pane", self.lang)
+        self.retitle()
+
+    def retitle(self) -> None:
+        """"Your code", "Your code: the solution", and "(more: Down)" while
+        the code goes on below the window."""
+        title = STRINGS.get(self._title, self.lang)
+        if self.is_mounted and self.area.more_below:
+            title = f"{title} ({t('more_below', self.lang)})"
+        if title != self.border_title:
+            self.border_title = title
 
     @property
     def area(self) -> CodeArea:
@@ -351,7 +388,8 @@ class CodeEditor(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         if key == self.key:
             return
         self.key = key
-        self.border_title = STRINGS.get("pane", self.lang)
+        self._title = "pane"
+        self.retitle()
         area = self.area
         area.load_text(text)
         # opened ahead, while hidden: the key that shows it paints at once
@@ -363,7 +401,8 @@ class CodeEditor(CachedRichStyle, PaintOnce, UniformRows, Vertical):
         area = self.area
         area.replace(text, area.document.start, area.document.end)
         area.move_cursor(area.document.start)
-        self.border_title = STRINGS.get("pane_solution" if solution else "pane", self.lang)
+        self._title = "pane_solution" if solution else "pane"
+        self.retitle()
 
     def focus_code(self) -> None:
         """Take the focus now (letters typed right after belong to the code)."""
