@@ -62,7 +62,8 @@ async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
         assert isinstance(app.focused, AnswerInput)  # a verdict never moves the focus
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.screen is screen and app.focused is None
+        # out of the box, into the explanation, where the arrows scroll
+        assert app.screen is screen and app.focused is screen.query_one("#explain-pane")
         # n, h, p are lesson keys again, never letters in the box
         await pilot.press("n")
         await ready(app, pilot)
@@ -78,7 +79,7 @@ async def test_esc_after_a_right_answer_leaves_the_box_and_nothing_else(store):
         assert isinstance(app.focused, AnswerInput)
         await pilot.press("escape")
         await settle(app, pilot)
-        assert app.screen is screen and app.focused is None
+        assert app.screen is screen and app.focused is screen.query_one("#explain-pane")
         await pilot.press("escape")  # no box focused: Esc leaves the lesson
         await settle(app, pilot)
         assert not isinstance(app.screen, LessonScreen)

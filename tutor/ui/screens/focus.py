@@ -10,6 +10,7 @@ focus back to the widget that had it.
 from __future__ import annotations
 
 from textual import events
+from textual.css.query import NoMatches
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -39,6 +40,21 @@ def show(widget, visible: bool) -> None:
     it: the question's answer box, or the code editor, which then took the
     keys that followed (`n`, `p`) unseen, as text."""
     if not visible and widget.has_focus_within:
-        screen = widget.screen
-        screen.set_focus(screen.query_one("#explain-pane"), scroll_visible=False)
+        focus_home(widget.screen)
     widget.display = visible
+
+
+def focus_home(screen) -> None:
+    """The focus goes back to the lesson's explanation pane, where Up and
+    Down scroll (Esc out of the answer box or the editor: with no focus at
+    all, the arrows scrolled nothing). Under a zoom of another pane it goes
+    nowhere instead, so the zoom stays (the next Esc leaves it)."""
+    try:
+        home = screen.query_one("#explain-pane")
+    except NoMatches:
+        home = None
+    zoomed = screen.maximized
+    if home is None or (zoomed is not None and zoomed is not home):
+        screen.set_focus(None)
+    else:
+        screen.set_focus(home, scroll_visible=False)

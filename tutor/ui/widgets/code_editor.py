@@ -48,6 +48,7 @@ from textual.widgets.text_area import TextAreaTheme
 
 from tutor.i18n import Catalog
 from tutor.runner import CodeVerdict
+from tutor.ui.screens.focus import focus_home
 from tutor.ui.screens.keys import localized
 from tutor.ui.step_runner import RunHolder
 from tutor.ui.strings import t
@@ -184,7 +185,7 @@ class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
         return [Binding("escape", "leave", STRINGS.get("key_leave", lang), key_display="Esc")]
 
     def action_leave(self) -> None:
-        self.screen.set_focus(None)
+        focus_home(self.screen)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(language=None, soft_wrap=False, tab_behavior="indent", show_line_numbers=True,

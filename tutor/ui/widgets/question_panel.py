@@ -46,6 +46,7 @@ from tutor.i18n import pick
 from tutor.lesson import Question
 from tutor.progress import QuestionProgress
 from tutor.runner import CodeVerdict
+from tutor.ui.screens.focus import focus_home
 from tutor.ui.screens.keys import localized
 from tutor.ui.strings import t
 from tutor.ui.widgets.code_editor import STRINGS as CODE_STRINGS
@@ -159,7 +160,7 @@ class AnswerInput(TextBoxKeys, Input):
         return [Binding("escape", "leave", t("key_leave", lang), key_display="Esc")]
 
     def action_leave(self) -> None:
-        self.screen.set_focus(None)
+        focus_home(self.screen)
 
 
 class PanelLines(PaintOnce, TextLines):
