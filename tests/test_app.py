@@ -545,7 +545,7 @@ async def test_help_lists_every_key(store, key):
 def test_every_lesson_key_is_in_the_help():
     """Each key bound on the lesson and menu screens is documented."""
     documented = " ".join(keys for keys, _ in KEYS).lower().split()
-    names = {"right": "right", "left": "left", "space": "space", "plus": "+", "minus": "-",
+    names = {"right": "→", "left": "←", "space": "space", "plus": "+", "minus": "-",
              "escape": "esc", "enter": "enter", "question_mark": "?", "f1": "f1"}
     for cls in (LessonScreen, TutorApp):
         for binding in cls.bindings("en"):

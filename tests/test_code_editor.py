@@ -252,7 +252,7 @@ async def test_the_code_comes_back_after_a_restart_in_portuguese(tmp_path):
         await ready(app, pilot)
         await type_code(app, pilot, code)
         text = await run(app, pilot)
-        assert "+ Certo: seu código passa em todas as conferências." in text
+        assert "+ Certo: seu código passa em todas as verificações." in text
         assert "Seu código" in screen_text(app)
     store.close()
 
@@ -262,7 +262,7 @@ async def test_the_code_comes_back_after_a_restart_in_portuguese(tmp_path):
         await ready(app, pilot)
         assert app.screen.step.id == "write-gradients"
         assert editor(app).code == code
-        assert "Você já respondeu esta." in panel_text(app)
+        assert "Você já respondeu a esta pergunta." in panel_text(app)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

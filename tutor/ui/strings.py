@@ -231,7 +231,7 @@ STRINGS = Catalog(
         },
         "q_done_before": {
             "en": "You answered this one before.",
-            "pt": "Você já respondeu esta.",
+            "pt": "Você já respondeu a esta pergunta.",
         },
         "q_options": {"en": "Options:", "pt": "Opções:"},
         # Command line

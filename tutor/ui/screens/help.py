@@ -16,10 +16,11 @@ from tutor.ui.widgets.key_bar import KeyBar
 from tutor.ui.widgets.too_small import TooSmall
 
 # (keys as the learner types them, description key). One list serves the
-# help screen and the test that checks every bound key is documented.
+# help screen and the test that checks every bound key is documented. The
+# arrow keys are drawn as arrows, which read the same in both languages.
 KEYS: list[tuple[str, str]] = [
-    ("Right  n  Space", "help_next"),
-    ("Left  p", "help_prev"),
+    ("→  n  Space", "help_next"),
+    ("←  p", "help_prev"),
     ("r", "help_rerun"),
     ("+  -", "help_param"),
     ("k", "help_param_next"),
@@ -27,7 +28,7 @@ KEYS: list[tuple[str, str]] = [
     ("Esc", "help_leave"),
     ("h", "help_hint"),
     ("Tab  Shift+Tab", "help_tab"),
-    ("Up Down", "help_arrows"),
+    ("↑ ↓", "help_arrows"),
     ("z", "help_zoom"),
     ("Ctrl+R  F5", "help_run_code"),
     ("Ctrl+O  Ctrl+T", "help_code_reset"),

@@ -79,7 +79,7 @@ STRINGS = Catalog({
         "en": "Write your code in the editor, then Ctrl+R (or F5) runs and checks it.",
         "pt": "Escreva o código no editor; depois Ctrl+R (ou F5) roda e confere.",
     },
-    "right": {"en": "Right: your code passes every check.", "pt": "Certo: seu código passa em todas as conferências."},
+    "right": {"en": "Right: your code passes every check.", "pt": "Certo: seu código passa em todas as verificações."},
     "wrong": {"en": "Not yet (run {n}).", "pt": "Ainda não ({n}ª execução)."},
     "printed": {"en": "Your code printed:", "pt": "Seu código imprimiu:"},
     "reset_done": {
