@@ -22,12 +22,11 @@ import math
 import sys
 import traceback
 from dataclasses import dataclass, field
-from functools import lru_cache
 from time import perf_counter
 
 from .i18n import Catalog
 from .lesson import Lesson, Plot, Step
-from .lesson.code_names import binds_afresh, free_names
+from .lesson.code_names import binds_afresh, expression_names
 from .lesson.model import DEFAULT_TIME_LIMIT
 from .values import TextValue, Value, capture
 
@@ -245,7 +244,8 @@ class InProcessRun(RunParams):
         # the same expression shown before, to show what changed; not when
         # this step's code bound its names afresh (another exercise's `w`)
         fresh = binds_afresh(code) if code else frozenset()
-        previous = {e: self._shown[e] for e in values if e in self._shown and not (_names(e) & fresh)}
+        previous = {e: self._shown[e] for e in values
+                    if e in self._shown and fresh.isdisjoint(expression_names(e) or ())}
         self._shown.update(values)
 
         plot = None
@@ -296,15 +296,6 @@ class InProcessRun(RunParams):
                 show_errors=show_errors,
             )
         )
-
-
-@lru_cache(maxsize=512)
-def _names(expr: str) -> frozenset[str]:
-    """The names a shown expression reads (none if it does not parse)."""
-    try:
-        return frozenset(free_names(ast.parse(expr, mode="eval")))
-    except SyntaxError:
-        return frozenset()
 
 
 def _evaluate(expr: str, ns: dict):

@@ -93,6 +93,17 @@ def _loads(statement: ast.stmt) -> set[str]:
     return loads
 
 
+@lru_cache(maxsize=512)
+def expression_names(expression: str) -> frozenset[str] | None:
+    """The names a shown expression reads, parsed once (None: not Python).
+    The lesson screen asks it on a question step's key, the step engine
+    for every value it shows."""
+    try:
+        return frozenset(free_names(ast.parse(expression, mode="eval")))
+    except SyntaxError:
+        return None
+
+
 @lru_cache(maxsize=256)
 def binds_afresh(code: str) -> frozenset[str]:
     """Names `code` binds without first reading them from the steps before:

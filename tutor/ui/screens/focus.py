@@ -10,7 +10,6 @@ focus back to the widget that had it.
 from __future__ import annotations
 
 from textual import events
-from textual.css.query import NoMatches
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -49,12 +48,9 @@ def focus_home(screen) -> None:
     Down scroll (Esc out of the answer box or the editor: with no focus at
     all, the arrows scrolled nothing). Under a zoom of another pane it goes
     nowhere instead, so the zoom stays (the next Esc leaves it)."""
-    try:
-        home = screen.query_one("#explain-pane")
-    except NoMatches:
-        home = None
+    home = screen.query_one("#explain-pane")
     zoomed = screen.maximized
-    if home is None or (zoomed is not None and zoomed is not home):
+    if zoomed is not None and zoomed is not home:
         screen.set_focus(None)
     else:
         screen.set_focus(home, scroll_visible=False)

@@ -31,7 +31,7 @@ from tutor import notation
 from tutor.classroom import normalised_answer
 from tutor.i18n import pick
 from tutor.lesson import Lesson, Step
-from tutor.lesson.code_names import free_names, reads_before_binding
+from tutor.lesson.code_names import expression_names, reads_before_binding
 from tutor.progress import QuestionProgress
 from tutor.runner import StepResult
 from tutor.ui import collector
@@ -111,19 +111,8 @@ def _name_pattern(expression: str) -> re.Pattern[str]:
 def _reads_all(reads: frozenset[str], expression: str) -> bool:
     """Every name `expression` (`model[1].weight`) uses is one the step's
     code reads from the steps before."""
-    names = _expression_names(expression)
+    names = expression_names(expression)
     return names is not None and names <= reads
-
-
-@lru_cache(maxsize=512)
-def _expression_names(expression: str) -> frozenset[str] | None:
-    """The names a shown expression reads, parsed once (None: not Python)."""
-    import ast
-
-    try:
-        return frozenset(free_names(ast.parse(expression, mode="eval")))
-    except SyntaxError:
-        return None
 
 
 class LessonScreen(CodeSteps, KeepsFocus, StyledOnce, Screen):

@@ -202,20 +202,15 @@ class CodeArea(CachedRichStyle, TextBoxKeys, TextArea):
         self._mount_scrollbars()
 
     # The pane's title says "more: Down" while lines lie below the window,
-    # as the other panes' titles do; it changes only when that does.
-    _more_below = False
-
+    # as the other panes' titles do (CodeEditor.retitle sets it on a change).
     @property
     def more_below(self) -> bool:
         return self.scroll_y < self.max_scroll_y
 
     def _tell_more(self) -> None:
-        more = self.more_below
-        if more != self._more_below:
-            self._more_below = more
-            parent = self.parent
-            if isinstance(parent, CodeEditor):
-                parent.retitle()
+        parent = self.parent
+        if isinstance(parent, CodeEditor):
+            parent.retitle()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
